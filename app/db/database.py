@@ -1,0 +1,103 @@
+"""The database handle the services use: engine binding, migrations, transactions, row locks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from app.db.engine import KeptSQLiteEngine, engine_from_url, is_sqlite
+from app.db.tables import TABLES
+
+
+class MigrationFailed(RuntimeError):
+    """A migration did not apply."""
+
+
+class Database:
+    """One database: its engine, bound to the Piccolo tables, and how to write to it safely."""
+
+    def __init__(self, engine: Engine[Any], *, pool_size: int = 10) -> None:
+        self.engine = engine
+        self.pool_size = pool_size
+
+    @classmethod
+    def from_url(cls, url: str, *, sqlite_readers: int = 4, pool_size: int = 10) -> Database:
+        """The database ``DATABASE_URL`` names."""
+        return cls(engine_from_url(url, sqlite_readers=sqlite_readers), pool_size=pool_size)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is an SQLite database."""
+        return is_sqlite(self.engine)
+
+    def bind(self) -> None:
+        """Point the Piccolo tables (and Piccolo's migration runner) at this engine.
+
+        Piccolo resolves a table's engine through a process-wide registry, so one process serves
+        one database at a time; the app binds at start-up, tests per test.
+        """
+        import piccolo_conf
+
+        piccolo_conf.DB = self.engine  # type: ignore[assignment]
+        for table in (*TABLES, Migration):
+            table._meta.db = self.engine
+
+    async def connect(self) -> None:
+        """Bind and open the connections (SQLite: kept ones; PostgreSQL: the pool)."""
+        self.bind()
+        if isinstance(self.engine, KeptSQLiteEngine):
+            await self.engine.ensure_started()
+        elif isinstance(self.engine, PostgresEngine):
+            await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
+
+    async def close(self) -> None:
+        """Close every connection."""
+        if isinstance(self.engine, (KeptSQLiteEngine, PostgresEngine)):
+            await self.engine.close_connection_pool()
+
+    async def migrate(self, *, quiet: bool = True) -> None:
+        """Apply pending migrations."""
+        self.bind()
+        output = io.StringIO()
+        # Piccolo's runner reports progress with print(); the command line shows it, tests don't.
+        with contextlib.redirect_stdout(output if quiet else sys.stdout):
+            result = await run_forwards(app_name="all")
+        if not result.success:
+            raise MigrationFailed(result.message or output.getvalue())
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """A write transaction; SQLite takes the write lock at BEGIN (IMMEDIATE)."""
+        async with self.engine.transaction():
+            yield
+
+    async def lock_event(self, event_id: int) -> None:
+        """Hold the event's row lock until the transaction ends.
+
+        Every change of seats or of the waiting list takes it first, so deciding from the event's
+        counters and then writing is safe. SQLite needs nothing: its IMMEDIATE transaction already
+        holds the database's write lock.
+        """
+        if self.is_sqlite:
+            return
+        await self.engine.run_querystring(_lock_event_query(event_id))
+
+    async def ping(self) -> None:
+        """Run a trivial query; raises when the database is unreachable."""
+        from app.db.tables import Event
+
+        await Event.raw("SELECT 1")
+
+
+def _lock_event_query(event_id: int) -> Any:
+    from piccolo.querystring import QueryString
+
+    return QueryString('SELECT id FROM "event" WHERE id = {} FOR UPDATE', event_id)

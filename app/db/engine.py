@@ -1,0 +1,209 @@
+"""Database engines: SQLite with kept connections, PostgreSQL through asyncpg's pool.
+
+Piccolo's stock ``SQLiteEngine`` opens a connection (and a thread) per query and lets SQLite's
+busy handler arbitrate writers, which is slow and unfair under load. ``KeptSQLiteEngine`` keeps
+one writer connection, serialised by an asyncio lock so writers queue fairly in FIFO order and
+never spin on ``SQLITE_BUSY`` inside one process, and a few reader connections that WAL lets run
+beside the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+#: How long a writer waits for another *process* holding the SQLite write lock.
+BUSY_TIMEOUT_MS = 10_000
+
+
+class KeptSQLiteTransaction(SQLiteTransaction):
+    """A transaction on the engine's single writer connection, holding its lock throughout."""
+
+    engine: KeptSQLiteEngine
+
+    async def __aenter__(self) -> KeptSQLiteTransaction:
+        if self._parent is not None:
+            return self._parent  # type: ignore[no-any-return]
+        await self.engine.ensure_started()
+        await self.engine.write_lock.acquire()
+        try:
+            self.connection = self.engine.writer
+            await self.begin()
+        except BaseException:
+            self.engine.write_lock.release()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            self.engine.write_lock.release()
+        return exception is None
+
+
+class KeptSQLiteEngine(SQLiteEngine):
+    """SQLite with long-lived connections: one serialised writer, a small pool of readers."""
+
+    def __init__(self, path: str, readers: int = 4) -> None:
+        super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.reader_count = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._write_lock: asyncio.Lock | None = None
+        self._start_lock: asyncio.Lock | None = None
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        """The one connection that writes."""
+        assert self._writer is not None, "engine not started"
+        return self._writer
+
+    @property
+    def write_lock(self) -> asyncio.Lock:
+        """Serialises every write of this process in arrival order."""
+        assert self._write_lock is not None, "engine not started"
+        return self._write_lock
+
+    async def _connect(self, *, read_only: bool) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        # WAL lets readers run beside the writer; NORMAL is durable across application crashes
+        # and loses at most the last commits on power loss, which WAL keeps consistent.
+        await connection.executescript(
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
+            "PRAGMA journal_mode = WAL;"
+            "PRAGMA synchronous = NORMAL;"
+            "PRAGMA foreign_keys = ON;" + ("PRAGMA query_only = ON;" if read_only else "")
+        )
+        return connection
+
+    async def ensure_started(self) -> None:
+        """Open the kept connections on first use (in the running event loop)."""
+        if self._writer is not None:
+            return
+        if self._start_lock is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self._writer is not None:
+                return
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            writer = await self._connect(read_only=False)
+            readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+            for _ in range(self.reader_count):
+                reader = await self._connect(read_only=True)
+                self._all_readers.append(reader)
+                readers.put_nowait(reader)
+            self._readers = readers
+            self._write_lock = asyncio.Lock()
+            self._writer = writer
+
+    async def start_connection_pool(self, **_: Any) -> None:
+        """Open the kept connections (the name matches Piccolo's pooled engines)."""
+        await self.ensure_started()
+
+    async def close_connection_pool(self) -> None:
+        """Close every kept connection."""
+        connections = [*self._all_readers]
+        if self._writer is not None:
+            connections.append(self._writer)
+        self._writer = None
+        self._readers = None
+        self._all_readers = []
+        self._write_lock = None
+        for connection in connections:
+            await connection.close()
+
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        await self.ensure_started()
+        assert self._readers is not None
+        connection = await self._readers.get()
+        try:
+            yield connection
+        finally:
+            self._readers.put_nowait(connection)
+
+    @staticmethod
+    async def _execute(connection: aiosqlite.Connection, query: str, args: list[Any]) -> Any:
+        # One round trip to the connection's thread instead of execute + fetchall + close.
+        return list(await connection.execute_fetchall(query, args))
+
+    async def _run(self, query: str, args: list[Any], *, read_only: bool) -> Any:
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await self._execute(transaction.connection, query, args)
+        if read_only:
+            async with self._reader() as connection:
+                return await self._execute(connection, query, args)
+        await self.ensure_started()
+        async with self.write_lock:
+            return await self._execute(self.writer, query, args)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        """Run a Piccolo query on the transaction's, a reader's or the writer's connection."""
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        return await self._run(query, args, read_only=querystring.query_type == "select")
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        """Run DDL on the writer."""
+        return await self._run(ddl, [], read_only=False)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> KeptSQLiteTransaction:
+        """A write transaction; IMMEDIATE so the write lock is taken before the first read."""
+        return KeptSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+
+def engine_from_url(url: str, *, sqlite_readers: int = 4, kept: bool = True) -> Engine[Any]:
+    """The engine ``DATABASE_URL`` names.
+
+    ``kept=False`` gives Piccolo's stock SQLite engine, for short-lived command-line use where
+    nothing would close kept connections.
+    """
+    if url.startswith("sqlite:"):
+        from app.settings import Settings
+
+        path = Settings(database_url=url).sqlite_path
+        if not kept:
+            return SQLiteEngine(path=str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        return KeptSQLiteEngine(path=str(path), readers=sqlite_readers)
+    if url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(f"unsupported DATABASE_URL: {url.split(':', 1)[0]}")
+
+
+def is_sqlite(engine: Engine[Any]) -> bool:
+    """Whether ``engine`` is an SQLite engine."""
+    return engine.engine_type == "sqlite"
+
+
+def sqlite_version() -> tuple[int, int, int]:
+    """The linked SQLite library's version; RETURNING needs 3.35."""
+    return sqlite3.sqlite_version_info

@@ -1,0 +1,192 @@
+"""Conversion between table rows (dicts) and domain types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    EventFormat,
+    EventStatus,
+    Language,
+    OnlineAccess,
+    Person,
+    PersonRole,
+    ProgrammeItem,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    Seats,
+)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _utc_required(value: dt.datetime) -> dt.datetime:
+    result = _utc(value)
+    assert result is not None
+    return result
+
+
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    """An :class:`Event` from a row; access data only when the row carries it."""
+    join_url = row.get("online_join_url") or ""
+    access = (
+        OnlineAccess(
+            join_url=join_url,
+            meeting_id=row.get("online_meeting_id") or "",
+            passcode=row.get("online_passcode") or "",
+        )
+        if join_url
+        else None
+    )
+    return Event(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        teaser=row["teaser"],
+        description=row["description"],
+        format=EventFormat(row["format"]),
+        starts_at=_utc_required(row["starts_at"]),
+        ends_at=_utc_required(row["ends_at"]),
+        timezone=row["timezone"],
+        status=EventStatus(row["status"]),
+        in_person_seats=Seats(row["capacity_in_person"], row["seats_taken_in_person"]),
+        online_seats=Seats(row["capacity_online"], row["seats_taken_online"]),
+        waitlist_enabled=bool(row["waitlist_enabled"]),
+        registration_opens_at=_utc(row["registration_opens_at"]),
+        registration_closes_at=_utc(row["registration_closes_at"]),
+        venue_name=row["venue_name"],
+        venue_address=row["venue_address"],
+        online_access=access,
+        programme=tuple(
+            ProgrammeItem(
+                title=item.get("title", ""),
+                time=item.get("time", ""),
+                detail=item.get("detail", ""),
+            )
+            for item in _json(row["programme"])
+        ),
+        people=tuple(
+            Person(
+                name=item.get("name", ""),
+                affiliation=item.get("affiliation", ""),
+                role=PersonRole(item.get("role", PersonRole.SPEAKER)),
+            )
+            for item in _json(row["people"])
+        ),
+        questions=tuple(
+            Question(
+                key=item["key"],
+                label=item.get("label", ""),
+                kind=QuestionKind(item.get("kind", QuestionKind.TEXT)),
+                required=bool(item.get("required", False)),
+                options=tuple(item.get("options", ())),
+            )
+            for item in _json(row["questions"])
+        ),
+        double_opt_in=bool(row["double_opt_in"]),
+        contact_email=row["contact_email"],
+        funding_note=row["funding_note"],
+        series=row["series"],
+        tags=tuple(_json(row["tags"])),
+        is_sample=bool(row["is_sample"]),
+        revision=row["revision"],
+        created_at=_utc(row.get("created_at")),
+        updated_at=_utc(row.get("updated_at")),
+    )
+
+
+def event_to_row(event: Event) -> dict[str, Any]:
+    """The columns of a new or changed event (not its id or seat counters)."""
+    access = event.online_access
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "teaser": event.teaser,
+        "description": event.description,
+        "format": event.format.value,
+        "status": event.status.value,
+        "starts_at": event.starts_at.astimezone(dt.UTC),
+        "ends_at": event.ends_at.astimezone(dt.UTC),
+        "timezone": event.timezone,
+        "venue_name": event.venue_name,
+        "venue_address": event.venue_address,
+        "online_join_url": access.join_url if access else "",
+        "online_meeting_id": access.meeting_id if access else "",
+        "online_passcode": access.passcode if access else "",
+        "capacity_in_person": event.in_person_seats.capacity,
+        "capacity_online": event.online_seats.capacity,
+        "registration_opens_at": _utc(event.registration_opens_at),
+        "registration_closes_at": _utc(event.registration_closes_at),
+        "waitlist_enabled": event.waitlist_enabled,
+        "double_opt_in": event.double_opt_in,
+        "programme": json.dumps(
+            [{"title": p.title, "time": p.time, "detail": p.detail} for p in event.programme],
+            ensure_ascii=False,
+        ),
+        "people": json.dumps(
+            [
+                {"name": p.name, "affiliation": p.affiliation, "role": p.role.value}
+                for p in event.people
+            ],
+            ensure_ascii=False,
+        ),
+        "questions": json.dumps(
+            [
+                {
+                    "key": q.key,
+                    "label": q.label,
+                    "kind": q.kind.value,
+                    "required": q.required,
+                    "options": list(q.options),
+                }
+                for q in event.questions
+            ],
+            ensure_ascii=False,
+        ),
+        "contact_email": event.contact_email,
+        "funding_note": event.funding_note,
+        "series": event.series,
+        "tags": json.dumps(list(event.tags), ensure_ascii=False),
+        "is_sample": event.is_sample,
+    }
+
+
+def registration_from_row(row: Mapping[str, Any]) -> Registration:
+    """A :class:`Registration` from a row."""
+    return Registration(
+        id=row["id"],
+        event_id=row["event"],
+        token=row["token"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        email=row["email"],
+        organisation=row["organisation"],
+        job_title=row["job_title"],
+        mode=AttendanceMode(row["mode"]),
+        language=Language(row["language"]),
+        status=RegistrationStatus(row["status"]),
+        answers=dict(_json(row["answers"])),
+        consent_version=row["consent_version"],
+        consent_at=_utc_required(row["consent_at"]),
+        created_at=_utc_required(row["created_at"]),
+        confirmed_at=_utc(row["confirmed_at"]),
+        waitlisted_at=_utc(row["waitlisted_at"]),
+        cancelled_at=_utc(row["cancelled_at"]),
+    )

@@ -1,0 +1,86 @@
+"""The Piccolo tables. Invariants live in the database too, not only in the services."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Event(Table, tablename="event"):
+    """An event; seat counters are changed only by the conditional updates in the services.
+
+    The migration adds what Piccolo cannot declare portably: seats taken stay within capacity
+    and the event ends after it starts (CHECK on PostgreSQL, triggers on SQLite).
+    """
+
+    slug = Varchar(length=120, unique=True)
+    title = Varchar(length=300)
+    teaser = Text(default="")
+    description = Text(default="")
+    programme = JSON(default="[]")
+    people = JSON(default="[]")
+    questions = JSON(default="[]")
+    format = Varchar(length=20, default="in_person")
+    status = Varchar(length=20, default="draft", index=True)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    timezone = Varchar(length=64, default="Europe/Berlin")
+    venue_name = Varchar(length=300, default="")
+    venue_address = Text(default="")
+    # The access data is secret: Piccolo leaves secret columns out of `exclude_secrets` selects.
+    online_join_url = Text(default="", secret=True)
+    online_meeting_id = Varchar(length=100, default="", secret=True)
+    online_passcode = Varchar(length=100, default="", secret=True)
+    capacity_in_person = Integer(null=True, default=None)
+    capacity_online = Integer(null=True, default=None)
+    seats_taken_in_person = Integer(default=0)
+    seats_taken_online = Integer(default=0)
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    waitlist_enabled = Boolean(default=True)
+    double_opt_in = Boolean(default=False)
+    contact_email = Varchar(length=254, default="")
+    funding_note = Text(default="")
+    series = Varchar(length=120, default="", index=True)
+    tags = JSON(default="[]")
+    is_sample = Boolean(default=False)
+    revision = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Registration(Table, tablename="registration"):
+    """A person's registration; the migration adds a unique index on (event, email_normalised)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    token = Varchar(length=64, unique=True, secret=True)
+    first_name = Varchar(length=200)
+    last_name = Varchar(length=200)
+    email = Varchar(length=254)
+    email_normalised = Varchar(length=254)
+    organisation = Varchar(length=200, default="")
+    job_title = Varchar(length=200, default="")
+    mode = Varchar(length=20)
+    language = Varchar(length=5, default="de")
+    status = Varchar(length=20, index=True)
+    answers = JSON(default="{}")
+    consent_version = Varchar(length=50)
+    consent_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    waitlisted_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (Event, Registration)

@@ -1,0 +1,239 @@
+"""The domain types: events, registrations and what they are made of."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventFormat(StrEnum):
+    """How people take part."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class EventStatus(StrEnum):
+    """Where an event is in its life."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class AttendanceMode(StrEnum):
+    """How one registrant takes part; hybrid events offer both."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration is in its life."""
+
+    #: Double opt-in: holds a seat until the address is confirmed (the mail issue completes it).
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+#: Statuses that occupy a seat.
+SEAT_HOLDING = frozenset({RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED})
+
+
+class QuestionKind(StrEnum):
+    """The kinds of extra question an event may ask."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    YES_NO = "yes_no"
+
+
+class PersonRole(StrEnum):
+    """A person's part in the programme."""
+
+    SPEAKER = "speaker"
+    MODERATION = "moderation"
+
+
+class Language(StrEnum):
+    """Languages the product speaks; German first."""
+
+    DE = "de"
+    EN = "en"
+    UK = "uk"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """An extra question on the registration form."""
+
+    key: str
+    label: str
+    kind: QuestionKind
+    required: bool = False
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A speaker or moderator, with the function they are announced with."""
+
+    name: str
+    affiliation: str = ""
+    role: PersonRole = PersonRole.SPEAKER
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeItem:
+    """One line of the programme; ``time`` is local wall-clock text such as ``"10:30"``."""
+
+    title: str
+    time: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineAccess:
+    """The secret access data of an online meeting; never shown in public."""
+
+    join_url: str
+    meeting_id: str = ""
+    passcode: str = ""
+
+    def __repr__(self) -> str:
+        # Keeps the secret out of logs and tracebacks that print the event.
+        return "OnlineAccess(<hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class Seats:
+    """Capacity and seats taken for one attendance mode; ``capacity=None`` is unlimited."""
+
+    capacity: int | None
+    taken: int
+
+    @property
+    def left(self) -> int | None:
+        """Free seats, ``None`` when unlimited."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.taken)
+
+    @property
+    def is_full(self) -> bool:
+        """No free seat is left."""
+        return self.capacity is not None and self.taken >= self.capacity
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event as the rules and the pages see it."""
+
+    id: int
+    slug: str
+    title: str
+    teaser: str
+    description: str
+    format: EventFormat
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    status: EventStatus
+    in_person_seats: Seats
+    online_seats: Seats
+    waitlist_enabled: bool
+    registration_opens_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
+    venue_name: str = ""
+    venue_address: str = ""
+    online_access: OnlineAccess | None = None
+    programme: tuple[ProgrammeItem, ...] = ()
+    people: tuple[Person, ...] = ()
+    questions: tuple[Question, ...] = ()
+    double_opt_in: bool = False
+    contact_email: str = ""
+    funding_note: str = ""
+    series: str = ""
+    tags: tuple[str, ...] = ()
+    is_sample: bool = False
+    revision: int = 0
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def modes(self) -> tuple[AttendanceMode, ...]:
+        """The attendance modes this event offers."""
+        if self.format is EventFormat.HYBRID:
+            return (AttendanceMode.IN_PERSON, AttendanceMode.ONLINE)
+        if self.format is EventFormat.ONLINE:
+            return (AttendanceMode.ONLINE,)
+        return (AttendanceMode.IN_PERSON,)
+
+    def seats(self, mode: AttendanceMode) -> Seats:
+        """Capacity and seats taken for ``mode``."""
+        return self.in_person_seats if mode is AttendanceMode.IN_PERSON else self.online_seats
+
+    @property
+    def registration_deadline(self) -> dt.datetime:
+        """The last moment a registration is accepted: the deadline, at the latest the end."""
+        if self.registration_closes_at is None:
+            return self.ends_at
+        return min(self.registration_closes_at, self.ends_at)
+
+    @property
+    def speakers(self) -> tuple[Person, ...]:
+        """The people speaking."""
+        return tuple(p for p in self.people if p.role is PersonRole.SPEAKER)
+
+    @property
+    def moderators(self) -> tuple[Person, ...]:
+        """The people moderating."""
+        return tuple(p for p in self.people if p.role is PersonRole.MODERATION)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One person's registration for one event."""
+
+    id: int
+    event_id: int
+    token: str = field(repr=False)
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    job_title: str
+    mode: AttendanceMode
+    language: Language
+    status: RegistrationStatus
+    answers: dict[str, str]
+    consent_version: str
+    consent_at: dt.datetime
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None = None
+    waitlisted_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        """First and last name as they are addressed."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationRequest:
+    """What a person submits on the registration form, already validated."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    job_title: str
+    mode: AttendanceMode
+    language: Language
+    answers: dict[str, str]
+    consent_version: str

@@ -1,0 +1,113 @@
+"""The registration rules: is the window open, does a person get a seat, who is promoted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.domain.errors import RegistrationClosed
+from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
+
+
+class WindowState(StrEnum):
+    """Why registration is or is not possible right now."""
+
+    OPEN = "open"
+    NOT_PUBLISHED = "not_published"
+    CANCELLED = "cancelled"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+
+
+def window_state(event: Event, now: dt.datetime) -> WindowState:
+    """Whether ``event`` accepts registrations at ``now``."""
+    if event.status is EventStatus.CANCELLED:
+        return WindowState.CANCELLED
+    if event.status is not EventStatus.PUBLISHED:
+        return WindowState.NOT_PUBLISHED
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        return WindowState.NOT_YET_OPEN
+    # The deadline is inclusive of its minute as printed: "Anmeldung bis 12:30 Uhr" admits 12:30.
+    if now >= event.registration_deadline:
+        return WindowState.CLOSED
+    return WindowState.OPEN
+
+
+class Availability(StrEnum):
+    """What the event page says about seats in one mode."""
+
+    FREE = "free"
+    WAITLIST = "waitlist"
+    FULL = "full"
+
+
+def availability(event: Event, mode: AttendanceMode, waiting: int) -> Availability:
+    """Whether a new registrant in ``mode`` would get a seat, the waiting list, or nothing."""
+    seats = event.seats(mode)
+    # A free seat while people wait is theirs: promotion fills it, newcomers queue behind.
+    if not seats.is_full and waiting == 0:
+        return Availability.FREE
+    return Availability.WAITLIST if event.waitlist_enabled else Availability.FULL
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a new registration goes."""
+
+    status: RegistrationStatus
+    takes_seat: bool
+
+
+def place_registration(
+    event: Event, mode: AttendanceMode, waiting: int, now: dt.datetime
+) -> Placement:
+    """Decide a new registration's status; raises :class:`RegistrationClosed` when refused.
+
+    ``event`` must have been read under the event's lock so that seats and ``waiting``
+    cannot change before the caller takes the seat.
+    """
+    state = window_state(event, now)
+    if state is not WindowState.OPEN:
+        raise RegistrationClosed(state.value)
+    if mode not in event.modes:
+        raise RegistrationClosed("mode_not_offered")
+    match availability(event, mode, waiting):
+        case Availability.FREE:
+            status = (
+                RegistrationStatus.PENDING if event.double_opt_in else RegistrationStatus.CONFIRMED
+            )
+            return Placement(status=status, takes_seat=True)
+        case Availability.WAITLIST:
+            return Placement(status=RegistrationStatus.WAITLISTED, takes_seat=False)
+        case Availability.FULL:
+            raise RegistrationClosed("full")
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingEntry:
+    """One person on the waiting list, in queue order."""
+
+    registration_id: int
+    mode: AttendanceMode
+    waitlisted_at: dt.datetime
+
+
+def choose_promotions(event: Event, waiting: Sequence[WaitingEntry], now: dt.datetime) -> list[int]:
+    """The waiting registrations that get the free seats, first come first served per mode.
+
+    Nobody is promoted once the event has ended or been cancelled: a seat then is worth nothing.
+    """
+    if event.status is not EventStatus.PUBLISHED or now >= event.ends_at:
+        return []
+    chosen: list[int] = []
+    for mode in event.modes:
+        seats = event.seats(mode)
+        queue = sorted(
+            (w for w in waiting if w.mode is mode),
+            key=lambda w: (w.waitlisted_at, w.registration_id),
+        )
+        free = len(queue) if seats.capacity is None else max(0, seats.capacity - seats.taken)
+        chosen.extend(w.registration_id for w in queue[:free])
+    return chosen

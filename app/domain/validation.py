@@ -1,0 +1,143 @@
+"""Validation of what people type: each field gets an error code, never an exception trace."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from app.domain.errors import InvalidInput
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    Language,
+    QuestionKind,
+    RegistrationRequest,
+)
+
+#: The longest name, organisation or answer we keep; longer input is an error, not truncated.
+MAX_TEXT = 200
+MAX_ANSWER = 2000
+MAX_EMAIL = 254
+
+# Deliberately pragmatic: one @, no spaces or controls, a dot in the domain. Deliverability is
+# proven by the confirmation mail, not by a regex.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+YES = "yes"
+NO = "no"
+
+#: Error codes the web layer turns into text.
+REQUIRED = "required"
+TOO_LONG = "too_long"
+INVALID_EMAIL = "invalid_email"
+INVALID_CHOICE = "invalid_choice"
+CONSENT_REQUIRED = "consent_required"
+INVALID_TEXT = "invalid_text"
+
+
+def normalise_email(email: str) -> str:
+    """The form of an address used to spot a second registration: trimmed, NFC, case-folded."""
+    return unicodedata.normalize("NFC", email.strip()).casefold()
+
+
+def clean_text(value: str) -> str:
+    """Trim, normalise to NFC and collapse inner whitespace (line breaks included)."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in value)
+
+
+def validate_registration(
+    event: Event, form: Mapping[str, str], *, consent_version: str
+) -> RegistrationRequest:
+    """Check a submitted form against ``event``; raises :class:`InvalidInput` with every error.
+
+    ``form`` holds the raw strings: ``first_name``, ``last_name``, ``email``, ``organisation``,
+    ``job_title``, ``mode``, ``language``, ``consent`` and ``q_<key>`` per question.
+    """
+    errors: dict[str, str] = {}
+
+    def text(name: str, *, required: bool, limit: int = MAX_TEXT) -> str:
+        raw = form.get(name, "")
+        value = clean_text(raw)
+        if required and not value:
+            errors[name] = REQUIRED
+        elif len(value) > limit:
+            errors[name] = TOO_LONG
+        elif _has_control_characters(value):
+            errors[name] = INVALID_TEXT
+        return value
+
+    first_name = text("first_name", required=True)
+    last_name = text("last_name", required=True)
+    organisation = text("organisation", required=False)
+    job_title = text("job_title", required=False)
+
+    email = unicodedata.normalize("NFC", form.get("email", "").strip())
+    if not email:
+        errors["email"] = REQUIRED
+    elif len(email) > MAX_EMAIL or not _EMAIL.match(email) or _has_control_characters(email):
+        errors["email"] = INVALID_EMAIL
+
+    mode = _mode(event, form.get("mode", ""), errors)
+
+    try:
+        language = Language(form.get("language", "") or Language.DE)
+    except ValueError:
+        errors["language"] = INVALID_CHOICE
+        language = Language.DE
+
+    answers: dict[str, str] = {}
+    for question in event.questions:
+        field_name = f"q_{question.key}"
+        raw_answer = form.get(field_name, "")
+        if question.kind is QuestionKind.TEXT:
+            answer = raw_answer.strip()
+            if len(answer) > MAX_ANSWER:
+                errors[field_name] = TOO_LONG
+        else:
+            answer = raw_answer.strip()
+            allowed = question.options if question.kind is QuestionKind.CHOICE else (YES, NO)
+            if answer and answer not in allowed:
+                errors[field_name] = INVALID_CHOICE
+        if question.required and not answer and field_name not in errors:
+            errors[field_name] = REQUIRED
+        if answer:
+            answers[question.key] = answer
+
+    if form.get("consent", "") not in {"on", "yes", "true", "1"}:
+        errors["consent"] = CONSENT_REQUIRED
+
+    if errors:
+        raise InvalidInput(errors)
+    return RegistrationRequest(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        organisation=organisation,
+        job_title=job_title,
+        mode=mode,
+        language=language,
+        answers=answers,
+        consent_version=consent_version,
+    )
+
+
+def _mode(event: Event, raw: str, errors: dict[str, str]) -> AttendanceMode:
+    offered = event.modes
+    if len(offered) == 1:
+        return offered[0]
+    if not raw:
+        errors["mode"] = REQUIRED
+        return offered[0]
+    try:
+        mode = AttendanceMode(raw)
+    except ValueError:
+        errors["mode"] = INVALID_CHOICE
+        return offered[0]
+    if mode not in offered:
+        errors["mode"] = INVALID_CHOICE
+    return mode

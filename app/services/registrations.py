@@ -1,0 +1,304 @@
+"""Register, cancel and promote: every seat change happens here, under the event's lock.
+
+The protocol, the same on SQLite and PostgreSQL: open a write transaction, lock the event row
+(SQLite: the IMMEDIATE transaction holds the database's write lock), read the counters, let the
+domain rules decide, then take or give back the seat with one conditional UPDATE on the event row
+that the database's CHECK (or trigger) backs. Registration, seat and recorded changes commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from app.db.database import Database
+from app.db.mapping import event_from_row, registration_from_row
+from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
+from app.domain.errors import CapacityConflict, NotFound, RegistrationClosed
+from app.domain.model import (
+    SEAT_HOLDING,
+    AttendanceMode,
+    Event,
+    Registration,
+    RegistrationRequest,
+    RegistrationStatus,
+)
+from app.domain.rules import WaitingEntry, WindowState, choose_promotions, place_registration
+from app.domain.rules import window_state as event_window_state
+from app.domain.validation import normalise_email, validate_registration
+from app.services import changes as change_log
+from app.services.changes import Change, ChangeKind
+from app.services.events import get_with_access
+
+#: Version of the privacy notice people consent to (the data-protection issue makes it
+#: configurable).
+CONSENT_VERSION = "2026-11"
+
+_SEAT_COLUMNS = {
+    AttendanceMode.IN_PERSON: (
+        EventTable.seats_taken_in_person,
+        "capacity_in_person IS NULL OR seats_taken_in_person < capacity_in_person",
+    ),
+    AttendanceMode.ONLINE: (
+        EventTable.seats_taken_online,
+        "capacity_online IS NULL OR seats_taken_online < capacity_online",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationOutcome:
+    """The result of a registration attempt."""
+
+    registration: Registration
+    #: ``False`` when the address was already registered: nothing was changed.
+    created: bool
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationOutcome:
+    """The result of a cancellation, with whoever was promoted into the freed seat."""
+
+    registration: Registration
+    changes: tuple[Change, ...]
+
+
+def new_token() -> str:
+    """An unguessable token for personal links (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+async def _locked_event(db: Database, event_id: int) -> Event:
+    await db.lock_event(event_id)
+    row = await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
+    if row is None:
+        raise NotFound(str(event_id))
+    return event_from_row(row)
+
+
+async def _take_seat(event_id: int, mode: AttendanceMode) -> None:
+    column, has_room = _SEAT_COLUMNS[mode]
+    taken = (
+        await EventTable.update({column: column + 1})
+        .where(EventTable.id == event_id, WhereRaw(has_room))
+        .returning(EventTable.id)
+    )
+    if not taken:
+        # The rules saw a free seat under the lock; the database disagrees. Roll back loudly.
+        raise CapacityConflict(f"event {event_id}: no {mode.value} seat left")
+
+
+async def _give_back_seat(event_id: int, mode: AttendanceMode) -> None:
+    column, _ = _SEAT_COLUMNS[mode]
+    await EventTable.update({column: column - 1}).where(EventTable.id == event_id)
+
+
+async def _waiting_count(event_id: int, mode: AttendanceMode) -> int:
+    return int(
+        await RegistrationTable.count().where(
+            RegistrationTable.event == event_id,
+            RegistrationTable.mode == mode.value,
+            RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
+        )
+    )
+
+
+async def _registration_row(**where: Any) -> dict[str, Any] | None:
+    query = RegistrationTable.select()
+    for name, value in where.items():
+        query = query.where(getattr(RegistrationTable, name) == value)
+    row: dict[str, Any] | None = await query.first()
+    return row
+
+
+async def register(
+    db: Database, slug: str, form: Mapping[str, str], now: dt.datetime
+) -> RegistrationOutcome:
+    """Register the person described by ``form`` for the event ``slug``.
+
+    Raises :class:`NotFound`, :class:`RegistrationClosed` (with the reason: window, cancelled,
+    full) or :class:`InvalidInput` (with an error code per field).
+    """
+    event_row = (
+        await EventTable.select(exclude_secrets=True)
+        .where(EventTable.slug == slug, EventTable.status != "draft")
+        .first()
+    )
+    if event_row is None:
+        raise NotFound(slug)
+    event = event_from_row(event_row)
+    state = event_window_state(event, now)
+    if state is not WindowState.OPEN:
+        raise RegistrationClosed(state.value)
+    request = validate_registration(event, form, consent_version=CONSENT_VERSION)
+
+    async with db.transaction():
+        event = await _locked_event(db, event.id)
+        email_key = normalise_email(request.email)
+        existing = await _registration_row(event=event.id, email_normalised=email_key)
+        if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
+            registration = registration_from_row(existing)
+            change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
+            await change_log.record([change])
+            return RegistrationOutcome(registration, created=False, changes=(change,))
+
+        placement = place_registration(
+            event, request.mode, await _waiting_count(event.id, request.mode), now
+        )
+        if placement.takes_seat:
+            await _take_seat(event.id, request.mode)
+        values = _registration_values(request, placement.status, email_key, now)
+        if existing is None:
+            inserted = await RegistrationTable.insert(
+                RegistrationTable(event=event.id, created_at=now, **values)
+            ).returning(RegistrationTable.id)
+            registration_id = inserted[0]["id"]
+        else:
+            # The address cancelled earlier and registers again: the same row starts over, with
+            # a fresh personal link so the old one stops working.
+            registration_id = existing["id"]
+            await RegistrationTable.update(values).where(RegistrationTable.id == registration_id)
+        row = await _registration_row(id=registration_id)
+        assert row is not None
+        registration = registration_from_row(row)
+        kind = {
+            RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
+            RegistrationStatus.PENDING: ChangeKind.PENDING,
+            RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
+        }[placement.status]
+        change = Change(kind, registration.id, event.id)
+        await change_log.record([change])
+    return RegistrationOutcome(registration, created=True, changes=(change,))
+
+
+def _registration_values(
+    request: RegistrationRequest,
+    status: RegistrationStatus,
+    email_key: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "token": new_token(),
+        "first_name": request.first_name,
+        "last_name": request.last_name,
+        "email": request.email,
+        "email_normalised": email_key,
+        "organisation": request.organisation,
+        "job_title": request.job_title,
+        "mode": request.mode.value,
+        "language": request.language.value,
+        "status": status.value,
+        "answers": request.answers,
+        "consent_version": request.consent_version,
+        "consent_at": now,
+        "updated_at": now,
+        "confirmed_at": now if status is RegistrationStatus.CONFIRMED else None,
+        "waitlisted_at": now if status is RegistrationStatus.WAITLISTED else None,
+        "cancelled_at": None,
+    }
+
+
+async def find_by_token(token: str) -> Registration:
+    """The registration behind a personal link; :class:`NotFound` for any other token."""
+    if not token or len(token) > 64:
+        raise NotFound("token")
+    row = await _registration_row(token=token)
+    # The lookup is by index; the comparison that decides is constant-time.
+    if row is None or not hmac.compare_digest(row["token"].encode(), token.encode()):
+        raise NotFound("token")
+    return registration_from_row(row)
+
+
+async def personal_view(token: str) -> tuple[Registration, Event]:
+    """A registrant's own registration and event, access data included (for their page)."""
+    registration = await find_by_token(token)
+    return registration, await get_with_access(registration.event_id)
+
+
+async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutcome:
+    """Cancel the registration behind ``token``; a freed seat goes to the waiting list at once.
+
+    Cancelling twice changes nothing the second time.
+    """
+    registration = await find_by_token(token)
+    async with db.transaction():
+        event = await _locked_event(db, registration.event_id)
+        row = await _registration_row(id=registration.id)
+        assert row is not None
+        current = registration_from_row(row)
+        if current.status is RegistrationStatus.CANCELLED:
+            return CancellationOutcome(current, changes=())
+        await RegistrationTable.update(
+            {
+                RegistrationTable.status: RegistrationStatus.CANCELLED.value,
+                RegistrationTable.cancelled_at: now,
+                RegistrationTable.updated_at: now,
+            }
+        ).where(RegistrationTable.id == current.id)
+        recorded = [Change(ChangeKind.CANCELLED, current.id, event.id)]
+        if current.status in SEAT_HOLDING:
+            await _give_back_seat(event.id, current.mode)
+            recorded.extend(await _promote_waiting(db, event.id, now))
+        await change_log.record(recorded)
+        cancelled_row = await _registration_row(id=current.id)
+        assert cancelled_row is not None
+    return CancellationOutcome(registration_from_row(cancelled_row), changes=tuple(recorded))
+
+
+async def promote_waiting(db: Database, event_id: int, now: dt.datetime) -> tuple[Change, ...]:
+    """Fill every free seat of the event from its waiting list (e.g. after capacity grew)."""
+    async with db.transaction():
+        promoted = await _promote_waiting(db, event_id, now)
+        await change_log.record(promoted)
+    return tuple(promoted)
+
+
+async def _promote_waiting(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
+    """Promote, inside the caller's transaction, whoever the rules give the free seats to."""
+    event = await _locked_event(db, event_id)
+    rows = await RegistrationTable.select(
+        RegistrationTable.id, RegistrationTable.mode, RegistrationTable.waitlisted_at
+    ).where(
+        RegistrationTable.event == event_id,
+        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
+    )
+    waiting = [
+        WaitingEntry(
+            registration_id=row["id"],
+            mode=AttendanceMode(row["mode"]),
+            waitlisted_at=row["waitlisted_at"] or now,
+        )
+        for row in rows
+    ]
+    modes = {entry.registration_id: entry.mode for entry in waiting}
+    promoted: list[Change] = []
+    for registration_id in choose_promotions(event, waiting, now):
+        await _take_seat(event_id, modes[registration_id])
+        await RegistrationTable.update(
+            {
+                RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
+                RegistrationTable.confirmed_at: now,
+                RegistrationTable.updated_at: now,
+            }
+        ).where(RegistrationTable.id == registration_id)
+        promoted.append(Change(ChangeKind.PROMOTED, registration_id, event_id))
+    return promoted
+
+
+async def list_for_event(event_id: int) -> list[Registration]:
+    """Every registration of an event in the order they came in."""
+    rows = await (
+        RegistrationTable.select()
+        .where(RegistrationTable.event == event_id)
+        .order_by(RegistrationTable.id)
+    )
+    return [registration_from_row(row) for row in rows]
