@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_TIMEZONE = "Europe/Berlin"
 
 
 class SettingsError(ValueError):
@@ -31,11 +33,11 @@ class Settings:
     #: ``SECRET_KEY``: signs CSRF tokens (and sessions later); required unless ``DEBUG``.
     secret_key: str = field(default="", repr=False)
     #: ``BASE_URL``: the public address, used for absolute links in mails and feeds.
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = DEFAULT_BASE_URL
     #: ``DEBUG``: development mode (a throwaway secret key is allowed, tracebacks shown).
     debug: bool = False
     #: ``TIMEZONE``: the zone times are shown in unless an event names its own.
-    timezone: str = "Europe/Berlin"
+    timezone: str = DEFAULT_TIMEZONE
     #: ``LOAD_SAMPLES``: ``serve`` loads the sample events into an empty database.
     load_samples: bool = True
     #: ``SQLITE_READERS``: how many kept read connections the SQLite engine opens.
@@ -91,9 +93,9 @@ class Settings:
         return cls(
             database_url=database_url,
             secret_key=secret_key,
-            base_url=env.get("BASE_URL", cls.base_url).rstrip("/"),
+            base_url=env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             debug=debug,
-            timezone=env.get("TIMEZONE", cls.timezone),
+            timezone=env.get("TIMEZONE", DEFAULT_TIMEZONE),
             load_samples=_flag(env.get("LOAD_SAMPLES"), default=True),
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),

@@ -12,6 +12,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 
 from app.db.engine import KeptSQLiteEngine, engine_from_url, is_sqlite
 from app.db.tables import TABLES
@@ -46,8 +47,9 @@ class Database:
         """
         import piccolo_conf
 
-        piccolo_conf.DB = self.engine  # type: ignore[assignment]
-        for table in (*TABLES, Migration):
+        piccolo_conf.DB = self.engine
+        tables: tuple[type[Table], ...] = (*TABLES, Migration)
+        for table in tables:
             table._meta.db = self.engine
 
     async def connect(self) -> None:

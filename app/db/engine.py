@@ -14,7 +14,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -33,12 +33,12 @@ class KeptSQLiteTransaction(SQLiteTransaction):
 
     async def __aenter__(self) -> KeptSQLiteTransaction:
         if self._parent is not None:
-            return self._parent  # type: ignore[no-any-return]
+            return cast(KeptSQLiteTransaction, self._parent)
         await self.engine.ensure_started()
         await self.engine.write_lock.acquire()
         try:
             self.connection = self.engine.writer
-            await self.begin()
+            await self.connection.execute(f"BEGIN {self.transaction_type.value}")
         except BaseException:
             self.engine.write_lock.release()
             raise
@@ -51,9 +51,9 @@ class KeptSQLiteTransaction(SQLiteTransaction):
         try:
             if exception:
                 if not self._rolled_back:
-                    await self.rollback()
+                    await self.connection.execute("ROLLBACK")
             elif not self._committed and not self._rolled_back:
-                await self.commit()
+                await self.connection.execute("COMMIT")
         finally:
             self.engine.current_transaction.reset(self.context)
             self.engine.write_lock.release()
@@ -86,7 +86,7 @@ class KeptSQLiteEngine(SQLiteEngine):
 
     async def _connect(self, *, read_only: bool) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         # WAL lets readers run beside the writer; NORMAL is durable across application crashes
         # and loses at most the last commits on power loss, which WAL keeps consistent.
         await connection.executescript(

@@ -8,6 +8,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -23,6 +24,7 @@ class Event(Table, tablename="event"):
     and the event ends after it starts (CHECK on PostgreSQL, triggers on SQLite).
     """
 
+    id: Serial
     slug = Varchar(length=120, unique=True)
     title = Varchar(length=300)
     teaser = Text(default="")
@@ -62,6 +64,7 @@ class Event(Table, tablename="event"):
 class Registration(Table, tablename="registration"):
     """A person's registration; the migration adds a unique index on (event, email_normalised)."""
 
+    id: Serial
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
     token = Varchar(length=64, unique=True, secret=True)
     first_name = Varchar(length=200)

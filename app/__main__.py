@@ -1,0 +1,104 @@
+"""The command line: ``python -m app [serve|migrate|load-samples]`` (``serve`` is the default)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+
+from app.db.database import Database
+from app.settings import Settings, SettingsError
+
+logger = logging.getLogger("treffpunkt")
+
+
+def _database(settings: Settings) -> Database:
+    return Database.from_url(
+        settings.database_url,
+        sqlite_readers=1,
+        pool_size=2,
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply pending migrations."""
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate(quiet=False)
+    finally:
+        await db.close()
+
+
+async def load_samples(settings: Settings, *, only_if_empty: bool = True) -> int:
+    """Load the sample events into an empty database; returns how many were created."""
+    from app.services.samples import load_samples as load
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        return await load(db, dt.datetime.now(dt.UTC))
+    finally:
+        await db.close()
+
+
+async def prepare(settings: Settings) -> None:
+    """What ``serve`` does before it answers: migrate, then samples into an empty database."""
+    await migrate(settings)
+    if settings.load_samples:
+        created = await load_samples(settings)
+        if created:
+            logger.info("loaded %d sample events", created)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Migrate, load samples when empty, and serve with uvicorn."""
+    import uvicorn
+
+    from app.asgi import create_app
+
+    asyncio.run(prepare(settings))
+    logger.info("Treffpunkt on http://%s:%d (database: %s)", host, port, settings.database_url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m app``."""
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    serve_parser = commands.add_parser("serve", help="run the web service (the default)")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("load-samples", help="load the sample events into an empty database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    arguments = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    command = arguments.command or "serve"
+    if command == "serve":
+        serve(settings, getattr(arguments, "host", "127.0.0.1"), getattr(arguments, "port", 8000))
+    elif command == "migrate":
+        asyncio.run(migrate(settings))
+    elif command == "load-samples":
+        created = asyncio.run(load_samples(settings))
+        print(
+            f"{created} sample events loaded" if created else "database not empty: nothing loaded"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
