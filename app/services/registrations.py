@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
 from app.db.database import Database
@@ -167,7 +166,7 @@ async def register(
             # The address cancelled earlier and registers again: the same row starts over, with
             # a fresh personal link so the old one stops working.
             registration_id = existing["id"]
-            changed: dict[Column | str, Any] = {**values}
+            changed = {getattr(RegistrationTable, name): value for name, value in values.items()}
             await RegistrationTable.update(changed).where(RegistrationTable.id == registration_id)
         row = await _registration_row(id=registration_id)
         assert row is not None
