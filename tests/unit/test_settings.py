@@ -1,0 +1,55 @@
+"""Settings from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+
+def test_secret_key_is_required_outside_development():
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({})
+    assert Settings.from_env({"DEBUG": "1"}).secret_key  # a throwaway key
+    assert Settings.from_env({"SECRET_KEY": "k" * 32}).secret_key == "k" * 32
+
+
+def test_short_secret_key_is_refused():
+    with pytest.raises(SettingsError, match="16"):
+        Settings.from_env({"SECRET_KEY": "short"})
+
+
+def test_database_url_defaults_to_a_file_under_var():
+    settings = Settings.from_env({"DEBUG": "1"})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.is_sqlite
+    assert settings.sqlite_path == Path("var/treffpunkt.sqlite3")
+
+
+def test_absolute_sqlite_path_and_postgres():
+    settings = Settings.from_env({"DEBUG": "1", "DATABASE_URL": "sqlite:////srv/t/db.sqlite3"})
+    assert settings.sqlite_path == Path("/srv/t/db.sqlite3")
+    pg = Settings.from_env({"DEBUG": "1", "DATABASE_URL": "postgres://u@h:5432/d"})
+    assert not pg.is_sqlite
+
+
+def test_unknown_database_scheme_is_refused():
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        Settings.from_env({"DEBUG": "1", "DATABASE_URL": "mysql://x"})
+
+
+def test_https_base_url_makes_cookies_secure_and_loses_its_trailing_slash():
+    settings = Settings.from_env({"DEBUG": "1", "BASE_URL": "https://treffpunkt.example/"})
+    assert settings.base_url == "https://treffpunkt.example"
+    assert settings.cookies_secure
+
+
+def test_bad_numbers_are_a_settings_error():
+    with pytest.raises(SettingsError):
+        Settings.from_env({"DEBUG": "1", "SQLITE_READERS": "many"})
+
+
+def test_the_secret_key_is_not_in_the_repr():
+    assert "k" * 32 not in repr(Settings.from_env({"SECRET_KEY": "k" * 32}))
