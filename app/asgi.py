@@ -1,0 +1,85 @@
+"""The ASGI application: ``create_app(settings)``; servers may import ``app.asgi:app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+
+from app.db.database import Database
+from app.settings import Settings
+from app.web.controllers.api import EventsApiController
+from app.web.controllers.health import HealthController
+from app.web.controllers.public import PublicController
+from app.web.controllers.registration import RegistrationController
+from app.web.dependencies import DatabaseHolder, dependencies
+from app.web.errors import exception_handlers
+from app.web.openapi import openapi_config
+from app.web.security import add_security_headers
+from app.web.templating import static_files_router, template_config
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
+    """The application for ``settings`` (default: from the environment).
+
+    A given ``database`` must be connected and migrated; the app uses it and leaves it open.
+    Otherwise the app opens the database named by the settings on start-up and closes it on
+    shutdown. Migrations are the command line's job, not the app's.
+    """
+    settings = settings or Settings.from_env()
+    holder = DatabaseHolder(database)
+
+    @asynccontextmanager
+    async def open_database(_: Litestar) -> AsyncIterator[None]:
+        if holder.database is not None:
+            yield
+            return
+        db = Database.from_url(
+            settings.database_url,
+            sqlite_readers=settings.sqlite_readers,
+            pool_size=settings.database_pool_size,
+        )
+        await db.connect()
+        holder.database = db
+        try:
+            yield
+        finally:
+            holder.database = None
+            await db.close()
+
+    return Litestar(
+        route_handlers=[
+            PublicController,
+            RegistrationController,
+            EventsApiController,
+            HealthController,
+            static_files_router(),
+        ],
+        dependencies=dependencies(holder, settings),
+        lifespan=[open_database],
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="treffpunkt_csrf",
+            cookie_secure=settings.cookies_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        openapi_config=openapi_config(),
+        exception_handlers=exception_handlers(debug=settings.debug),
+        before_send=[add_security_headers],
+        debug=settings.debug,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # ``app.asgi:app`` for servers, built on first access so that importing this module needs
+    # no SECRET_KEY.
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,126 @@
+"""The public JSON API: published events, never access data or registrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+
+from app.domain.rules import WindowState, window_state
+from app.services import events as event_service
+from app.services.events import PublicEvent
+from app.settings import Settings
+
+
+class ProgrammeItemOut(msgspec.Struct):
+    """One programme line; ``time`` is local wall-clock text."""
+
+    title: str
+    time: str
+    detail: str
+
+
+class PersonOut(msgspec.Struct):
+    """A speaker (``speaker``) or moderator (``moderation``)."""
+
+    name: str
+    affiliation: str
+    role: str
+
+
+class ModeOut(msgspec.Struct):
+    """What one attendance mode offers now."""
+
+    mode: str
+    #: ``free``, ``waitlist`` or ``full``.
+    availability: str
+    #: Free seats; ``null`` means unlimited.
+    seats_left: int | None
+
+
+class EventOut(msgspec.Struct):
+    """A published (or cancelled) event."""
+
+    slug: str
+    url: str
+    title: str
+    teaser: str
+    description: str
+    format: str
+    status: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    venue_name: str
+    venue_address: str
+    programme: list[ProgrammeItemOut]
+    people: list[PersonOut]
+    series: str
+    tags: list[str]
+    is_sample: bool
+    registration_opens_at: dt.datetime | None
+    registration_deadline: dt.datetime
+    registration_open: bool
+    modes: list[ModeOut]
+
+
+def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
+    """The API shape of an event: public fields only, by construction."""
+    event = public.event
+    return EventOut(
+        slug=event.slug,
+        url=f"{base_url}/events/{event.slug}",
+        title=event.title,
+        teaser=event.teaser,
+        description=event.description,
+        format=event.format.value,
+        status=event.status.value,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        programme=[ProgrammeItemOut(i.title, i.time, i.detail) for i in event.programme],
+        people=[PersonOut(p.name, p.affiliation, p.role.value) for p in event.people],
+        series=event.series,
+        tags=list(event.tags),
+        is_sample=event.is_sample,
+        registration_opens_at=event.registration_opens_at,
+        registration_deadline=event.registration_deadline,
+        registration_open=window_state(event, now) is WindowState.OPEN,
+        modes=[
+            ModeOut(mode.value, state.value, event.seats(mode).left)
+            for mode, state in public.availability.items()
+        ],
+    )
+
+
+class EventsApiController(Controller):
+    """``/api/v1/events``."""
+
+    path = "/api/v1/events"
+    tags = ("events",)
+
+    @get("/", name="api_events")
+    async def list_events(
+        self,
+        now: NamedDependency[dt.datetime],
+        settings: NamedDependency[Settings],
+        past: FromQuery[bool] = False,
+    ) -> list[EventOut]:
+        """Upcoming events (soonest first), or past ones (latest first) with ``past=true``."""
+        events = await event_service.list_public(now, past=past)
+        return [event_out(e, now, settings.base_url) for e in events]
+
+    @get("/{slug:str}", name="api_event")
+    async def get_event(
+        self,
+        slug: FromPath[str],
+        now: NamedDependency[dt.datetime],
+        settings: NamedDependency[Settings],
+    ) -> EventOut:
+        """One published or cancelled event; drafts and unknown slugs are 404."""
+        return event_out(await event_service.get_public(slug), now, settings.base_url)

@@ -1,0 +1,47 @@
+"""Public pages: upcoming and past events, an event with its form, the privacy notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.services import events as event_service
+from app.web.pages import event_page
+from app.web.views import public_event_view
+
+
+class PublicController(Controller):
+    """The pages anyone may see."""
+
+    include_in_schema = False
+
+    @get("/", name="index")
+    async def index(self, now: NamedDependency[dt.datetime]) -> Template:
+        """Upcoming events, soonest first."""
+        return await self._listing(now, past=False)
+
+    @get("/past", name="past")
+    async def past(self, now: NamedDependency[dt.datetime]) -> Template:
+        """Past events, latest first."""
+        return await self._listing(now, past=True)
+
+    async def _listing(self, now: dt.datetime, *, past: bool) -> Template:
+        events = await event_service.list_public(now, past=past)
+        return Template(
+            template_name="index.html",
+            context={"events": [public_event_view(e, now) for e in events], "past": past},
+        )
+
+    @get("/events/{slug:str}", name="event")
+    async def event(self, slug: FromPath[str], now: NamedDependency[dt.datetime]) -> Template:
+        """One event, with the registration form while registration is open."""
+        return event_page(await event_service.get_public(slug), now)
+
+    @get("/datenschutz", name="privacy")
+    async def privacy(self) -> Template:
+        """The privacy notice people consent to."""
+        return Template(template_name="privacy.html")

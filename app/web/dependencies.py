@@ -1,0 +1,41 @@
+"""Declared dependencies: the database handle and the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar.di import Provide
+
+from app.db.database import Database
+from app.settings import Settings
+
+
+class DatabaseHolder:
+    """Holds the app's database: given by the caller, or opened by the lifespan."""
+
+    def __init__(self, database: Database | None = None) -> None:
+        self.database = database
+
+    async def provide(self) -> Database:
+        """The database, for handlers that declare ``db: Database``."""
+        if self.database is None:
+            raise RuntimeError("the database is not connected (the app has not started)")
+        return self.database
+
+
+async def provide_now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def dependencies(holder: DatabaseHolder, settings: Settings) -> dict[str, Provide]:
+    """The app-level dependencies: ``db``, ``now`` and ``settings``."""
+
+    async def provide_settings() -> Settings:
+        return settings
+
+    return {
+        "db": Provide(holder.provide),
+        "now": Provide(provide_now),
+        "settings": Provide(provide_settings),
+    }

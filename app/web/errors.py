@@ -1,0 +1,218 @@
+"""Domain and HTTP errors mapped to responses, in one place.
+
+Browser routes get German HTML pages; ``/api`` routes get RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+from litestar.types import ExceptionHandlersMap
+
+from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
+from app.services.events import PublicEvent
+from app.web import texts
+from app.web.pages import event_page, message_page
+
+logger = logging.getLogger("treffpunkt.web")
+
+API_PREFIX = "/api/"
+PROBLEM_JSON = "application/problem+json"
+_FORM_STATE_KEY = "registration_form"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    title: str
+    status: int
+    type: str = "about:blank"
+    detail: str | None = None
+    errors: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedForm:
+    """The event and what was typed, kept so a refused form comes back filled in."""
+
+    event: PublicEvent
+    values: Mapping[str, str]
+
+
+def remember_form(
+    request: Request[Any, Any, Any], event: PublicEvent, values: Mapping[str, str]
+) -> None:
+    """Keep the submitted form on the request for the handlers below."""
+    request.state[_FORM_STATE_KEY] = SubmittedForm(event=event, values=values)
+
+
+def _submitted(request: Request[Any, Any, Any]) -> SubmittedForm | None:
+    form = request.state.get(_FORM_STATE_KEY)
+    return form if isinstance(form, SubmittedForm) else None
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def problem(
+    status: int, title: str, detail: str | None = None, errors: dict[str, str] | None = None
+) -> Response[Problem]:
+    """A problem details response."""
+    return Response(
+        Problem(title=title, status=status, detail=detail, errors=errors),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+    )
+
+
+_PAGE_TEXTS = {
+    HTTP_400_BAD_REQUEST: (
+        "Ungültige Anfrage",
+        "Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingaben.",
+    ),
+    HTTP_403_FORBIDDEN: (
+        "Anfrage abgelehnt",
+        "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden Sie die Seite "
+        "neu und senden Sie das Formular noch einmal ab.",
+    ),
+    HTTP_404_NOT_FOUND: (
+        "Seite nicht gefunden",
+        "Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie auf "
+        "der Startseite.",
+    ),
+    HTTP_405_METHOD_NOT_ALLOWED: (
+        "Nicht möglich",
+        "Diese Aktion ist hier nicht möglich.",
+    ),
+    HTTP_409_CONFLICT: ("Anmeldung nicht möglich", "Eine Anmeldung ist derzeit nicht möglich."),
+    HTTP_500_INTERNAL_SERVER_ERROR: (
+        "Ein Fehler ist aufgetreten",
+        "Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal.",
+    ),
+}
+
+
+def _page(status: int, message: str | None = None) -> Response[Any]:
+    title, default = _PAGE_TEXTS.get(status, _PAGE_TEXTS[HTTP_400_BAD_REQUEST])
+    return message_page(title, message or default, status_code=status)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def handle_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
+    """No such event or token: 404."""
+    if _is_api(request):
+        return problem(HTTP_404_NOT_FOUND, "Not found")
+    return _page(HTTP_404_NOT_FOUND)
+
+
+def handle_closed(request: Request[Any, Any, Any], exc: RegistrationClosed) -> Response[Any]:
+    """Registration refused (window, cancelled, full): 409 with the reason."""
+    if _is_api(request):
+        return problem(HTTP_409_CONFLICT, "Registration not possible", detail=exc.reason)
+    form = _submitted(request)
+    if form is not None:
+        return event_page(
+            form.event,
+            _now(),
+            values=form.values,
+            refused=exc.reason,
+            status_code=HTTP_409_CONFLICT,
+        )
+    return _page(HTTP_409_CONFLICT, texts.closed_reason(exc.reason))
+
+
+def handle_invalid(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
+    """Bad input: 400, the form again with a message next to each field."""
+    if _is_api(request):
+        return problem(HTTP_400_BAD_REQUEST, "Invalid input", errors=exc.errors)
+    form = _submitted(request)
+    if form is not None:
+        return event_page(
+            form.event,
+            _now(),
+            values=form.values,
+            error_codes=exc.errors,
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return _page(HTTP_400_BAD_REQUEST)
+
+
+def handle_capacity_conflict(
+    request: Request[Any, Any, Any], exc: CapacityConflict
+) -> Response[Any]:
+    """The database refused a seat the rules saw free: a bug, reported as a conflict."""
+    logger.error("capacity conflict: %s", exc)
+    if _is_api(request):
+        return problem(HTTP_409_CONFLICT, "Conflict")
+    return _page(HTTP_409_CONFLICT, "Bitte versuchen Sie es noch einmal.")
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404 route, 403 CSRF, 405, 400 validation …)."""
+    status = exc.status_code
+    if _is_api(request):
+        extra = exc.extra if isinstance(exc.extra, dict) else None
+        detail = exc.detail if status < HTTP_500_INTERNAL_SERVER_ERROR else None
+        response = problem(status, _title(status), detail=detail)
+        if extra:
+            logger.debug("request rejected: %s", extra)
+        return _with_headers(response, exc.headers)
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return _page(HTTP_500_INTERNAL_SERVER_ERROR)
+    return _with_headers(_page(status), exc.headers)
+
+
+def handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything unexpected: a plain 500 without internals (debug mode shows tracebacks)."""
+    logger.exception("unhandled error", exc_info=exc)
+    if _is_api(request):
+        return problem(HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error")
+    return _page(HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _with_headers(response: Response[Any], headers: Mapping[str, str] | None) -> Response[Any]:
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def exception_handlers(*, debug: bool) -> ExceptionHandlersMap:
+    """The handlers for ``Litestar(exception_handlers=...)``."""
+    handlers: ExceptionHandlersMap = {
+        NotFound: handle_not_found,
+        RegistrationClosed: handle_closed,
+        InvalidInput: handle_invalid,
+        CapacityConflict: handle_capacity_conflict,
+        HTTPException: handle_http,
+    }
+    if not debug:
+        handlers[HTTP_500_INTERNAL_SERVER_ERROR] = handle_internal
+    return handlers

@@ -1,0 +1,83 @@
+"""Dates and times as people read them, in the event's time zone, via Babel's locale data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+DEFAULT_LOCALE = "de"
+
+#: The word German (and only German) puts after a clock time: "10:00 Uhr".
+_CLOCK_SUFFIX = {"de": " Uhr"}
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """``moment`` (stored in UTC) as wall-clock time in ``timezone``."""
+    return moment.astimezone(_zone(timezone))
+
+
+def format_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The full date, e.g. ``Mittwoch, 22. November 2023``."""
+    return format_date(local_time(moment, timezone).date(), "full", locale=locale)
+
+
+def format_day_short(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A compact date, e.g. ``22.11.2023``."""
+    return format_date(local_time(moment, timezone).date(), "medium", locale=locale)
+
+
+def format_clock(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The clock time without suffix, e.g. ``10:00``."""
+    return format_time(local_time(moment, timezone).time(), "short", locale=locale)
+
+
+def _suffix(locale: str) -> str:
+    return _CLOCK_SUFFIX.get(locale.split("_")[0], "")
+
+
+def format_event_time(
+    starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE
+) -> str:
+    """When an event takes place.
+
+    One day: ``Mittwoch, 22. November 2023, 10:00–14:00 Uhr``; several days:
+    ``Mittwoch, 22. November 2023, 10:00 Uhr – Donnerstag, 23. November 2023, 14:00 Uhr``.
+    """
+    start = local_time(starts_at, timezone)
+    end = local_time(ends_at, timezone)
+    suffix = _suffix(locale)
+    start_day = format_day(starts_at, timezone, locale)
+    start_clock = format_clock(starts_at, timezone, locale)
+    end_clock = format_clock(ends_at, timezone, locale)
+    if start.date() == end.date():
+        return f"{start_day}, {start_clock}–{end_clock}{suffix}"
+    end_day = format_day(ends_at, timezone, locale)
+    return f"{start_day}, {start_clock}{suffix} – {end_day}, {end_clock}{suffix}"
+
+
+def is_whole_day_deadline(deadline: dt.datetime, timezone: str) -> bool:
+    """Whether a deadline means "until the end of that day" (23:59 local time)."""
+    local = local_time(deadline, timezone)
+    return (local.hour, local.minute) == (23, 59)
+
+
+def format_deadline(deadline: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A deadline: ``Mittwoch, 15. November 2023`` or ``…, 12:30 Uhr`` when it is not 23:59."""
+    day = format_day(deadline, timezone, locale)
+    if is_whole_day_deadline(deadline, timezone):
+        return day
+    return f"{day}, {format_clock(deadline, timezone, locale)}{_suffix(locale)}"
+
+
+def format_moment(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A point in time with date and clock: ``Mittwoch, 1. November 2023, 09:00 Uhr``."""
+    day = format_day(moment, timezone, locale)
+    return f"{day}, {format_clock(moment, timezone, locale)}{_suffix(locale)}"

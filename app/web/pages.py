@@ -1,0 +1,76 @@
+"""Page responses shared by the controllers and the exception handlers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import msgspec
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
+
+from app.domain.model import AttendanceMode
+from app.domain.rules import Availability, WindowState
+from app.services.events import PublicEvent
+from app.web import texts
+from app.web.views import FormView, form_view, public_event_view
+
+
+def event_page(
+    public: PublicEvent,
+    now: dt.datetime,
+    *,
+    values: Mapping[str, str] | None = None,
+    error_codes: Mapping[str, str] | None = None,
+    refused: str | None = None,
+    status_code: int = HTTP_200_OK,
+) -> Template:
+    """The event page with its registration form, or a message why there is none.
+
+    ``refused`` is the reason a submitted registration was turned down; the form keeps
+    ``values`` and shows ``error_codes`` next to their fields.
+    """
+    availability = dict(public.availability)
+    if refused == "full":
+        # The seat went while the person was typing: the page must agree with the refusal.
+        wanted = (values or {}).get("mode", "")
+        modes = public.event.modes
+        for mode in modes:
+            if len(modes) == 1 or mode.value == wanted:
+                availability[mode] = Availability.FULL
+    event = public_event_view(PublicEvent(public.event, availability), now, detail=True)
+    message = ""
+    if event.window != WindowState.OPEN.value:
+        message = texts.closed_reason(event.window)
+    elif event.fully_booked:
+        message = texts.closed_reason("full")
+    notice = texts.closed_reason(refused) if refused else ""
+    form: FormView | None = None
+    if not message:
+        form = form_view(public.event, values, error_codes)
+        if refused == "full":
+            form = _without_full_modes(form, availability)
+    if notice == message:
+        notice = ""
+    return Template(
+        template_name="event.html",
+        context={"event": event, "form": form, "closed_message": message, "notice": notice},
+        status_code=status_code,
+    )
+
+
+def _without_full_modes(
+    form: FormView, availability: Mapping[AttendanceMode, Availability]
+) -> FormView:
+    full = {mode.value for mode, state in availability.items() if state is Availability.FULL}
+    values = {k: v for k, v in form.values.items() if not (k == "mode" and v in full)}
+    return msgspec.structs.replace(form, values=values)
+
+
+def message_page(title: str, message: str, *, status_code: int) -> Template:
+    """A page that only says something: not found, refused, error."""
+    return Template(
+        template_name="message.html",
+        context={"title": title, "message": message},
+        status_code=status_code,
+    )

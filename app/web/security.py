@@ -1,0 +1,48 @@
+"""Safe response headers, set in one place for every response (error pages included)."""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+#: Pages whose URL holds a personal token: never cached, never sent as referrer, never indexed.
+PERSONAL_PREFIX = "/r/"
+#: The API docs page runs the vendored Swagger UI, which styles elements inline.
+DOCS_PREFIX = "/api/schema"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
+)
+
+
+def headers_for(path: str) -> dict[str, str]:
+    """The security headers a response to ``path`` carries."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    }
+    if path.startswith(PERSONAL_PREFIX):
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cache-Control"] = "no-store"
+        headers["X-Robots-Tag"] = "noindex"
+    elif path.startswith(DOCS_PREFIX):
+        headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    return headers
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: add the headers to the start of every HTTP response."""
+    if message["type"] != "http.response.start":
+        return
+    response_headers = MutableScopeHeaders.from_message(message)
+    for name, value in headers_for(scope.get("path", "")).items():
+        if name == "Cache-Control" or name not in response_headers:
+            response_headers[name] = value

@@ -1,0 +1,63 @@
+"""Jinja2 for the pages: the templates folder, autoescaping, filters and the static files."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from litestar.datastructures import CacheControlHeader
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app.web import formatting
+
+#: The repository's top-level ``templates/`` folder.
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_PATH = "/static"
+#: Asset URLs carry a content hash (``?v=``), so browsers may keep them for a year.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=128)
+def static_url(file_path: str) -> str:
+    """The URL of a static asset, versioned by its content."""
+    path = (STATIC_DIR / file_path).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise FileNotFoundError(file_path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{STATIC_PATH}/{file_path}?v={digest}"
+
+
+def _configure(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.autoescape = True
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals["static_url"] = static_url
+    env.filters["event_time"] = formatting.format_event_time
+    env.filters["day"] = formatting.format_day
+    env.filters["deadline"] = formatting.format_deadline
+    env.filters["moment"] = formatting.format_moment
+    env.filters["clock"] = formatting.format_clock
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 with autoescaping on, reading the repository's ``templates/``."""
+    return TemplateConfig(
+        directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_configure
+    )
+
+
+def static_files_router() -> Router:
+    """``/static``: CSS and vendored assets, cached for long."""
+    return create_static_files_router(
+        path=STATIC_PATH,
+        directories=[STATIC_DIR],
+        name="static",
+        cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE, public=True),
+        include_in_schema=False,
+    )

@@ -1,0 +1,353 @@
+"""View models for the pages: msgspec Structs built from domain types, ready to print."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import msgspec
+
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    EventFormat,
+    EventStatus,
+    Language,
+    Person,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+)
+from app.domain.rules import Availability, WindowState, window_state
+from app.domain.validation import NO, YES
+from app.services.events import PublicEvent
+from app.web import texts
+from app.web.formatting import (
+    DEFAULT_LOCALE,
+    format_deadline,
+    format_event_time,
+    format_moment,
+)
+from app.web.markdown import render_markdown
+
+
+class SeatsView(msgspec.Struct, frozen=True):
+    """Free seats in one mode."""
+
+    mode: str
+    label: str
+    text: str
+    state: str
+
+
+class PersonView(msgspec.Struct, frozen=True):
+    """A speaker or moderator."""
+
+    name: str
+    affiliation: str
+
+
+class ProgrammeView(msgspec.Struct, frozen=True):
+    """One programme line."""
+
+    time: str
+    title: str
+    detail: str
+
+
+class EventView(msgspec.Struct, frozen=True):
+    """An event as its card and its page show it; never carries access data."""
+
+    slug: str
+    title: str
+    teaser: str
+    format_label: str
+    when: str
+    place_lines: list[str]
+    seats: list[SeatsView]
+    deadline: str
+    opens: str
+    window: str
+    cancelled: bool
+    is_sample: bool
+    series: str
+    tags: list[str]
+    contact_email: str
+    funding_note: str
+    programme: list[ProgrammeView]
+    speakers: list[PersonView]
+    moderators: list[PersonView]
+    description_html: str = ""
+
+    @property
+    def place(self) -> str:
+        """The place on one line."""
+        return ", ".join(self.place_lines)
+
+    @property
+    def registration_open(self) -> bool:
+        """Whether the form takes registrations now (the seats may still say ausgebucht)."""
+        return self.window == WindowState.OPEN.value
+
+    @property
+    def fully_booked(self) -> bool:
+        """No mode takes anybody, not even onto a waiting list."""
+        return bool(self.seats) and all(s.state == Availability.FULL.value for s in self.seats)
+
+
+def _people(people: tuple[Person, ...]) -> list[PersonView]:
+    return [PersonView(name=p.name, affiliation=p.affiliation) for p in people]
+
+
+def place_lines(event: Event) -> list[str]:
+    """Venue name and address lines, ``Online (Zoom)`` for online, both for hybrid."""
+    lines: list[str] = []
+    if event.format is not EventFormat.ONLINE:
+        lines.append(event.venue_name.strip())
+        lines.extend(line.strip() for line in event.venue_address.splitlines())
+    if event.format is not EventFormat.IN_PERSON:
+        lines.append(texts.ONLINE_PLACE)
+    return [line for line in lines if line]
+
+
+def event_view(
+    event: Event,
+    availability: Mapping[AttendanceMode, Availability],
+    now: dt.datetime,
+    *,
+    detail: bool = False,
+    locale: str = DEFAULT_LOCALE,
+) -> EventView:
+    """The view of ``event``; ``detail`` adds the rendered description."""
+    tz = event.timezone or "Europe/Berlin"
+    several = len(event.modes) > 1
+    seats = [
+        SeatsView(
+            mode=mode.value,
+            label=texts.MODE_LABELS[mode] if several else "",
+            text=texts.seats_text(state, event.seats(mode)),
+            state=state.value,
+        )
+        for mode, state in availability.items()
+    ]
+    opens = (
+        format_moment(event.registration_opens_at, tz, locale)
+        if event.registration_opens_at is not None
+        else ""
+    )
+    return EventView(
+        slug=event.slug,
+        title=event.title,
+        teaser=event.teaser,
+        format_label=texts.FORMAT_LABELS[event.format],
+        when=format_event_time(event.starts_at, event.ends_at, tz, locale),
+        place_lines=place_lines(event),
+        seats=seats,
+        deadline=format_deadline(event.registration_deadline, tz, locale),
+        opens=opens,
+        window=window_state(event, now).value,
+        cancelled=event.status is EventStatus.CANCELLED,
+        is_sample=event.is_sample,
+        series=event.series,
+        tags=list(event.tags),
+        contact_email=event.contact_email,
+        funding_note=event.funding_note,
+        programme=[
+            ProgrammeView(time=item.time, title=item.title, detail=item.detail)
+            for item in event.programme
+        ],
+        speakers=_people(event.speakers),
+        moderators=_people(event.moderators),
+        description_html=render_markdown(event.description) if detail else "",
+    )
+
+
+def public_event_view(public: PublicEvent, now: dt.datetime, *, detail: bool = False) -> EventView:
+    """The view of an event from the public listing."""
+    return event_view(public.event, public.availability, now, detail=detail)
+
+
+# --- the registration form -------------------------------------------------------------------
+
+
+class OptionView(msgspec.Struct, frozen=True):
+    """One choice of a radio group or select."""
+
+    value: str
+    label: str
+
+
+class QuestionView(msgspec.Struct, frozen=True):
+    """One of the event's extra questions as a form field."""
+
+    name: str
+    label: str
+    kind: str
+    required: bool
+    options: list[OptionView]
+    #: Radios for short lists, a select for long ones.
+    widget: str
+
+
+class FormError(msgspec.Struct, frozen=True):
+    """One error, for the summary at the top and next to its field."""
+
+    field: str
+    label: str
+    message: str
+
+
+class FormView(msgspec.Struct, frozen=True):
+    """The registration form: what to ask, what was typed, what was wrong."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+    summary: list[FormError]
+    modes: list[OptionView]
+    languages: list[OptionView]
+    questions: list[QuestionView]
+
+
+_CHOICE_FIELDS = {"mode", "language"}
+_RADIO_LIMIT = 5
+
+
+def form_view(
+    event: Event,
+    values: Mapping[str, str] | None = None,
+    error_codes: Mapping[str, str] | None = None,
+) -> FormView:
+    """The form for ``event``, filled with ``values`` and marked with ``error_codes``."""
+    questions = [
+        QuestionView(
+            name=f"q_{q.key}",
+            label=q.label,
+            kind=q.kind.value,
+            required=q.required,
+            options=(
+                [OptionView(YES, "Ja"), OptionView(NO, "Nein")]
+                if q.kind is QuestionKind.YES_NO
+                else [OptionView(option, option) for option in q.options]
+            ),
+            widget=(
+                "textarea"
+                if q.kind is QuestionKind.TEXT
+                else ("radio" if len(q.options) <= _RADIO_LIMIT else "select")
+            ),
+        )
+        for q in event.questions
+    ]
+    labels = {**texts.FIELD_LABELS, **{q.name: q.label for q in questions}}
+    choice_fields = _CHOICE_FIELDS | {q.name for q in questions if q.kind != "text"}
+    errors: dict[str, str] = {}
+    summary: list[FormError] = []
+    # The summary follows the order of the form, not the order of validation.
+    order = [*texts.FIELD_LABELS, *(q.name for q in questions)]
+    codes = dict(error_codes or {})
+    for name in sorted(codes, key=lambda n: order.index(n) if n in order else len(order)):
+        message = texts.field_error(codes[name], is_choice=name in choice_fields)
+        errors[name] = message
+        summary.append(FormError(field=name, label=labels.get(name, name), message=message))
+    kept = {k: v for k, v in (values or {}).items() if k != "_csrf_token"}
+    kept.setdefault("language", Language.DE.value)
+    return FormView(
+        values=kept,
+        errors=errors,
+        summary=summary,
+        modes=(
+            [OptionView(m.value, texts.MODE_LABELS[m]) for m in event.modes]
+            if len(event.modes) > 1
+            else []
+        ),
+        languages=[OptionView(lang.value, label) for lang, label in texts.LANGUAGE_LABELS.items()],
+        questions=questions,
+    )
+
+
+# --- the personal page ---------------------------------------------------------------------
+
+
+class AnswerView(msgspec.Struct, frozen=True):
+    """One answer to an extra question."""
+
+    question: str
+    answer: str
+
+
+class AccessView(msgspec.Struct, frozen=True):
+    """The online access data, for confirmed online registrants only."""
+
+    join_url: str
+    meeting_id: str
+    passcode: str
+
+
+class PersonalView(msgspec.Struct, frozen=True):
+    """A registrant's own page."""
+
+    token: str
+    full_name: str
+    email: str
+    organisation: str
+    job_title: str
+    mode: str
+    language: str
+    status: str
+    status_label: str
+    answers: list[AnswerView]
+    event: EventView
+    access: AccessView | None
+    can_cancel: bool
+    banner: str
+
+
+def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
+    question = next((q for q in event.questions if q.key == key), None)
+    if question is None:
+        return AnswerView(question=key, answer=answer)
+    if question.kind is QuestionKind.YES_NO:
+        answer = texts.YES_NO_LABELS.get(answer, answer)
+    return AnswerView(question=question.label, answer=answer)
+
+
+def shows_access(registration: Registration, event: Event) -> bool:
+    """Zoom data only for a confirmed online seat of an event that still takes place."""
+    return (
+        registration.status is RegistrationStatus.CONFIRMED
+        and registration.mode is AttendanceMode.ONLINE
+        and event.status is EventStatus.PUBLISHED
+        and event.online_access is not None
+    )
+
+
+def personal_view(
+    registration: Registration,
+    event: Event,
+    now: dt.datetime,
+    *,
+    banner: str = "",
+) -> PersonalView:
+    """The personal page of ``registration``."""
+    access = event.online_access if shows_access(registration, event) else None
+    return PersonalView(
+        token=registration.token,
+        full_name=registration.full_name,
+        email=registration.email,
+        organisation=registration.organisation,
+        job_title=registration.job_title,
+        mode=texts.MODE_LABELS[registration.mode],
+        language=texts.LANGUAGE_LABELS[registration.language],
+        status=registration.status.value,
+        status_label=texts.STATUS_LABELS[registration.status],
+        answers=[_answer_text(event, k, v) for k, v in registration.answers.items()],
+        event=event_view(event, {}, now),
+        access=(
+            AccessView(
+                join_url=access.join_url, meeting_id=access.meeting_id, passcode=access.passcode
+            )
+            if access is not None
+            else None
+        ),
+        can_cancel=registration.status is not RegistrationStatus.CANCELLED and now < event.ends_at,
+        banner=banner,
+    )
