@@ -10,7 +10,6 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-DEFAULT_TIMEZONE = "Europe/Berlin"
 
 
 class SettingsError(ValueError):
@@ -36,8 +35,6 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     #: ``DEBUG``: development mode (a throwaway secret key is allowed, tracebacks shown).
     debug: bool = False
-    #: ``TIMEZONE``: the zone times are shown in unless an event names its own.
-    timezone: str = DEFAULT_TIMEZONE
     #: ``LOAD_SAMPLES``: ``serve`` loads the sample events into an empty database.
     load_samples: bool = True
     #: ``SQLITE_READERS``: how many kept read connections the SQLite engine opens.
@@ -95,7 +92,6 @@ class Settings:
             secret_key=secret_key,
             base_url=env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             debug=debug,
-            timezone=env.get("TIMEZONE", DEFAULT_TIMEZONE),
             load_samples=_flag(env.get("LOAD_SAMPLES"), default=True),
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),
