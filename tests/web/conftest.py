@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -41,3 +42,44 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF field on the page"
     return match.group(1)
+
+
+#: A fixed event far enough ahead to stay upcoming: Wednesday, 4 December 2030, 10:00–14:00 CET.
+KNOWN_START = dt.datetime(2030, 12, 4, 9, 0, tzinfo=dt.UTC)
+KNOWN_END = dt.datetime(2030, 12, 4, 13, 0, tzinfo=dt.UTC)
+KNOWN_WHEN = "Mittwoch, 4. Dezember 2030, 10:00–14:00 Uhr"
+
+#: The secrets make_event gives online and hybrid events.
+SECRETS = ("SECRETPWD", "555 000 111", "987654", "zoom.example")
+
+
+def upcoming(**overrides: object) -> dict[str, object]:
+    """Overrides for an event that is upcoming by the real clock, registration open."""
+    return {"starts_at": KNOWN_START, "ends_at": KNOWN_END, **overrides}
+
+
+def cookie_token(client: AsyncTestClient) -> str:  # type: ignore[type-arg]
+    """The CSRF token the client holds (the form field carries the same value)."""
+    token = client.cookies.get("treffpunkt_csrf")
+    assert token, "no CSRF cookie yet: GET a page first"
+    return token
+
+
+async def submit(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    slug: str,
+    form: dict[str, str],
+) -> httpx.Response:
+    """Open the event page (for the CSRF token) and post ``form`` to its registration."""
+    await client.get(f"/events/{slug}")
+    return await client.post(
+        f"/events/{slug}/register",
+        data={**form, "_csrf_token": cookie_token(client)},
+        follow_redirects=False,
+    )
+
+
+def token_from(location: str) -> str:
+    """The personal token in a redirect to ``/r/<token>?neu=1``."""
+    assert location.startswith("/r/"), location
+    return location.removeprefix("/r/").split("?")[0]
