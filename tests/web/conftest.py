@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
@@ -29,11 +30,32 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, secret_key="x" * 32, debug=True)
 
 
+class SameLoopTestClient(AsyncTestClient):  # type: ignore[type-arg]
+    """Litestar's ``AsyncTestClient``, with the app running on the test's own event loop.
+
+    ``AsyncTestClient`` runs the app in a portal thread with a loop of its own, but the ``db``
+    fixture's asyncpg pool belongs to the test's loop and cannot be used from another one (SQLite's
+    kept connections happen not to care). httpx's ASGI transport calls the app in place. The app
+    has no start-up work of its own when it is given a database, so no lifespan is needed.
+    """
+
+    def __init__(self, app: Litestar, base_url: str = "http://testserver.local") -> None:
+        super().__init__(app=app, base_url=base_url)
+        self._transport = httpx.ASGITransport(app=app)
+
+    async def __aenter__(self) -> SameLoopTestClient:
+        await httpx.AsyncClient.__aenter__(self)
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await httpx.AsyncClient.__aexit__(self, *args)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 async def client(db: Database, settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
     """A client for the app on the test's database."""
     app = create_app(settings, database=db)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with SameLoopTestClient(app) as test_client:
         yield test_client
 
 

@@ -197,7 +197,7 @@ async def test_markdown_description_is_sanitised(client: AsyncTestClient, event_
 
 async def test_unknown_and_draft_events_are_404(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
     await event_factory(**upcoming(slug="entwurf", status=EventStatus.DRAFT))
-    for path in ("/events/entwurf", "/events/gibt-es-nicht", "/nirgends"):
+    for path in ("/events/entwurf", "/events/gibt-es-nicht", "/nirgends", "/events/%00x"):
         response = await client.get(path)
         assert response.status_code == 404
         assert "Seite nicht gefunden" in response.text
