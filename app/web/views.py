@@ -149,7 +149,7 @@ def event_view(
         cancelled=event.status is EventStatus.CANCELLED,
         is_sample=event.is_sample,
         series=event.series,
-        tags=list(event.tags),
+        tags=[tag for tag in event.tags if tag != event.series],
         contact_email=event.contact_email,
         funding_note=event.funding_note,
         programme=[
