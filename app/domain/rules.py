@@ -94,6 +94,20 @@ class WaitingEntry:
     waitlisted_at: dt.datetime
 
 
+def queue_order(entry: WaitingEntry) -> tuple[dt.datetime, int]:
+    """The waiting list's order: who waited longest first, ties by registration."""
+    return (entry.waitlisted_at, entry.registration_id)
+
+
+def waiting_position(waiting: Sequence[WaitingEntry], registration_id: int) -> int | None:
+    """A registration's place in its mode's queue (1 = next), ``None`` if it is not waiting."""
+    mine = next((w for w in waiting if w.registration_id == registration_id), None)
+    if mine is None:
+        return None
+    queue = sorted((w for w in waiting if w.mode is mine.mode), key=queue_order)
+    return queue.index(mine) + 1
+
+
 def choose_promotions(event: Event, waiting: Sequence[WaitingEntry], now: dt.datetime) -> list[int]:
     """The waiting registrations that get the free seats, first come first served per mode.
 
@@ -104,10 +118,7 @@ def choose_promotions(event: Event, waiting: Sequence[WaitingEntry], now: dt.dat
     chosen: list[int] = []
     for mode in event.modes:
         seats = event.seats(mode)
-        queue = sorted(
-            (w for w in waiting if w.mode is mode),
-            key=lambda w: (w.waitlisted_at, w.registration_id),
-        )
+        queue = sorted((w for w in waiting if w.mode is mode), key=queue_order)
         free = len(queue) if seats.capacity is None else max(0, seats.capacity - seats.taken)
         chosen.extend(w.registration_id for w in queue[:free])
     return chosen

@@ -24,6 +24,10 @@ MAX_EMAIL = 254
 # proven by the confirmation mail, not by a regex.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
+# Personal tokens come from secrets.token_urlsafe(32); slugs are short printable words.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+MAX_SLUG = 120
+
 YES = "yes"
 NO = "no"
 
@@ -39,6 +43,16 @@ INVALID_TEXT = "invalid_text"
 def normalise_email(email: str) -> str:
     """The form of an address used to spot a second registration: trimmed, NFC, case-folded."""
     return unicodedata.normalize("NFC", email.strip()).casefold()
+
+
+def is_token_shaped(value: str) -> bool:
+    """Whether ``value`` can be a personal token at all (anything else is not looked up)."""
+    return _TOKEN.fullmatch(value) is not None
+
+
+def is_slug_shaped(value: str) -> bool:
+    """Whether ``value`` can be a slug: short, without control characters (NUL breaks SQL)."""
+    return 0 < len(value) <= MAX_SLUG and not _has_control_characters(value)
 
 
 def clean_text(value: str) -> str:
@@ -95,9 +109,12 @@ def validate_registration(
         field_name = f"q_{question.key}"
         raw_answer = form.get(field_name, "")
         if question.kind is QuestionKind.TEXT:
-            answer = raw_answer.strip()
+            answer = unicodedata.normalize("NFC", raw_answer.replace("\r\n", "\n")).strip()
             if len(answer) > MAX_ANSWER:
                 errors[field_name] = TOO_LONG
+            elif _has_control_characters(answer.replace("\n", "").replace("\t", "")):
+                # A multi-line answer keeps its line breaks and tabs, nothing else invisible.
+                errors[field_name] = INVALID_TEXT
         else:
             answer = raw_answer.strip()
             allowed = question.options if question.kind is QuestionKind.CHOICE else (YES, NO)

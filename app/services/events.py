@@ -14,6 +14,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.domain.rules import Availability, availability
+from app.domain.validation import is_slug_shaped
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
 
@@ -74,6 +75,8 @@ async def list_public(now: dt.datetime, *, past: bool) -> list[PublicEvent]:
 
 async def get_public(slug: str) -> PublicEvent:
     """A published or cancelled event by slug, without access data; drafts are not found."""
+    if not is_slug_shaped(slug):
+        raise NotFound("event")
     row = (
         await EventTable.select(exclude_secrets=True)
         .where(EventTable.slug == slug, EventTable.status.is_in(list(PUBLIC_STATUSES)))
@@ -103,41 +106,3 @@ async def create_event(db: Database, event: Event) -> Event:
 async def count_events() -> int:
     """How many events exist (any status)."""
     return int(await EventTable.count())
-
-
-async def waitlist_position(registration_id: int) -> int | None:
-    """A waiting registration's place in its mode's queue (1 = next), ``None`` if not waiting.
-
-    Read-only, for the registrant's page; the order is the one promotion uses.
-    """
-    row = (
-        await RegistrationTable.select(
-            RegistrationTable.event, RegistrationTable.mode, RegistrationTable.status
-        )
-        .where(RegistrationTable.id == registration_id)
-        .first()
-    )
-    if row is None or row["status"] != RegistrationStatus.WAITLISTED.value:
-        return None
-    rows = await RegistrationTable.select(
-        RegistrationTable.id, RegistrationTable.waitlisted_at
-    ).where(
-        RegistrationTable.event == row["event"],
-        RegistrationTable.mode == row["mode"],
-        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
-    )
-    never = dt.datetime.max.replace(tzinfo=dt.UTC)
-    queue = sorted(
-        rows,
-        key=lambda r: (_as_utc(r["waitlisted_at"]) or never, r["id"]),
-    )
-    for place, entry in enumerate(queue, start=1):
-        if entry["id"] == registration_id:
-            return place
-    return None
-
-
-def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

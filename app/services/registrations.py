@@ -31,9 +31,20 @@ from app.domain.model import (
     RegistrationRequest,
     RegistrationStatus,
 )
-from app.domain.rules import WaitingEntry, WindowState, choose_promotions, place_registration
+from app.domain.rules import (
+    WaitingEntry,
+    WindowState,
+    choose_promotions,
+    place_registration,
+    waiting_position,
+)
 from app.domain.rules import window_state as event_window_state
-from app.domain.validation import normalise_email, validate_registration
+from app.domain.validation import (
+    is_slug_shaped,
+    is_token_shaped,
+    normalise_email,
+    validate_registration,
+)
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -128,6 +139,8 @@ async def register(
     Raises :class:`NotFound`, :class:`RegistrationClosed` (with the reason: window, cancelled,
     full) or :class:`InvalidInput` (with an error code per field).
     """
+    if not is_slug_shaped(slug):
+        raise NotFound("event")
     event_row = (
         await EventTable.select(exclude_secrets=True)
         .where(EventTable.slug == slug, EventTable.status != "draft")
@@ -210,7 +223,7 @@ def _registration_values(
 
 async def find_by_token(token: str) -> Registration:
     """The registration behind a personal link; :class:`NotFound` for any other token."""
-    if not token or len(token) > 64:
+    if not is_token_shaped(token):
         raise NotFound("token")
     row = await _registration_row(token=token)
     # The lookup is by index; the comparison that decides is constant-time.
@@ -266,20 +279,7 @@ async def promote_waiting(db: Database, event_id: int, now: dt.datetime) -> tupl
 async def _promote_waiting(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
     """Promote, inside the caller's transaction, whoever the rules give the free seats to."""
     event = await _locked_event(db, event_id)
-    rows = await RegistrationTable.select(
-        RegistrationTable.id, RegistrationTable.mode, RegistrationTable.waitlisted_at
-    ).where(
-        RegistrationTable.event == event_id,
-        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
-    )
-    waiting = [
-        WaitingEntry(
-            registration_id=row["id"],
-            mode=AttendanceMode(row["mode"]),
-            waitlisted_at=row["waitlisted_at"] or now,
-        )
-        for row in rows
-    ]
+    waiting = await _waiting_entries(event_id, now)
     modes = {entry.registration_id: entry.mode for entry in waiting}
     promoted: list[Change] = []
     for registration_id in choose_promotions(event, waiting, now):
@@ -293,6 +293,31 @@ async def _promote_waiting(db: Database, event_id: int, now: dt.datetime) -> lis
         ).where(RegistrationTable.id == registration_id)
         promoted.append(Change(ChangeKind.PROMOTED, registration_id, event_id))
     return promoted
+
+
+async def _waiting_entries(event_id: int, now: dt.datetime) -> list[WaitingEntry]:
+    rows = await RegistrationTable.select(
+        RegistrationTable.id, RegistrationTable.mode, RegistrationTable.waitlisted_at
+    ).where(
+        RegistrationTable.event == event_id,
+        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
+    )
+    return [
+        WaitingEntry(
+            registration_id=row["id"],
+            mode=AttendanceMode(row["mode"]),
+            waitlisted_at=row["waitlisted_at"] or now,
+        )
+        for row in rows
+    ]
+
+
+async def waitlist_position(registration: Registration, now: dt.datetime) -> int | None:
+    """A waiting registration's place in its mode's queue (1 = next), in promotion order."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    waiting = await _waiting_entries(registration.event_id, now)
+    return waiting_position(waiting, registration.id)
 
 
 async def list_for_event(event_id: int) -> list[Registration]:

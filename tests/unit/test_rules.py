@@ -15,6 +15,7 @@ from app.domain.rules import (
     availability,
     choose_promotions,
     place_registration,
+    waiting_position,
     window_state,
 )
 from tests.conftest import make_event
@@ -146,3 +147,15 @@ def test_registration_deadline_is_capped_by_the_end():
     assert event.registration_deadline == event.ends_at
     late = make_event(NOW, registration_closes_at=event.ends_at + dt.timedelta(days=1))
     assert late.registration_deadline == event.ends_at
+
+
+def test_waiting_position_follows_the_promotion_order():
+    waiting = [
+        _waiting(5, AttendanceMode.IN_PERSON, 2),
+        _waiting(6, AttendanceMode.ONLINE, 0),
+        _waiting(7, AttendanceMode.IN_PERSON, 1),
+    ]
+    assert waiting_position(waiting, 7) == 1
+    assert waiting_position(waiting, 5) == 2
+    assert waiting_position(waiting, 6) == 1
+    assert waiting_position(waiting, 99) is None

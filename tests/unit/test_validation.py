@@ -14,7 +14,12 @@ from app.domain.model import (
     Question,
     QuestionKind,
 )
-from app.domain.validation import normalise_email, validate_registration
+from app.domain.validation import (
+    is_slug_shaped,
+    is_token_shaped,
+    normalise_email,
+    validate_registration,
+)
 from tests.conftest import make_event, registration_form
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -115,3 +120,27 @@ def test_unknown_language_is_an_error_not_a_crash():
 
 def test_normalised_email_ignores_case_and_surrounding_space():
     assert normalise_email("  Olena@Example.ORG ") == normalise_email("olena@example.org")
+
+
+def test_text_answers_keep_line_breaks_but_not_other_control_characters():
+    event = make_event(NOW, questions=QUESTIONS)
+    form = registration_form("a@example.org", q_essen="vegan", q_frage="Zeile 1\r\nZeile 2")
+    assert validate_registration(event, form, consent_version="v1").answers["frage"] == (
+        "Zeile 1\nZeile 2"
+    )
+    bad = registration_form("a@example.org", q_essen="vegan", q_frage="a\x00b")
+    assert errors_of(bad, questions=QUESTIONS) == {"q_frage": "invalid_text"}
+
+
+@pytest.mark.parametrize("token", ["", "short", "a" * 65, "abc\x00" * 8, "../" * 10, "ä" * 20])
+def test_malformed_tokens_are_never_looked_up(token):
+    assert not is_token_shaped(token)
+
+
+def test_real_tokens_and_slugs_are_shaped_right():
+    from app.services.registrations import new_token
+
+    assert is_token_shaped(new_token())
+    assert is_slug_shaped("landkreise-als-internationale-akteure")
+    assert not is_slug_shaped("a\x00b")
+    assert not is_slug_shaped("x" * 121)

@@ -13,7 +13,6 @@ from app.domain.rules import WindowState, window_state
 from app.services import events as event_service
 from app.services.events import PublicEvent
 from app.settings import Settings
-from app.web.params import event_slug
 
 
 class ProgrammeItemOut(msgspec.Struct):
@@ -124,4 +123,4 @@ class EventsApiController(Controller):
         settings: NamedDependency[Settings],
     ) -> EventOut:
         """One published or cancelled event; drafts and unknown slugs are 404."""
-        return event_out(await event_service.get_public(event_slug(slug)), now, settings.base_url)
+        return event_out(await event_service.get_public(slug), now, settings.base_url)

@@ -11,7 +11,6 @@ from litestar.response import Template
 
 from app.services import events as event_service
 from app.web.pages import event_page
-from app.web.params import event_slug
 from app.web.views import public_event_view
 
 
@@ -40,7 +39,7 @@ class PublicController(Controller):
     @get("/events/{slug:str}", name="event")
     async def event(self, slug: FromPath[str], now: NamedDependency[dt.datetime]) -> Template:
         """One event, with the registration form while registration is open."""
-        return event_page(await event_service.get_public(event_slug(slug)), now)
+        return event_page(await event_service.get_public(slug), now)
 
     @get("/datenschutz", name="privacy")
     async def privacy(self) -> Template:

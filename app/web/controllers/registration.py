@@ -17,7 +17,7 @@ from app.services import events as event_service
 from app.services import registrations
 from app.web import texts
 from app.web.errors import remember_form
-from app.web.params import FormBody, event_slug, personal_token
+from app.web.params import FormBody
 from app.web.views import personal_view, public_event_view
 
 
@@ -36,7 +36,7 @@ class RegistrationController(Controller):
         data: FormBody,
     ) -> Redirect | Template:
         """Register; refused or invalid forms come back filled in (see ``app.web.errors``)."""
-        event = await event_service.get_public(event_slug(slug))
+        event = await event_service.get_public(slug)
         remember_form(request, event, data)
         outcome = await registrations.register(db, slug, data, now=now)
         if not outcome.created:
@@ -59,14 +59,10 @@ class RegistrationController(Controller):
         neu: FromQuery[str | None] = None,
     ) -> Template:
         """The registrant's own page: details, status, Zoom data when confirmed, cancel."""
-        registration, event = await registrations.personal_view(personal_token(token))
+        registration, event = await registrations.personal_view(token)
         banner = ""
         if neu == "1" and registration.status is not RegistrationStatus.CANCELLED:
-            position = (
-                await event_service.waitlist_position(registration.id)
-                if registration.status is RegistrationStatus.WAITLISTED
-                else None
-            )
+            position = await registrations.waitlist_position(registration, now)
             banner = texts.thank_you(registration.status, position)
         return Template(
             template_name="personal.html",
@@ -78,5 +74,5 @@ class RegistrationController(Controller):
         self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], token: FromPath[str]
     ) -> Redirect:
         """Cancel the registration; a freed seat goes to the waiting list."""
-        await registrations.cancel(db, personal_token(token), now=now)
+        await registrations.cancel(db, token, now=now)
         return Redirect(path=f"/r/{token}", status_code=HTTP_303_SEE_OTHER)
