@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m tests.bench.run``; never collected as tests, timings never asserted."""
