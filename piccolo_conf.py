@@ -10,8 +10,6 @@ from piccolo.conf.apps import AppRegistry
 from app.db.engine import engine_from_url
 from app.settings import DEFAULT_DATABASE_URL
 
-DB = engine_from_url(
-    os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL, kept=False
-)
+DB = engine_from_url(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL, kept=False)
 
 APP_REGISTRY = AppRegistry(apps=["app.db.piccolo_app"])
