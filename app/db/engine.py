@@ -164,7 +164,9 @@ class KeptSQLiteEngine(SQLiteEngine):
         query, args = querystring.compile_string(engine_type=self.engine_type)
         if self.log_queries:
             self.print_query(query_id=self.get_query_id(), query=str(querystring))
-        return await self._run(query, args, read_only=querystring.query_type == "select")
+        # Piccolo marks only inserts with a query_type (selects are "generic"), so the statement
+        # itself says whether a reader may run it; readers are query_only, so a misroute fails.
+        return await self._run(query, args, read_only=_is_read(query))
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
         """Run DDL on the writer."""
@@ -179,6 +181,10 @@ class KeptSQLiteEngine(SQLiteEngine):
         return KeptSQLiteTransaction(
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
+
+
+def _is_read(query: str) -> bool:
+    return query.lstrip()[:6].upper() == "SELECT"
 
 
 def engine_from_url(url: str, *, sqlite_readers: int = 4, kept: bool = True) -> Engine[Any]:
