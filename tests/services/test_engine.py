@@ -52,5 +52,5 @@ async def test_reads_run_beside_an_open_write_transaction(sqlite_db, now):
 
 async def test_readers_cannot_write(sqlite_db):
     async with sqlite_db.engine._reader() as reader:
-        with pytest.raises(Exception, match="readonly|read-only|query_only"):
+        with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
             await reader.execute("DELETE FROM event")
