@@ -42,8 +42,12 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
+@lru_cache(maxsize=512)
 def render_markdown(source: str) -> str:
-    """Safe HTML for ``source``; nh3 is the second wall should the parser ever let markup by."""
+    """Safe HTML for ``source``; nh3 is the second wall should the parser ever let markup by.
+
+    Cached by the text itself: a description renders once per process, not once per page view.
+    """
     html = _parser().render(source)
     return nh3.clean(
         html,
