@@ -14,6 +14,8 @@ DEFAULT_LOCALE = "de"
 _CLOCK_SUFFIX = {"de": " Uhr"}
 
 
+# Babel re-reads its patterns on every call; the answers depend only on the arguments, and the
+# same few event dates are formatted on every page view, so they are cached.
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -24,16 +26,19 @@ def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
     return moment.astimezone(_zone(timezone))
 
 
+@lru_cache(maxsize=4096)
 def format_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """The full date, e.g. ``Mittwoch, 22. November 2023``."""
     return format_date(local_time(moment, timezone).date(), "full", locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def format_day_short(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """A compact date, e.g. ``22.11.2023``."""
     return format_date(local_time(moment, timezone).date(), "medium", locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def format_clock(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """The clock time without suffix, e.g. ``10:00``."""
     return format_time(local_time(moment, timezone).time(), "short", locale=locale)
