@@ -7,6 +7,7 @@ Under ``CI`` an unreachable PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 from collections.abc import AsyncIterator
@@ -68,16 +69,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    """A connected, migrated, empty database bound to the Piccolo tables."""
-    database = Database.from_url(database_url)
+@contextlib.asynccontextmanager
+async def migrated_database(url: str) -> AsyncIterator[Database]:
+    """A connected, migrated database at ``url``, closed afterwards."""
+    database = Database.from_url(url)
     await database.connect()
     await database.migrate()
     try:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A connected, migrated, empty database bound to the Piccolo tables."""
+    async with migrated_database(database_url) as database:
+        yield database
 
 
 @pytest.fixture

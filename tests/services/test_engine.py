@@ -11,19 +11,14 @@ import pytest
 from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.services import events as event_service
-from tests.conftest import make_event
+from tests.conftest import make_event, migrated_database
 
 
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     """Always SQLite, whatever TEST_DATABASE_URL says: these tests are about its engine."""
-    database = Database.from_url(f"sqlite:///{tmp_path / 'engine.sqlite3'}")
-    await database.connect()
-    await database.migrate()
-    try:
+    async with migrated_database(f"sqlite:///{tmp_path / 'engine.sqlite3'}") as database:
         yield database
-    finally:
-        await database.close()
 
 
 async def test_reads_run_beside_an_open_write_transaction(sqlite_db, now):
