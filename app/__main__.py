@@ -60,10 +60,20 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from app.asgi import create_app
+    from app.logs import uvicorn_log_config
 
     asyncio.run(prepare(settings))
-    logger.info("Treffpunkt on http://%s:%d (database: %s)", host, port, settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    logger.info(
+        "Treffpunkt on http://%s:%d (database: %s)", host, port, settings.database_url_for_logs
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+        proxy_headers=True,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

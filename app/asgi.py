@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.logging.config import LoggingConfig
 
 from app.db.database import Database
 from app.settings import Settings
@@ -70,6 +71,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         ),
         openapi_config=openapi_config(),
         exception_handlers=exception_handlers(debug=settings.debug),
+        # Litestar would log every handled domain error (a 404 for an unknown token included)
+        # with the request path, which holds personal tokens. Unexpected errors are logged by
+        # app.web.errors without the path; DEBUG shows their traceback in the response.
+        logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[add_security_headers],
         debug=settings.debug,
     )

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -57,6 +58,15 @@ class Settings:
         if path.startswith("//"):
             return Path(path[1:])
         return Path(path.removeprefix("/"))
+
+    @property
+    def database_url_for_logs(self) -> str:
+        """``database_url`` with any password replaced by ``***``, fit for logs."""
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
     @property
     def cookies_secure(self) -> bool:

@@ -67,8 +67,8 @@ def test_serve_migrates_loads_samples_and_answers(tmp_path):
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
@@ -78,7 +78,7 @@ def test_serve_migrates_loads_samples_and_answers(tmp_path):
                 health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 break
             except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
                 assert time.monotonic() < deadline, "serve did not answer within 60 s"
                 time.sleep(0.2)
         assert health.status_code == 200
@@ -86,8 +86,11 @@ def test_serve_migrates_loads_samples_and_answers(tmp_path):
         home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert home.status_code == 200
         assert "Landkreise als internationale Akteure" in home.text
+        secret = "Zq3" + "x" * 40
+        assert httpx.get(f"http://127.0.0.1:{port}/r/{secret}", timeout=5).status_code == 404
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        if server.stderr:
-            server.stderr.close()
+        output, _ = server.communicate(timeout=30)
+    # The access log shows the request, never the personal token in its path.
+    assert "GET /r/… HTTP/1.1" in output
+    assert secret not in output

@@ -53,3 +53,21 @@ def test_bad_numbers_are_a_settings_error():
 
 def test_the_secret_key_is_not_in_the_repr():
     assert "k" * 32 not in repr(Settings.from_env({"SECRET_KEY": "k" * 32}))
+
+
+def test_access_log_paths_lose_their_tokens():
+    from app.logs import redact_path
+
+    assert redact_path("/r/abcDEF123_-xyz?neu=1") == "/r/…?neu=1"
+    assert redact_path("/r/abcDEF123_-xyz/cancel") == "/r/…/cancel"
+    assert redact_path("/events/r/x") == "/events/r/x"
+
+
+def test_database_password_never_reaches_the_logs():
+    settings = Settings.from_env(
+        {"DEBUG": "1", "DATABASE_URL": "postgres://app:s3cr%40t@db:5432/t"}
+    )
+    assert settings.database_url_for_logs == "postgres://app:***@db:5432/t"
+    assert "s3cr" not in settings.database_url_for_logs
+    plain = Settings.from_env({"DEBUG": "1", "DATABASE_URL": "sqlite:///var/x.sqlite3"})
+    assert plain.database_url_for_logs == "sqlite:///var/x.sqlite3"

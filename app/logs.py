@@ -1,0 +1,39 @@
+"""Logging for ``serve``: uvicorn's format, with personal tokens cut out of logged paths."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from typing import Any
+
+from uvicorn.config import LOGGING_CONFIG
+
+#: Paths whose last segment is a secret: the personal page and what hangs below it.
+_SECRET_PATH = re.compile(r"^(/r/)[^/?#]+")
+
+
+def redact_path(path: str) -> str:
+    """``path`` with a personal token replaced by ``…``."""
+    return _SECRET_PATH.sub(r"\1…", path)
+
+
+class RedactTokens(logging.Filter):
+    """Rewrites uvicorn's access-log record so no token reaches a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the path argument (uvicorn passes client, method, path, version, status)."""
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
+            args = list(record.args)
+            if isinstance(args[2], str):
+                args[2] = redact_path(args[2])
+                record.args = tuple(args)
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with :class:`RedactTokens` on the access log."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
+    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    return config
