@@ -21,6 +21,7 @@ from app.web.errors import exception_handlers
 from app.web.openapi import openapi_config
 from app.web.security import add_security_headers
 from app.web.templating import static_files_router, template_config
+from app.web.throttling import write_throttle
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             holder.database = None
             await db.close()
 
+    throttle = write_throttle(settings.registration_rate_limit)
     return Litestar(
         route_handlers=[
             PublicController,
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[add_security_headers],
+        middleware=[throttle.middleware] if throttle else [],
         debug=settings.debug,
     )
 

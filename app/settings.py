@@ -42,6 +42,9 @@ class Settings:
     sqlite_readers: int = 4
     #: ``DATABASE_POOL_SIZE``: the PostgreSQL connection pool's maximum size.
     database_pool_size: int = 10
+    #: ``REGISTRATION_RATE_LIMIT``: registrations and cancellations one client address may send
+    #: per minute (0: no limit). A town hall behind one address still fits a team's sign-ups.
+    registration_rate_limit: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,6 +98,7 @@ class Settings:
         try:
             readers = int(env.get("SQLITE_READERS", "4"))
             pool_size = int(env.get("DATABASE_POOL_SIZE", "10"))
+            rate_limit = int(env.get("REGISTRATION_RATE_LIMIT", "30"))
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         return cls(
@@ -105,4 +109,5 @@ class Settings:
             load_samples=_flag(env.get("LOAD_SAMPLES"), default=True),
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),
+            registration_rate_limit=max(0, rate_limit),
         )

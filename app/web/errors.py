@@ -20,6 +20,7 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 from litestar.types import ExceptionHandlersMap
@@ -101,6 +102,12 @@ _PAGE_TEXTS = {
         "Diese Aktion ist hier nicht möglich.",
     ),
     HTTP_409_CONFLICT: ("Anmeldung nicht möglich", "Eine Anmeldung ist derzeit nicht möglich."),
+    HTTP_429_TOO_MANY_REQUESTS: (
+        "Zu viele Anfragen",
+        "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldungen. Bitte warten Sie eine "
+        "Minute und senden Sie das Formular dann noch einmal ab (mit „Zurück“ ist es noch "
+        "ausgefüllt).",
+    ),
     HTTP_500_INTERNAL_SERVER_ERROR: (
         "Ein Fehler ist aufgetreten",
         "Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal.",

@@ -90,6 +90,8 @@ async def serve(arguments: argparse.Namespace) -> None:
         secret_key=SECRET_KEY,
         debug=False,
         load_samples=False,
+        # One load generator is one client address: the throttle would measure itself.
+        registration_rate_limit=0,
     )
     db = database(arguments.engine, settings)
     await db.connect()

@@ -18,6 +18,7 @@ from app.services import registrations
 from app.web import texts
 from app.web.errors import remember_form
 from app.web.params import FormBody
+from app.web.throttling import THROTTLED
 from app.web.views import personal_view, public_event_view
 
 
@@ -26,7 +27,12 @@ class RegistrationController(Controller):
 
     include_in_schema = False
 
-    @post("/events/{slug:str}/register", name="register", status_code=HTTP_303_SEE_OTHER)
+    @post(
+        "/events/{slug:str}/register",
+        name="register",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={THROTTLED: True},
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -69,7 +75,12 @@ class RegistrationController(Controller):
             context={"page": personal_view(registration, event, now, banner=banner)},
         )
 
-    @post("/r/{token:str}/cancel", name="cancel", status_code=HTTP_303_SEE_OTHER)
+    @post(
+        "/r/{token:str}/cancel",
+        name="cancel",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={THROTTLED: True},
+    )
     async def cancel(
         self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], token: FromPath[str]
     ) -> Redirect:
