@@ -131,36 +131,32 @@ def handle_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response
     return _page(HTTP_404_NOT_FOUND)
 
 
+def _form_again(
+    request: Request[Any, Any, Any], status: int, **page_options: Any
+) -> Response[Any] | None:
+    """The event page with the submitted form filled in, if the request carried one."""
+    form = _submitted(request)
+    if form is None:
+        return None
+    return event_page(form.event, _now(), values=form.values, status_code=status, **page_options)
+
+
 def handle_closed(request: Request[Any, Any, Any], exc: RegistrationClosed) -> Response[Any]:
     """Registration refused (window, cancelled, full): 409 with the reason."""
     if _is_api(request):
         return problem(HTTP_409_CONFLICT, "Registration not possible", detail=exc.reason)
-    form = _submitted(request)
-    if form is not None:
-        return event_page(
-            form.event,
-            _now(),
-            values=form.values,
-            refused=exc.reason,
-            status_code=HTTP_409_CONFLICT,
-        )
-    return _page(HTTP_409_CONFLICT, texts.closed_reason(exc.reason))
+    return _form_again(request, HTTP_409_CONFLICT, refused=exc.reason) or _page(
+        HTTP_409_CONFLICT, texts.closed_reason(exc.reason)
+    )
 
 
 def handle_invalid(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
     """Bad input: 400, the form again with a message next to each field."""
     if _is_api(request):
         return problem(HTTP_400_BAD_REQUEST, "Invalid input", errors=exc.errors)
-    form = _submitted(request)
-    if form is not None:
-        return event_page(
-            form.event,
-            _now(),
-            values=form.values,
-            error_codes=exc.errors,
-            status_code=HTTP_400_BAD_REQUEST,
-        )
-    return _page(HTTP_400_BAD_REQUEST)
+    return _form_again(request, HTTP_400_BAD_REQUEST, error_codes=exc.errors) or _page(
+        HTTP_400_BAD_REQUEST
+    )
 
 
 def handle_capacity_conflict(
