@@ -1,0 +1,107 @@
+"""Registration life cycle beyond capacity: duplicates, cancelling, registering again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.domain.errors import NotFound, RegistrationClosed
+from app.domain.model import RegistrationStatus, Seats
+from app.services import registrations
+from app.services.changes import ChangeKind
+from tests.conftest import registration_form
+
+
+async def test_second_attempt_changes_nothing_and_asks_to_resend_the_link(db, event_factory, now):
+    event = await event_factory()
+    first = await registrations.register(
+        db, event.slug, registration_form("olena@example.org"), now
+    )
+    again = await registrations.register(
+        db,
+        event.slug,
+        registration_form(" OLENA@example.org", first_name="Anders", organisation="Kreis Lippe"),
+        now + dt.timedelta(minutes=5),
+    )
+    assert not again.created
+    assert [c.kind for c in again.changes] == [ChangeKind.ALREADY_REGISTERED]
+    assert again.registration == first.registration  # nothing changed, not even the name
+    assert len(await registrations.list_for_event(event.id)) == 1
+
+
+async def test_registering_again_after_cancelling_starts_over_with_a_new_link(
+    db, event_factory, now
+):
+    event = await event_factory(in_person_seats=Seats(1, 0))
+    first = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
+    await registrations.cancel(db, first.registration.token, now)
+
+    again = await registrations.register(
+        db, event.slug, registration_form("a@example.org", first_name="Neu"), now
+    )
+
+    assert again.created
+    assert again.registration.id == first.registration.id
+    assert again.registration.status is RegistrationStatus.CONFIRMED
+    assert again.registration.first_name == "Neu"
+    assert again.registration.token != first.registration.token
+    with pytest.raises(NotFound):
+        await registrations.find_by_token(first.registration.token)
+    assert (await registrations.find_by_token(again.registration.token)).id == first.registration.id
+
+
+async def test_cancelling_twice_changes_nothing_the_second_time(db, event_factory, now):
+    event = await event_factory(in_person_seats=Seats(1, 0))
+    seat = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
+    waiting = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+
+    first = await registrations.cancel(db, seat.registration.token, now)
+    second = await registrations.cancel(db, seat.registration.token, now)
+
+    assert [c.kind for c in first.changes] == [ChangeKind.CANCELLED, ChangeKind.PROMOTED]
+    assert second.changes == ()
+    promoted = await registrations.find_by_token(waiting.registration.token)
+    assert promoted.status is RegistrationStatus.CONFIRMED
+
+
+async def test_a_waiting_person_who_cancels_frees_no_seat(db, event_factory, now):
+    event = await event_factory(in_person_seats=Seats(1, 0))
+    await registrations.register(db, event.slug, registration_form("a@example.org"), now)
+    b = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+    c = await registrations.register(db, event.slug, registration_form("c@example.org"), now)
+
+    outcome = await registrations.cancel(db, b.registration.token, now)
+
+    assert [ch.kind for ch in outcome.changes] == [ChangeKind.CANCELLED]
+    assert (
+        await registrations.waitlist_position(
+            await registrations.find_by_token(c.registration.token), now
+        )
+        == 1
+    )
+
+
+async def test_drafts_are_not_found_and_cancelled_events_refuse(db, event_factory, now):
+    from app.domain.model import EventStatus
+
+    draft = await event_factory(slug="entwurf", status=EventStatus.DRAFT)
+    with pytest.raises(NotFound):
+        await registrations.register(db, draft.slug, registration_form("a@example.org"), now)
+    cancelled = await event_factory(slug="abgesagt", status=EventStatus.CANCELLED)
+    with pytest.raises(RegistrationClosed) as raised:
+        await registrations.register(db, cancelled.slug, registration_form("a@example.org"), now)
+    assert raised.value.reason == "cancelled"
+
+
+async def test_nobody_is_promoted_once_the_event_has_ended(db, event_factory, now):
+    event = await event_factory(in_person_seats=Seats(1, 0))
+    seat = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
+    waiting = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+
+    after_the_end = event.ends_at + dt.timedelta(minutes=1)
+    outcome = await registrations.cancel(db, seat.registration.token, after_the_end)
+
+    assert [c.kind for c in outcome.changes] == [ChangeKind.CANCELLED]
+    still = await registrations.find_by_token(waiting.registration.token)
+    assert still.status is RegistrationStatus.WAITLISTED
