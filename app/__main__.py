@@ -33,7 +33,7 @@ async def migrate(settings: Settings) -> None:
         await db.close()
 
 
-async def load_samples(settings: Settings, *, only_if_empty: bool = True) -> int:
+async def load_samples(settings: Settings) -> int:
     """Load the sample events into an empty database; returns how many were created."""
     from app.services.samples import load_samples as load
 

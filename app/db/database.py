@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from app.db.engine import KeptSQLiteEngine, engine_from_url, is_sqlite
-from app.db.tables import TABLES
+from app.db.tables import TABLES, Event
 
 
 class MigrationFailed(RuntimeError):
@@ -94,12 +97,15 @@ class Database:
 
     async def ping(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""
-        from app.db.tables import Event
-
         await Event.raw("SELECT 1")
 
 
-def _lock_event_query(event_id: int) -> Any:
-    from piccolo.querystring import QueryString
-
+def _lock_event_query(event_id: int) -> QueryString:
     return QueryString('SELECT id FROM "event" WHERE id = {} FOR UPDATE', event_id)
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether ``error`` is the database refusing a duplicate key, on either engine."""
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)

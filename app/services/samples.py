@@ -26,13 +26,10 @@ All datetimes are timezone-aware UTC; :attr:`Event.timezone` is ``"Europe/Berlin
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
-from app.db.database import Database
+from app.db.database import Database, is_unique_violation
 from app.domain.model import (
     Event,
     EventFormat,
@@ -427,8 +424,8 @@ async def load_samples(db: Database, now: dt.datetime) -> int:
                 return 0
             for event in samples:
                 await event_service.create_event(db, event)
-    except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
-        if await event_service.count_events() != 0:
+    except Exception as error:
+        if is_unique_violation(error) and await event_service.count_events() != 0:
             return 0  # another process loaded them first
         raise
     return len(samples)
