@@ -1,4 +1,4 @@
-"""The command line: ``python -m app [serve|migrate|load-samples]`` (``serve`` is the default)."""
+"""The command line: ``python -m app [serve|worker|migrate|load-samples]`` (default: ``serve``)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,24 @@ async def prepare(settings: Settings) -> None:
             logger.info("loaded %d sample events", created)
 
 
+async def work(settings: Settings) -> None:
+    """Send mail and release expired holds until SIGTERM or SIGINT (``python -m app worker``)."""
+    from app.services.background import run_background
+
+    db = Database.from_url(
+        settings.database_url, sqlite_readers=settings.sqlite_readers, pool_size=4
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await db.connect()
+        await run_background(db, settings, stop)
+    finally:
+        await db.close()
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Migrate, load samples when empty, and serve with uvicorn."""
     import uvicorn
@@ -83,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the web service (the default)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
+    commands.add_parser("worker", help="send mail from the outbox (as many as wanted)")
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("load-samples", help="load the sample events into an empty database")
     return parser
@@ -100,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = arguments.command or "serve"
     if command == "serve":
         serve(settings, getattr(arguments, "host", "127.0.0.1"), getattr(arguments, "port", 8000))
+    elif command == "worker":
+        asyncio.run(work(settings))
     elif command == "migrate":
         asyncio.run(migrate(settings))
     elif command == "load-samples":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,9 +13,11 @@ from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 
 from app.db.database import Database
+from app.services.background import run_background
 from app.settings import Settings
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.health import HealthController
+from app.web.controllers.join import JoinController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import DatabaseHolder, dependencies
@@ -29,7 +33,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     A given ``database`` must be connected and migrated; the app uses it and leaves it open.
     Otherwise the app opens the database named by the settings on start-up and closes it on
-    shutdown. Migrations are the command line's job, not the app's.
+    shutdown. Migrations are the command line's job, not the app's. With
+    ``settings.mail_sender_in_serve`` the app sends mail (and releases expired opt-in holds)
+    in the background while it runs.
     """
     settings = settings or Settings.from_env()
     holder = DatabaseHolder(database)
@@ -52,17 +58,33 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             holder.database = None
             await db.close()
 
+    @asynccontextmanager
+    async def send_mail(_: Litestar) -> AsyncIterator[None]:
+        if not settings.mail_sender_in_serve:
+            yield
+            return
+        stop = asyncio.Event()
+        assert holder.database is not None
+        task = asyncio.create_task(run_background(holder.database, settings, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 10)
+
     throttle = write_throttle(settings.registration_rate_limit)
     return Litestar(
         route_handlers=[
             PublicController,
             RegistrationController,
+            JoinController,
             EventsApiController,
             HealthController,
             static_files_router(),
         ],
         dependencies=dependencies(holder, settings),
-        lifespan=[open_database],
+        lifespan=[open_database, send_mail],
         template_config=template_config(),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

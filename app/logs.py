@@ -9,8 +9,8 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-#: Paths whose last segment is a secret: the personal page and what hangs below it.
-_SECRET_PATH = re.compile(r"^(/r/)[^/?#]+")
+#: Paths that carry a personal token: the personal page (and what hangs below it), the join link.
+_SECRET_PATH = re.compile(r"^(/[rj]/)[^/?#]+")
 
 
 def redact_path(path: str) -> str:

@@ -11,6 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_MAIL_DIR = "var/mail"
+SMTP_SECURITY_MODES = ("none", "starttls", "tls")
+_DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
 class SettingsError(ValueError):
@@ -45,6 +48,36 @@ class Settings:
     #: ``REGISTRATION_RATE_LIMIT``: registrations and cancellations one client address may send
     #: per minute (0: no limit). A town hall behind one address still fits a team's sign-ups.
     registration_rate_limit: int = 30
+    #: ``SMTP_HOST``: the mail server; empty: mails are written as ``.eml`` files to ``mail_dir``.
+    smtp_host: str = ""
+    #: ``SMTP_PORT``: default 25, 587 or 465 by ``smtp_security``.
+    smtp_port: int = 587
+    #: ``SMTP_USER`` and ``SMTP_PASSWORD``: login, when the server wants one.
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    #: ``SMTP_SECURITY``: ``none``, ``starttls`` (default) or ``tls``.
+    smtp_security: str = "starttls"
+    #: ``SMTP_TIMEOUT``: seconds before a silent server counts as a temporary failure.
+    smtp_timeout: float = 30.0
+    #: ``MAIL_FROM``: the sender, ``Name <address>``; default ``Treffpunkt <noreply@host>``.
+    mail_from: str = "Treffpunkt <noreply@localhost>"
+    #: ``MAIL_REPLY_TO``: where answers go (e.g. the organising team), empty: none.
+    mail_reply_to: str = ""
+    #: ``MAIL_DIR``: where mails go as files when no ``SMTP_HOST`` is set.
+    mail_dir: Path = Path(DEFAULT_MAIL_DIR)
+    #: ``MAIL_SENDER``: ``serve`` runs a sender in the web process (``1``, default) or leaves
+    #: sending to ``python -m app worker`` processes (``0``).
+    mail_sender_in_serve: bool = True
+    #: ``MAIL_MAX_ATTEMPTS``: tries per mail before a temporary failure counts as final.
+    mail_max_attempts: int = 8
+    #: ``MAIL_RETRY_SECONDS``: the first retry's delay; each next one doubles, up to an hour.
+    mail_retry_seconds: float = 60.0
+    #: ``MAIL_POLL_SECONDS``: how often a sender looks for due mail (it is also woken at once
+    #: by registrations in its own process).
+    mail_poll_seconds: float = 1.0
+    #: ``MAIL_LEASE_SECONDS``: how long a claimed mail stays a worker's before another one
+    #: takes it over (a worker that died mid-send).
+    mail_lease_seconds: float = 300.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +105,12 @@ class Settings:
         return urlunsplit(parts._replace(netloc=netloc))
 
     @property
+    def mail_domain(self) -> str:
+        """The domain of ``mail_from``: for Message-IDs and calendar UIDs."""
+        address = self.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+        return address.rsplit("@", 1)[-1] or "localhost"
+
+    @property
     def cookies_secure(self) -> bool:
         """Cookies carry ``Secure`` when the service is reached over https."""
         return self.base_url.startswith("https://")
@@ -95,19 +134,55 @@ class Settings:
             secret_key = secrets.token_urlsafe(32)
         if len(secret_key) < 16:
             raise SettingsError("SECRET_KEY must be at least 16 characters long")
+        security = env.get("SMTP_SECURITY", "").strip().lower() or "starttls"
+        if security not in SMTP_SECURITY_MODES:
+            raise SettingsError("SMTP_SECURITY must be none, starttls or tls")
         try:
             readers = int(env.get("SQLITE_READERS", "4"))
             pool_size = int(env.get("DATABASE_POOL_SIZE", "10"))
             rate_limit = int(env.get("REGISTRATION_RATE_LIMIT", "30"))
+            smtp_port = int(env.get("SMTP_PORT", "").strip() or _DEFAULT_SMTP_PORTS[security])
+            smtp_timeout = float(env.get("SMTP_TIMEOUT", "30"))
+            max_attempts = int(env.get("MAIL_MAX_ATTEMPTS", "8"))
+            retry_seconds = float(env.get("MAIL_RETRY_SECONDS", "60"))
+            poll_seconds = float(env.get("MAIL_POLL_SECONDS", "1"))
+            lease_seconds = float(env.get("MAIL_LEASE_SECONDS", "300"))
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
+        base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+        mail_from = env.get("MAIL_FROM", "").strip() or _default_mail_from(base_url)
+        if "@" not in mail_from or "\n" in mail_from or "\r" in mail_from:
+            raise SettingsError(
+                "MAIL_FROM must be an address, e.g. Treffpunkt <noreply@example.org>"
+            )
         return cls(
             database_url=database_url,
             secret_key=secret_key,
-            base_url=env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            base_url=base_url,
             debug=debug,
             load_samples=_flag(env.get("LOAD_SAMPLES"), default=True),
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),
             registration_rate_limit=max(0, rate_limit),
+            smtp_host=env.get("SMTP_HOST", "").strip(),
+            smtp_port=smtp_port,
+            smtp_user=env.get("SMTP_USER", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_security=security,
+            smtp_timeout=max(1.0, smtp_timeout),
+            mail_from=mail_from,
+            mail_reply_to=env.get("MAIL_REPLY_TO", "").strip(),
+            mail_dir=Path(env.get("MAIL_DIR", "").strip() or DEFAULT_MAIL_DIR),
+            mail_sender_in_serve=_flag(env.get("MAIL_SENDER"), default=True),
+            mail_max_attempts=max(1, max_attempts),
+            mail_retry_seconds=max(0.0, retry_seconds),
+            mail_poll_seconds=max(0.05, poll_seconds),
+            mail_lease_seconds=max(1.0, lease_seconds),
         )
+
+
+def _default_mail_from(base_url: str) -> str:
+    host = urlsplit(base_url).hostname or "localhost"
+    if host.replace(".", "").isdigit() or "." not in host:
+        host = "localhost"
+    return f"Treffpunkt <noreply@{host}>"

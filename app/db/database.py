@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -25,12 +27,21 @@ class MigrationFailed(RuntimeError):
     """A migration did not apply."""
 
 
+#: What the current transaction wants done once it has committed.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "after_commit", default=None
+)
+
+
 class Database:
     """One database: its engine, bound to the Piccolo tables, and how to write to it safely."""
 
     def __init__(self, engine: Engine[Any], *, pool_size: int = 10) -> None:
         self.engine = engine
         self.pool_size = pool_size
+        #: Set when a transaction of this process has committed new mail: the sender in this
+        #: process wakes at once instead of at its next poll.
+        self.mail_waiting = asyncio.Event()
 
     @classmethod
     def from_url(cls, url: str, *, sqlite_readers: int = 4, pool_size: int = 10) -> Database:
@@ -80,9 +91,35 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """A write transaction; SQLite takes the write lock at BEGIN (IMMEDIATE)."""
-        async with self.engine.transaction():
+        """A write transaction; SQLite takes the write lock at BEGIN (IMMEDIATE).
+
+        Callbacks given to :meth:`after_commit` inside it run once it has committed.
+        """
+        if _after_commit.get() is not None:
+            # Nested: the outer transaction commits, and runs the callbacks.
             yield
+            return
+        callbacks: list[Callable[[], None]] = []
+        token = _after_commit.set(callbacks)
+        try:
+            async with self.engine.transaction():
+                yield
+        finally:
+            _after_commit.reset(token)
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the current transaction commits (at once outside one)."""
+        callbacks = _after_commit.get()
+        if callbacks is None:
+            callback()
+        elif callback not in callbacks:
+            callbacks.append(callback)
+
+    def announce_mail(self) -> None:
+        """Tell this process's sender, once committed, that new mail is waiting."""
+        self.after_commit(self.mail_waiting.set)
 
     async def lock_event(self, event_id: int) -> None:
         """Hold the event's row lock until the transaction ends.

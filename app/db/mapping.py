@@ -43,6 +43,10 @@ def _utc_required(value: dt.datetime) -> dt.datetime:
     return result
 
 
+def _minutes(duration: dt.timedelta) -> int:
+    return int(duration.total_seconds() // 60)
+
+
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An :class:`Event` from a row; access data only when the row carries it."""
     join_url = row.get("online_join_url") or ""
@@ -101,6 +105,15 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
             for item in _json(row["questions"])
         ),
         double_opt_in=bool(row["double_opt_in"]),
+        opt_in_hold=dt.timedelta(minutes=row["opt_in_hold_minutes"]),
+        access_mail_lead=dt.timedelta(minutes=row["access_mail_lead_minutes"]),
+        access_in_confirmation=bool(row["access_in_confirmation"]),
+        reminder_lead=(
+            None
+            if row["reminder_lead_minutes"] is None
+            else dt.timedelta(minutes=row["reminder_lead_minutes"])
+        ),
+        notify_organisers=bool(row["notify_organisers"]),
         contact_email=row["contact_email"],
         funding_note=row["funding_note"],
         series=row["series"],
@@ -136,6 +149,13 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "registration_closes_at": _utc(event.registration_closes_at),
         "waitlist_enabled": event.waitlist_enabled,
         "double_opt_in": event.double_opt_in,
+        "opt_in_hold_minutes": _minutes(event.opt_in_hold),
+        "access_mail_lead_minutes": _minutes(event.access_mail_lead),
+        "access_in_confirmation": event.access_in_confirmation,
+        "reminder_lead_minutes": (
+            None if event.reminder_lead is None else _minutes(event.reminder_lead)
+        ),
+        "notify_organisers": event.notify_organisers,
         "programme": json.dumps(
             [{"title": p.title, "time": p.time, "detail": p.detail} for p in event.programme],
             ensure_ascii=False,
@@ -189,4 +209,5 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         confirmed_at=_utc(row["confirmed_at"]),
         waitlisted_at=_utc(row["waitlisted_at"]),
         cancelled_at=_utc(row["cancelled_at"]),
+        hold_until=_utc(row.get("hold_until")),
     )

@@ -51,6 +51,12 @@ class Event(Table, tablename="event"):
     registration_closes_at = Timestamptz(null=True, default=None)
     waitlist_enabled = Boolean(default=True)
     double_opt_in = Boolean(default=False)
+    opt_in_hold_minutes = Integer(default=24 * 60)
+    access_mail_lead_minutes = Integer(default=24 * 60)
+    access_in_confirmation = Boolean(default=False)
+    # NULL: the event sends no reminder.
+    reminder_lead_minutes = Integer(null=True, default=24 * 60)
+    notify_organisers = Boolean(default=False)
     contact_email = Varchar(length=254, default="")
     funding_note = Text(default="")
     series = Varchar(length=120, default="", index=True)
@@ -84,6 +90,38 @@ class Registration(Table, tablename="registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     waitlisted_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
+    hold_until = Timestamptz(null=True, default=None)
 
 
-TABLES: tuple[type[Table], ...] = (Event, Registration)
+class Outbox(Table, tablename="outbox"):
+    """One email, enqueued in the transaction of the change that causes it.
+
+    The body is rendered when it is sent, from the event and registration as they are then: a
+    reminder for a moved event shows the new time. ``status`` runs queued → sending → sent, or
+    to failed (permanent error, attempts used up, bad template) or cancelled (no longer
+    relevant); a ``sending`` row whose lease has run out belongs to a worker that died.
+    """
+
+    id: Serial
+    kind = Varchar(length=40)
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    # Deleting a registration's data keeps the record that mail went out.
+    registration = ForeignKey(
+        references=Registration, on_delete=OnDelete.set_null, index=True, null=True
+    )
+    recipient = Varchar(length=254)
+    language = Varchar(length=5, default="de")
+    payload = JSON(default="{}")
+    status = Varchar(length=20, default="queued", index=True)
+    send_after = Timestamptz(index=True)
+    attempts = Integer(default=0)
+    lease_until = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=100, default="")
+    message_id = Varchar(length=255, default="")
+    last_error = Text(default="")
+    sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox)

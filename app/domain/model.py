@@ -33,7 +33,7 @@ class AttendanceMode(StrEnum):
 class RegistrationStatus(StrEnum):
     """Where a registration is in its life."""
 
-    #: Double opt-in: holds a seat until the address is confirmed (the mail issue completes it).
+    #: Double opt-in: holds a seat until the address is confirmed or the hold expires.
     PENDING = "pending"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
@@ -155,6 +155,16 @@ class Event:
     people: tuple[Person, ...] = ()
     questions: tuple[Question, ...] = ()
     double_opt_in: bool = False
+    #: Double opt-in: how long an unconfirmed registration holds its seat.
+    opt_in_hold: dt.timedelta = dt.timedelta(hours=24)
+    #: How long before the start the access data goes out to online participants.
+    access_mail_lead: dt.timedelta = dt.timedelta(hours=24)
+    #: The confirmation carries the access data too (the organiser's choice).
+    access_in_confirmation: bool = False
+    #: How long before the start the reminder goes out; ``None``: no reminder.
+    reminder_lead: dt.timedelta | None = dt.timedelta(hours=24)
+    #: Each new registration is announced to ``contact_email``.
+    notify_organisers: bool = False
     contact_email: str = ""
     funding_note: str = ""
     series: str = ""
@@ -217,6 +227,8 @@ class Registration:
     confirmed_at: dt.datetime | None = None
     waitlisted_at: dt.datetime | None = None
     cancelled_at: dt.datetime | None = None
+    #: Double opt-in: the moment an unconfirmed registration gives its seat back.
+    hold_until: dt.datetime | None = None
 
     @property
     def full_name(self) -> str:

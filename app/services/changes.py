@@ -1,17 +1,37 @@
-"""State changes that people are told about, recorded in the transaction that makes them.
+"""State changes that people are told about, turned into outbox rows in the same transaction.
 
-The mail issue turns each change into outbox rows inside :func:`record`; until then the changes
-are logged (ids and kinds only: never addresses, names or tokens) and returned to callers.
+Every service that changes a registration or an event calls :func:`record` inside its
+transaction, so the change and its mail commit together or not at all. Which mails a change
+causes, and when they are due, is decided by :mod:`app.domain.mail`; this module only looks up
+what those rules need and writes the rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.db.database import Database
+from app.db.mapping import registration_from_row
+from app.db.tables import Registration as RegistrationTable
+from app.domain.mail import (
+    STOPPED_BY_EVENT_CANCELLATION,
+    STOPPED_BY_REGISTRATION_CANCELLATION,
+    MailKind,
+    mails_on_confirmation,
+)
+from app.domain.model import Event, Language, Registration
+from app.mail import outbox
+from app.mail.outbox import NewMail
+
 logger = logging.getLogger("treffpunkt.changes")
+
+#: A second registration attempt re-sends the personal link at most this often, so the form
+#: cannot be used to flood someone's mailbox.
+PERSONAL_LINK_INTERVAL = dt.timedelta(minutes=15)
 
 
 class ChangeKind(StrEnum):
@@ -19,10 +39,18 @@ class ChangeKind(StrEnum):
 
     CONFIRMED = "confirmed"  # a seat: confirmation with invite
     PENDING = "pending"  # double opt-in: please confirm your address
+    ADDRESS_CONFIRMED = "address_confirmed"  # double opt-in done: confirmation with invite
+    HOLD_EXPIRED = "hold_expired"  # double opt-in not done in time: the seat is given back
     WAITLISTED = "waitlisted"  # waiting-list notice
     ALREADY_REGISTERED = "already_registered"  # second attempt: send the personal link again
     PROMOTED = "promoted"  # off the waiting list: promotion with invite
     CANCELLED = "cancelled"  # registration cancelled (and CANCEL invite if it held a seat)
+    EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
+    EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
+
+
+#: Changes that bring a new registrant, announced to the organisers when the event asks for it.
+_NEW_REGISTRANT = frozenset({ChangeKind.CONFIRMED, ChangeKind.PENDING, ChangeKind.WAITLISTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +60,114 @@ class Change:
     kind: ChangeKind
     registration_id: int
     event_id: int
+    #: For cancellations: the registration held a seat (its invite must be cancelled too).
+    held_seat: bool = False
+    #: For event changes and cancellations: the organisers' words to the attendees.
+    message: str = ""
+    #: For waiting-list notices: the place in the queue.
+    position: int | None = None
 
 
-async def record(changes: Sequence[Change]) -> None:
-    """Record ``changes`` in the caller's transaction: the place where mails are enqueued."""
+async def record(db: Database, event: Event, changes: Sequence[Change], now: dt.datetime) -> None:
+    """Enqueue, in the caller's transaction, the mails that ``changes`` to ``event`` cause."""
+    if not changes:
+        return
+    registrations = await _registrations({change.registration_id for change in changes})
+    mails: list[NewMail] = []
     for change in changes:
-        logger.info(
-            "registration %s of event %s: %s",
-            change.registration_id,
-            change.event_id,
-            change.kind.value,
+        registration = registrations[change.registration_id]
+        logger.info("registration %s of event %s: %s", registration.id, event.id, change.kind.value)
+        mails.extend(await _mails_for(event, registration, change, now))
+    await outbox.enqueue(db, mails, now)
+
+
+async def _registrations(ids: set[int]) -> dict[int, Registration]:
+    rows = await RegistrationTable.select().where(RegistrationTable.id.is_in(sorted(ids)))
+    return {row["id"]: registration_from_row(row) for row in rows}
+
+
+def _mail(
+    kind: MailKind,
+    event: Event,
+    registration: Registration,
+    send_after: dt.datetime,
+    **payload: object,
+) -> NewMail:
+    return NewMail(
+        kind=kind,
+        event_id=event.id,
+        registration_id=registration.id,
+        recipient=registration.email,
+        language=registration.language,
+        send_after=send_after,
+        payload=payload,
+    )
+
+
+async def _mails_for(
+    event: Event, registration: Registration, change: Change, now: dt.datetime
+) -> list[NewMail]:
+    mails: list[NewMail] = []
+    match change.kind:
+        case ChangeKind.CONFIRMED | ChangeKind.ADDRESS_CONFIRMED | ChangeKind.PROMOTED:
+            kind = (
+                MailKind.PROMOTION if change.kind is ChangeKind.PROMOTED else MailKind.CONFIRMATION
+            )
+            mails.extend(
+                _mail(planned.kind, event, registration, planned.send_after)
+                for planned in mails_on_confirmation(event, registration, kind, now)
+            )
+        case ChangeKind.PENDING:
+            hold_until = (registration.hold_until or now).isoformat()
+            mails.append(_mail(MailKind.OPT_IN, event, registration, now, hold_until=hold_until))
+        case ChangeKind.WAITLISTED:
+            mails.append(
+                _mail(MailKind.WAITLISTED, event, registration, now, position=change.position)
+            )
+        case ChangeKind.ALREADY_REGISTERED:
+            recent = await outbox.recent_count(
+                registration_id=registration.id,
+                kind=MailKind.PERSONAL_LINK,
+                since=now - PERSONAL_LINK_INTERVAL,
+            )
+            if recent == 0:
+                mails.append(_mail(MailKind.PERSONAL_LINK, event, registration, now))
+        case ChangeKind.CANCELLED | ChangeKind.HOLD_EXPIRED:
+            await outbox.cancel_waiting(
+                kinds=STOPPED_BY_REGISTRATION_CANCELLATION,
+                reason="registration cancelled",
+                now=now,
+                registration_id=registration.id,
+            )
+            # An address that never confirmed gets nothing more: it may not even be theirs.
+            if change.kind is ChangeKind.CANCELLED:
+                mails.append(
+                    _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)
+                )
+        case ChangeKind.EVENT_CHANGED:
+            mails.append(
+                _mail(MailKind.EVENT_CHANGED, event, registration, now, message=change.message)
+            )
+        case ChangeKind.EVENT_CANCELLED:
+            mails.append(
+                _mail(MailKind.EVENT_CANCELLED, event, registration, now, message=change.message)
+            )
+    if change.kind in _NEW_REGISTRANT and event.notify_organisers and event.contact_email:
+        mails.append(
+            NewMail(
+                kind=MailKind.ORGANISER_NOTICE,
+                event_id=event.id,
+                registration_id=registration.id,
+                recipient=event.contact_email,
+                language=Language.DE,
+                send_after=now,
+            )
         )
+    return mails
+
+
+async def stop_event_mail(event: Event, now: dt.datetime) -> int:
+    """In the caller's transaction, cancel every waiting mail of a cancelled event."""
+    return await outbox.cancel_waiting(
+        kinds=STOPPED_BY_EVENT_CANCELLATION, reason="event cancelled", now=now, event_id=event.id
+    )

@@ -161,7 +161,7 @@ async def register(
         if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
             registration = registration_from_row(existing)
             change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
-            await change_log.record([change])
+            await change_log.record(db, event, [change], now)
             return RegistrationOutcome(registration, created=False, changes=(change,))
 
         placement = place_registration(
@@ -170,6 +170,8 @@ async def register(
         if placement.takes_seat:
             await _take_seat(event.id, request.mode)
         values = _registration_values(request, placement.status, email_key, now)
+        if placement.status is RegistrationStatus.PENDING:
+            values["hold_until"] = now + event.opt_in_hold
         if existing is None:
             inserted = await RegistrationTable.insert(
                 RegistrationTable(event=event.id, created_at=now, **values)
@@ -189,8 +191,11 @@ async def register(
             RegistrationStatus.PENDING: ChangeKind.PENDING,
             RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
         }[placement.status]
-        change = Change(kind, registration.id, event.id)
-        await change_log.record([change])
+        position = None
+        if placement.status is RegistrationStatus.WAITLISTED:
+            position = waiting_position(await _waiting_entries(event.id, now), registration.id)
+        change = Change(kind, registration.id, event.id, position=position)
+        await change_log.record(db, event, [change], now)
     return RegistrationOutcome(registration, created=True, changes=(change,))
 
 
@@ -218,6 +223,7 @@ def _registration_values(
         "confirmed_at": now if status is RegistrationStatus.CONFIRMED else None,
         "waitlisted_at": now if status is RegistrationStatus.WAITLISTED else None,
         "cancelled_at": None,
+        "hold_until": None,
     }
 
 
@@ -258,25 +264,103 @@ async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutc
                 RegistrationTable.updated_at: now,
             }
         ).where(RegistrationTable.id == current.id)
-        recorded = [Change(ChangeKind.CANCELLED, current.id, event.id)]
+        # Only a confirmed seat was sent an invite that must now be cancelled.
+        had_invite = current.status is RegistrationStatus.CONFIRMED
+        recorded = [Change(ChangeKind.CANCELLED, current.id, event.id, held_seat=had_invite)]
         if current.status in SEAT_HOLDING:
             await _give_back_seat(event.id, current.mode)
-            recorded.extend(await _promote_waiting(db, event.id, now))
-        await change_log.record(recorded)
+            recorded.extend(await promote_within_transaction(db, event.id, now))
+        await change_log.record(db, event, recorded, now)
         cancelled_row = await _registration_row(id=current.id)
         assert cancelled_row is not None
     return CancellationOutcome(registration_from_row(cancelled_row), changes=tuple(recorded))
 
 
+async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registration:
+    """Double opt-in: the registrant confirmed their address; the held seat becomes theirs.
+
+    Confirming twice changes nothing. A hold that has run out cannot be confirmed: the seat may
+    already be someone else's (:class:`RegistrationClosed` with reason ``expired``).
+    """
+    registration = await find_by_token(token)
+    async with db.transaction():
+        event = await _locked_event(db, registration.event_id)
+        row = await _registration_row(id=registration.id)
+        assert row is not None
+        current = registration_from_row(row)
+        if current.status is not RegistrationStatus.PENDING:
+            if current.status is RegistrationStatus.CANCELLED:
+                raise RegistrationClosed("expired")
+            return current
+        if current.hold_until is not None and now >= current.hold_until:
+            await _expire(db, event, current, now)
+            raise RegistrationClosed("expired")
+        await RegistrationTable.update(
+            {
+                RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
+                RegistrationTable.confirmed_at: now,
+                RegistrationTable.hold_until: None,
+                RegistrationTable.updated_at: now,
+            }
+        ).where(RegistrationTable.id == current.id)
+        await change_log.record(
+            db, event, [Change(ChangeKind.ADDRESS_CONFIRMED, current.id, event.id)], now
+        )
+        confirmed = await _registration_row(id=current.id)
+        assert confirmed is not None
+    return registration_from_row(confirmed)
+
+
+async def expire_holds(db: Database, now: dt.datetime) -> int:
+    """Give back the seats of unconfirmed registrations whose hold has run out; returns how many.
+
+    Each event is handled in its own transaction under its lock, and the freed seats go to its
+    waiting list at once.
+    """
+    rows = await RegistrationTable.select(RegistrationTable.event).where(
+        RegistrationTable.status == RegistrationStatus.PENDING.value,
+        RegistrationTable.hold_until <= now,
+    )
+    expired = 0
+    for event_id in sorted({row["event"] for row in rows}):
+        async with db.transaction():
+            event = await _locked_event(db, event_id)
+            due = await RegistrationTable.select().where(
+                RegistrationTable.event == event_id,
+                RegistrationTable.status == RegistrationStatus.PENDING.value,
+                RegistrationTable.hold_until <= now,
+            )
+            for row in due:
+                await _expire(db, event, registration_from_row(row), now)
+                expired += 1
+    return expired
+
+
+async def _expire(db: Database, event: Event, registration: Registration, now: dt.datetime) -> None:
+    """Cancel an unconfirmed registration and pass its seat on, in the caller's transaction."""
+    await RegistrationTable.update(
+        {
+            RegistrationTable.status: RegistrationStatus.CANCELLED.value,
+            RegistrationTable.cancelled_at: now,
+            RegistrationTable.hold_until: None,
+            RegistrationTable.updated_at: now,
+        }
+    ).where(RegistrationTable.id == registration.id)
+    await _give_back_seat(event.id, registration.mode)
+    recorded = [Change(ChangeKind.HOLD_EXPIRED, registration.id, event.id)]
+    recorded.extend(await promote_within_transaction(db, event.id, now))
+    await change_log.record(db, event, recorded, now)
+
+
 async def promote_waiting(db: Database, event_id: int, now: dt.datetime) -> tuple[Change, ...]:
     """Fill every free seat of the event from its waiting list (e.g. after capacity grew)."""
     async with db.transaction():
-        promoted = await _promote_waiting(db, event_id, now)
-        await change_log.record(promoted)
+        promoted = await promote_within_transaction(db, event_id, now)
+        await change_log.record(db, await _locked_event(db, event_id), promoted, now)
     return tuple(promoted)
 
 
-async def _promote_waiting(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
+async def promote_within_transaction(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
     """Promote, inside the caller's transaction, whoever the rules give the free seats to."""
     event = await _locked_event(db, event_id)
     waiting = await _waiting_entries(event_id, now)

@@ -12,7 +12,7 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app.web import formatting
+from app import formatting
 
 #: The repository's top-level ``templates/`` folder.
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"

@@ -27,7 +27,10 @@ def web_now() -> dt.datetime:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for a test app."""
-    return Settings(database_url=database_url, secret_key="x" * 32, debug=True)
+    # The tests that send mail start their own sender against their own SMTP server.
+    return Settings(
+        database_url=database_url, secret_key="x" * 32, debug=True, mail_sender_in_serve=False
+    )
 
 
 class SameLoopTestClient(AsyncTestClient):  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app.web.formatting import (
+from app.formatting import (
     format_day,
     format_deadline,
     format_event_time,

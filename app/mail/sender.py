@@ -1,0 +1,300 @@
+"""The sender: claims due outbox rows, renders them as they are now, delivers, settles.
+
+Each mail is rendered at sending time from the current event and registration, so a reminder
+for a moved event shows the new time and a cancelled registration gets no reminder at all.
+Every outcome is written to the mail's row: sent (with its Message-ID), queued again after a
+growing delay (temporary failure), failed (permanent failure, attempts used up, a template or
+address that cannot work; the reason kept), or cancelled (no longer relevant).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import itertools
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from app.calendar.invite import build_invite, invite_method_for
+from app.db.database import Database
+from app.db.mapping import event_from_row, registration_from_row
+from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
+from app.domain.mail import MailKind, receives_access, still_relevant
+from app.domain.model import Event, Registration
+from app.domain.validation import is_valid_email
+from app.mail import outbox
+from app.mail.compose import Invite, compose_message
+from app.mail.outbox import ClaimedMail
+from app.mail.render import MailContext, TemplateFailure, render_mail
+from app.mail.transport import DeliveryError, FileTransport, SmtpTransport, Transport
+from app.settings import Settings
+
+logger = logging.getLogger("treffpunkt.mail")
+
+#: The longest wait between two attempts, however many there were.
+MAX_RETRY_DELAY = dt.timedelta(hours=1)
+
+#: Kinds that may carry the access data, and when.
+_ACCESS_ALWAYS = frozenset({MailKind.ACCESS, MailKind.REMINDER})
+_ACCESS_ON_REQUEST = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION})
+
+
+def transport_for(settings: Settings) -> Transport:
+    """SMTP when ``SMTP_HOST`` is set, otherwise ``.eml`` files under ``MAIL_DIR``."""
+    if settings.smtp_host:
+        return SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout,
+        )
+    return FileTransport(settings.mail_dir)
+
+
+def retry_delay(attempts: int, first: float) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed try: ``first``, doubled each time, capped."""
+    seconds = first * 2 ** max(0, attempts - 1)
+    return min(dt.timedelta(seconds=seconds), MAX_RETRY_DELAY)
+
+
+@dataclass(slots=True)
+class DrainReport:
+    """What one pass over the due mail did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def handled(self) -> int:
+        """Mails settled in this pass."""
+        return self.sent + self.retried + self.failed + self.cancelled
+
+
+_senders = itertools.count(1)
+
+
+def default_worker_name() -> str:
+    """A name that tells workers apart in the outbox: host, process and a counter."""
+    return f"{socket.gethostname()}:{os.getpid()}:{next(_senders)}"
+
+
+class OutboxSender:
+    """Drains the outbox through one transport (one kept SMTP connection)."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        transport: Transport | None = None,
+        *,
+        worker: str | None = None,
+        batch_size: int = 50,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.transport = transport or transport_for(settings)
+        self.worker = worker or default_worker_name()
+        self.batch_size = batch_size
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
+        self._envelope_sender = parseaddr(settings.mail_from)[1]
+        organiser_name, organiser_address = parseaddr(settings.mail_from)
+        self._organiser = (organiser_name or "Treffpunkt", organiser_address)
+
+    async def drain(self) -> DrainReport:
+        """Send every mail that is due now; returns what happened."""
+        report = DrainReport()
+        while True:
+            now = self.clock()
+            claimed = await outbox.claim(
+                self.db, worker=self.worker, now=now, lease=self.lease, limit=self.batch_size
+            )
+            if not claimed:
+                return report
+            events: dict[int, Event] = {}
+            for mail in claimed:
+                await self._handle(mail, events, report)
+
+    async def _handle(
+        self, mail: ClaimedMail, events: dict[int, Event], report: DrainReport
+    ) -> None:
+        now = self.clock()
+        try:
+            event = events.get(mail.event_id) or await _load_event(mail.event_id)
+            events[mail.event_id] = event
+            registration = await _load_registration(mail.registration_id)
+        except LookupError as error:
+            await self._cancel(mail, str(error), report)
+            return
+        reason = still_relevant(mail.kind, event, registration, now)
+        if reason is not None:
+            await self._cancel(mail, reason, report)
+            return
+        if not is_valid_email(mail.recipient):
+            # Never hand SMTP an address that cannot work (or that smuggles in header syntax).
+            await self._fail(mail, "invalid recipient address", report)
+            return
+        try:
+            message = self._compose(mail, event, registration, now)
+        except TemplateFailure as error:
+            logger.error("mail %s (%s): template failed: %s", mail.id, mail.kind.value, error)
+            await self._fail(mail, f"template: {error}", report)
+            return
+        except ValueError as error:
+            logger.error("mail %s (%s): cannot compose: %s", mail.id, mail.kind.value, error)
+            await self._fail(mail, f"compose: {error}", report)
+            return
+        try:
+            await self.transport.send(
+                message, sender=self._envelope_sender, recipient=mail.recipient
+            )
+        except DeliveryError as error:
+            await self._delivery_failed(mail, error, report)
+            return
+        await outbox.mark_sent(
+            mail.id, worker=self.worker, message_id=str(message["Message-ID"]), now=self.clock()
+        )
+        report.sent += 1
+
+    def _compose(
+        self, mail: ClaimedMail, event: Event, registration: Registration | None, now: dt.datetime
+    ) -> EmailMessage:
+        include_access = registration is not None and (
+            mail.kind in _ACCESS_ALWAYS
+            or (mail.kind in _ACCESS_ON_REQUEST and event.access_in_confirmation)
+        )
+        include_access = (
+            include_access and registration is not None and receives_access(event, registration)
+        )
+        base = self.settings.base_url
+        is_for_registrant = mail.kind is not MailKind.ORGANISER_NOTICE and registration is not None
+        token = registration.token if registration is not None else ""
+        context = MailContext(
+            kind=mail.kind,
+            # What a mail may not show, it is not given.
+            event=event if include_access else dataclasses.replace(event, online_access=None),
+            registration=registration,
+            language=mail.language,
+            base_url=base,
+            personal_url=f"{base}/r/{token}" if is_for_registrant else None,
+            join_url=f"{base}/j/{token}" if include_access else None,
+            include_access=include_access,
+            payload=mail.payload,
+        )
+        rendered = render_mail(context)
+        invite = None
+        method = invite_method_for(mail.kind, mail.payload)
+        if method is not None and registration is not None:
+            invite = Invite(
+                method=method,
+                content=build_invite(
+                    event,
+                    registration,
+                    method=method,
+                    organiser_name=self._organiser[0],
+                    organiser_email=self._organiser[1],
+                    uid_domain=self.settings.mail_domain,
+                    now=now,
+                ),
+            )
+        to_name = registration.full_name if is_for_registrant and registration else ""
+        return compose_message(
+            rendered,
+            from_address=self.settings.mail_from,
+            reply_to=self.settings.mail_reply_to or None,
+            to_name=to_name,
+            to_address=mail.recipient,
+            message_id=mail.message_id(self.settings.mail_domain),
+            invite=invite,
+            now=now,
+        )
+
+    async def _delivery_failed(
+        self, mail: ClaimedMail, error: DeliveryError, report: DrainReport
+    ) -> None:
+        if error.temporary and mail.attempts < self.settings.mail_max_attempts:
+            retry_at = self.clock() + retry_delay(mail.attempts, self.settings.mail_retry_seconds)
+            logger.warning(
+                "mail %s (%s): attempt %d failed, retry at %s: %s",
+                mail.id,
+                mail.kind.value,
+                mail.attempts,
+                retry_at.isoformat(timespec="seconds"),
+                error.reason,
+            )
+            await outbox.mark_retry(
+                mail.id, worker=self.worker, error=error.reason, retry_at=retry_at, now=self.clock()
+            )
+            report.retried += 1
+            return
+        logger.error("mail %s (%s): failed for good: %s", mail.id, mail.kind.value, error.reason)
+        final = error.reason
+        if error.temporary:
+            final = f"gave up after {mail.attempts} attempts: {error.reason}"
+        await self._fail(mail, final, report)
+
+    async def _fail(self, mail: ClaimedMail, reason: str, report: DrainReport) -> None:
+        await outbox.mark_failed(mail.id, worker=self.worker, error=reason, now=self.clock())
+        report.failed += 1
+
+    async def _cancel(self, mail: ClaimedMail, reason: str, report: DrainReport) -> None:
+        await outbox.mark_cancelled(mail.id, worker=self.worker, reason=reason, now=self.clock())
+        report.cancelled += 1
+
+    async def close(self) -> None:
+        """Close the transport's connection."""
+        await self.transport.close()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain whenever mail is due, until ``stop`` is set; survives database hiccups."""
+        poll = self.settings.mail_poll_seconds
+        try:
+            while not stop.is_set():
+                self.db.mail_waiting.clear()
+                try:
+                    if await outbox.has_due(self.clock()):
+                        await self.drain()
+                except Exception:
+                    # The loop must outlive a database restart; the rows stay claimed or queued
+                    # and are picked up on a later pass (after the lease, at worst).
+                    logger.exception("mail sender: pass failed; trying again")
+                await _wait_any(stop, self.db.mail_waiting, poll)
+        finally:
+            await self.close()
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def _load_event(event_id: int) -> Event:
+    row = await EventTable.select().where(EventTable.id == event_id).first()
+    if row is None:
+        raise LookupError("event deleted")
+    return event_from_row(row)
+
+
+async def _load_registration(registration_id: int | None) -> Registration | None:
+    if registration_id is None:
+        return None
+    row = await RegistrationTable.select().where(RegistrationTable.id == registration_id).first()
+    if row is None:
+        return None
+    return registration_from_row(row)

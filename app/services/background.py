@@ -1,0 +1,53 @@
+"""The work that runs beside the web: sending mail and releasing expired opt-in holds.
+
+``serve`` runs it inside the web process by default; ``python -m app worker`` runs it alone,
+as many times over as wanted (on PostgreSQL the workers share the outbox safely).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from app.db.database import Database
+from app.mail.sender import OutboxSender
+from app.services.registrations import expire_holds
+from app.settings import Settings
+
+logger = logging.getLogger("treffpunkt.background")
+
+#: How often unconfirmed registrations are checked for an expired hold.
+HOLD_CHECK_SECONDS = 30.0
+
+
+async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
+    """Every half minute, give the seats of expired opt-in holds back (and promote)."""
+    while not stop.is_set():
+        try:
+            released = await expire_holds(db, dt.datetime.now(dt.UTC))
+            if released:
+                logger.info("released %d unconfirmed registrations", released)
+        except Exception:
+            logger.exception("releasing expired holds failed; trying again")
+        try:
+            await asyncio.wait_for(stop.wait(), HOLD_CHECK_SECONDS)
+        except TimeoutError:
+            pass
+
+
+async def run_background(
+    db: Database, settings: Settings, stop: asyncio.Event, sender: OutboxSender | None = None
+) -> None:
+    """Send mail and release holds until ``stop`` is set."""
+    sender = sender or OutboxSender(db, settings)
+    logger.info("mail sender %s started (%s)", sender.worker, _transport_name(settings))
+    async with asyncio.TaskGroup() as tasks:
+        tasks.create_task(sender.run(stop))
+        tasks.create_task(release_expired_holds(db, stop))
+
+
+def _transport_name(settings: Settings) -> str:
+    if settings.smtp_host:
+        return f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+    return f"files in {settings.mail_dir}"

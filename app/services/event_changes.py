@@ -1,0 +1,161 @@
+"""Changing and cancelling an event, and telling its registrants: one transaction each.
+
+A change of time, place or access data raises the event's revision (the calendar invite's
+SEQUENCE), moves the waiting reminders and access-data mails with the event, and, unless the
+organiser chooses silence (a typo fix), tells every registrant. Cancelling stops all waiting
+mail and tells everyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from app.db.database import Database
+from app.db.mapping import event_to_row
+from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
+from app.domain.errors import InvalidInput
+from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
+from app.mail import outbox
+from app.services import changes as change_log
+from app.services.changes import Change, ChangeKind
+from app.services.events import get_with_access
+from app.services.registrations import promote_within_transaction
+
+#: Registrations that hear about changes to their event.
+_ACTIVE = (
+    RegistrationStatus.PENDING.value,
+    RegistrationStatus.CONFIRMED.value,
+    RegistrationStatus.WAITLISTED.value,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventChangeOutcome:
+    """What a change did."""
+
+    event: Event
+    #: Time, place or access data changed: invites must be updated.
+    significant: bool
+    #: Registrants told by mail.
+    notified: int
+    #: Registrants promoted into new seats.
+    promoted: int
+
+
+def is_significant_change(before: Event, after: Event) -> bool:
+    """Whether a change concerns what an invite holds: time, place, format or access data."""
+    return (
+        before.starts_at != after.starts_at
+        or before.ends_at != after.ends_at
+        or before.timezone != after.timezone
+        or before.format != after.format
+        or before.venue_name != after.venue_name
+        or before.venue_address != after.venue_address
+        or before.online_access != after.online_access
+    )
+
+
+def _moves_scheduled_mail(before: Event, after: Event) -> bool:
+    return (
+        before.starts_at != after.starts_at
+        or before.ends_at != after.ends_at
+        or before.access_mail_lead != after.access_mail_lead
+        or before.reminder_lead != after.reminder_lead
+    )
+
+
+async def _active_registrations(event_id: int) -> list[int]:
+    rows = await RegistrationTable.select(RegistrationTable.id).where(
+        RegistrationTable.event == event_id, RegistrationTable.status.is_in(list(_ACTIVE))
+    )
+    return sorted(row["id"] for row in rows)
+
+
+def _check_capacities(current: Event, updated: Event) -> None:
+    errors: dict[str, str] = {}
+    for mode, field in (
+        (AttendanceMode.IN_PERSON, "capacity_in_person"),
+        (AttendanceMode.ONLINE, "capacity_online"),
+    ):
+        capacity = updated.seats(mode).capacity
+        if capacity is not None and capacity < current.seats(mode).taken:
+            errors[field] = "below_seats_taken"
+    if updated.ends_at <= updated.starts_at:
+        errors["ends_at"] = "not_after_start"
+    if errors:
+        raise InvalidInput(errors)
+
+
+async def change_event(
+    db: Database,
+    event_id: int,
+    updated: Event,
+    *,
+    notify: bool,
+    message: str,
+    now: dt.datetime,
+) -> EventChangeOutcome:
+    """Store ``updated`` (every field but id, status, seat counters and revision).
+
+    Raises :class:`InvalidInput` when a capacity would fall below the seats already taken or
+    the end would not be after the start.
+    """
+    async with db.transaction():
+        await db.lock_event(event_id)
+        current = await get_with_access(event_id)
+        _check_capacities(current, updated)
+        significant = is_significant_change(current, updated)
+        values = event_to_row(updated)
+        values["status"] = current.status.value
+        values["revision"] = current.revision + (1 if significant else 0)
+        values["updated_at"] = now
+        await EventTable.update(
+            {getattr(EventTable, name): value for name, value in values.items()}
+        ).where(EventTable.id == event_id)
+        stored = await get_with_access(event_id)
+        if _moves_scheduled_mail(current, stored):
+            await outbox.reschedule(stored, now)
+        promoted = await promote_within_transaction(db, event_id, now)
+        told: list[Change] = []
+        if notify and significant:
+            told = [
+                Change(ChangeKind.EVENT_CHANGED, registration_id, event_id, message=message)
+                for registration_id in await _active_registrations(event_id)
+            ]
+        await change_log.record(db, stored, [*promoted, *told], now)
+    return EventChangeOutcome(
+        event=stored, significant=significant, notified=len(told), promoted=len(promoted)
+    )
+
+
+async def cancel_event(db: Database, event_id: int, *, message: str, now: dt.datetime) -> Event:
+    """Cancel the event: stop its waiting mail and tell every registrant (once)."""
+    async with db.transaction():
+        await db.lock_event(event_id)
+        current = await get_with_access(event_id)
+        if current.status is EventStatus.CANCELLED:
+            return current
+        await EventTable.update(
+            {
+                EventTable.status: EventStatus.CANCELLED.value,
+                EventTable.revision: current.revision + 1,
+                EventTable.updated_at: now,
+            }
+        ).where(EventTable.id == event_id)
+        cancelled = dataclasses.replace(
+            current, status=EventStatus.CANCELLED, revision=current.revision + 1
+        )
+        await change_log.stop_event_mail(cancelled, now)
+        await change_log.record(
+            db,
+            cancelled,
+            [
+                Change(ChangeKind.EVENT_CANCELLED, registration_id, event_id, message=message)
+                for registration_id in await _active_registrations(event_id)
+            ],
+            now,
+        )
+    return cancelled
