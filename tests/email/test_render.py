@@ -1,0 +1,476 @@
+"""Rendering of every email kind: content, access data, escaping, failures and fallback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.domain.mail import MailKind
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    EventFormat,
+    Language,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    Seats,
+)
+from app.formatting import format_event_time
+from app.mail.render import EMAILS_DIR, MailContext, RenderedMail, TemplateFailure, render_mail
+from tests.conftest import make_event
+
+NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+BASE_URL = "https://treffpunkt.example.org"
+PERSONAL_URL = f"{BASE_URL}/r/PERSONALTOKEN123"
+JOIN_URL = f"{BASE_URL}/j/PERSONALTOKEN123"
+
+#: The access data make_event gives online and hybrid events, and parts of its raw Zoom URL.
+MEETING_ID = "555 000 111"
+PASSCODE = "987654"
+RAW_ZOOM = ("zoom.example", "SECRETPWD")
+
+REGISTRANT_KINDS = [kind for kind in MailKind if kind is not MailKind.ORGANISER_NOTICE]
+#: The kinds that carry the access block when told to.
+ACCESS_KINDS = {
+    MailKind.CONFIRMATION,
+    MailKind.PROMOTION,
+    MailKind.ACCESS,
+    MailKind.REMINDER,
+    MailKind.EVENT_CHANGED,
+}
+PAYLOADS: dict[MailKind, dict[str, Any]] = {
+    MailKind.CANCELLED: {"held_seat": True},
+    MailKind.OPT_IN: {"hold_until": "2026-11-21T09:00:00+00:00"},
+    MailKind.EVENT_CHANGED: {"message": "Wir beginnen eine Stunde später."},
+    MailKind.EVENT_CANCELLED: {"message": "Die Referentin ist erkrankt."},
+}
+
+
+def registration(**overrides: object) -> Registration:
+    """A confirmed online registration."""
+    fields: dict[str, object] = {
+        "id": 1,
+        "event_id": 0,
+        "token": "PERSONALTOKEN123",
+        "first_name": "Olena",
+        "last_name": "Koval",
+        "email": "olena.koval@example.org",
+        "organisation": "Stadt Dortmund",
+        "job_title": "Referentin",
+        "mode": AttendanceMode.ONLINE,
+        "language": Language.DE,
+        "status": RegistrationStatus.CONFIRMED,
+        "answers": {},
+        "consent_version": "1",
+        "consent_at": NOW,
+        "created_at": NOW,
+    }
+    fields.update(overrides)
+    return Registration(**fields)  # type: ignore[arg-type]
+
+
+def context(
+    kind: MailKind,
+    event: Event | None = None,
+    person: Registration | None = None,
+    *,
+    include_access: bool = False,
+    join_url: str | None = JOIN_URL,
+    language: Language = Language.DE,
+    payload: Mapping[str, Any] | None = None,
+    personal_url: str | None = PERSONAL_URL,
+    waitlist_position: int | None = None,
+) -> MailContext:
+    """The context the sender builds; online event and registrant unless told otherwise."""
+    return MailContext(
+        kind=kind,
+        event=event if event is not None else make_event(NOW, format=EventFormat.ONLINE),
+        registration=person if person is not None else registration(),
+        language=language,
+        base_url=BASE_URL,
+        personal_url=None if kind is MailKind.ORGANISER_NOTICE else personal_url,
+        join_url=join_url,
+        include_access=include_access,
+        payload=PAYLOADS.get(kind, {}) if payload is None else payload,
+        waitlist_position=waitlist_position,
+    )
+
+
+def both(mail: RenderedMail) -> tuple[str, str]:
+    """Text and HTML body."""
+    return mail.text, mail.html
+
+
+@pytest.mark.parametrize("kind", list(MailKind))
+@pytest.mark.parametrize("include_access", [False, True])
+def test_every_kind_renders_in_german(kind: MailKind, include_access: bool) -> None:
+    mail = render_mail(context(kind, include_access=include_access))
+    assert mail.subject
+    assert mail.subject == " ".join(mail.subject.split())
+    assert mail.text.strip()
+    assert mail.text.endswith("\n")
+    assert mail.html.startswith("<!DOCTYPE html>")
+    assert '<html lang="de">' in mail.html
+    assert f"<title>{mail.subject}</title>" in mail.html
+    assert mail.language is Language.DE
+    assert "Koval" in mail.text
+
+
+def test_templates_exist_for_every_kind() -> None:
+    for kind in MailKind:
+        assert (EMAILS_DIR / "de" / f"{kind.value}.txt").is_file()
+        assert (EMAILS_DIR / "de" / f"{kind.value}.html").is_file()
+
+
+def test_subject_is_one_line_even_when_the_title_is_not() -> None:
+    event = make_event(NOW, title="Konferenz\r\n  Bcc: x@example.org\u2028Teil 2")
+    mail = render_mail(context(MailKind.CONFIRMATION, event))
+    assert mail.subject == "Anmeldung bestätigt: Konferenz Bcc: x@example.org Teil 2"
+
+
+@pytest.mark.parametrize("kind", REGISTRANT_KINDS)
+def test_registrant_mails_greet_and_show_title_time_and_link(kind: MailKind) -> None:
+    event = make_event(NOW, title="Kommunale Partnerschaften mit der Ukraine")
+    person = registration(mode=AttendanceMode.IN_PERSON)
+    mail = render_mail(context(kind, event, person))
+    when = format_event_time(event.starts_at, event.ends_at, event.timezone, "de")
+    assert when == "Freitag, 27. November 2026, 10:00–14:00 Uhr"
+    for body in both(mail):
+        assert "Guten Tag Olena Koval," in body
+        assert "Kommunale Partnerschaften mit der Ukraine" in body
+        assert when in body
+        assert "Museum Haus Opherdicke" in body
+        assert "Dorfstraße 29, 59439 Holzwickede" in body
+        assert PERSONAL_URL in body
+
+
+@pytest.mark.parametrize("kind", REGISTRANT_KINDS)
+def test_online_place_is_zoom(kind: MailKind) -> None:
+    mail = render_mail(context(kind, make_event(NOW, format=EventFormat.ONLINE)))
+    for body in both(mail):
+        assert "Online (Zoom)" in body
+        assert "Museum Haus Opherdicke" not in body
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown"),
+    [(AttendanceMode.IN_PERSON, "vor Ort"), (AttendanceMode.ONLINE, "Online (Zoom)")],
+)
+@pytest.mark.parametrize("kind", REGISTRANT_KINDS)
+def test_hybrid_shows_venue_and_the_registrants_mode(
+    kind: MailKind, mode: AttendanceMode, shown: str
+) -> None:
+    event = make_event(NOW, format=EventFormat.HYBRID)
+    mail = render_mail(context(kind, event, registration(mode=mode)))
+    assert f"Ihre Teilnahme: {shown}" in mail.text
+    assert f"<strong>Ihre Teilnahme:</strong> {shown}" in mail.html
+    for body in both(mail):
+        assert "Museum Haus Opherdicke, Dorfstraße 29, 59439 Holzwickede" in body
+
+
+@pytest.mark.parametrize("kind", sorted(ACCESS_KINDS))
+def test_access_block_when_included(kind: MailKind) -> None:
+    mail = render_mail(context(kind, include_access=True))
+    assert "Zugangsdaten (bitte nicht weitergeben)" in mail.text
+    assert f"Zugang: {JOIN_URL}" in mail.text
+    assert f"Meeting-ID: {MEETING_ID}" in mail.text
+    assert f"Kenncode: {PASSCODE}" in mail.text
+    assert f'<a href="{JOIN_URL}"' in mail.html
+    assert MEETING_ID in mail.html
+    assert PASSCODE in mail.html
+
+
+@pytest.mark.parametrize("kind", list(MailKind))
+@pytest.mark.parametrize("event_format", [EventFormat.ONLINE, EventFormat.HYBRID])
+def test_no_access_data_unless_included(kind: MailKind, event_format: EventFormat) -> None:
+    # The join URL is passed on purpose: include_access alone decides.
+    mail = render_mail(context(kind, make_event(NOW, format=event_format), include_access=False))
+    for body in (mail.subject, *both(mail)):
+        for secret in (MEETING_ID, PASSCODE, JOIN_URL, "Kenncode", *RAW_ZOOM):
+            assert secret not in body, f"{kind}: {secret!r} leaked"
+
+
+@pytest.mark.parametrize("kind", sorted(set(MailKind) - ACCESS_KINDS))
+def test_kinds_without_access_block_ignore_include_access(kind: MailKind) -> None:
+    mail = render_mail(context(kind, include_access=True))
+    for body in both(mail):
+        for secret in (MEETING_ID, PASSCODE, JOIN_URL):
+            assert secret not in body, f"{kind}: {secret!r} leaked"
+
+
+@pytest.mark.parametrize("kind", list(MailKind))
+@pytest.mark.parametrize("include_access", [False, True])
+def test_raw_zoom_url_never_appears(kind: MailKind, include_access: bool) -> None:
+    mail = render_mail(context(kind, include_access=include_access))
+    for body in (mail.subject, *both(mail)):
+        for secret in RAW_ZOOM:
+            assert secret not in body
+
+
+def test_access_mail_without_access_points_to_the_personal_page() -> None:
+    mail = render_mail(context(MailKind.ACCESS, include_access=False))
+    assert "Ihre Zugangsdaten finden Sie auf Ihrer persönlichen Seite." in mail.text
+    assert PERSONAL_URL in mail.text
+
+
+def test_access_for_an_in_person_event_shows_no_block() -> None:
+    mail = render_mail(context(MailKind.CONFIRMATION, make_event(NOW), include_access=True))
+    assert "Zugangsdaten" not in mail.text
+
+
+def test_user_values_are_escaped_in_html_and_kept_in_text() -> None:
+    event = make_event(NOW, title="Treffen <script>alert(1)</script> & mehr")
+    person = registration(first_name="<script>", last_name="Müller & Söhne")
+    message = "Erste Zeile <b>fett</b>\nZweite Zeile"
+    mail = render_mail(context(MailKind.EVENT_CHANGED, event, person, payload={"message": message}))
+    assert "<script>" not in mail.html
+    assert "<b>" not in mail.html
+    assert "Treffen &lt;script&gt;alert(1)&lt;/script&gt; &amp; mehr" in mail.html
+    assert "Guten Tag &lt;script&gt; Müller &amp; Söhne," in mail.html
+    assert "Erste Zeile &lt;b&gt;fett&lt;/b&gt;<br>\nZweite Zeile" in mail.html
+    assert "Treffen <script>alert(1)</script> & mehr" in mail.text
+    assert "Guten Tag <script> Müller & Söhne," in mail.text
+    assert message in mail.text
+    assert mail.subject == "Geänderte Angaben: Treffen <script>alert(1)</script> & mehr"
+
+
+@pytest.mark.parametrize("kind", [MailKind.EVENT_CHANGED, MailKind.EVENT_CANCELLED])
+def test_organiser_message_is_optional(kind: MailKind) -> None:
+    mail = render_mail(context(kind, payload={"message": ""}))
+    assert "Nachricht des Veranstaltungsteams" not in mail.text
+    assert "Nachricht des Veranstaltungsteams" not in mail.html
+    mail = render_mail(context(kind, payload={"message": "Bitte beachten Sie den neuen Raum."}))
+    assert "Bitte beachten Sie den neuen Raum." in mail.text
+    assert "Bitte beachten Sie den neuen Raum." in mail.html
+
+
+def test_confirming_mails_mention_the_invite() -> None:
+    for kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
+        mail = render_mail(context(kind))
+        assert "Die Kalendereinladung ist angehängt." in mail.text
+        assert "Die Kalendereinladung ist angehängt." in mail.html
+
+
+def test_waitlisted_shows_the_position() -> None:
+    mail = render_mail(context(MailKind.WAITLISTED, waitlist_position=4))
+    assert "Warteliste (Platz 4)" in mail.text
+    assert "Warteliste (Platz 4)" in mail.html
+    assert "Platz frei wird" in mail.text
+    mail = render_mail(context(MailKind.WAITLISTED))
+    assert "(Platz" not in mail.text
+
+
+@pytest.mark.parametrize("held_seat", [True, False])
+def test_cancelled_mentions_the_invite_only_for_a_held_seat(held_seat: bool) -> None:
+    mail = render_mail(context(MailKind.CANCELLED, payload={"held_seat": held_seat}))
+    sentence = "Die Kalendereinladung wird damit ebenfalls abgesagt."
+    assert (sentence in mail.text) is held_seat
+    assert (sentence in mail.html) is held_seat
+
+
+def test_opt_in_shows_the_hold_in_the_events_zone() -> None:
+    mail = render_mail(context(MailKind.OPT_IN))
+    assert "„Anmeldung bestätigen“" in mail.text
+    # 09:00 UTC is 10:00 in Berlin in November.
+    assert "bis Samstag, 21. November 2026, 10:00 Uhr" in mail.text
+    assert "bis Samstag, 21. November 2026, 10:00 Uhr" in mail.html
+
+
+def test_opt_in_with_a_broken_hold_fails_visibly() -> None:
+    with pytest.raises(TemplateFailure, match="hold_until"):
+        render_mail(context(MailKind.OPT_IN, payload={"hold_until": "morgen"}))
+
+
+def test_personal_link_says_nothing_changed() -> None:
+    mail = render_mail(context(MailKind.PERSONAL_LINK))
+    assert "nichts geändert" in mail.text
+    assert PERSONAL_URL in mail.text
+
+
+def test_organiser_notice_lists_the_registration() -> None:
+    event = make_event(
+        NOW,
+        format=EventFormat.HYBRID,
+        title="Reallabor <Auftakt>",
+        in_person_seats=Seats(60, 12),
+        online_seats=Seats(None, 30),
+        questions=(
+            Question("essen", "Verpflegung", QuestionKind.CHOICE, options=("vegan", "vegetarisch")),
+            Question("fotos", "Fotos erlaubt", QuestionKind.YES_NO),
+            Question("leer", "Unbeantwortet", QuestionKind.TEXT),
+        ),
+    )
+    person = registration(
+        status=RegistrationStatus.WAITLISTED,
+        mode=AttendanceMode.IN_PERSON,
+        answers={"essen": "vegan", "fotos": "no"},
+    )
+    mail = render_mail(context(MailKind.ORGANISER_NOTICE, event, person))
+    assert mail.subject == "Neue Anmeldung: Reallabor <Auftakt> – Olena Koval"
+    text = mail.text
+    for line in (
+        "Name: Olena Koval",
+        "Organisation: Stadt Dortmund",
+        "Funktion: Referentin",
+        "Teilnahme: vor Ort",
+        "Status: Warteliste",
+        "Verpflegung: vegan",
+        "Fotos erlaubt: Nein",
+        "- vor Ort: 12 von 60 Plätzen belegt",
+        "- online: 30 belegt (unbegrenzt)",
+    ):
+        assert line in text
+    assert "Unbeantwortet" not in text
+    assert "Reallabor &lt;Auftakt&gt;" in mail.html
+    assert "Fotos erlaubt</td>" in mail.html
+    assert "Guten Tag Olena" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (RegistrationStatus.CONFIRMED, "bestätigt"),
+        (RegistrationStatus.PENDING, "unbestätigt"),
+    ],
+)
+def test_organiser_notice_status(status: RegistrationStatus, label: str) -> None:
+    mail = render_mail(context(MailKind.ORGANISER_NOTICE, person=registration(status=status)))
+    assert f"Status: {label}\n" in mail.text
+
+
+def test_organiser_notice_has_no_personal_link() -> None:
+    mail = render_mail(context(MailKind.ORGANISER_NOTICE))
+    for body in both(mail):
+        assert "/r/" not in body
+        assert "PERSONALTOKEN123" not in body
+
+
+def test_html_loads_nothing_from_elsewhere() -> None:
+    for kind in MailKind:
+        html = render_mail(context(kind, include_access=True)).html
+        for marker in ("<img", "<link", "<script", "<style", "src=", "url(", "@import"):
+            assert marker not in html, f"{kind}: {marker}"
+
+
+def test_registrant_mail_without_personal_url_fails() -> None:
+    with pytest.raises(TemplateFailure, match="personal_url"):
+        render_mail(context(MailKind.CONFIRMATION, personal_url=None))
+
+
+def test_registrant_mail_without_registration_fails() -> None:
+    bare = MailContext(
+        kind=MailKind.REMINDER,
+        event=make_event(NOW),
+        registration=None,
+        language=Language.DE,
+        base_url=BASE_URL,
+        personal_url=PERSONAL_URL,
+        join_url=None,
+        include_access=False,
+    )
+    with pytest.raises(TemplateFailure, match=r"de/reminder\.txt"):
+        render_mail(bare)
+
+
+def test_unknown_language_folder_falls_back_to_german() -> None:
+    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.UK))
+    assert mail.language is Language.DE
+    assert mail.subject.startswith("Anmeldung bestätigt")
+    assert "Freitag, 27. November 2026" in mail.text
+
+
+# --- a made-up emails folder, to prove the machinery rather than the wording ---------------
+
+
+def write(root: Path, name: str, content: str) -> None:
+    """Write one template below ``root``."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
+@pytest.fixture
+def emails(tmp_path: Path) -> Path:
+    """A German folder with confirmation and waitlisted, and an English one with confirmation."""
+    for language, word in (("de", "Hallo"), ("en", "Hello")):
+        write(tmp_path, f"{language}/_footer.txt", f"{language}-footer\n")
+        write(
+            tmp_path,
+            f"{language}/confirmation.txt",
+            f"{{% block subject %}}{word} {{{{ event.title }}}}{{% endblock %}}"
+            f"{word} {{{{ when }}}}\n"
+            '{% include "_footer.txt" %}',
+        )
+        write(tmp_path, f"{language}/confirmation.html", f"<p>{word} {{{{ subject }}}}</p>")
+    write(tmp_path, "de/waitlisted.txt", "{% block subject %}Warte{% endblock %}Warte\n")
+    write(tmp_path, "de/waitlisted.html", "<p>{{ subject }}</p>")
+    return tmp_path
+
+
+def test_each_language_renders_its_own_templates(emails: Path) -> None:
+    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.EN), root=emails)
+    assert mail.language is Language.EN
+    assert mail.subject == "Hello Konferenz"
+    assert mail.text == "Hello Friday, November 27, 2026, 10:00\u202fAM–2:00\u202fPM\nen-footer\n"
+    assert mail.html == "<p>Hello Hello Konferenz</p>"
+
+
+def test_a_kind_missing_in_a_language_is_sent_in_german(emails: Path) -> None:
+    mail = render_mail(context(MailKind.WAITLISTED, language=Language.EN), root=emails)
+    assert mail.language is Language.DE
+    assert mail.subject == "Warte"
+
+
+def test_a_shared_file_missing_in_a_language_comes_from_german(emails: Path) -> None:
+    (emails / "en" / "_footer.txt").unlink()
+    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.EN), root=emails)
+    assert mail.text.endswith("de-footer\n")
+
+
+def test_the_subject_is_rendered_once_and_not_repeated_in_the_text(emails: Path) -> None:
+    mail = render_mail(context(MailKind.CONFIRMATION), root=emails)
+    assert mail.subject == "Hallo Konferenz"
+    assert mail.text.startswith("Hallo Freitag")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("de/confirmation.txt", "{% block subject %}x{% endblock %}{{ nope }}", "UndefinedError"),
+        ("de/confirmation.txt", "{% block subject %}{{ nope }}{% endblock %}", "UndefinedError"),
+        (
+            "de/confirmation.txt",
+            "{% block subject %}x{% endblock %}{% if %}",
+            "TemplateSyntaxError",
+        ),
+        ("de/confirmation.txt", "no subject here", "block subject"),
+        ("de/confirmation.txt", "{% block subject %} {% endblock %}", "subject is empty"),
+        ("de/confirmation.html", "{{ event.nope }}", "UndefinedError"),
+        ("de/confirmation.html", "{{ registration.first_name | nofilter }}", "nofilter"),
+        ("de/_footer.txt", "{% for %}", "_footer.txt"),
+    ],
+)
+def test_template_problems_raise_template_failure(
+    emails: Path, name: str, content: str, expected: str
+) -> None:
+    write(emails, name, content)
+    with pytest.raises(TemplateFailure, match=expected) as failure:
+        render_mail(context(MailKind.CONFIRMATION), root=emails)
+    assert "de/confirmation." in str(failure.value)
+
+
+def test_a_missing_html_template_raises_template_failure(emails: Path) -> None:
+    (emails / "de" / "confirmation.html").unlink()
+    with pytest.raises(TemplateFailure, match=r"de/confirmation\.html.*TemplateNotFound"):
+        render_mail(context(MailKind.CONFIRMATION), root=emails)
+
+
+def test_a_kind_missing_everywhere_raises_template_failure(emails: Path) -> None:
+    with pytest.raises(TemplateFailure, match=r"de/reminder\.txt"):
+        render_mail(context(MailKind.REMINDER), root=emails)
