@@ -19,7 +19,13 @@ from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
 
 from app.domain.mail import MailKind
-from app.domain.model import AttendanceMode, Event, EventFormat, Registration
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    EventFormat,
+    Registration,
+    RegistrationStatus,
+)
 
 PRODID = "-//Treffpunkt//Treffpunkt//DE"
 ONLINE_LOCATION = "Online (Zoom)"
@@ -32,14 +38,24 @@ class InviteMethod(StrEnum):
     CANCEL = "CANCEL"
 
 
-def invite_method_for(kind: MailKind, payload: Mapping[str, Any]) -> InviteMethod | None:
-    """Which invite a mail of ``kind`` carries, ``None`` for none."""
+def invite_method_for(
+    kind: MailKind, payload: Mapping[str, Any], registration: Registration | None = None
+) -> InviteMethod | None:
+    """Which invite a mail of ``kind`` carries, ``None`` for none.
+
+    With ``registration`` given, only a confirmed seat gets an invite or its cancellation: an
+    event change or cancellation also goes to people waiting or still to confirm, who never had
+    one (and must not get an entry marked ACCEPTED).
+    """
+    if kind is MailKind.CANCELLED:
+        # Only a seat had an invite; leaving the waiting list cancels nothing. The registration
+        # is already cancelled here, so the payload, written before, is what knows.
+        return InviteMethod.CANCEL if payload.get("held_seat") else None
+    if registration is not None and registration.status is not RegistrationStatus.CONFIRMED:
+        return None
     if kind in (MailKind.CONFIRMATION, MailKind.PROMOTION, MailKind.EVENT_CHANGED):
         return InviteMethod.REQUEST
     if kind is MailKind.EVENT_CANCELLED:
-        return InviteMethod.CANCEL
-    if kind is MailKind.CANCELLED and payload.get("held_seat"):
-        # Only a seat had an invite; cancelling a place on the waiting list cancels nothing.
         return InviteMethod.CANCEL
     return None
 

@@ -94,6 +94,26 @@ def test_which_mails_carry_which_invite(
     assert invite_method_for(kind, payload) is expected
 
 
+@pytest.mark.parametrize("status", [RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING])
+@pytest.mark.parametrize(
+    "kind", [MailKind.EVENT_CHANGED, MailKind.EVENT_CANCELLED, MailKind.CONFIRMATION]
+)
+def test_no_invite_for_someone_without_a_seat(kind: MailKind, status: RegistrationStatus) -> None:
+    assert invite_method_for(kind, {}, registration(status=status)) is None
+
+
+def test_confirmed_registrants_get_the_invite() -> None:
+    confirmed = registration()
+    assert invite_method_for(MailKind.EVENT_CHANGED, {}, confirmed) is InviteMethod.REQUEST
+    assert invite_method_for(MailKind.EVENT_CANCELLED, {}, confirmed) is InviteMethod.CANCEL
+
+
+def test_own_cancellation_follows_the_payload_not_the_new_status() -> None:
+    gone = registration(status=RegistrationStatus.CANCELLED)
+    assert invite_method_for(MailKind.CANCELLED, {"held_seat": True}, gone) is InviteMethod.CANCEL
+    assert invite_method_for(MailKind.CANCELLED, {"held_seat": False}, gone) is None
+
+
 def test_request_describes_the_event_for_the_registrant() -> None:
     event = make_event(NOW, id=7, revision=3, title="Konferenz „Landkreise“", teaser="Kurz, knapp")
     calendar, vevent = parsed(invite(event, registration()))

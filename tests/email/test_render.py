@@ -257,6 +257,29 @@ def test_confirming_mails_mention_the_invite() -> None:
         assert "Die Kalendereinladung ist angehängt." in mail.html
 
 
+@pytest.mark.parametrize(
+    ("kind", "sentence"),
+    [
+        (MailKind.EVENT_CHANGED, "Die aktualisierte Kalendereinladung ist angehängt."),
+        (MailKind.EVENT_CANCELLED, "Die Kalendereinladung wird ebenfalls abgesagt."),
+    ],
+)
+@pytest.mark.parametrize(
+    ("status", "has_invite"),
+    [
+        (RegistrationStatus.CONFIRMED, True),
+        (RegistrationStatus.WAITLISTED, False),
+        (RegistrationStatus.PENDING, False),
+    ],
+)
+def test_event_mails_mention_the_invite_only_to_seat_holders(
+    kind: MailKind, sentence: str, status: RegistrationStatus, has_invite: bool
+) -> None:
+    mail = render_mail(context(kind, person=registration(status=status)))
+    assert (sentence in mail.text) is has_invite
+    assert (sentence in mail.html) is has_invite
+
+
 def test_waitlisted_shows_the_position() -> None:
     mail = render_mail(context(MailKind.WAITLISTED, waitlist_position=4))
     assert "Warteliste (Platz 4)" in mail.text
