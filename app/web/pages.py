@@ -67,10 +67,19 @@ def _without_full_modes(
     return msgspec.structs.replace(form, values=values)
 
 
-def message_page(title: str, message: str, *, status_code: int) -> Template:
-    """A page that only says something: not found, refused, error."""
+class PageLink(msgspec.Struct, frozen=True):
+    """A link a message page offers as the way on."""
+
+    href: str
+    label: str
+
+
+def message_page(
+    title: str, message: str, *, status_code: int, link: PageLink | None = None
+) -> Template:
+    """A page that only says something: not found, refused, error; ``link`` shows the way on."""
     return Template(
         template_name="message.html",
-        context={"title": title, "message": message},
+        context={"title": title, "message": message, "link": link},
         status_code=status_code,
     )

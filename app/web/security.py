@@ -5,8 +5,9 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-#: Pages whose URL holds a personal token: never cached, never sent as referrer, never indexed.
-PERSONAL_PREFIX = "/r/"
+#: URLs that hold a personal token (personal page, join link): never cached, never sent as
+#: referrer, never indexed. The join link's redirect must not hand its token to the meeting host.
+PERSONAL_PREFIXES = ("/r/", "/j/")
 #: The API docs page runs the vendored Swagger UI, which styles elements inline.
 DOCS_PREFIX = "/api/schema"
 
@@ -29,7 +30,7 @@ def headers_for(path: str) -> dict[str, str]:
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     }
-    if path.startswith(PERSONAL_PREFIX):
+    if path.startswith(PERSONAL_PREFIXES):
         headers["Referrer-Policy"] = "no-referrer"
         headers["Cache-Control"] = "no-store"
         headers["X-Robots-Tag"] = "noindex"

@@ -117,3 +117,35 @@ def thank_you(status: RegistrationStatus, waitlist_position: int | None) -> str:
             "automatisch nach und erhalten eine E-Mail."
         )
     return "Ihre Anmeldung ist storniert."
+
+
+JOIN_REFUSED_TITLE = "Zugang derzeit nicht möglich"
+
+#: Why the personal join link does not lead into the meeting, by the code views.join_refusal gives.
+JOIN_REFUSALS = {
+    "event_cancelled": "Die Veranstaltung wurde abgesagt. Es gibt daher keinen Online-Zugang.",
+    "event_unavailable": "Für diese Veranstaltung gibt es derzeit keinen Online-Zugang.",
+    "cancelled": (
+        "Ihre Anmeldung ist storniert. Der Zugangslink gilt nur für bestätigte Anmeldungen."
+    ),
+    "in_person": (
+        "Sie sind für die Teilnahme vor Ort angemeldet. Der Zugangslink gilt nur für die "
+        "Online-Teilnahme."
+    ),
+    "waitlisted": (
+        "Sie stehen auf der Warteliste. Erhalten Sie einen Platz, bekommen Sie eine E-Mail, "
+        "und ab dann führt dieser Link direkt zur Veranstaltung."
+    ),
+    "pending": (
+        "Ihre Anmeldung ist noch nicht bestätigt. Bitte bestätigen Sie sie auf Ihrer "
+        "persönlichen Seite; danach führt dieser Link direkt zur Veranstaltung."
+    ),
+    "no_access_yet": (
+        "Die Zugangsdaten stehen noch nicht fest. Sobald sie feststehen, schicken wir sie Ihnen "
+        "per E-Mail, und ab dann führt dieser Link direkt zur Veranstaltung."
+    ),
+    "invalid_link": (
+        "Der Zugangslink ist nicht richtig hinterlegt. Bitte wählen Sie sich mit Meeting-ID und "
+        "Kenncode von Ihrer persönlichen Seite ein, oder wenden Sie sich an die Veranstalter."
+    ),
+}

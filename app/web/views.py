@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import msgspec
 
+from app.domain.mail import receives_access
 from app.domain.model import (
     AttendanceMode,
     Event,
@@ -20,14 +22,14 @@ from app.domain.model import (
 )
 from app.domain.rules import Availability, WindowState, window_state
 from app.domain.validation import NO, YES
-from app.services.events import PublicEvent
-from app.web import texts
-from app.web.formatting import (
+from app.formatting import (
     DEFAULT_LOCALE,
     format_deadline,
     format_event_time,
     format_moment,
 )
+from app.services.events import PublicEvent
+from app.web import texts
 from app.web.markdown import render_markdown
 
 
@@ -277,6 +279,8 @@ class AnswerView(msgspec.Struct, frozen=True):
 class AccessView(msgspec.Struct, frozen=True):
     """The online access data, for confirmed online registrants only."""
 
+    #: The personal join link ``/j/{token}``: it always leads to the current meeting URL.
+    link: str
     join_url: str
     meeting_id: str
     passcode: str
@@ -312,12 +316,44 @@ def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
 
 def shows_access(registration: Registration, event: Event) -> bool:
     """Zoom data only for a confirmed online seat of an event that still takes place."""
-    return (
-        registration.status is RegistrationStatus.CONFIRMED
-        and registration.mode is AttendanceMode.ONLINE
-        and event.status is EventStatus.PUBLISHED
-        and event.online_access is not None
-    )
+    # One rule for the page, the join link and the mails.
+    return receives_access(event, registration)
+
+
+def join_link(token: str) -> str:
+    """The personal join link: redirects to the meeting URL as it is at the moment of the click."""
+    return f"/j/{token}"
+
+
+def is_usable_join_url(url: str) -> bool:
+    """Whether the stored meeting URL is an absolute web address we may redirect to."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def join_refusal(registration: Registration, event: Event) -> str | None:
+    """Why the join link does not lead into the meeting (a key of ``texts.JOIN_REFUSALS``).
+
+    ``None`` when it does: the registrant receives access and the stored URL is usable.
+    """
+    if receives_access(event, registration):
+        assert event.online_access is not None
+        return None if is_usable_join_url(event.online_access.join_url) else "invalid_link"
+    if event.status is EventStatus.CANCELLED:
+        return "event_cancelled"
+    if event.status is not EventStatus.PUBLISHED:
+        return "event_unavailable"
+    if registration.status is RegistrationStatus.CANCELLED:
+        return "cancelled"
+    if registration.mode is not AttendanceMode.ONLINE:
+        return "in_person"
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return "waitlisted"
+    if registration.status is RegistrationStatus.PENDING:
+        return "pending"
+    if event.online_access is None:
+        return "no_access_yet"
+    return "event_unavailable"
 
 
 def personal_view(
@@ -343,7 +379,10 @@ def personal_view(
         event=event_view(event, {}, now),
         access=(
             AccessView(
-                join_url=access.join_url, meeting_id=access.meeting_id, passcode=access.passcode
+                link=join_link(registration.token),
+                join_url=access.join_url,
+                meeting_id=access.meeting_id,
+                passcode=access.passcode,
             )
             if access is not None
             else None
