@@ -28,13 +28,14 @@ from litestar.types import ExceptionHandlersMap
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.services.events import PublicEvent
 from app.web import texts
-from app.web.pages import event_page, message_page
+from app.web.pages import PageLink, event_page, message_page
 
 logger = logging.getLogger("treffpunkt.web")
 
 API_PREFIX = "/api/"
 PROBLEM_JSON = "application/problem+json"
 _FORM_STATE_KEY = "registration_form"
+_EVENT_SLUG_KEY = "event_slug"
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -60,6 +61,11 @@ def remember_form(
 ) -> None:
     """Keep the submitted form on the request for the handlers below."""
     request.state[_FORM_STATE_KEY] = SubmittedForm(event=event, values=values)
+
+
+def remember_event(request: Request[Any, Any, Any], slug: str) -> None:
+    """Keep the slug of the event a request is about, so a refusal can link to its page."""
+    request.state[_EVENT_SLUG_KEY] = slug
 
 
 def _submitted(request: Request[Any, Any, Any]) -> SubmittedForm | None:
@@ -142,11 +148,31 @@ def _form_again(
 
 
 def handle_closed(request: Request[Any, Any, Any], exc: RegistrationClosed) -> Response[Any]:
-    """Registration refused (window, cancelled, full): 409 with the reason."""
+    """Registration refused (window, cancelled, full, opt-in hold expired): 409 with the reason."""
     if _is_api(request):
         return problem(HTTP_409_CONFLICT, "Registration not possible", detail=exc.reason)
+    if exc.reason == texts.HOLD_EXPIRED:
+        return _hold_expired(request)
     return _form_again(request, HTTP_409_CONFLICT, refused=exc.reason) or _page(
         HTTP_409_CONFLICT, texts.closed_reason(exc.reason)
+    )
+
+
+def _hold_expired(request: Request[Any, Any, Any]) -> Response[Any]:
+    # 409, not 410: the confirmation conflicts with the registration's state (its hold ran out,
+    # the seat went back). 410 would say the resource itself is gone for good, yet the personal
+    # page behind the same token still exists and shows the cancelled registration.
+    slug = request.state.get(_EVENT_SLUG_KEY)
+    link = (
+        PageLink(href=f"/events/{slug}#anmeldung", label="Erneut anmelden")
+        if isinstance(slug, str)
+        else None
+    )
+    return message_page(
+        texts.HOLD_EXPIRED_TITLE,
+        texts.closed_reason(texts.HOLD_EXPIRED),
+        status_code=HTTP_409_CONFLICT,
+        link=link,
     )
 
 

@@ -45,6 +45,10 @@ def field_error(code: str, *, is_choice: bool = False) -> str:
     return _ERRORS.get(code, "Bitte prüfen Sie diese Angabe.")
 
 
+#: The reason the services give when a double opt-in hold ran out before it was confirmed.
+HOLD_EXPIRED = "expired"
+HOLD_EXPIRED_TITLE = "Reservierung abgelaufen"
+
 CLOSED_REASONS = {
     WindowState.NOT_YET_OPEN.value: "Die Anmeldung ist noch nicht geöffnet.",
     WindowState.CLOSED.value: (
@@ -56,6 +60,11 @@ CLOSED_REASONS = {
     WindowState.NOT_PUBLISHED.value: "Für diese Veranstaltung ist keine Anmeldung möglich.",
     "full": "Die Veranstaltung ist ausgebucht. Eine Anmeldung ist nicht mehr möglich.",
     "mode_not_offered": "Diese Form der Teilnahme wird nicht angeboten.",
+    HOLD_EXPIRED: (
+        "Die Reservierung ist abgelaufen: Die Anmeldung wurde nicht rechtzeitig bestätigt, "
+        "der Platz ist wieder freigegeben. Sie können sich auf der Veranstaltungsseite erneut "
+        "anmelden."
+    ),
 }
 
 
@@ -97,14 +106,18 @@ def seats_text(state: Availability, seats: Seats) -> str:
     return "Noch 1 Platz frei" if left == 1 else f"Noch {left} Plätze frei"
 
 
-def thank_you(status: RegistrationStatus, waitlist_position: int | None) -> str:
-    """The banner a new registrant sees on their personal page."""
+def thank_you(
+    status: RegistrationStatus, waitlist_position: int | None, *, hold_until: str = ""
+) -> str:
+    """What a new registrant is told; ``hold_until`` is the formatted end of a pending hold."""
     if status is RegistrationStatus.CONFIRMED:
         return "Vielen Dank! Sie sind angemeldet. Eine Bestätigung ist per E-Mail unterwegs."
     if status is RegistrationStatus.PENDING:
+        held = f" Ihr Platz ist bis {hold_until} für Sie reserviert." if hold_until else ""
         return (
-            "Vielen Dank! Bitte bestätigen Sie noch Ihre E-Mail-Adresse über den Link in der "
-            "E-Mail, die wir Ihnen geschickt haben."
+            "Vielen Dank! Bitte sehen Sie in Ihr E-Mail-Postfach: Wir haben Ihnen Ihren "
+            "persönlichen Link geschickt. Öffnen Sie ihn und klicken Sie dort auf „Anmeldung "
+            f"bestätigen“.{held} Ohne Bestätigung verfällt die Anmeldung."
         )
     if status is RegistrationStatus.WAITLISTED:
         if waitlist_position is not None:
@@ -118,6 +131,10 @@ def thank_you(status: RegistrationStatus, waitlist_position: int | None) -> str:
         )
     return "Ihre Anmeldung ist storniert."
 
+
+CONFIRMED_BANNER = (
+    "Ihre Anmeldung ist bestätigt. Die Bestätigung mit Kalendereinladung ist per E-Mail unterwegs."
+)
 
 JOIN_REFUSED_TITLE = "Zugang derzeit nicht möglich"
 

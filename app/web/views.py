@@ -303,6 +303,11 @@ class PersonalView(msgspec.Struct, frozen=True):
     access: AccessView | None
     can_cancel: bool
     banner: str
+    #: Double opt-in: the registration still waits for the confirm button, until ``confirm_until``.
+    needs_confirmation: bool = False
+    confirm_until: str = ""
+    #: Double opt-in: the hold ran out unconfirmed (the seat is given back shortly, if not yet).
+    hold_expired: bool = False
 
 
 def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
@@ -356,6 +361,13 @@ def join_refusal(registration: Registration, event: Event) -> str | None:
     return "event_unavailable"
 
 
+def hold_deadline(registration: Registration, event: Event, locale: str = DEFAULT_LOCALE) -> str:
+    """Until when a pending registration holds its seat, in the event's time zone ("" if never)."""
+    if registration.hold_until is None:
+        return ""
+    return format_moment(registration.hold_until, event.timezone or "Europe/Berlin", locale)
+
+
 def personal_view(
     registration: Registration,
     event: Event,
@@ -365,6 +377,8 @@ def personal_view(
 ) -> PersonalView:
     """The personal page of ``registration``."""
     access = event.online_access if shows_access(registration, event) else None
+    pending = registration.status is RegistrationStatus.PENDING
+    expired = pending and registration.hold_until is not None and now >= registration.hold_until
     return PersonalView(
         token=registration.token,
         full_name=registration.full_name,
@@ -389,4 +403,7 @@ def personal_view(
         ),
         can_cancel=registration.status is not RegistrationStatus.CANCELLED and now < event.ends_at,
         banner=banner,
+        needs_confirmation=pending and not expired,
+        confirm_until=hold_deadline(registration, event) if pending else "",
+        hold_expired=expired,
     )

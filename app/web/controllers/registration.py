@@ -1,4 +1,4 @@
-"""Registering, the personal page behind the token, and cancelling."""
+"""Registering, the personal page behind the token, confirming (double opt-in), cancelling."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from app.domain.model import RegistrationStatus
 from app.services import events as event_service
 from app.services import registrations
 from app.web import texts
-from app.web.errors import remember_form
+from app.web.errors import remember_event, remember_form
 from app.web.params import FormBody
 from app.web.throttling import THROTTLED
-from app.web.views import personal_view, public_event_view
+from app.web.views import hold_deadline, personal_view, public_event_view
 
 
 class RegistrationController(Controller):
@@ -51,6 +51,18 @@ class RegistrationController(Controller):
                 template_name="already_registered.html",
                 context={"event": public_event_view(event, now)},
             )
+        if outcome.registration.status is RegistrationStatus.PENDING:
+            # Double opt-in proves that whoever registered reads the mailbox. The personal link
+            # carries the confirm button, so it must reach them by mail only, never here.
+            message = texts.thank_you(
+                RegistrationStatus.PENDING,
+                None,
+                hold_until=hold_deadline(outcome.registration, event.event),
+            )
+            return Template(
+                template_name="check_mailbox.html",
+                context={"event": public_event_view(event, now), "message": message},
+            )
         return Redirect(
             path=f"/r/{outcome.registration.token}",
             query_params={"neu": "1"},
@@ -63,13 +75,16 @@ class RegistrationController(Controller):
         token: FromPath[str],
         now: NamedDependency[dt.datetime],
         neu: FromQuery[str | None] = None,
+        bestaetigt: FromQuery[str | None] = None,
     ) -> Template:
-        """The registrant's own page: details, status, Zoom data when confirmed, cancel."""
+        """The registrant's own page: details, status, confirm, Zoom data when confirmed, cancel."""
         registration, event = await registrations.personal_view(token)
         banner = ""
         if neu == "1" and registration.status is not RegistrationStatus.CANCELLED:
             position = await registrations.waitlist_position(registration, now)
             banner = texts.thank_you(registration.status, position)
+        elif bestaetigt == "1" and registration.status is RegistrationStatus.CONFIRMED:
+            banner = texts.CONFIRMED_BANNER
         return Template(
             template_name="personal.html",
             context={"page": personal_view(registration, event, now, banner=banner)},
@@ -87,3 +102,27 @@ class RegistrationController(Controller):
         """Cancel the registration; a freed seat goes to the waiting list."""
         await registrations.cancel(db, token, now=now)
         return Redirect(path=f"/r/{token}", status_code=HTTP_303_SEE_OTHER)
+
+    # A form button, not a link in the mail: mail scanners and link previews open every link in
+    # a message, and a GET must never change state, or a scanner would confirm an address that
+    # nobody read. The opt-in mail links to the personal page, which shows this button.
+    @post(
+        "/r/{token:str}/confirm",
+        name="confirm",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={THROTTLED: True},
+    )
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        token: FromPath[str],
+    ) -> Redirect:
+        """Double opt-in: confirm the address; an expired hold gets a page to register again."""
+        _, event = await registrations.personal_view(token)
+        remember_event(request, event.slug)
+        await registrations.confirm_address(db, token, now=now)
+        return Redirect(
+            path=f"/r/{token}", query_params={"bestaetigt": "1"}, status_code=HTTP_303_SEE_OTHER
+        )
