@@ -21,10 +21,10 @@ MAX_ANSWER = 2000
 MAX_EMAIL = 254
 
 # Pragmatic, but nothing an SMTP envelope or a mail header could misread: the local part is an
-# RFC 5322 dot-atom (letters beyond ASCII allowed, as SMTPUTF8 servers take them), the domain
-# dot-separated labels of letters, digits and hyphens. Deliverability is proven by the
-# confirmation mail, not by a regex.
-_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+# ASCII RFC 5322 dot-atom (beyond ASCII it would need SMTPUTF8, which few servers offer), the
+# domain dot-separated labels of letters, digits and hyphens (an umlaut domain is sent as
+# punycode). Deliverability is proven by the confirmation mail, not by a regex.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^`{|}~-]+"
 _LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
 _EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 

@@ -3,6 +3,12 @@
 With an invite the message is ``multipart/mixed`` holding ``multipart/alternative`` (text, HTML,
 ``text/calendar; method=…``) and the same ``.ics`` as an attachment: Outlook and Gmail act on the
 inline calendar part, Apple Mail and others on the attachment (RFC 6047 allows both).
+
+The message is built with the ``email.mime`` classes and flattened once to its wire bytes here:
+the modern ``EmailMessage`` API re-parses every header it is given and again when it is
+flattened, which took several times longer than sending the message to a local server. Header
+values are made safe before they are set (one line, RFC 2047 for anything beyond ASCII,
+addresses checked), so nothing is lost by not re-parsing them.
 """
 
 from __future__ import annotations
@@ -11,10 +17,15 @@ import datetime as dt
 import email.policy
 import re
 from dataclasses import dataclass
+from email import encoders
+from email.charset import QP, Charset
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime, parseaddr
+from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import format_datetime, formataddr, parseaddr
 
 from app.calendar.invite import InviteMethod
 from app.mail.render import RenderedMail, single_line
@@ -24,11 +35,17 @@ INVITE_FILENAME = "einladung.ics"
 MAX_ADDRESS = 254
 
 # One @, no whitespace, controls, quotes, brackets or separators: an address every server takes
-# without quoting. Stricter than the form (validation.py), which lets quoted local parts through;
-# such a rare address fails here, visibly on its outbox row, instead of going out mangled.
+# without quoting. The form (validation.py) takes no more than that; an address that reached the
+# outbox some other way and fails here fails visibly on its outbox row, never goes out mangled.
 _ADDRESS = re.compile(
     r"[^@\s\x00-\x1f\x7f\"<>()\[\],;:\\]{1,64}@[^@\s\x00-\x1f\x7f\"<>()\[\],;:\\]+"
 )
+
+#: Text parts: quoted-printable keeps them readable and lines short without relying on 8BITMIME.
+_TEXT_CHARSET = Charset("utf-8")
+_TEXT_CHARSET.body_encoding = QP
+#: CRLF line ends, headers folded as set (they were made safe before).
+WIRE_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +54,23 @@ class Invite:
 
     method: InviteMethod
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ComposedMail:
+    """A message ready for the wire: its envelope recipient and its bytes."""
+
+    message_id: str
+    #: The checked address (a domain beyond ASCII as punycode), for the SMTP envelope.
+    recipient: str
+    #: The whole message, CRLF line ends, 7-bit.
+    data: bytes
+
+    def parsed(self) -> EmailMessage:
+        """The message as a mail program reads it (for tests and the file transport)."""
+        message = email.message_from_bytes(self.data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
 
 
 def compose_message(
@@ -49,8 +83,8 @@ def compose_message(
     message_id: str,
     invite: Invite | None,
     now: dt.datetime,
-) -> EmailMessage:
-    """The MIME message of one rendered mail to one recipient.
+) -> ComposedMail:
+    """The wire form of one rendered mail to one recipient.
 
     Raises ``ValueError`` for an address no server would take, so the caller marks it failed.
     """
@@ -58,68 +92,68 @@ def compose_message(
         raise ValueError("now must be timezone-aware")
     if single_line(message_id) != message_id:
         raise ValueError("message_id must be one line without spaces")
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = _parse_address(from_address)
-    message["To"] = Address(display_name=single_line(to_name), addr_spec=_checked(to_address))
-    if reply_to:
-        message["Reply-To"] = _parse_address(reply_to)
-    message["Subject"] = single_line(rendered.subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id
-    message["MIME-Version"] = "1.0"
-    # RFC 3834: tells autoresponders (vacation notices) not to answer.
-    message["Auto-Submitted"] = "auto-generated"
-
-    alternatives = [
-        _text_part(rendered.text, "plain"),
-        _text_part(rendered.html, "html"),
-    ]
+    recipient = _checked(to_address)
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(_text_part(rendered.text, "plain"))
+    alternative.attach(_text_part(rendered.html, "html"))
     if invite is None:
-        message.make_alternative()
-        _attach_all(message, alternatives)
+        message = alternative
     else:
         # base64 keeps the .ics byte for byte: its CRLF line ends and 75-octet folding.
-        params = {"charset": "utf-8", "method": invite.method.value}
-        alternatives.append(_part(invite.content, "text", "calendar", params, "base64"))
-        body = MIMEPart(policy=email.policy.SMTP)
-        body.make_alternative()
-        _attach_all(body, alternatives)
-        attachment = _part(
-            invite.content, "application", "ics", {"name": INVITE_FILENAME}, "base64"
+        alternative.attach(
+            _binary_part(
+                invite.content, "text", "calendar", charset="utf-8", method=invite.method.value
+            )
         )
+        attachment = _binary_part(invite.content, "application", "ics", name=INVITE_FILENAME)
         attachment.add_header("Content-Disposition", "attachment", filename=INVITE_FILENAME)
-        message.make_mixed()
-        _attach_all(message, [body, attachment])
-    # Only now: make_alternative()/make_mixed() would move every Content-* header into a part.
+        message = MIMEMultipart("mixed")
+        message.attach(alternative)
+        message.attach(attachment)
+    message["From"] = _address_header(*parseaddr(from_address))
+    message["To"] = _address_header(to_name, recipient)
+    if reply_to:
+        message["Reply-To"] = _address_header(*parseaddr(reply_to))
+    message["Subject"] = _text_header("Subject", rendered.subject)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    # RFC 3834: tells autoresponders (vacation notices) not to answer.
+    message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = rendered.language.value
-    return message
+    return ComposedMail(
+        message_id=message_id, recipient=recipient, data=message.as_bytes(policy=WIRE_POLICY)
+    )
 
 
-def _text_part(text: str, subtype: str) -> MIMEPart:
-    # MIMEPart, not EmailMessage: body parts carry no MIME-Version header of their own.
-    # Quoted-printable keeps the text readable and lines short without relying on 8BITMIME.
-    part = MIMEPart(policy=email.policy.SMTP)
-    part.set_content(text, subtype=subtype, charset="utf-8", cte="quoted-printable")
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    # Body parts carry no MIME-Version of their own; the top level has it.
+    del part["MIME-Version"]
+    part.set_payload(text, charset=_TEXT_CHARSET)
     return part
 
 
-def _part(
-    content: bytes, maintype: str, subtype: str, params: dict[str, str], cte: str
-) -> MIMEPart:
-    part = MIMEPart(policy=email.policy.SMTP)
-    part.set_content(content, maintype, subtype, cte=cte, params=params)
+def _binary_part(content: bytes, maintype: str, subtype: str, **params: str) -> MIMENonMultipart:
+    part = MIMENonMultipart(maintype, subtype)
+    del part["MIME-Version"]
+    for name, value in params.items():
+        part.set_param(name, value)
+    part.set_payload(content)
+    encoders.encode_base64(part)
     return part
 
 
-def _attach_all(container: MIMEPart, parts: list[MIMEPart]) -> None:
-    for part in parts:
-        container.attach(part)
+def _text_header(name: str, value: str) -> str:
+    """One line; RFC 2047 encoded words when it is not plain ASCII."""
+    line = single_line(value)
+    # The header's name counts towards its first line: without it the first word would be
+    # folded onto a line of its own, which readers show as a leading space.
+    return line if line.isascii() else Header(line, "utf-8", header_name=name).encode()
 
 
-def _parse_address(value: str) -> Address:
-    """``"Name <addr>"`` or a bare address from the settings."""
-    name, addr = parseaddr(value)
-    return Address(display_name=single_line(name), addr_spec=_checked(addr))
+def _address_header(name: str, address: str) -> str:
+    """``Name <address>``, the name quoted or RFC 2047 encoded as needed, on one line."""
+    return formataddr((single_line(name), _checked(address)), charset="utf-8")
 
 
 def _checked(address: str) -> str:

@@ -10,6 +10,7 @@ address that cannot work; the reason kept), or cancelled (no longer relevant).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
@@ -18,7 +19,6 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 from app.calendar.invite import build_invite, invite_method_for
@@ -30,7 +30,7 @@ from app.domain.mail import MailKind, receives_access, still_relevant
 from app.domain.model import Event, Registration
 from app.domain.validation import is_valid_email
 from app.mail import outbox
-from app.mail.compose import Invite, compose_message
+from app.mail.compose import ComposedMail, Invite, compose_message
 from app.mail.outbox import ClaimedMail
 from app.mail.render import MailContext, TemplateFailure, render_mail
 from app.mail.transport import DeliveryError, FileTransport, SmtpTransport, Transport
@@ -117,60 +117,96 @@ class OutboxSender:
         """Send every mail that is due now; returns what happened."""
         report = DrainReport()
         while True:
-            now = self.clock()
             claimed = await outbox.claim(
-                self.db, worker=self.worker, now=now, lease=self.lease, limit=self.batch_size
+                self.db,
+                worker=self.worker,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch_size,
             )
             if not claimed:
                 return report
-            events: dict[int, Event] = {}
-            for mail in claimed:
-                await self._handle(mail, events, report)
+            await self._send_batch(claimed, report)
 
-    async def _handle(
-        self, mail: ClaimedMail, events: dict[int, Event], report: DrainReport
-    ) -> None:
-        now = self.clock()
+    async def _send_batch(self, claimed: list[ClaimedMail], report: DrainReport) -> None:
+        # The next message is rendered while the server answers the current one: the two
+        # overlap instead of taking turns. Messages still go out one at a time, in order.
+        ready: asyncio.Queue[tuple[ClaimedMail, ComposedMail] | None] = asyncio.Queue(maxsize=4)
+
+        async def prepare_all() -> None:
+            try:
+                events = await _load_events({mail.event_id for mail in claimed})
+                registrations = await _load_registrations(
+                    {mail.registration_id for mail in claimed if mail.registration_id is not None}
+                )
+                for mail in claimed:
+                    registration = (
+                        registrations.get(mail.registration_id) if mail.registration_id else None
+                    )
+                    event = events.get(mail.event_id)
+                    message = await self._prepare(mail, event, registration, report)
+                    if message is not None:
+                        await ready.put((mail, message))
+            finally:
+                # Also on failure, so the sending side stops waiting; unsettled claims are
+                # taken up again when their lease runs out.
+                await ready.put(None)
+
+        preparing = asyncio.create_task(prepare_all())
         try:
-            event = events.get(mail.event_id) or await _load_event(mail.event_id)
-            events[mail.event_id] = event
-            registration = await _load_registration(mail.registration_id)
-        except LookupError as error:
-            await self._cancel(mail, str(error), report)
-            return
+            while (item := await ready.get()) is not None:
+                await self._deliver(*item, report)
+            await preparing
+        finally:
+            if not preparing.done():
+                preparing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await preparing
+
+    async def _prepare(
+        self,
+        mail: ClaimedMail,
+        event: Event | None,
+        registration: Registration | None,
+        report: DrainReport,
+    ) -> ComposedMail | None:
+        """The message to send, or ``None`` when the mail was settled without sending."""
+        now = self.clock()
+        if event is None:
+            await self._cancel(mail, "event deleted", report)
+            return None
         reason = still_relevant(mail.kind, event, registration, now)
         if reason is not None:
             await self._cancel(mail, reason, report)
-            return
+            return None
         if not is_valid_email(mail.recipient):
             # Never hand SMTP an address that cannot work (or that smuggles in header syntax).
             await self._fail(mail, "invalid recipient address", report)
-            return
+            return None
         try:
-            message = self._compose(mail, event, registration, now)
+            return self._compose(mail, event, registration, now)
         except TemplateFailure as error:
             logger.error("mail %s (%s): template failed: %s", mail.id, mail.kind.value, error)
             await self._fail(mail, f"template: {error}", report)
-            return
         except ValueError as error:
             logger.error("mail %s (%s): cannot compose: %s", mail.id, mail.kind.value, error)
             await self._fail(mail, f"compose: {error}", report)
-            return
+        return None
+
+    async def _deliver(self, mail: ClaimedMail, message: ComposedMail, report: DrainReport) -> None:
         try:
-            await self.transport.send(
-                message, sender=self._envelope_sender, recipient=mail.recipient
-            )
+            await self.transport.send(message, sender=self._envelope_sender)
         except DeliveryError as error:
             await self._delivery_failed(mail, error, report)
             return
         await outbox.mark_sent(
-            mail.id, worker=self.worker, message_id=str(message["Message-ID"]), now=self.clock()
+            mail.id, worker=self.worker, message_id=message.message_id, now=self.clock()
         )
         report.sent += 1
 
     def _compose(
         self, mail: ClaimedMail, event: Event, registration: Registration | None, now: dt.datetime
-    ) -> EmailMessage:
+    ) -> ComposedMail:
         include_access = registration is not None and (
             mail.kind in _ACCESS_ALWAYS
             or (mail.kind in _ACCESS_ON_REQUEST and event.access_in_confirmation)
@@ -192,10 +228,12 @@ class OutboxSender:
             join_url=f"{base}/j/{token}" if include_access else None,
             include_access=include_access,
             payload=mail.payload,
+            waitlist_position=_position(mail),
         )
         rendered = render_mail(context)
         invite = None
-        method = invite_method_for(mail.kind, mail.payload)
+        # As the registration is now: only a confirmed seat gets (or loses) a calendar entry.
+        method = invite_method_for(mail.kind, mail.payload, registration)
         if method is not None and registration is not None:
             invite = Invite(
                 method=method,
@@ -284,17 +322,19 @@ async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) ->
             waiter.cancel()
 
 
-async def _load_event(event_id: int) -> Event:
-    row = await EventTable.select().where(EventTable.id == event_id).first()
-    if row is None:
-        raise LookupError("event deleted")
-    return event_from_row(row)
+def _position(mail: ClaimedMail) -> int | None:
+    """The place in the queue a waiting-list notice was enqueued with."""
+    position = mail.payload.get("position")
+    return position if isinstance(position, int) and not isinstance(position, bool) else None
 
 
-async def _load_registration(registration_id: int | None) -> Registration | None:
-    if registration_id is None:
-        return None
-    row = await RegistrationTable.select().where(RegistrationTable.id == registration_id).first()
-    if row is None:
-        return None
-    return registration_from_row(row)
+async def _load_events(ids: set[int]) -> dict[int, Event]:
+    rows = await EventTable.select().where(EventTable.id.is_in(sorted(ids)))
+    return {row["id"]: event_from_row(row) for row in rows}
+
+
+async def _load_registrations(ids: set[int]) -> dict[int, Registration]:
+    if not ids:
+        return {}
+    rows = await RegistrationTable.select().where(RegistrationTable.id.is_in(sorted(ids)))
+    return {row["id"]: registration_from_row(row) for row in rows}

@@ -6,11 +6,12 @@ import logging
 import os
 import re
 import time
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
+
+from app.mail.compose import ComposedMail
 
 logger = logging.getLogger("treffpunkt.mail")
 
@@ -31,7 +32,7 @@ class DeliveryError(Exception):
 class Transport(Protocol):
     """Delivers one message to one recipient."""
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    async def send(self, mail: ComposedMail, *, sender: str) -> None:
         """Deliver, or raise :class:`DeliveryError`."""
 
     async def close(self) -> None:
@@ -100,11 +101,11 @@ class SmtpTransport:
         self.connections_opened += 1
         return client
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    async def send(self, mail: ComposedMail, *, sender: str) -> None:
         """Send over the kept connection; 4xx and network trouble are temporary, 5xx final."""
         client = await self._connected()
         try:
-            await client.send_message(message, sender=sender, recipients=[recipient])
+            await client.sendmail(sender, [mail.recipient], mail.data)
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0] if error.recipients else None
             code = refused.code if refused else 550
@@ -165,14 +166,14 @@ class FileTransport:
     def __init__(self, mail_dir: Path) -> None:
         self.mail_dir = mail_dir
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    async def send(self, mail: ComposedMail, *, sender: str) -> None:
         """Write the message atomically, so a reader never sees half a file."""
         try:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
-            stem = _UNSAFE_FILE_CHARACTERS.sub("_", str(message["Message-ID"] or "mail")).strip("_")
+            stem = _UNSAFE_FILE_CHARACTERS.sub("_", mail.message_id).strip("_")
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}.eml"
             partial = self.mail_dir / f".{name}.partial"
-            partial.write_bytes(message.as_bytes())
+            partial.write_bytes(mail.data)
             os.replace(partial, self.mail_dir / name)
         except OSError as error:
             raise DeliveryError(f"cannot write mail file: {error}", temporary=True) from error

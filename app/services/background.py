@@ -7,6 +7,7 @@ as many times over as wanted (on PostgreSQL the workers share the outbox safely)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 
@@ -30,10 +31,8 @@ async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
                 logger.info("released %d unconfirmed registrations", released)
         except Exception:
             logger.exception("releasing expired holds failed; trying again")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), HOLD_CHECK_SECONDS)
-        except TimeoutError:
-            pass
 
 
 async def run_background(

@@ -66,9 +66,7 @@ def mail_settings(sink: SmtpSink) -> Settings:
     )
 
 
-def make_sender(
-    db: Database, settings: Settings, clock: Clock, **overrides: Any
-) -> OutboxSender:
+def make_sender(db: Database, settings: Settings, clock: Clock, **overrides: Any) -> OutboxSender:
     """A sender on its own SMTP connection, driven by ``clock``."""
     settings = dataclasses.replace(settings, **overrides) if overrides else settings
     transport = SmtpTransport(

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from app.calendar.invite import InviteMethod, build_invite
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, Language, Registration, RegistrationStatus
-from app.mail.compose import Invite, compose_message
+from app.mail.compose import ComposedMail, Invite, compose_message
 from app.mail.render import MailContext, RenderedMail, render_mail
 from tests.conftest import make_event
 
@@ -57,7 +57,7 @@ def compose(
     from_address: str = "Netzwerkstelle Städtepartnerschaften <noreply@example.org>",
     reply_to: str | None = "team@example.org",
     invite: Invite | None = None,
-) -> EmailMessage:
+) -> ComposedMail:
     """A message as the sender composes it."""
     return compose_message(
         rendered,
@@ -71,9 +71,9 @@ def compose(
     )
 
 
-def received(message: EmailMessage) -> EmailMessage:
+def received(message: ComposedMail) -> EmailMessage:
     """The message as a mail program parses it from the wire."""
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(message.data, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -166,7 +166,7 @@ def test_content_language_is_the_language_written_in() -> None:
 def test_wire_format_is_seven_bit_with_short_lines() -> None:
     long_line = "Ä" * 300
     rendered = RenderedMail(subject="Ü" * 120, text=long_line + "\n", html=f"<p>{long_line}</p>")
-    raw = compose(rendered, invite=an_invite()).as_bytes()
+    raw = compose(rendered, invite=an_invite()).data
     assert raw.isascii()
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     assert received(compose(rendered))["Subject"] == "Ü" * 120

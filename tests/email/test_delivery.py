@@ -51,7 +51,9 @@ async def _enqueue_notice(db: Database, event_id: int, recipient: str, now: dt.d
 async def test_confirmation_arrives_with_headers_body_and_invite(
     db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
-    event = await event_factory(slug="runde", title="Online-Runde Energie", format=EventFormat.ONLINE)
+    event = await event_factory(
+        slug="runde", title="Online-Runde Energie", format=EventFormat.ONLINE
+    )
     outcome = await register(
         db, "runde", registration_form("olena@stadt.example", mode="online"), now
     )
