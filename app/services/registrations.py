@@ -288,27 +288,39 @@ async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registr
         row = await _registration_row(id=registration.id)
         assert row is not None
         current = registration_from_row(row)
-        if current.status is not RegistrationStatus.PENDING:
-            if current.status is RegistrationStatus.CANCELLED:
-                raise RegistrationClosed("expired")
-            return current
-        if current.hold_until is not None and now >= current.hold_until:
+        expired = current.status is RegistrationStatus.CANCELLED and current.hold_until is not None
+        if current.status is RegistrationStatus.PENDING and _hold_over(current, now):
+            # Released here and now; the error is raised once this has committed.
             await _expire(db, event, current, now)
-            raise RegistrationClosed("expired")
-        await RegistrationTable.update(
-            {
-                RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
-                RegistrationTable.confirmed_at: now,
-                RegistrationTable.hold_until: None,
-                RegistrationTable.updated_at: now,
-            }
-        ).where(RegistrationTable.id == current.id)
-        await change_log.record(
-            db, event, [Change(ChangeKind.ADDRESS_CONFIRMED, current.id, event.id)], now
-        )
-        confirmed = await _registration_row(id=current.id)
-        assert confirmed is not None
-    return registration_from_row(confirmed)
+            expired = True
+        if current.status is not RegistrationStatus.PENDING or expired:
+            confirmed = None
+        else:
+            await _confirm(db, event, current, now)
+            confirmed = await _registration_row(id=current.id)
+    if expired:
+        raise RegistrationClosed("expired")
+    # Confirming twice, or after cancelling, changes nothing.
+    return current if confirmed is None else registration_from_row(confirmed)
+
+
+def _hold_over(registration: Registration, now: dt.datetime) -> bool:
+    return registration.hold_until is not None and now >= registration.hold_until
+
+
+async def _confirm(db: Database, event: Event, current: Registration, now: dt.datetime) -> None:
+    """Turn a held seat into a confirmed one, in the caller's transaction."""
+    await RegistrationTable.update(
+        {
+            RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
+            RegistrationTable.confirmed_at: now,
+            RegistrationTable.hold_until: None,
+            RegistrationTable.updated_at: now,
+        }
+    ).where(RegistrationTable.id == current.id)
+    await change_log.record(
+        db, event, [Change(ChangeKind.ADDRESS_CONFIRMED, current.id, event.id)], now
+    )
 
 
 async def expire_holds(db: Database, now: dt.datetime) -> int:
@@ -338,11 +350,11 @@ async def expire_holds(db: Database, now: dt.datetime) -> int:
 
 async def _expire(db: Database, event: Event, registration: Registration, now: dt.datetime) -> None:
     """Cancel an unconfirmed registration and pass its seat on, in the caller's transaction."""
+    # hold_until stays: a cancelled registration with a hold is one that expired.
     await RegistrationTable.update(
         {
             RegistrationTable.status: RegistrationStatus.CANCELLED.value,
             RegistrationTable.cancelled_at: now,
-            RegistrationTable.hold_until: None,
             RegistrationTable.updated_at: now,
         }
     ).where(RegistrationTable.id == registration.id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.testing import AsyncTestClient
 
@@ -221,13 +220,6 @@ async def test_expired_hold_says_so_and_offers_to_register_again(
         assert "Erneut anmelden" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "registrations.confirm_address raises RegistrationClosed inside its transaction, "
-        "which rolls the expiry back; remove this marker when the service commits it first"
-    ),
-)
 async def test_expired_hold_frees_the_seat(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
