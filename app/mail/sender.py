@@ -153,15 +153,18 @@ class OutboxSender:
                 await ready.put(None)
 
         preparing = asyncio.create_task(prepare_all())
+        settling: set[asyncio.Task[None]] = set()
         try:
             while (item := await ready.get()) is not None:
-                await self._deliver(*item, report)
+                await self._deliver(*item, report, settling)
             await preparing
         finally:
             if not preparing.done():
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
+            if settling:
+                await asyncio.gather(*settling)
 
     async def _prepare(
         self,
@@ -193,16 +196,29 @@ class OutboxSender:
             await self._fail(mail, f"compose: {error}", report)
         return None
 
-    async def _deliver(self, mail: ClaimedMail, message: ComposedMail, report: DrainReport) -> None:
+    async def _deliver(
+        self,
+        mail: ClaimedMail,
+        message: ComposedMail,
+        report: DrainReport,
+        settling: set[asyncio.Task[None]],
+    ) -> None:
         try:
             await self.transport.send(message, sender=self._envelope_sender)
         except DeliveryError as error:
             await self._delivery_failed(mail, error, report)
             return
+        report.sent += 1
+        # Recorded while the next message goes out: the write no longer waits for the server,
+        # and the server no longer waits for the write. The batch ends only when all are done.
+        task = asyncio.create_task(self._record_sent(mail, message))
+        settling.add(task)
+        task.add_done_callback(settling.discard)
+
+    async def _record_sent(self, mail: ClaimedMail, message: ComposedMail) -> None:
         await outbox.mark_sent(
             mail.id, worker=self.worker, message_id=message.message_id, now=self.clock()
         )
-        report.sent += 1
 
     def _compose(
         self, mail: ClaimedMail, event: Event, registration: Registration | None, now: dt.datetime
