@@ -34,6 +34,10 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: A mail in one of these is still on its way or already out.
+ACTIVE_STATUSES = frozenset({OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT})
+
+
 @dataclass(frozen=True, slots=True)
 class NewMail:
     """A mail to enqueue."""
@@ -294,6 +298,18 @@ async def reschedule(event: Event, now: dt.datetime) -> int:
         )
         moved += len(rows)
     return moved
+
+
+async def registrations_with_mail(
+    event_id: int, kind: MailKind, *, statuses: Iterable[OutboxStatus]
+) -> set[int]:
+    """The registrations of an event that have a mail of ``kind`` in one of ``statuses``."""
+    rows = await Outbox.select(Outbox.registration).where(
+        Outbox.event == event_id,
+        Outbox.kind == kind.value,
+        Outbox.status.is_in([status.value for status in statuses]),
+    )
+    return {row["registration"] for row in rows if row["registration"] is not None}
 
 
 async def recent_count(*, registration_id: int, kind: MailKind, since: dt.datetime) -> int:

@@ -45,6 +45,7 @@ class ChangeKind(StrEnum):
     ALREADY_REGISTERED = "already_registered"  # second attempt: send the personal link again
     PROMOTED = "promoted"  # off the waiting list: promotion with invite
     CANCELLED = "cancelled"  # registration cancelled (and CANCEL invite if it held a seat)
+    ACCESS_READY = "access_ready"  # the access data came late: send them now
     EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
 
@@ -144,6 +145,8 @@ async def _mails_for(
                 mails.append(
                     _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)
                 )
+        case ChangeKind.ACCESS_READY:
+            mails.append(_mail(MailKind.ACCESS, event, registration, now))
         case ChangeKind.EVENT_CHANGED:
             mails.append(
                 _mail(MailKind.EVENT_CHANGED, event, registration, now, message=change.message)

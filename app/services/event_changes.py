@@ -17,8 +17,10 @@ from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
+from app.domain.mail import MailKind, access_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.mail import outbox
+from app.mail.outbox import ACTIVE_STATUSES
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -74,6 +76,21 @@ async def _active_registrations(event_id: int) -> list[int]:
     return sorted(row["id"] for row in rows)
 
 
+async def _still_without_access_mail(event: Event, now: dt.datetime) -> list[int]:
+    """Confirmed online registrants past the access mail's moment who have none coming."""
+    if now < access_due(event):
+        return []  # the queued access mails will find the data when they go out
+    rows = await RegistrationTable.select(RegistrationTable.id).where(
+        RegistrationTable.event == event.id,
+        RegistrationTable.status == RegistrationStatus.CONFIRMED.value,
+        RegistrationTable.mode == AttendanceMode.ONLINE.value,
+    )
+    covered = await outbox.registrations_with_mail(
+        event.id, MailKind.ACCESS, statuses=ACTIVE_STATUSES
+    )
+    return sorted(row["id"] for row in rows if row["id"] not in covered)
+
+
 def _check_capacities(current: Event, updated: Event) -> None:
     errors: dict[str, str] = {}
     for mode, field in (
@@ -119,13 +136,21 @@ async def change_event(
         if _moves_scheduled_mail(current, stored):
             await outbox.reschedule(stored, now)
         promoted = await promote_within_transaction(db, event_id, now)
+        late_access: list[Change] = []
+        if current.online_access is None and stored.online_access is not None:
+            # The Zoom link came after its mail's moment: the mails that found no data were
+            # dropped, so whoever is still without one gets it now.
+            late_access = [
+                Change(ChangeKind.ACCESS_READY, registration_id, event_id)
+                for registration_id in await _still_without_access_mail(stored, now)
+            ]
         told: list[Change] = []
         if notify and significant:
             told = [
                 Change(ChangeKind.EVENT_CHANGED, registration_id, event_id, message=message)
                 for registration_id in await _active_registrations(event_id)
             ]
-        await change_log.record(db, stored, [*promoted, *told], now)
+        await change_log.record(db, stored, [*promoted, *late_access, *told], now)
     return EventChangeOutcome(
         event=stored, significant=significant, notified=len(told), promoted=len(promoted)
     )
