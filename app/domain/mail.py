@@ -136,6 +136,11 @@ def still_relevant(
     if kind is MailKind.EVENT_CANCELLED:
         return None
     if kind is MailKind.CANCELLED:
+        # Registered again (the same row starts over) and confirmed: the new confirmation's
+        # REQUEST says it all, and this CANCEL, arriving after it (a retry), would take the
+        # event out of the calendar. Waiting or unconfirmed again: the old invite must go.
+        if registration.status is RegistrationStatus.CONFIRMED:
+            return "registered again"
         return None
     if event.status is EventStatus.CANCELLED:
         return "event cancelled"
