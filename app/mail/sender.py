@@ -113,10 +113,14 @@ class OutboxSender:
         organiser_name, organiser_address = parseaddr(settings.mail_from)
         self._organiser = (organiser_name or "Treffpunkt", organiser_address)
 
-    async def drain(self) -> DrainReport:
-        """Send every mail that is due now; returns what happened."""
+    async def drain(self, stop: asyncio.Event | None = None) -> DrainReport:
+        """Send every mail that is due now; returns what happened.
+
+        Once ``stop`` is set it ends after the batch in hand: a worker told to stop must not
+        first work through a whole backlog. The rest stays queued for the next sender.
+        """
         report = DrainReport()
-        while True:
+        while stop is None or not stop.is_set():
             claimed = await outbox.claim(
                 self.db,
                 worker=self.worker,
@@ -125,8 +129,9 @@ class OutboxSender:
                 limit=self.batch_size,
             )
             if not claimed:
-                return report
+                break
             await self._send_batch(claimed, report)
+        return report
 
     async def _send_batch(self, claimed: list[ClaimedMail], report: DrainReport) -> None:
         # The next message is rendered while the server answers the current one: the two
@@ -319,7 +324,7 @@ class OutboxSender:
                 self.db.mail_waiting.clear()
                 try:
                     if await outbox.has_due(self.clock()):
-                        await self.drain()
+                        await self.drain(stop)
                 except Exception:
                     # The loop must outlive a database restart; the rows stay claimed or queued
                     # and are picked up on a later pass (after the lease, at worst).
