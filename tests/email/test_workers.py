@@ -13,10 +13,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -30,7 +33,7 @@ from app.services import events as event_service
 from app.services.registrations import register
 from tests.conftest import make_event, registration_form
 from tests.email.conftest import outbox_rows
-from tests.smtp_sink import SmtpSink
+from tests.smtp_sink import SinkHandler, SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,3 +197,85 @@ async def test_worker_processes_send_every_confirmation_exactly_once_and_stop_on
     assert {row["attempts"] for row in rows} == {1}
     pids = {str(process.pid) for process in workers.processes}
     assert {row["claimed_by"].rsplit(":", 2)[1] for row in rows} <= pids
+
+
+@dataclass
+class GatedHandler(SinkHandler):
+    """Holds every DATA until the gate opens, telling the test that a message is in flight."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    in_flight: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.in_flight.set()
+        await asyncio.to_thread(self.gate.wait, DEADLINE_SECONDS)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def gated_sink() -> Iterator[SmtpSink]:
+    """An SMTP server that answers only once the test opens its gate."""
+    server = SmtpSink()
+    server.handler = GatedHandler()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.handler.gate.set()  # type: ignore[attr-defined]
+        server.stop()
+
+
+@pytest.mark.slow
+async def test_sigterm_stops_a_worker_with_a_backlog_soon_and_leaves_the_rest_queued(
+    db: Database, database_url: str, gated_sink: SmtpSink, tmp_path: Path
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    event = await event_service.create_event(
+        db, make_event(now, in_person_seats=Seats(None, 0), reminder_lead=None)
+    )
+    backlog = 150
+    for number in range(backlog):
+        await register(db, event.slug, registration_form(f"team{number}@stadt.example"), now)
+    handler = gated_sink.handler
+    assert isinstance(handler, GatedHandler)
+    first = Workers(database_url, gated_sink, tmp_path / "first")
+    (tmp_path / "first").mkdir()
+    try:
+        first.start(1)
+        await eventually(first.all_started, "the worker to start")
+        await eventually(
+            lambda: asyncio.to_thread(handler.in_flight.wait, 0), "a message in flight"
+        )
+        # Stopped while busy: it may finish what it holds, but not work through the backlog.
+        first.processes[0].send_signal(signal.SIGTERM)
+        handler.gate.set()
+        codes = [await asyncio.to_thread(first.processes[0].wait, 10)]
+    finally:
+        first.kill_leftovers()
+
+    assert codes == [0], first.log_text()
+    rows = await outbox_rows()
+    statuses = Counter(row["status"] for row in rows)
+    assert statuses[OutboxStatus.SENDING.value] == 0  # nothing left claimed for the lease
+    assert 0 < statuses[OutboxStatus.SENT.value] < backlog
+    assert statuses[OutboxStatus.QUEUED.value] == backlog - statuses[OutboxStatus.SENT.value]
+    assert len(gated_sink.message_ids()) == statuses[OutboxStatus.SENT.value]
+
+    # The next worker takes up the rest: nothing lost, nothing twice.
+    second = Workers(database_url, gated_sink, tmp_path)
+    try:
+        second.start(1)
+        await eventually(all_sent_of(backlog), f"{backlog} mails marked sent")
+        assert await second.stop() == [0], second.log_text()
+    finally:
+        second.kill_leftovers()
+    ids = gated_sink.message_ids()
+    assert len(ids) == len(set(ids)) == backlog
+
+
+def all_sent_of(count: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        sent = await Outbox.count().where(Outbox.status == OutboxStatus.SENT.value)
+        return int(sent) >= count
+
+    return check
