@@ -136,6 +136,8 @@ async def change_event(
         if _moves_scheduled_mail(current, stored):
             await outbox.reschedule(stored, now)
         promoted = await promote_within_transaction(db, event_id, now)
+        # Seats given just now come with their own access mail and reminder (recorded below).
+        newly_seated = {change.registration_id for change in promoted}
         late_access: list[Change] = []
         if current.online_access is None and stored.online_access is not None:
             # The Zoom link came after its mail's moment: the mails that found no data were
@@ -143,6 +145,7 @@ async def change_event(
             late_access = [
                 Change(ChangeKind.ACCESS_READY, registration_id, event_id)
                 for registration_id in await _still_without_access_mail(stored, now)
+                if registration_id not in newly_seated
             ]
         told: list[Change] = []
         if notify and significant:
