@@ -22,6 +22,7 @@ from app.domain.mail import (
     STOPPED_BY_REGISTRATION_CANCELLATION,
     MailKind,
     mails_on_confirmation,
+    reminder_due,
 )
 from app.domain.model import Event, Language, Registration
 from app.mail import outbox
@@ -46,6 +47,7 @@ class ChangeKind(StrEnum):
     PROMOTED = "promoted"  # off the waiting list: promotion with invite
     CANCELLED = "cancelled"  # registration cancelled (and CANCEL invite if it held a seat)
     ACCESS_READY = "access_ready"  # the access data came late: send them now
+    REMINDER_PLANNED = "reminder_planned"  # reminders switched on (or due again): plan one
     EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
 
@@ -147,6 +149,10 @@ async def _mails_for(
                 )
         case ChangeKind.ACCESS_READY:
             mails.append(_mail(MailKind.ACCESS, event, registration, now))
+        case ChangeKind.REMINDER_PLANNED:
+            due = reminder_due(event)
+            if due is not None and due > now:
+                mails.append(_mail(MailKind.REMINDER, event, registration, due))
         case ChangeKind.EVENT_CHANGED:
             mails.append(
                 _mail(MailKind.EVENT_CHANGED, event, registration, now, message=change.message)

@@ -17,10 +17,10 @@ from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
-from app.domain.mail import MailKind, access_due
+from app.domain.mail import MailKind, access_due, reminder_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.mail import outbox
-from app.mail.outbox import ACTIVE_STATUSES
+from app.mail.outbox import ACTIVE_STATUSES, OutboxStatus
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -91,6 +91,21 @@ async def _still_without_access_mail(event: Event, now: dt.datetime) -> list[int
     return sorted(row["id"] for row in rows if row["id"] not in covered)
 
 
+async def _still_without_reminder(event: Event, now: dt.datetime) -> list[int]:
+    """Confirmed registrants with no reminder planned or sent while one is still ahead."""
+    due = reminder_due(event)
+    if event.status is not EventStatus.PUBLISHED or due is None or due <= now:
+        return []
+    rows = await RegistrationTable.select(RegistrationTable.id).where(
+        RegistrationTable.event == event.id,
+        RegistrationTable.status == RegistrationStatus.CONFIRMED.value,
+    )
+    # Only a reminder that was called off is planned again (a failed one would fail again).
+    kept = set(OutboxStatus) - {OutboxStatus.CANCELLED}
+    covered = await outbox.registrations_with_mail(event.id, MailKind.REMINDER, statuses=kept)
+    return sorted(row["id"] for row in rows if row["id"] not in covered)
+
+
 def _check_capacities(current: Event, updated: Event) -> None:
     errors: dict[str, str] = {}
     for mode, field in (
@@ -147,13 +162,21 @@ async def change_event(
                 for registration_id in await _still_without_access_mail(stored, now)
                 if registration_id not in newly_seated
             ]
+        reminders: list[Change] = []
+        if _moves_scheduled_mail(current, stored):
+            # Reminders switched on, or on again, after people registered: their seats get one.
+            reminders = [
+                Change(ChangeKind.REMINDER_PLANNED, registration_id, event_id)
+                for registration_id in await _still_without_reminder(stored, now)
+                if registration_id not in newly_seated
+            ]
         told: list[Change] = []
         if notify and significant:
             told = [
                 Change(ChangeKind.EVENT_CHANGED, registration_id, event_id, message=message)
                 for registration_id in await _active_registrations(event_id)
             ]
-        await change_log.record(db, stored, [*promoted, *late_access, *told], now)
+        await change_log.record(db, stored, [*promoted, *late_access, *reminders, *told], now)
     return EventChangeOutcome(
         event=stored, significant=significant, notified=len(told), promoted=len(promoted)
     )
