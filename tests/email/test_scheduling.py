@@ -15,7 +15,7 @@ from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
-from app.domain.model import EventFormat, RegistrationStatus, Seats
+from app.domain.model import EventFormat, OnlineAccess, RegistrationStatus, Seats
 from app.mail.outbox import OutboxStatus
 from app.services import changes as change_log
 from app.services import registrations
@@ -489,3 +489,127 @@ async def test_a_change_that_is_not_significant_sends_nothing_and_keeps_the_revi
     assert outcome.event.description == "Mit neuem Programmpunkt."
     # Not one row added or changed.
     assert await outbox_rows() == before
+
+
+async def test_switching_the_reminder_on_later_schedules_it_for_those_already_confirmed(
+    db: Database, event_factory, now
+) -> None:
+    event = await event_factory(slug="konferenz", in_person_seats=Seats(1, 0), reminder_lead=None)
+    seated = (
+        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    ).registration
+    waiting = (
+        await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+    ).registration
+    assert await mails_of(seated.id, MailKind.REMINDER) == []
+
+    await change_event(
+        db,
+        event.id,
+        dataclasses.replace(event, reminder_lead=2 * DAY),
+        notify=False,
+        message="",
+        now=now,
+    )
+
+    [reminder] = await mails_of(seated.id, MailKind.REMINDER)
+    assert (reminder["status"], utc(reminder["send_after"])) == (QUEUED, event.starts_at - 2 * DAY)
+    # Only a seat is reminded of; switching it on twice plans no second reminder.
+    assert await mails_of(waiting.id, MailKind.REMINDER) == []
+    current = await get_with_access(event.id)
+    await change_event(
+        db,
+        event.id,
+        dataclasses.replace(current, reminder_lead=DAY),
+        notify=False,
+        message="",
+        now=now,
+    )
+    [moved] = await mails_of(seated.id, MailKind.REMINDER)
+    assert utc(moved["send_after"]) == event.starts_at - DAY
+
+
+async def test_a_reminder_switched_off_and_on_again_is_planned_anew(
+    db: Database, event_factory, now
+) -> None:
+    event = await event_factory(slug="konferenz")
+    seated = (
+        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    ).registration
+    off = dataclasses.replace(event, reminder_lead=None)
+    await change_event(db, event.id, off, notify=False, message="", now=now)
+    await change_event(db, event.id, event, notify=False, message="", now=now)
+
+    reminders = await mails_of(seated.id, MailKind.REMINDER)
+    assert [row["status"] for row in reminders] == [OutboxStatus.CANCELLED.value, QUEUED]
+    assert utc(reminders[1]["send_after"]) == event.starts_at - DAY
+
+
+async def test_a_reminder_whose_moment_has_passed_is_not_planned_when_switched_on(
+    db: Database, event_factory, now
+) -> None:
+    event = await event_factory(slug="konferenz", reminder_lead=None)
+    seated = (
+        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    ).registration
+
+    too_early = dataclasses.replace(event, reminder_lead=8 * DAY)  # a day ago
+    await change_event(db, event.id, too_early, notify=False, message="", now=now)
+
+    assert await mails_of(seated.id, MailKind.REMINDER) == []
+
+
+async def test_more_seats_promote_and_the_promoted_get_their_mail(
+    db: Database, event_factory, now
+) -> None:
+    event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_seats=Seats(1, 0))
+    await register(db, "runde", online_form("anna@stadt.example"), now)
+    waiting = (await register(db, "runde", online_form("ben@stadt.example"), now)).registration
+    current = await get_with_access(event.id)
+
+    outcome = await change_event(
+        db,
+        event.id,
+        dataclasses.replace(current, online_seats=Seats(2, 1)),
+        notify=False,
+        message="",
+        now=now + HOUR,
+    )
+
+    assert outcome.promoted == 1
+    rows = {row["kind"]: row for row in await mails_of(waiting.id)}
+    assert set(rows) == {
+        MailKind.WAITLISTED,
+        MailKind.PROMOTION,
+        MailKind.ACCESS,
+        MailKind.REMINDER,
+    }
+    assert utc(rows[MailKind.PROMOTION]["send_after"]) == now + HOUR
+    assert utc(rows[MailKind.ACCESS]["send_after"]) == event.starts_at - DAY
+
+
+async def test_late_access_data_and_a_promotion_in_one_change_send_one_access_mail(
+    db: Database, event_factory, now
+) -> None:
+    starts = now + 10 * HOUR  # the access mail's moment has passed
+    event = await event_factory(
+        slug="runde",
+        format=EventFormat.ONLINE,
+        online_seats=Seats(1, 0),
+        online_access=None,
+        starts_at=starts,
+        ends_at=starts + 2 * HOUR,
+    )
+    await register(db, "runde", online_form("anna@stadt.example"), now)
+    waiting = (await register(db, "runde", online_form("ben@stadt.example"), now)).registration
+    current = await get_with_access(event.id)
+    with_access = dataclasses.replace(
+        current,
+        online_seats=Seats(2, 1),
+        online_access=OnlineAccess(join_url="https://zoom.example/j/1", meeting_id="1"),
+    )
+
+    await change_event(db, event.id, with_access, notify=False, message="", now=now)
+
+    [access] = await mails_of(waiting.id, MailKind.ACCESS)
+    assert utc(access["send_after"]) == now
