@@ -159,9 +159,14 @@ async def claims_collide(db: Database, database_url: str) -> AsyncIterator[None]
         await observer.close()
 
 
-async def all_sent() -> bool:
-    sent = await Outbox.count().where(Outbox.status == OutboxStatus.SENT.value)
-    return int(sent) >= MAILS
+def all_sent_of(count: int) -> Callable[[], Awaitable[bool]]:
+    """A check that ``count`` mails are marked sent."""
+
+    async def check() -> bool:
+        sent = await Outbox.count().where(Outbox.status == OutboxStatus.SENT.value)
+        return int(sent) >= count
+
+    return check
 
 
 @pytest.mark.slow
@@ -181,7 +186,7 @@ async def test_worker_processes_send_every_confirmation_exactly_once_and_stop_on
     async with claims_collide(db, database_url):
         workers.start(WORKERS)
         await eventually(workers.all_started, "the workers to start")
-    await eventually(all_sent, f"{MAILS} mails marked sent")
+    await eventually(all_sent_of(MAILS), f"{MAILS} mails marked sent")
     codes = await workers.stop()
 
     assert codes == [0] * WORKERS, workers.log_text()
@@ -271,11 +276,3 @@ async def test_sigterm_stops_a_worker_with_a_backlog_soon_and_leaves_the_rest_qu
         second.kill_leftovers()
     ids = gated_sink.message_ids()
     assert len(ids) == len(set(ids)) == backlog
-
-
-def all_sent_of(count: int) -> Callable[[], Awaitable[bool]]:
-    async def check() -> bool:
-        sent = await Outbox.count().where(Outbox.status == OutboxStatus.SENT.value)
-        return int(sent) >= count
-
-    return check
