@@ -27,6 +27,7 @@ from app.domain.model import (
     SEAT_HOLDING,
     AttendanceMode,
     Event,
+    EventStatus,
     Registration,
     RegistrationRequest,
     RegistrationStatus,
@@ -261,6 +262,8 @@ async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutc
             {
                 RegistrationTable.status: RegistrationStatus.CANCELLED.value,
                 RegistrationTable.cancelled_at: now,
+                # Cancelled by the person, not expired: a later confirm click must say so.
+                RegistrationTable.hold_until: None,
                 RegistrationTable.updated_at: now,
             }
         ).where(RegistrationTable.id == current.id)
@@ -288,6 +291,8 @@ async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registr
         row = await _registration_row(id=registration.id)
         assert row is not None
         current = registration_from_row(row)
+        if event.status is EventStatus.CANCELLED:
+            raise RegistrationClosed(WindowState.CANCELLED.value)
         expired = current.status is RegistrationStatus.CANCELLED and current.hold_until is not None
         if current.status is RegistrationStatus.PENDING and _hold_over(current, now):
             # Released here and now; the error is raised once this has committed.

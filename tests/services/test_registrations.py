@@ -10,6 +10,7 @@ from app.domain.errors import NotFound, RegistrationClosed
 from app.domain.model import RegistrationStatus, Seats
 from app.services import registrations
 from app.services.changes import ChangeKind
+from app.services.event_changes import cancel_event
 from tests.conftest import registration_form
 
 
@@ -105,3 +106,33 @@ async def test_nobody_is_promoted_once_the_event_has_ended(db, event_factory, no
     assert [c.kind for c in outcome.changes] == [ChangeKind.CANCELLED]
     still = await registrations.find_by_token(waiting.registration.token)
     assert still.status is RegistrationStatus.WAITLISTED
+
+
+async def test_confirming_after_cancelling_changes_nothing_and_is_not_called_expired(
+    db, event_factory, now
+):
+    await event_factory(slug="konferenz", double_opt_in=True)
+    outcome = await registrations.register(
+        db, "konferenz", registration_form("anna@stadt.example"), now
+    )
+    await registrations.cancel(db, outcome.registration.token, now)
+
+    again = await registrations.confirm_address(db, outcome.registration.token, now)
+
+    assert again.status is RegistrationStatus.CANCELLED
+    assert again.hold_until is None
+
+
+async def test_an_address_cannot_be_confirmed_for_a_cancelled_event(db, event_factory, now):
+    event = await event_factory(slug="konferenz", double_opt_in=True)
+    outcome = await registrations.register(
+        db, "konferenz", registration_form("anna@stadt.example"), now
+    )
+    await cancel_event(db, event.id, message="", now=now)
+
+    with pytest.raises(RegistrationClosed) as refused:
+        await registrations.confirm_address(db, outcome.registration.token, now)
+
+    assert refused.value.reason == "cancelled"
+    [row] = await registrations.list_for_event(event.id)
+    assert row.status is RegistrationStatus.PENDING
