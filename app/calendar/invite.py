@@ -11,12 +11,14 @@ REQUEST as outdated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
+from icalendar.parser import Contentline
 
 from app.domain.mail import MailKind
 from app.domain.model import (
@@ -79,6 +81,36 @@ def build_invite(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     cancel = method is InviteMethod.CANCEL
+    shared = _shared_invite(
+        event,
+        method,
+        organiser_name,
+        organiser_email,
+        uid_domain,
+        now.astimezone(dt.UTC),
+        _location(event, registration),
+    )
+    return shared.replace(_ATTENDEE_SLOT_LINE, _attendee_line(registration, cancel=cancel), 1)
+
+
+#: Stands in for the recipient in the part of an invite that all recipients share.
+_ATTENDEE_SLOT = "mailto:attendee-slot@treffpunkt.invalid"
+_ATTENDEE_SLOT_LINE = f"ATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
+
+
+# Everything but the attendee is the same for every registrant of a batch (one DTSTAMP per
+# batch): icalendar builds and folds it once, and each invite only gets its own ATTENDEE line.
+@functools.lru_cache(maxsize=64)
+def _shared_invite(
+    event: Event,
+    method: InviteMethod,
+    organiser_name: str,
+    organiser_email: str,
+    uid_domain: str,
+    stamp: dt.datetime,
+    location: str,
+) -> bytes:
+    cancel = method is InviteMethod.CANCEL
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -87,30 +119,34 @@ def build_invite(
     vevent = VEvent()
     vevent.add("uid", event_uid(event, uid_domain))
     vevent.add("sequence", event.revision)
-    vevent.add("dtstamp", now.astimezone(dt.UTC))
+    vevent.add("dtstamp", stamp)
     vevent.add("dtstart", event.starts_at.astimezone(dt.UTC))
     vevent.add("dtend", event.ends_at.astimezone(dt.UTC))
     vevent.add("summary", event.title)
-    vevent.add("location", _location(event, registration))
+    vevent.add("location", location)
     if event.teaser:
         vevent.add("description", event.teaser)
     vevent.add("status", "CANCELLED" if cancel else "CONFIRMED")
     vevent.add("organizer", vCalAddress.new(organiser_email, cn=_one_line(organiser_name) or None))
     # The recipient only: other registrants' addresses must not travel in anyone's invite.
-    vevent.add(
-        "attendee",
-        vCalAddress.new(
-            registration.email,
-            cn=_one_line(registration.full_name) or None,
-            role="REQ-PARTICIPANT",
-            # A CANCEL comes from the organiser; the attendee's answer means nothing there.
-            partstat=None if cancel else "ACCEPTED",
-            rsvp=False,
-        ),
-    )
+    vevent.add("attendee", vCalAddress(_ATTENDEE_SLOT))
     calendar.add_component(vevent)
     content: bytes = calendar.to_ical()
     return content
+
+
+def _attendee_line(registration: Registration, *, cancel: bool) -> bytes:
+    """The recipient's ATTENDEE content line, folded, as icalendar writes it in a component."""
+    attendee = vCalAddress.new(
+        registration.email,
+        cn=_one_line(registration.full_name) or None,
+        role="REQ-PARTICIPANT",
+        # A CANCEL comes from the organiser; the attendee's answer means nothing there.
+        partstat=None if cancel else "ACCEPTED",
+        rsvp=False,
+    )
+    line: bytes = Contentline.from_parts("ATTENDEE", attendee.params, attendee).to_ical()
+    return line + b"\r\n"
 
 
 def venue_line(event: Event) -> str:

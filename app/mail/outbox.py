@@ -199,6 +199,29 @@ async def mark_sent(mail_id: int, *, worker: str, message_id: str, now: dt.datet
     )
 
 
+async def mark_sent_many(sent: Sequence[tuple[int, str]], *, worker: str, now: dt.datetime) -> int:
+    """Record several accepted mails at once: ``(outbox id, Message-ID)`` pairs."""
+    if not sent:
+        return 0
+    # One statement for the lot; each row gets its own Message-ID through the CASE.
+    cases = " ".join("WHEN {} THEN {}" for _ in sent)
+    ids = ", ".join("{}" for _ in sent)
+    arguments: list[Any] = [value for pair in sent for value in pair]
+    rows = await Outbox.raw(
+        f"UPDATE outbox SET status = {{}}, message_id = CASE id {cases} END, "  # noqa: S608
+        f"sent_at = {{}}, lease_until = NULL, last_error = '', updated_at = {{}} "
+        f"WHERE id IN ({ids}) AND status = {{}} AND claimed_by = {{}} RETURNING id",
+        OutboxStatus.SENT.value,
+        *arguments,
+        now,
+        now,
+        *(mail_id for mail_id, _ in sent),
+        OutboxStatus.SENDING.value,
+        worker,
+    )
+    return len(rows)
+
+
 async def mark_retry(
     mail_id: int, *, worker: str, error: str, retry_at: dt.datetime, now: dt.datetime
 ) -> bool:

@@ -149,6 +149,9 @@ def single_line(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
+# Templates are read once per process (a restart picks up edits): the sender renders hundreds of
+# mails a second, and a file-system check per template per mail showed up in its profile.
+@lru_cache(maxsize=256)
 def _language_for(root: Path, language: Language, kind: MailKind) -> Language:
     # The text template holds the subject, so its presence decides the language of the kind.
     if (root / language.value / f"{kind.value}.txt").is_file():
@@ -171,6 +174,7 @@ def _environment(root: Path, language: Language) -> Environment:
         lstrip_blocks=True,
         # A partial ending in a newline then stands for whole lines where it is included.
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     environment.filters["moment"] = _moment
     environment.filters["nl2br"] = nl2br

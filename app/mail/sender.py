@@ -138,6 +138,10 @@ class OutboxSender:
         # overlap instead of taking turns. Messages still go out one at a time, in order.
         ready: asyncio.Queue[tuple[ClaimedMail, ComposedMail] | None] = asyncio.Queue(maxsize=4)
 
+        # One moment for the whole batch: the invites' DTSTAMP, and so their shared part, is the
+        # same for every registrant of an event in it.
+        now = self.clock()
+
         async def prepare_all() -> None:
             try:
                 events = await _load_events({mail.event_id for mail in claimed})
@@ -149,7 +153,7 @@ class OutboxSender:
                         registrations.get(mail.registration_id) if mail.registration_id else None
                     )
                     event = events.get(mail.event_id)
-                    message = await self._prepare(mail, event, registration, report)
+                    message = await self._prepare(mail, event, registration, report, now)
                     if message is not None:
                         await ready.put((mail, message))
             finally:
@@ -158,7 +162,7 @@ class OutboxSender:
                 await ready.put(None)
 
         preparing = asyncio.create_task(prepare_all())
-        settling: set[asyncio.Task[None]] = set()
+        settling = _SentMarks(self.worker, self.clock)
         try:
             while (item := await ready.get()) is not None:
                 await self._deliver(*item, report, settling)
@@ -168,8 +172,7 @@ class OutboxSender:
                 preparing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await preparing
-            if settling:
-                await asyncio.gather(*settling)
+            await settling.flushed()
 
     async def _prepare(
         self,
@@ -177,9 +180,9 @@ class OutboxSender:
         event: Event | None,
         registration: Registration | None,
         report: DrainReport,
+        now: dt.datetime,
     ) -> ComposedMail | None:
         """The message to send, or ``None`` when the mail was settled without sending."""
-        now = self.clock()
         if event is None:
             await self._cancel(mail, "event deleted", report)
             return None
@@ -206,7 +209,7 @@ class OutboxSender:
         mail: ClaimedMail,
         message: ComposedMail,
         report: DrainReport,
-        settling: set[asyncio.Task[None]],
+        settling: _SentMarks,
     ) -> None:
         try:
             await self.transport.send(message, sender=self._envelope_sender)
@@ -216,14 +219,7 @@ class OutboxSender:
         report.sent += 1
         # Recorded while the next message goes out: the write no longer waits for the server,
         # and the server no longer waits for the write. The batch ends only when all are done.
-        task = asyncio.create_task(self._record_sent(mail, message))
-        settling.add(task)
-        task.add_done_callback(settling.discard)
-
-    async def _record_sent(self, mail: ClaimedMail, message: ComposedMail) -> None:
-        await outbox.mark_sent(
-            mail.id, worker=self.worker, message_id=message.message_id, now=self.clock()
-        )
+        settling.add(mail.id, message.message_id)
 
     def _compose(
         self, mail: ClaimedMail, event: Event, registration: Registration | None, now: dt.datetime
@@ -332,6 +328,42 @@ class OutboxSender:
                 await _wait_any(stop, self.db.mail_waiting, poll)
         finally:
             await self.close()
+
+
+class _SentMarks:
+    """Marks sent mail in the outbox while the next messages go out.
+
+    A flush writes every mark gathered since the last one in one statement: while one flush
+    runs, the next messages are sent, so under load the marks batch themselves, and a mail is
+    never more than one flush away from being recorded.
+    """
+
+    def __init__(self, worker: str, clock: Callable[[], dt.datetime]) -> None:
+        self.worker = worker
+        self.clock = clock
+        self.pending: list[tuple[int, str]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, mail_id: int, message_id: str) -> None:
+        """Record ``mail_id`` as sent with ``message_id`` (soon)."""
+        self.pending.append((mail_id, message_id))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            await outbox.mark_sent_many(batch, worker=self.worker, now=self.clock())
+
+    async def flushed(self) -> None:
+        """Wait until every mark is written; raises what a flush raised."""
+        while self.task is not None:
+            task = self.task
+            await task
+            if task is self.task:
+                self.task = None
+        if self.pending:
+            await self._flush()
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress
 
 from app.calendar.invite import InviteMethod, build_invite, invite_method_for
 from app.domain.mail import MailKind
@@ -224,3 +224,49 @@ def test_now_must_carry_a_zone() -> None:
             uid_domain="example.org",
             now=dt.datetime(2026, 11, 20, 9, 0),
         )
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [
+        ("Olena", "Koval"),
+        ("Jürgen-Hans Friedrich", "Müller-Lüdenscheidt von und zu Großkleinbrockhausen"),
+        ("Олександра", "Ковальчук-Шевченко Олександрівна Стецюк"),
+        ('Eve "Q"', "O'Brien; Smith, Jr."),
+        ("😀" * 20, "Ä" * 40),
+    ],
+)
+@pytest.mark.parametrize("method", list(InviteMethod))
+def test_the_shared_part_and_the_attendee_line_make_the_same_invite_as_icalendar_alone(
+    first_name: str, last_name: str, method: InviteMethod
+) -> None:
+    event = make_event(NOW, id=7, revision=3, title="Konferenz: Landkreise, Städte; und \\ mehr")
+    person = registration(first_name=first_name, last_name=last_name)
+    built = invite(event, person, method)
+
+    # The same invite, built whole by icalendar: the attendee put in its place.
+    parsed = Calendar.from_ical(built)
+    [vevent] = parsed.walk("VEVENT")
+    expected = Calendar.from_ical(built)
+    [expected_event] = expected.walk("VEVENT")
+    del expected_event["ATTENDEE"]
+    expected_event.add(
+        "attendee",
+        vCalAddress.new(
+            person.email,
+            cn=person.full_name,
+            role="REQ-PARTICIPANT",
+            partstat=None if method is InviteMethod.CANCEL else "ACCEPTED",
+            rsvp=False,
+        ),
+    )
+    assert vevent["ATTENDEE"].params["CN"] == person.full_name
+    assert built.replace(b"\r\n ", b"").count(b"ATTENDEE") == 1
+    # Byte for byte what icalendar writes, folding of long CN values included.
+    assert _lines(built) == _lines(expected.to_ical())
+    assert all(len(line) <= 75 for line in built.split(b"\r\n"))
+
+
+def _lines(ics: bytes) -> list[bytes]:
+    """The unfolded content lines, in a stable order."""
+    return sorted(ics.replace(b"\r\n ", b"").split(b"\r\n"))
