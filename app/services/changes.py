@@ -71,11 +71,25 @@ class Change:
     position: int | None = None
 
 
-async def record(db: Database, event: Event, changes: Sequence[Change], now: dt.datetime) -> None:
-    """Enqueue, in the caller's transaction, the mails that ``changes`` to ``event`` cause."""
+async def record(
+    db: Database,
+    event: Event,
+    changes: Sequence[Change],
+    now: dt.datetime,
+    *,
+    known: Sequence[Registration] = (),
+) -> None:
+    """Enqueue, in the caller's transaction, the mails that ``changes`` to ``event`` cause.
+
+    ``known`` are registrations the caller has just read in this transaction; the others are
+    read here.
+    """
     if not changes:
         return
-    registrations = await _registrations({change.registration_id for change in changes})
+    registrations = {registration.id: registration for registration in known}
+    missing = {change.registration_id for change in changes} - registrations.keys()
+    if missing:
+        registrations.update(await _registrations(missing))
     mails: list[NewMail] = []
     for change in changes:
         registration = registrations[change.registration_id]

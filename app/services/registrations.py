@@ -162,7 +162,7 @@ async def register(
         if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
             registration = registration_from_row(existing)
             change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
-            await change_log.record(db, event, [change], now)
+            await change_log.record(db, event, [change], now, known=[registration])
             return RegistrationOutcome(registration, created=False, changes=(change,))
 
         placement = place_registration(
@@ -196,7 +196,7 @@ async def register(
         if placement.status is RegistrationStatus.WAITLISTED:
             position = waiting_position(await _waiting_entries(event.id, now), registration.id)
         change = Change(kind, registration.id, event.id, position=position)
-        await change_log.record(db, event, [change], now)
+        await change_log.record(db, event, [change], now, known=[registration])
     return RegistrationOutcome(registration, created=True, changes=(change,))
 
 

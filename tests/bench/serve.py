@@ -92,6 +92,8 @@ async def serve(arguments: argparse.Namespace) -> None:
         load_samples=False,
         # One load generator is one client address: the throttle would measure itself.
         registration_rate_limit=0,
+        # Registrations enqueue their mail; sending it is measured by tests.bench.mail.
+        mail_sender_in_serve=False,
     )
     db = database(arguments.engine, settings)
     await db.connect()
