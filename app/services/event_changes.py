@@ -148,7 +148,8 @@ async def change_event(
             {getattr(EventTable, name): value for name, value in values.items()}
         ).where(EventTable.id == event_id)
         stored = await get_with_access(event_id)
-        if _moves_scheduled_mail(current, stored):
+        moved = _moves_scheduled_mail(current, stored)
+        if moved:
             await outbox.reschedule(stored, now)
         promoted = await promote_within_transaction(db, event_id, now)
         # Seats given just now come with their own access mail and reminder (recorded below).
@@ -163,7 +164,7 @@ async def change_event(
                 if registration_id not in newly_seated
             ]
         reminders: list[Change] = []
-        if _moves_scheduled_mail(current, stored):
+        if moved:
             # Reminders switched on, or on again, after people registered: their seats get one.
             reminders = [
                 Change(ChangeKind.REMINDER_PLANNED, registration_id, event_id)
