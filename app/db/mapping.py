@@ -210,4 +210,5 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         waitlisted_at=_utc(row["waitlisted_at"]),
         cancelled_at=_utc(row["cancelled_at"]),
         hold_until=_utc(row.get("hold_until")),
+        invite_sequence=row.get("invite_sequence", 0),
     )

@@ -91,6 +91,7 @@ class Registration(Table, tablename="registration"):
     waitlisted_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     hold_until = Timestamptz(null=True, default=None)
+    invite_sequence = Integer(default=0)
 
 
 class Outbox(Table, tablename="outbox"):

@@ -229,6 +229,9 @@ class Registration:
     cancelled_at: dt.datetime | None = None
     #: Double opt-in: the moment an unconfirmed registration gives its seat back.
     hold_until: dt.datetime | None = None
+    #: Raised by each of this person's own cancellations: their invites' SEQUENCE is the event's
+    #: revision plus this, so a CANCEL outranks the REQUEST before it (RFC 5546).
+    invite_sequence: int = 0
 
     @property
     def full_name(self) -> str:

@@ -264,6 +264,9 @@ async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutc
                 RegistrationTable.cancelled_at: now,
                 # Cancelled by the person, not expired: a later confirm click must say so.
                 RegistrationTable.hold_until: None,
+                # Their CANCEL must outrank the invite they had (and a new registration's
+                # REQUEST, at the same SEQUENCE, wins by its later DTSTAMP).
+                RegistrationTable.invite_sequence: RegistrationTable.invite_sequence + 1,
                 RegistrationTable.updated_at: now,
             }
         ).where(RegistrationTable.id == current.id)
