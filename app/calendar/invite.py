@@ -1,11 +1,14 @@
 """Calendar invites in emails (iTIP, RFC 5546): one event, the recipient as the only attendee.
 
 The UID is stable per event, so every invite, update and cancellation of one event lands on the
-same calendar entry. ``SEQUENCE`` is the event's revision, raised by every change of the event.
-A registrant's own cancellation keeps that SEQUENCE (with STATUS:CANCELLED) instead of raising
-it: if the person registers again, the new REQUEST carries the same revision and wins by its
-later DTSTAMP (RFC 5546 §2.1.5). A CANCEL with revision + 1 would make calendars drop that later
-REQUEST as outdated.
+same calendar entry. ``SEQUENCE`` is the event's revision plus the registrant's
+``invite_sequence``, for REQUEST and CANCEL alike. The services raise the revision on every
+change of the event and on its cancellation, and a registrant's ``invite_sequence`` on each of
+their own cancellations: so a CANCEL always carries a higher SEQUENCE than the REQUEST before
+it, and calendars take it (RFC 5546 §2.1.5). Registering again keeps the count, so the new
+REQUEST has the same SEQUENCE as that CANCEL and wins by its later DTSTAMP.
+
+Times are in UTC, as in every file here (see :mod:`app.calendar.ical`).
 """
 
 from __future__ import annotations
@@ -16,21 +19,37 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from icalendar import Calendar, vCalAddress
-from icalendar import Event as VEvent
+from icalendar import vCalAddress
 from icalendar.parser import Contentline
 
-from app.domain.mail import MailKind
-from app.domain.model import (
-    AttendanceMode,
-    Event,
-    EventFormat,
-    Registration,
-    RegistrationStatus,
+from app.calendar.ical import (
+    ONLINE_LOCATION,
+    PRODID,
+    base_vevent,
+    calendar,
+    clean_text,
+    display_alarm,
+    event_uid,
+    registrant_location,
+    venue_line,
 )
+from app.domain.mail import MailKind
+from app.domain.model import Event, Registration, RegistrationStatus
 
-PRODID = "-//Treffpunkt//Treffpunkt//DE"
-ONLINE_LOCATION = "Online (Zoom)"
+__all__ = [
+    "ALARM_BEFORE",
+    "ONLINE_LOCATION",
+    "PRODID",
+    "InviteMethod",
+    "build_invite",
+    "event_uid",
+    "invite_method_for",
+    "venue_line",
+]
+
+#: The invite's alarm: the reminder mail comes the day before; this is the nudge to set off (or
+#: to join) with time to spare, late enough not to be dismissed and forgotten.
+ALARM_BEFORE = dt.timedelta(hours=1)
 
 
 class InviteMethod(StrEnum):
@@ -62,11 +81,6 @@ def invite_method_for(
     return None
 
 
-def event_uid(event: Event, uid_domain: str) -> str:
-    """The UID every invite of ``event`` shares."""
-    return f"event-{event.id}@{uid_domain}"
-
-
 def build_invite(
     event: Event,
     registration: Registration,
@@ -88,7 +102,8 @@ def build_invite(
         organiser_email,
         uid_domain,
         now.astimezone(dt.UTC),
-        _location(event, registration),
+        registrant_location(event, registration),
+        event.revision + registration.invite_sequence,
     )
     return shared.replace(_ATTENDEE_SLOT_LINE, _attendee_line(registration, cancel=cancel), 1)
 
@@ -99,7 +114,8 @@ _ATTENDEE_SLOT_LINE = f"ATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
 
 
 # Everything but the attendee is the same for every registrant of a batch (one DTSTAMP per
-# batch): icalendar builds and folds it once, and each invite only gets its own ATTENDEE line.
+# batch, and nearly everyone's SEQUENCE is the event's revision): icalendar builds and folds it
+# once, and each invite only gets its own ATTENDEE line.
 @functools.lru_cache(maxsize=64)
 def _shared_invite(
     event: Event,
@@ -109,29 +125,29 @@ def _shared_invite(
     uid_domain: str,
     stamp: dt.datetime,
     location: str,
+    sequence: int,
 ) -> bytes:
     cancel = method is InviteMethod.CANCEL
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method.value)
-
-    vevent = VEvent()
-    vevent.add("uid", event_uid(event, uid_domain))
-    vevent.add("sequence", event.revision)
-    vevent.add("dtstamp", stamp)
-    vevent.add("dtstart", event.starts_at.astimezone(dt.UTC))
-    vevent.add("dtend", event.ends_at.astimezone(dt.UTC))
-    vevent.add("summary", event.title)
-    vevent.add("location", location)
-    if event.teaser:
-        vevent.add("description", event.teaser)
-    vevent.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    cal = calendar(method.value)
+    vevent = base_vevent(
+        uid=event_uid(event, uid_domain),
+        sequence=sequence,
+        stamp=stamp,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        title=event.title,
+        location=location,
+        description=event.teaser,
+        status="CANCELLED" if cancel else "CONFIRMED",
+    )
     vevent.add("organizer", vCalAddress.new(organiser_email, cn=_one_line(organiser_name) or None))
     # The recipient only: other registrants' addresses must not travel in anyone's invite.
     vevent.add("attendee", vCalAddress(_ATTENDEE_SLOT))
-    calendar.add_component(vevent)
-    content: bytes = calendar.to_ical()
+    if not cancel:
+        # An alarm belongs to an entry that stays; a CANCEL takes the entry away.
+        vevent.add_component(display_alarm(event.title, ALARM_BEFORE))
+    cal.add_component(vevent)
+    content: bytes = cal.to_ical()
     return content
 
 
@@ -149,21 +165,6 @@ def _attendee_line(registration: Registration, *, cancel: bool) -> bytes:
     return line + b"\r\n"
 
 
-def venue_line(event: Event) -> str:
-    """Venue name and address on one line: ``Museum Haus Opherdicke, Dorfstraße 29, …``."""
-    parts = [event.venue_name, *event.venue_address.splitlines()]
-    return ", ".join(part.strip() for part in parts if part.strip())
-
-
 def _one_line(value: str) -> str:
     # Names come from a web form; a line break in a CN parameter would break the content line.
-    return " ".join(value.split())
-
-
-def _location(event: Event, registration: Registration) -> str:
-    online = event.format is EventFormat.ONLINE or (
-        event.format is EventFormat.HYBRID and registration.mode is AttendanceMode.ONLINE
-    )
-    if online:
-        return ONLINE_LOCATION
-    return venue_line(event)
+    return " ".join(clean_text(value).split())

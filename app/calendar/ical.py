@@ -1,0 +1,364 @@
+"""iCalendar files (RFC 5545): the public ``.ics`` of an event, the subscription feeds.
+
+Every VEVENT here and in the invites (:mod:`app.calendar.invite`) comes from one builder,
+:func:`base_vevent`. Times are written in UTC (``DTSTART:20261127T090000Z``): RFC 5545 §3.3.5
+form #2 needs no VTIMEZONE, so every program shows the right moment in its own zone, and nothing
+depends on our copy of the tz database matching the reader's. The event's own zone
+(``Event.timezone``) only matters for how pages show the time.
+
+Nothing public carries access data: the public ``.ics`` and the feeds say ``Online (Zoom)`` and
+link the event page. Only the personal feed, reachable through the registrant's secret token,
+shows their own join link (``/j/{token}``, never the Zoom URL itself), meeting ID and passcode.
+
+Escaping and folding are icalendar's, with one exception: :class:`_Text` escapes TEXT values
+itself, because icalendar's escaper reads a literal backslash-N in the text as a line break.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from icalendar import Alarm, Calendar, vDDDTypes, vDuration, vText
+from icalendar import Event as VEvent
+
+from app.domain.mail import receives_access
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    EventFormat,
+    EventStatus,
+    Language,
+    Registration,
+    RegistrationStatus,
+)
+
+PRODID = "-//Treffpunkt//Treffpunkt//DE"
+ONLINE_LOCATION = "Online (Zoom)"
+#: How often subscribers are asked to fetch a feed again, unless the caller says otherwise.
+DEFAULT_REFRESH = dt.timedelta(hours=1)
+
+_END = b"END:VCALENDAR\r\n"
+#: Stands in for DTSTAMP in a cached VEVENT; each file gets its own moment spliced in.
+_STAMP_SLOT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_STAMP_SLOT_LINE = b"DTSTAMP:19700101T000000Z\r\n"
+
+# RFC 5545 §3.3.11: TEXT has no room for controls other than HTAB (line breaks are escaped).
+# Lone surrogates cannot be written as UTF-8 at all.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def event_uid(event: Event, uid_domain: str) -> str:
+    """The UID of ``event`` in every file: invites, the public ``.ics`` and all feeds."""
+    return f"event-{event.id}@{uid_domain}"
+
+
+def venue_line(event: Event) -> str:
+    """Venue name and address on one line: ``Museum Haus Opherdicke, Dorfstraße 29, …``."""
+    parts = [event.venue_name, *event.venue_address.splitlines()]
+    return ", ".join(part.strip() for part in parts if part.strip())
+
+
+def event_location(event: Event) -> str:
+    """Where the event takes place, as the public sees it: the venue, ``Online (Zoom)``, both."""
+    if event.format is EventFormat.ONLINE:
+        return ONLINE_LOCATION
+    venue = venue_line(event)
+    if event.format is EventFormat.HYBRID:
+        return f"{venue} / {ONLINE_LOCATION}" if venue else ONLINE_LOCATION
+    return venue
+
+
+def registrant_location(event: Event, registration: Registration) -> str:
+    """Where this registrant takes part: online, or at the venue."""
+    online = event.format is EventFormat.ONLINE or (
+        event.format is EventFormat.HYBRID and registration.mode is AttendanceMode.ONLINE
+    )
+    return ONLINE_LOCATION if online else venue_line(event)
+
+
+def clean_text(value: str) -> str:
+    """``value`` as a TEXT value can carry it: line breaks as LF, no other controls."""
+    return _UNWRITABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+class _Text(vText):
+    """TEXT escaped as RFC 5545 §3.3.11 says.
+
+    icalendar's escaper first turns a literal backslash-N into a line break, so ``C:\\Neu``
+    came out as ``C:`` and a new line ``eu``; backslashes are escaped first here instead.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        """The escaped value, UTF-8."""
+        return (
+            self.replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\r\n", "\n")
+            .replace("\r", "\n")
+            .replace("\n", "\\n")
+            .encode("utf-8")
+        )
+
+
+def text(value: str) -> vText:
+    """A TEXT property value: cleaned of what TEXT cannot carry, escaped correctly."""
+    return _Text(clean_text(value))
+
+
+def base_vevent(
+    *,
+    uid: str,
+    sequence: int,
+    stamp: dt.datetime,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    title: str,
+    location: str,
+    description: str,
+    status: str,
+    url: str | None = None,
+) -> VEvent:
+    """The VEVENT every file shares: identity, time, title, place, text and status.
+
+    Invites add ORGANIZER, ATTENDEE and an alarm to it; the public files add nothing.
+    """
+    vevent = VEvent()
+    vevent.add("uid", uid)
+    vevent.add("sequence", sequence)
+    vevent.add("dtstamp", stamp.astimezone(dt.UTC))
+    vevent.add("dtstart", starts_at.astimezone(dt.UTC))
+    vevent.add("dtend", ends_at.astimezone(dt.UTC))
+    vevent.add("summary", text(title))
+    if location:
+        vevent.add("location", text(location))
+    if description:
+        vevent.add("description", text(description))
+    if url:
+        vevent.add("url", url)
+    vevent.add("status", status)
+    return vevent
+
+
+def display_alarm(description: str, before: dt.timedelta) -> Alarm:
+    """A VALARM that shows ``description`` ``before`` the start (RFC 5545 §3.6.6)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", text(description) if description.strip() else text("Reminder"))
+    alarm.add("trigger", -before)
+    return alarm
+
+
+def calendar(
+    method: str, *, name: str | None = None, refresh: dt.timedelta | None = None
+) -> Calendar:
+    """An empty VCALENDAR with PRODID, VERSION, METHOD and, for feeds, name and refresh."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    if name is not None:
+        # NAME is RFC 7986; X-WR-CALNAME is what Apple, Google and Outlook read.
+        cal.add("name", text(name))
+        cal.add("x-wr-calname", text(name))
+    if refresh is not None:
+        if refresh <= dt.timedelta(0):
+            raise ValueError("refresh must be positive")
+        # RFC 7986 §5.7 requires the VALUE parameter; X-PUBLISHED-TTL is Outlook's older name.
+        cal.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(refresh))
+    return cal
+
+
+def public_event_ics(event: Event, *, uid_domain: str, event_url: str, now: dt.datetime) -> bytes:
+    """The ``.ics`` of one event for anyone (METHOD:PUBLISH): no attendee, no access data."""
+    stamp = _stamp_line(now)
+    return _wrap(calendar("PUBLISH"), [_public_vevent(event, uid_domain, event_url, stamp)])
+
+
+def feed_ics(
+    events: Sequence[Event],
+    *,
+    name: str,
+    uid_domain: str,
+    base_url: str,
+    now: dt.datetime,
+    refresh: dt.timedelta = DEFAULT_REFRESH,
+) -> bytes:
+    """A subscription feed (METHOD:PUBLISH): each event as in :func:`public_event_ics`.
+
+    Each VEVENT is built once per content (see :func:`_public_parts`) and its bytes are reused,
+    so only new or changed events cost icalendar's time.
+    """
+    stamp = _stamp_line(now)
+    return _wrap(
+        calendar("PUBLISH", name=name, refresh=refresh),
+        [
+            _public_vevent(event, uid_domain, f"{base_url}/events/{event.slug}", stamp)
+            for event in events
+        ],
+    )
+
+
+def personal_feed_ics(
+    entries: Sequence[tuple[Event, Registration]],
+    *,
+    name: str,
+    uid_domain: str,
+    base_url: str,
+    now: dt.datetime,
+) -> bytes:
+    """A registrant's own feed, behind their secret token: their events, as they take part.
+
+    Whoever may see the access data now (:func:`receives_access`) finds their personal join
+    link (``/j/{token}``, which leads on to the meeting), meeting ID and passcode in it. A
+    cancelled registration or event shows as CANCELLED, a seat still waited for as TENTATIVE.
+    SEQUENCE counts like the invites': the event's revision plus the person's cancellations.
+    """
+    stamp = _utc(now)
+    feed = calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH)
+    for event, registration in entries:
+        feed.add_component(_personal_vevent(event, registration, uid_domain, base_url, stamp))
+    content: bytes = feed.to_ical()
+    return content
+
+
+def _personal_vevent(
+    event: Event,
+    registration: Registration,
+    uid_domain: str,
+    base_url: str,
+    stamp: dt.datetime,
+) -> VEvent:
+    labels = _LABELS.get(registration.language, _LABELS[Language.DE])
+    event_url = f"{base_url}/events/{event.slug}"
+    personal_url = f"{base_url}/r/{registration.token}"
+    if event.status is EventStatus.CANCELLED or registration.status is RegistrationStatus.CANCELLED:
+        status = "CANCELLED"
+    elif registration.status is RegistrationStatus.CONFIRMED:
+        status = "CONFIRMED"
+    else:
+        # Waiting list or address not yet confirmed: the seat is not certain.
+        status = "TENTATIVE"
+    location = registrant_location(event, registration)
+    url = event_url
+    access = ""
+    access_data = event.online_access
+    if access_data is not None and receives_access(event, registration):
+        join_url = f"{base_url}/j/{registration.token}"
+        lines = [f"{labels.join}: {join_url}"]
+        if access_data.meeting_id:
+            lines.append(f"{labels.meeting_id}: {access_data.meeting_id}")
+        if access_data.passcode:
+            lines.append(f"{labels.passcode}: {access_data.passcode}")
+        access = "\n".join(lines)
+        # Calendar programs make a link in LOCATION or URL a "join" button.
+        location = join_url
+        url = join_url
+    return base_vevent(
+        uid=event_uid(event, uid_domain),
+        sequence=event.revision + registration.invite_sequence,
+        stamp=stamp,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        title=event.title,
+        status=status,
+        location=location,
+        description=_paragraphs(
+            event.teaser, access, event_url, f"{labels.registration}: {personal_url}"
+        ),
+        url=url,
+    )
+
+
+class _Labels(NamedTuple):
+    join: str
+    meeting_id: str
+    passcode: str
+    registration: str
+
+
+# The words of the emails' access block (emails/de/_access.txt), in the registrant's language.
+_LABELS = {
+    Language.DE: _Labels("Zugang", "Meeting-ID", "Kenncode", "Ihre Anmeldung"),
+    Language.EN: _Labels("Join", "Meeting ID", "Passcode", "Your registration"),
+    Language.UK: _Labels("Підключення", "Ідентифікатор зустрічі", "Код доступу", "Ваша реєстрація"),
+}
+
+
+def _public_vevent(event: Event, uid_domain: str, event_url: str, stamp_line: bytes) -> bytes:
+    head, tail = _public_parts(
+        event_uid(event, uid_domain),
+        event.revision,
+        event.status,
+        event.title,
+        event.teaser,
+        event.starts_at,
+        event.ends_at,
+        event_location(event),
+        event_url,
+    )
+    return head + stamp_line + tail
+
+
+# Keyed by exactly what the VEVENT shows, not by (id, revision, updated_at): a title edit keeps
+# the revision, and events built in memory have no updated_at. A feed of 1,000 events is then
+# 1,000 lookups and one join; DTSTAMP, the moment of the file, is spliced in between the parts.
+@functools.lru_cache(maxsize=4096)
+def _public_parts(
+    uid: str,
+    revision: int,
+    status: EventStatus,
+    title: str,
+    teaser: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    location: str,
+    event_url: str,
+) -> tuple[bytes, bytes]:
+    """The VEVENT's bytes before and after its DTSTAMP line."""
+    vevent = base_vevent(
+        uid=uid,
+        sequence=revision,
+        stamp=_STAMP_SLOT,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        title=title,
+        status="CANCELLED" if status is EventStatus.CANCELLED else "CONFIRMED",
+        location=location,
+        description=_paragraphs(teaser, event_url),
+        url=event_url,
+    )
+    content: bytes = vevent.to_ical()
+    head, slot, tail = content.partition(_STAMP_SLOT_LINE)
+    assert slot, "the DTSTAMP line is never folded"
+    return head, tail
+
+
+def _utc(now: dt.datetime) -> dt.datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(dt.UTC)
+
+
+def _stamp_line(now: dt.datetime) -> bytes:
+    value: bytes = vDDDTypes(_utc(now)).to_ical()
+    return b"DTSTAMP:" + value + b"\r\n"
+
+
+def _wrap(cal: Calendar, vevents: Iterable[bytes]) -> bytes:
+    """``cal`` with the already serialized VEVENTs inside."""
+    shell: bytes = cal.to_ical()
+    assert shell.endswith(_END)
+    return b"".join([shell[: -len(_END)], *vevents, _END])
+
+
+def _paragraphs(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
