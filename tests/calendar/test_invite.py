@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
+import vobject
+from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar, vCalAddress
 
-from app.calendar.invite import InviteMethod, build_invite, invite_method_for
+from app.calendar.invite import ALARM_BEFORE, InviteMethod, build_invite, invite_method_for
 from app.domain.mail import MailKind
 from app.domain.model import (
     AttendanceMode,
     Event,
     EventFormat,
+    EventStatus,
     Language,
     Registration,
     RegistrationStatus,
 )
+from tests.calendar.readers import Entry, read_agreed
 from tests.conftest import make_event
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -270,3 +275,112 @@ def test_the_shared_part_and_the_attendee_line_make_the_same_invite_as_icalendar
 def _lines(ics: bytes) -> list[bytes]:
     """The unfolded content lines, in a stable order."""
     return sorted(ics.replace(b"\r\n ", b"").split(b"\r\n"))
+
+
+# --- SEQUENCE over a registrant's story, the alarm, other readers ----------------------------
+
+
+def test_sequence_adds_the_registrants_own_cancellations() -> None:
+    event = make_event(NOW, id=7, revision=3)
+    for method in InviteMethod:
+        _, vevent = parsed(invite(event, registration(invite_sequence=2), method))
+        assert vevent["SEQUENCE"] == 5
+
+
+def test_one_batch_shares_the_invite_but_each_keeps_their_sequence() -> None:
+    event = make_event(NOW, id=7, revision=1)
+    first = invite(event, registration())
+    returned = invite(event, registration(id=2, email="b@example.org", invite_sequence=1))
+    again = invite(event, registration(id=3, email="c@example.org"))
+    assert parsed(first)[1]["SEQUENCE"] == parsed(again)[1]["SEQUENCE"] == 1
+    assert parsed(returned)[1]["SEQUENCE"] == 2
+    assert str(parsed(returned)[1]["ATTENDEE"]) == "mailto:b@example.org"
+
+
+def test_sequence_over_a_registrants_story() -> None:
+    """Each CANCEL outranks the REQUEST before it; coming back wins by the later DTSTAMP."""
+    event = make_event(NOW, id=7)
+    person = registration()
+    minute = dt.timedelta(minutes=1)
+
+    def sent(event: Event, person: Registration, method: InviteMethod, at: int) -> Entry:
+        content = build_invite(
+            event,
+            person,
+            method=method,
+            organiser_name="Netzwerkstelle",
+            organiser_email="netzwerk@example.org",
+            uid_domain="treffpunkt.example.org",
+            now=NOW + at * minute,
+        )
+        reading = read_agreed(content)
+        assert reading.method == method.value
+        [entry] = reading.entries
+        return entry
+
+    confirmed = sent(event, person, InviteMethod.REQUEST, 0)
+    event = dataclasses.replace(event, revision=1, starts_at=event.starts_at + minute * 60)
+    changed = sent(event, person, InviteMethod.REQUEST, 1)
+    person = dataclasses.replace(person, status=RegistrationStatus.CANCELLED, invite_sequence=1)
+    left = sent(event, person, InviteMethod.CANCEL, 2)
+    person = dataclasses.replace(person, status=RegistrationStatus.CONFIRMED)
+    back = sent(event, person, InviteMethod.REQUEST, 3)
+    event = dataclasses.replace(event, revision=2, status=EventStatus.CANCELLED)
+    called_off = sent(event, person, InviteMethod.CANCEL, 4)
+
+    story = [confirmed, changed, left, back, called_off]
+    assert [entry.sequence for entry in story] == [0, 1, 2, 2, 3]
+    assert [entry.status for entry in story] == [
+        "CONFIRMED",
+        "CONFIRMED",
+        "CANCELLED",
+        "CONFIRMED",
+        "CANCELLED",
+    ]
+    # RFC 5546 §2.1.5: a calendar takes a message when (SEQUENCE, DTSTAMP) is higher.
+    ranks = [(entry.sequence, entry.stamp) for entry in story]
+    assert ranks == sorted(ranks)
+    assert len(set(ranks)) == len(ranks)
+    assert len({entry.uid for entry in story}) == 1
+
+
+def test_request_reminds_an_hour_before_cancel_does_not() -> None:
+    event = make_event(NOW, id=7, title="Konferenz „Landkreise“")
+    _, request = parsed(invite(event, registration()))
+    [alarm] = request.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert str(alarm["DESCRIPTION"]) == "Konferenz „Landkreise“"
+    assert alarm.decoded("TRIGGER") == -ALARM_BEFORE == dt.timedelta(hours=-1)
+    _, cancel = parsed(invite(event, registration(), InviteMethod.CANCEL))
+    assert cancel.walk("VALARM") == []
+
+
+def test_the_alarm_reads_the_same_elsewhere() -> None:
+    content = invite(make_event(NOW, id=7), registration())
+    calendar = vobject.readOne(content.decode("utf-8"))
+    [alarm] = calendar.vevent.contents["valarm"]
+    assert alarm.action.value == "DISPLAY"
+    assert alarm.trigger.value == dt.timedelta(hours=-1)
+    [event] = IcsCalendarStream.calendar_from_ics(content.decode("utf-8")).events
+    [strict_alarm] = event.alarm
+    assert strict_alarm.trigger == dt.timedelta(hours=-1)
+
+
+@pytest.mark.parametrize("method", list(InviteMethod))
+@pytest.mark.parametrize("event_format", list(EventFormat))
+def test_every_invite_reads_the_same_in_three_readers(
+    method: InviteMethod, event_format: EventFormat
+) -> None:
+    event = make_event(NOW, id=7, revision=2, format=event_format)
+    content = invite(event, registration(mode=AttendanceMode.ONLINE), method)
+    reading = read_agreed(content)
+    assert reading.method == method.value
+    [entry] = reading.entries
+    assert entry.uid == "event-7@treffpunkt.example.org"
+    assert entry.sequence == 2
+    assert entry.stamp == NOW
+    assert entry.start == event.starts_at
+    assert entry.status == ("CANCELLED" if method is InviteMethod.CANCEL else "CONFIRMED")
+    calendar = vobject.readOne(content.decode("utf-8"))
+    assert calendar.vevent.attendee.value == "mailto:olena.koval@example.org"
+    assert calendar.vevent.organizer.value == "mailto:netzwerk@example.org"
