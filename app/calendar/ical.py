@@ -44,7 +44,8 @@ DEFAULT_REFRESH = dt.timedelta(hours=1)
 _END = b"END:VCALENDAR\r\n"
 #: Stands in for DTSTAMP in a cached VEVENT; each file gets its own moment spliced in.
 _STAMP_SLOT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_STAMP_SLOT_LINE = b"DTSTAMP:19700101T000000Z\r\n"
+#: With the line break before it: the same text inside a title is no property of its own.
+_STAMP_SLOT_LINE = b"\r\nDTSTAMP:19700101T000000Z\r\n"
 
 # RFC 5545 §3.3.11: TEXT has no room for controls other than HTAB (line breaks are escaped).
 # Lone surrogates cannot be written as UTF-8 at all.
@@ -311,7 +312,7 @@ def _public_vevent(event: Event, uid_domain: str, event_url: str, stamp_line: by
 # Keyed by exactly what the VEVENT shows, not by (id, revision, updated_at): a title edit keeps
 # the revision, and events built in memory have no updated_at. A feed of 1,000 events is then
 # 1,000 lookups and one join; DTSTAMP, the moment of the file, is spliced in between the parts.
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _public_parts(
     uid: str,
     revision: int,
@@ -339,7 +340,7 @@ def _public_parts(
     content: bytes = vevent.to_ical()
     head, slot, tail = content.partition(_STAMP_SLOT_LINE)
     assert slot, "the DTSTAMP line is never folded"
-    return head, tail
+    return head + b"\r\n", tail
 
 
 def _utc(now: dt.datetime) -> dt.datetime:

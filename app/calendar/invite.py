@@ -105,12 +105,14 @@ def build_invite(
         registrant_location(event, registration),
         event.revision + registration.invite_sequence,
     )
-    return shared.replace(_ATTENDEE_SLOT_LINE, _attendee_line(registration, cancel=cancel), 1)
+    attendee = b"\r\n" + _attendee_line(registration, cancel=cancel)
+    return shared.replace(_ATTENDEE_SLOT_LINE, attendee, 1)
 
 
 #: Stands in for the recipient in the part of an invite that all recipients share.
 _ATTENDEE_SLOT = "mailto:attendee-slot@treffpunkt.invalid"
-_ATTENDEE_SLOT_LINE = f"ATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
+#: With the line break before it: the same text inside a title is no property of its own.
+_ATTENDEE_SLOT_LINE = f"\r\nATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
 
 
 # Everything but the attendee is the same for every registrant of a batch (one DTSTAMP per

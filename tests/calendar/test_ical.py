@@ -365,3 +365,14 @@ def test_personal_feed_locations_follow_how_each_takes_part() -> None:
         event_uid(in_person, DOMAIN),
         event_uid(hybrid, DOMAIN),
     ]
+
+
+@pytest.mark.parametrize(
+    "text", ["DTSTAMP:19700101T000000Z", "ATTENDEE:mailto:attendee-slot@treffpunkt.invalid"]
+)
+def test_a_title_that_looks_like_a_placeholder_stays_a_title(text: str) -> None:
+    event = make_event(NOW, id=7, title=text)
+    for content in (public(event), feed([event])):
+        entry = only(content)
+        assert entry.summary == text
+        assert entry.stamp == NOW

@@ -384,3 +384,17 @@ def test_every_invite_reads_the_same_in_three_readers(
     calendar = vobject.readOne(content.decode("utf-8"))
     assert calendar.vevent.attendee.value == "mailto:olena.koval@example.org"
     assert calendar.vevent.organizer.value == "mailto:netzwerk@example.org"
+
+
+@pytest.mark.parametrize(
+    "text", ["ATTENDEE:mailto:attendee-slot@treffpunkt.invalid", "DTSTAMP:19700101T000000Z"]
+)
+def test_a_title_that_looks_like_a_placeholder_stays_a_title(text: str) -> None:
+    event = make_event(NOW, id=7, title=text, teaser=text)
+    for method in InviteMethod:
+        reading = read_agreed(invite(event, registration(), method))
+        [entry] = reading.entries
+        assert entry.summary == entry.description == text
+        assert entry.stamp == NOW
+        _, vevent = parsed(invite(event, registration(), method))
+        assert str(vevent["ATTENDEE"]) == "mailto:olena.koval@example.org"
