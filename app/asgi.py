@@ -14,8 +14,10 @@ from litestar.logging.config import LoggingConfig
 
 from app.db.database import Database
 from app.services.background import run_background
+from app.services.calendars import FeedCache
 from app.settings import Settings
 from app.web.controllers.api import EventsApiController
+from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.public import PublicController
@@ -77,21 +79,24 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     return Litestar(
         route_handlers=[
             PublicController,
+            CalendarController,
             RegistrationController,
             JoinController,
             EventsApiController,
             HealthController,
             static_files_router(),
         ],
-        dependencies=dependencies(holder, settings),
+        dependencies=dependencies(holder, settings, FeedCache()),
         lifespan=[open_database, send_mail],
-        template_config=template_config(),
+        template_config=template_config(settings.base_url),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="treffpunkt_csrf",
             cookie_secure=settings.cookies_secure,
             cookie_httponly=True,
             cookie_samesite="lax",
+            # Calendar files are fetched by programs and hold no form.
+            exclude=[r"\.ics$"],
         ),
         openapi_config=openapi_config(),
         exception_handlers=exception_handlers(debug=settings.debug),

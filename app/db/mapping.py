@@ -212,3 +212,57 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         hold_until=_utc(row.get("hold_until")),
         invite_sequence=row.get("invite_sequence", 0),
     )
+
+
+#: The columns a calendar file shows of an event (no access data, no programme or questions).
+CALENDAR_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "teaser",
+    "format",
+    "status",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue_name",
+    "venue_address",
+    "revision",
+    "series",
+    "tags",
+    "created_at",
+    "updated_at",
+)
+
+
+def calendar_event_from_row(row: Mapping[str, Any]) -> Event:
+    """An :class:`Event` with the :data:`CALENDAR_COLUMNS` only, for feeds of many events.
+
+    Seats, programme, people and questions stay empty: a calendar file shows none of them, and
+    reading and decoding them made up half the time of a 1,000-event feed.
+    """
+    return Event(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        teaser=row["teaser"],
+        description="",
+        format=EventFormat(row["format"]),
+        starts_at=_utc_required(row["starts_at"]),
+        ends_at=_utc_required(row["ends_at"]),
+        timezone=row["timezone"],
+        status=EventStatus(row["status"]),
+        in_person_seats=_NO_SEATS,
+        online_seats=_NO_SEATS,
+        waitlist_enabled=False,
+        venue_name=row["venue_name"],
+        venue_address=row["venue_address"],
+        series=row["series"],
+        tags=tuple(_json(row["tags"])),
+        revision=row["revision"],
+        created_at=_utc(row["created_at"]),
+        updated_at=_utc(row["updated_at"]),
+    )
+
+
+_NO_SEATS = Seats(capacity=None, taken=0)

@@ -7,6 +7,7 @@ import datetime as dt
 from litestar.di import Provide
 
 from app.db.database import Database
+from app.services.calendars import FeedCache
 from app.settings import Settings
 
 
@@ -28,14 +29,20 @@ async def provide_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def dependencies(holder: DatabaseHolder, settings: Settings) -> dict[str, Provide]:
-    """The app-level dependencies: ``db``, ``now`` and ``settings``."""
+def dependencies(
+    holder: DatabaseHolder, settings: Settings, feed_cache: FeedCache
+) -> dict[str, Provide]:
+    """The app-level dependencies: ``db``, ``now``, ``settings`` and ``feed_cache``."""
 
     async def provide_settings() -> Settings:
         return settings
+
+    async def provide_feed_cache() -> FeedCache:
+        return feed_cache
 
     return {
         "db": Provide(holder.provide),
         "now": Provide(provide_now),
         "settings": Provide(provide_settings),
+        "feed_cache": Provide(provide_feed_cache),
     }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from litestar.datastructures import CacheControlHeader
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -45,10 +48,39 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["clock"] = formatting.format_clock
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+def template_config(base_url: str) -> TemplateConfig[JinjaTemplateEngine]:
     """Jinja2 with autoescaping on, reading the repository's ``templates/``."""
+
+    def configure(engine: JinjaTemplateEngine) -> None:
+        _configure(engine)
+        engine.engine.globals["subscription"] = functools.partial(subscription_links, base_url)
+
     return TemplateConfig(
-        directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_configure
+        directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionLinks:
+    """Ways to subscribe to one feed: any calendar program, Google Calendar, Outlook."""
+
+    download: str
+    webcal: str
+    google: str
+    outlook: str
+
+
+def subscription_links(base_url: str, path: str, name: str) -> SubscriptionLinks:
+    """The links of the subscribe buttons for the feed at ``path`` (with its query)."""
+    https_url = f"{base_url}{path}"
+    # webcal:// tells the system to subscribe with its calendar program rather than download.
+    webcal_url = "webcal://" + https_url.split("://", 1)[-1]
+    return SubscriptionLinks(
+        download=path,
+        webcal=webcal_url,
+        google="https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal_url}),
+        outlook="https://outlook.live.com/calendar/0/addfromweb?"
+        + urlencode({"url": https_url, "name": name}),
     )
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
 from app.services import events as event_service
+from app.settings import Settings
+from app.web.controllers.calendar import event_file_response
 from app.web.pages import event_page
 from app.web.views import public_event_view
+
+ICS_SUFFIX = ".ics"
 
 
 class PublicController(Controller):
@@ -37,8 +42,20 @@ class PublicController(Controller):
         )
 
     @get("/events/{slug:str}", name="event")
-    async def event(self, slug: FromPath[str], now: NamedDependency[dt.datetime]) -> Template:
-        """One event, with the registration form while registration is open."""
+    async def event(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        now: NamedDependency[dt.datetime],
+        settings: NamedDependency[Settings],
+    ) -> Template | Response[bytes]:
+        """One event, with the registration form while registration is open.
+
+        ``/events/{slug}.ics`` is the event as a calendar file: a path parameter is a whole
+        segment, so this route takes both.
+        """
+        if slug.endswith(ICS_SUFFIX):
+            return await event_file_response(request, slug.removesuffix(ICS_SUFFIX), settings, now)
         return event_page(await event_service.get_public(slug), now)
 
     @get("/datenschutz", name="privacy")

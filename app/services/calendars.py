@@ -1,0 +1,196 @@
+"""What the calendar files show: one public event, the subscription feeds, a personal feed.
+
+Rendering is ``app.calendar``'s; this module picks the events. Public feeds are answered from a
+short-lived cache (calendar programs poll them, often all at once on the hour), keyed by the
+feed, and carry an ETag and Last-Modified so an unchanged feed costs a 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
+from app.db.mapping import CALENDAR_COLUMNS, calendar_event_from_row, registration_from_row
+from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
+from app.domain.errors import InvalidInput
+from app.domain.model import Event, EventStatus, Registration, RegistrationStatus
+from app.domain.validation import is_slug_shaped
+from app.services.events import get_public, get_with_access
+from app.services.registrations import find_by_token
+
+#: How far back a feed reaches: the events of the last months stay in subscribers' calendars.
+FEED_HISTORY = dt.timedelta(days=183)
+#: How long a rendered public feed is served from memory before it is built again.
+FEED_CACHE_SECONDS = 30.0
+#: The longest series or tag name a feed may be asked for.
+MAX_FILTER = 120
+FEED_NAME = "Treffpunkt"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarFile:
+    """A rendered ``.ics`` with what HTTP caching needs."""
+
+    content: bytes
+    etag: str
+    last_modified: dt.datetime
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    """Which public feed: all events, one series, or one tag."""
+
+    series: str = ""
+    tag: str = ""
+
+    @classmethod
+    def checked(cls, series: str | None, tag: str | None) -> FeedFilter:
+        """A filter from query values; :class:`InvalidInput` for values no feed can have."""
+        errors: dict[str, str] = {}
+        values: dict[str, str] = {}
+        for field, raw in (("series", series), ("tag", tag)):
+            value = (raw or "").strip()
+            if len(value) > MAX_FILTER or not (value == "" or is_slug_shaped(value)):
+                errors[field] = "invalid"
+            values[field] = value
+        if errors:
+            raise InvalidInput(errors)
+        return cls(**values)
+
+    @property
+    def name(self) -> str:
+        """The calendar's name in subscribers' programs."""
+        if self.series:
+            return f"{FEED_NAME}: {self.series}"
+        if self.tag:
+            return f"{FEED_NAME}: {self.tag}"
+        return f"{FEED_NAME}: Veranstaltungen"
+
+    def admits(self, event: Event) -> bool:
+        """Whether ``event`` belongs in this feed."""
+        if self.series and event.series != self.series:
+            return False
+        return not (self.tag and self.tag not in event.tags)
+
+
+def _file(content: bytes, filename: str, last_modified: dt.datetime) -> CalendarFile:
+    digest = hashlib.sha256(content).hexdigest()[:32]
+    return CalendarFile(
+        content=content,
+        etag=f'"{digest}"',
+        last_modified=last_modified.replace(microsecond=0),
+        filename=filename,
+    )
+
+
+async def public_event_file(
+    slug: str, *, base_url: str, uid_domain: str, now: dt.datetime
+) -> CalendarFile:
+    """One published (or cancelled) event as ``.ics``; :class:`NotFound` for anything else."""
+    event = (await get_public(slug)).event
+    content = public_event_ics(
+        event, uid_domain=uid_domain, event_url=f"{base_url}/events/{event.slug}", now=now
+    )
+    return _file(content, f"{event.slug}.ics", event.updated_at or event.created_at or now)
+
+
+_FEED_SELECT = (
+    f"SELECT {', '.join(CALENDAR_COLUMNS)} FROM event "  # noqa: S608 - column names only
+    f"WHERE status IN ('{EventStatus.PUBLISHED.value}', '{EventStatus.CANCELLED.value}') "
+    "AND ends_at >= {} ORDER BY starts_at, id"
+)
+
+
+async def feed_events(feed: FeedFilter, now: dt.datetime) -> list[Event]:
+    """The events of a public feed: published and cancelled, from the last months on.
+
+    Written out and reading only what a calendar shows: a feed may hold a thousand events.
+    """
+    rows = await EventTable.raw(_FEED_SELECT, (now - FEED_HISTORY).astimezone(dt.UTC))
+    events = [calendar_event_from_row(row) for row in rows]
+    return [event for event in events if feed.admits(event)]
+
+
+class FeedCache:
+    """Rendered public feeds, kept for :data:`FEED_CACHE_SECONDS` (per process)."""
+
+    def __init__(self, seconds: float = FEED_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[FeedFilter, tuple[float, CalendarFile]] = {}
+
+    async def feed(
+        self, feed: FeedFilter, *, base_url: str, uid_domain: str, now: dt.datetime
+    ) -> CalendarFile:
+        """The feed's file, rendered at most once per cache period."""
+        entry = self._entries.get(feed)
+        if entry is not None and time.monotonic() < entry[0]:
+            return entry[1]
+        events = await feed_events(feed, now)
+        content = feed_ics(
+            events, name=feed.name, uid_domain=uid_domain, base_url=base_url, now=now
+        )
+        last_modified = max(
+            (event.updated_at or event.created_at or now for event in events), default=now
+        )
+        file = _file(content, "treffpunkt.ics", last_modified)
+        if len(self._entries) > 256:
+            # Every series and tag is a key; a flood of made-up ones must not grow without end.
+            self._entries.clear()
+        self._entries[feed] = (time.monotonic() + self.seconds, file)
+        return file
+
+
+async def personal_feed_file(
+    token: str, *, base_url: str, uid_domain: str, now: dt.datetime
+) -> CalendarFile:
+    """The confirmed events of the person behind ``token``, access data included.
+
+    Every registration made with the same address counts: a person subscribes once, from any of
+    their personal links. Cancelled registrations drop out, cancelled events show as cancelled.
+    """
+    owner = await find_by_token(token)
+    rows = await RegistrationTable.select().where(
+        RegistrationTable.email_normalised == await _email_key(owner.id),
+        RegistrationTable.status == RegistrationStatus.CONFIRMED.value,
+    )
+    entries: list[tuple[Event, Registration]] = []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        registration = registration_from_row(row)
+        entries.append((await get_with_access(registration.event_id), registration))
+    content = personal_feed_ics(
+        entries,
+        name=f"{FEED_NAME}: meine Veranstaltungen",
+        uid_domain=uid_domain,
+        base_url=base_url,
+        now=now,
+    )
+    last_modified = max(
+        (_changed(event, registration) for event, registration in entries), default=now
+    )
+    return _file(content, "meine-veranstaltungen.ics", last_modified)
+
+
+def _changed(event: Event, registration: Registration) -> dt.datetime:
+    moments: Sequence[dt.datetime | None] = (
+        event.updated_at,
+        registration.confirmed_at,
+        registration.created_at,
+    )
+    return max(moment for moment in moments if moment is not None)
+
+
+async def _email_key(registration_id: int) -> Any:
+    row = await (
+        RegistrationTable.select(RegistrationTable.email_normalised)
+        .where(RegistrationTable.id == registration_id)
+        .first()
+    )
+    assert row is not None
+    return row["email_normalised"]

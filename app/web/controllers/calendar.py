@@ -1,0 +1,102 @@
+"""Calendar files: one event, the subscription feeds, the registrant's personal feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from app.services import calendars
+from app.services.calendars import CalendarFile, FeedCache, FeedFilter
+from app.settings import Settings
+
+ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+#: Calendar programs poll subscriptions; a few minutes in their cache is fine for a feed.
+PUBLIC_FEED_MAX_AGE = 300
+
+
+def calendar_response(
+    request: Request[Any, Any, Any], file: CalendarFile, *, public: bool
+) -> Response[bytes]:
+    """The file, or 304 when the client's copy (by ETag or date) is still current."""
+    headers = {
+        "ETag": file.etag,
+        "Last-Modified": format_datetime(file.last_modified, usegmt=True),
+        "Cache-Control": f"public, max-age={PUBLIC_FEED_MAX_AGE}" if public else "no-store",
+    }
+    if _still_current(request, file):
+        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    headers["Content-Disposition"] = f'inline; filename="{file.filename}"'
+    return Response(content=file.content, media_type=ICS_MEDIA_TYPE, headers=headers)
+
+
+def _still_current(request: Request[Any, Any, Any], file: CalendarFile) -> bool:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        # RFC 9110: If-None-Match decides when present; If-Modified-Since is then ignored.
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or file.etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError, IndexError):
+        return False  # a date no one can read is as if it were not sent
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    return file.last_modified <= since
+
+
+class CalendarController(Controller):
+    """``.ics`` for calendar programs; the public ones never carry access data."""
+
+    include_in_schema = False
+
+    @get("/calendar.ics", name="feed")
+    async def feed(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        feed_cache: NamedDependency[FeedCache],
+        now: NamedDependency[dt.datetime],
+        series: FromQuery[str | None] = None,
+        tag: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        """Every published event (upcoming and the last months), or one series or tag."""
+        file = await feed_cache.feed(
+            FeedFilter.checked(series, tag),
+            base_url=settings.base_url,
+            uid_domain=settings.mail_domain,
+            now=now,
+        )
+        return calendar_response(request, file, public=True)
+
+    @get("/r/{token:str}/calendar.ics", name="personal_feed")
+    async def personal_feed(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[dt.datetime],
+        token: FromPath[str],
+    ) -> Response[bytes]:
+        """The registrant's confirmed events, with their access data (behind their token)."""
+        file = await calendars.personal_feed_file(
+            token, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+        )
+        return calendar_response(request, file, public=False)
+
+
+async def event_file_response(
+    request: Request[Any, Any, Any], slug: str, settings: Settings, now: dt.datetime
+) -> Response[bytes]:
+    """``/events/{slug}.ics``: the event page's route hands ``.ics`` requests here."""
+    file = await calendars.public_event_file(
+        slug, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+    )
+    return calendar_response(request, file, public=True)
