@@ -1,0 +1,1 @@
+"""Attendee lists for organisers: CSV, Excel and a printable signature list, free of frameworks."""
