@@ -1,0 +1,140 @@
+"""The printable signature list for funders: confirmed attendees, one row each to sign."""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO
+
+from fpdf import FPDF
+from fpdf.enums import Align, TableHeadingsDisplay, VAlign, XPos, YPos
+from fpdf.fonts import FontFace
+
+from app.domain.model import Event, EventFormat, Registration, RegistrationStatus
+from app.formatting import format_event_time
+
+ONLINE_PLACE = "Online (Zoom)"
+TITLE = "Unterschriftenliste"
+FONT = "Roboto"
+#: Millimetres: tall enough to sign in, so 14 rows fit a page under the header.
+ROW_HEIGHT = 13.0
+_COLUMNS = ("Nr.", "Name", "Organisation", "Unterschrift")
+_COLUMN_WIDTHS = (12.0, 55.0, 55.0, 58.0)
+
+
+def place(event: Event) -> str:
+    """Where the event takes place, on one line."""
+    venue = ", ".join(
+        part.strip()
+        for part in (event.venue_name, *event.venue_address.splitlines())
+        if part.strip()
+    )
+    if event.format is EventFormat.ONLINE:
+        return ONLINE_PLACE
+    if event.format is EventFormat.HYBRID:
+        return f"{venue} und {ONLINE_PLACE}" if venue else ONLINE_PLACE
+    return venue
+
+
+def _sort_key(registration: Registration) -> tuple[str, str]:
+    # DIN 5007-1: umlauts sort with their base letter (Ö with O), case does not matter.
+    return (_fold(registration.last_name), _fold(registration.first_name))
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def attendees(registrations: Iterable[Registration]) -> list[Registration]:
+    """The confirmed registrations, by last name, then first name."""
+    confirmed = (r for r in registrations if r.status is RegistrationStatus.CONFIRMED)
+    return sorted(confirmed, key=_sort_key)
+
+
+@contextlib.contextmanager
+def _font_files() -> Iterator[tuple[Path, Path]]:
+    # Roboto from the font-roboto package: it covers Latin and Cyrillic, and installs with pip,
+    # so the default install needs no system fonts.
+    files = resources.files("font_roboto") / "files"
+    with (
+        resources.as_file(files / "Roboto-Regular.ttf") as regular,
+        resources.as_file(files / "Roboto-Bold.ttf") as bold,
+    ):
+        yield regular, bold
+
+
+class _SignatureList(FPDF):
+    def __init__(self, event: Event) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.event = event
+        self.set_margins(15, 12, 15)
+        self.set_auto_page_break(auto=True, margin=16)
+        self.set_title(f"{TITLE}: {event.title}")
+        self.set_creator("Treffpunkt")
+
+    def header(self) -> None:
+        # Every page carries the whole event header: a loose page still says what was signed.
+        event = self.event
+        self.set_font(FONT, "B", 9)
+        self.cell(0, 5, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "B", 13)
+        self.multi_cell(0, 6, event.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", 10)
+        when = format_event_time(event.starts_at, event.ends_at, event.timezone)
+        self.multi_cell(0, 5, when, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        where = place(event)
+        if where:
+            self.multi_cell(0, 5, where, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if event.funding_note.strip():
+            self.set_font(FONT, "", 8)
+            self.multi_cell(
+                0, 4, event.funding_note.strip(), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+        self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.cell(0, 5, f"Seite {self.page_no()} von {{nb}}", align=Align.C)
+
+
+def write_signature_list(
+    event: Event, registrations: Iterable[Registration], target: BinaryIO
+) -> None:
+    """Write the signature list of ``event`` as a PDF to ``target``.
+
+    Only confirmed registrations, sorted by name. The table header repeats on every page, and
+    a row is never split across pages.
+    """
+    people = attendees(registrations)
+    pdf = _SignatureList(event)
+    with _font_files() as (regular, bold):
+        pdf.add_font(FONT, "", str(regular))
+        pdf.add_font(FONT, "B", str(bold))
+        pdf.alias_nb_pages("{nb}")
+        pdf.add_page()
+        pdf.set_font(FONT, "", 10)
+        with pdf.table(
+            col_widths=_COLUMN_WIDTHS,
+            line_height=5,
+            min_row_height=ROW_HEIGHT,
+            text_align=(Align.R, Align.L, Align.L, Align.L),
+            v_align=VAlign.M,
+            headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+            repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
+            width=sum(_COLUMN_WIDTHS),
+        ) as table:
+            heading = table.row()
+            for name in _COLUMNS:
+                heading.cell(name)
+            for number, registration in enumerate(people, start=1):
+                cells = table.row()
+                cells.cell(f"{number}")
+                cells.cell(registration.full_name)
+                cells.cell(registration.organisation)
+                cells.cell("")
+        target.write(bytes(pdf.output()))
