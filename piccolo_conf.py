@@ -12,4 +12,5 @@ from app.settings import DEFAULT_DATABASE_URL
 
 DB = engine_from_url(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL, kept=False)
 
-APP_REGISTRY = AppRegistry(apps=["app.db.piccolo_app"])
+# Piccolo's user app holds the organisers' accounts (``piccolo_user``) and its migrations.
+APP_REGISTRY = AppRegistry(apps=["app.db.piccolo_app", "piccolo.apps.user.piccolo_app"])

@@ -1,4 +1,7 @@
-"""The command line: ``python -m app [serve|worker|migrate|load-samples]`` (default: ``serve``)."""
+"""The command line: ``python -m app [serve|worker|migrate|load-samples|create-organiser]``.
+
+The default is ``serve``.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +77,39 @@ async def work(settings: Settings) -> None:
         await db.close()
 
 
+def read_password() -> str:
+    """The new password, typed twice without echo; from a pipe, its first two lines.
+
+    Never from the command line or the environment: both end up in shell histories, process
+    listings and logs.
+    """
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Passwort: ")
+        second = getpass.getpass("Passwort wiederholen: ")
+    else:
+        first = sys.stdin.readline().rstrip("\r\n")
+        second = sys.stdin.readline().rstrip("\r\n")
+    if first != second:
+        raise ValueError("the passwords differ")
+    return first
+
+
+async def create_organiser(settings: Settings, email: str, name: str, password: str) -> str:
+    """Make an organiser account (migrating first); returns the stored email."""
+    from app.services.organisers import create_organiser as create
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        organiser = await create(db, email, password, name)
+    finally:
+        await db.close()
+    return organiser.email
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Migrate, load samples when empty, and serve with uvicorn."""
     import uvicorn
@@ -105,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="send mail from the outbox (as many as wanted)")
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("load-samples", help="load the sample events into an empty database")
+    organiser_parser = commands.add_parser(
+        "create-organiser", help="make an organiser account (the password is asked for)"
+    )
+    organiser_parser.add_argument("--email", required=True)
+    organiser_parser.add_argument("--name", default="")
     return parser
 
 
@@ -129,6 +170,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{created} sample events loaded" if created else "database not empty: nothing loaded"
         )
+    elif command == "create-organiser":
+        return _create_organiser(settings, arguments.email, arguments.name)
+    return 0
+
+
+def _create_organiser(settings: Settings, email: str, name: str) -> int:
+    from app.services.organisers import OrganiserError
+
+    try:
+        password = read_password()
+        created = asyncio.run(create_organiser(settings, email, name, password))
+    except (ValueError, OrganiserError) as error:
+        print(f"no organiser created: {error}", file=sys.stderr)
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        print("no organiser created", file=sys.stderr)
+        return 1
+    print(f"organiser {created} created")
     return 0
 
 

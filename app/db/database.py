@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
+from piccolo.apps.user.tables import BaseUser
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
@@ -62,7 +63,7 @@ class Database:
         import piccolo_conf
 
         piccolo_conf.DB = self.engine
-        tables: tuple[type[Table], ...] = (*TABLES, Migration)
+        tables: tuple[type[Table], ...] = (*TABLES, BaseUser, Migration)
         for table in tables:
             table._meta.db = self.engine
 
