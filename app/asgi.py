@@ -16,10 +16,12 @@ from app.db.database import Database
 from app.services.background import run_background
 from app.services.calendars import FeedCache
 from app.settings import Settings
+from app.web.auth import session_auth
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
+from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import DatabaseHolder, dependencies
@@ -27,7 +29,7 @@ from app.web.errors import exception_handlers
 from app.web.openapi import openapi_config
 from app.web.security import add_security_headers
 from app.web.templating import static_files_router, template_config
-from app.web.throttling import write_throttle
+from app.web.throttling import login_throttle, write_throttle
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
@@ -75,7 +77,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
 
-    throttle = write_throttle(settings.registration_rate_limit)
+    throttles = [
+        throttle.middleware
+        for throttle in (
+            write_throttle(settings.registration_rate_limit),
+            login_throttle(settings.login_rate_limit),
+        )
+        if throttle is not None
+    ]
     return Litestar(
         route_handlers=[
             PublicController,
@@ -83,6 +92,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             RegistrationController,
             JoinController,
             EventsApiController,
+            OrganiserAuthController,
+            OrganiserController,
             HealthController,
             static_files_router(),
         ],
@@ -105,7 +116,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[add_security_headers],
-        middleware=[throttle.middleware] if throttle else [],
+        # The session (an encrypted cookie) and the guard of every /organisation page come first,
+        # so refusals pass through the app's exception handlers.
+        middleware=[session_auth(settings).middleware, *throttles],
         debug=settings.debug,
     )
 

@@ -33,7 +33,8 @@ class Settings:
     #: ``DATABASE_URL``: ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
     #: ``postgres://user:password@host:port/database``.
     database_url: str = DEFAULT_DATABASE_URL
-    #: ``SECRET_KEY``: signs CSRF tokens (and sessions later); required unless ``DEBUG``.
+    #: ``SECRET_KEY``: signs CSRF tokens and encrypts the organisers' session cookies;
+    #: required unless ``DEBUG``.
     secret_key: str = field(default="", repr=False)
     #: ``BASE_URL``: the public address, used for absolute links in mails and feeds.
     base_url: str = DEFAULT_BASE_URL
@@ -48,6 +49,9 @@ class Settings:
     #: ``REGISTRATION_RATE_LIMIT``: registrations and cancellations one client address may send
     #: per minute (0: no limit). A town hall behind one address still fits a team's sign-ups.
     registration_rate_limit: int = 30
+    #: ``LOGIN_RATE_LIMIT``: organiser sign-in attempts one client address may send per minute
+    #: (0: no limit).
+    login_rate_limit: int = 10
     #: ``SMTP_HOST``: the mail server; empty: mails are written as ``.eml`` files to ``mail_dir``.
     smtp_host: str = ""
     #: ``SMTP_PORT``: default 25, 587 or 465 by ``smtp_security``.
@@ -141,6 +145,7 @@ class Settings:
             readers = int(env.get("SQLITE_READERS", "4"))
             pool_size = int(env.get("DATABASE_POOL_SIZE", "10"))
             rate_limit = int(env.get("REGISTRATION_RATE_LIMIT", "30"))
+            login_rate_limit = int(env.get("LOGIN_RATE_LIMIT", "10"))
             smtp_port = int(env.get("SMTP_PORT", "").strip() or _DEFAULT_SMTP_PORTS[security])
             smtp_timeout = float(env.get("SMTP_TIMEOUT", "30"))
             max_attempts = int(env.get("MAIL_MAX_ATTEMPTS", "8"))
@@ -164,6 +169,7 @@ class Settings:
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),
             registration_rate_limit=max(0, rate_limit),
+            login_rate_limit=max(0, login_rate_limit),
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=smtp_port,
             smtp_user=env.get("SMTP_USER", ""),

@@ -13,9 +13,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect
 from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
@@ -28,6 +31,7 @@ from litestar.types import ExceptionHandlersMap
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.services.events import PublicEvent
 from app.web import texts
+from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
 from app.web.pages import PageLink, event_page, message_page
 
 logger = logging.getLogger("treffpunkt.web")
@@ -92,6 +96,10 @@ _PAGE_TEXTS = {
     HTTP_400_BAD_REQUEST: (
         "Ungültige Anfrage",
         "Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingaben.",
+    ),
+    HTTP_401_UNAUTHORIZED: (
+        "Bitte melden Sie sich an",
+        "Diese Seite ist nur für angemeldete Organisatorinnen und Organisatoren.",
     ),
     HTTP_403_FORBIDDEN: (
         "Anfrage abgelehnt",
@@ -207,7 +215,26 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return _with_headers(response, exc.headers)
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return _page(HTTP_500_INTERNAL_SERVER_ERROR)
+    if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(ORGANISER_PREFIX):
+        return _with_headers(_page(status, texts.TOO_MANY_SIGN_INS), exc.headers)
     return _with_headers(_page(status), exc.headers)
+
+
+def handle_not_authorized(
+    request: Request[Any, Any, Any], exc: NotAuthorizedException
+) -> Response[Any]:
+    """No organiser session: pages redirect to the sign-in, everything else gets 401."""
+    path = request.scope["path"]
+    if request.method == "GET" and is_guarded(path):
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return Redirect(path=sign_in_location(path, query), status_code=HTTP_303_SEE_OTHER)
+    if _is_api(request):
+        return problem(HTTP_401_UNAUTHORIZED, "Unauthorized")
+    return message_page(
+        *_PAGE_TEXTS[HTTP_401_UNAUTHORIZED],
+        status_code=HTTP_401_UNAUTHORIZED,
+        link=PageLink(href=sign_in_location(path), label="Zur Anmeldung"),
+    )
 
 
 def handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -240,6 +267,7 @@ def exception_handlers(*, debug: bool) -> ExceptionHandlersMap:
         RegistrationClosed: handle_closed,
         InvalidInput: handle_invalid,
         CapacityConflict: handle_capacity_conflict,
+        NotAuthorizedException: handle_not_authorized,
         HTTPException: handle_http,
     }
     if not debug:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-#: URLs that hold a personal token (personal page, join link): never cached, never sent as
-#: referrer, never indexed. The join link's redirect must not hand its token to the meeting host.
-PERSONAL_PREFIXES = ("/r/", "/j/")
+#: URLs that hold a personal token (personal page, join link) or organisers' data: never cached,
+#: never sent as referrer, never indexed. The join link's redirect must not hand its token to the
+#: meeting host.
+PERSONAL_PREFIXES = ("/r/", "/j/", "/organisation")
 #: The API docs page runs the vendored Swagger UI, which styles elements inline.
 DOCS_PREFIX = "/api/schema"
 

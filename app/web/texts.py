@@ -166,3 +166,10 @@ JOIN_REFUSALS = {
         "Kenncode von Ihrer persönlichen Seite ein, oder wenden Sie sich an die Veranstalter."
     ),
 }
+
+#: The one answer to a failed sign-in: it does not tell whether the email is known.
+SIGN_IN_FAILED = "E-Mail-Adresse oder Passwort ist falsch."
+TOO_MANY_SIGN_INS = (
+    "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Bitte warten Sie eine "
+    "Minute und versuchen Sie es dann noch einmal."
+)

@@ -1,4 +1,4 @@
-"""Throttling of the forms that write: registration and cancellation, per client address."""
+"""Throttling per client address: the registration forms, and organiser sign-in (stricter)."""
 
 from __future__ import annotations
 
@@ -27,4 +27,27 @@ def write_throttle(per_minute: int) -> RateLimitConfig | None:
         rate_limit=("minute", per_minute),
         check_throttle_handler=_is_throttled,
         exclude_opt_key="exclude_from_throttle",
+    )
+
+
+#: Route handlers marked with this ``opt`` key count as sign-in attempts.
+LOGIN_THROTTLED = "login_throttled"
+
+
+def _is_login(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get(LOGIN_THROTTLED))
+
+
+def login_throttle(per_minute: int) -> RateLimitConfig | None:
+    """A stricter limiter for organiser sign-in attempts; ``None`` when ``per_minute`` is 0.
+
+    Its counts live in a store of their own, apart from the registration forms' counts.
+    """
+    if per_minute <= 0:
+        return None
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        check_throttle_handler=_is_login,
+        exclude_opt_key="exclude_from_throttle",
+        store="login_rate_limit",
     )

@@ -1,0 +1,106 @@
+"""The organisers' pages: signing in and out, and their start page.
+
+Every path under ``/organisation`` except the sign-in page needs a signed-in organiser; the guard
+is in ``app.web.auth`` and needs nothing from the handlers here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.services import organisers
+from app.services.organisers import Organiser
+from app.web import texts
+from app.web.auth import HOME_PATH, SIGN_IN_PATH, SIGN_OUT_PATH, safe_next
+from app.web.params import FormBody
+from app.web.throttling import LOGIN_THROTTLED
+
+_STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "cancelled": "Abgesagt"}
+
+
+@dataclass(frozen=True, slots=True)
+class SignInForm:
+    """What the sign-in form shows: the typed email and an error next to the password."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _sign_in_page(
+    weiter: str, email: str = "", error: str = "", signed_out: bool = False, status: int = 200
+) -> Template:
+    return Template(
+        template_name="organiser/sign_in.html",
+        context={
+            "weiter": weiter,
+            "form": SignInForm({"email": email}, {"password": error} if error else {}),
+            "error": error,
+            "signed_out": signed_out,
+        },
+        status_code=status,
+    )
+
+
+class OrganiserAuthController(Controller):
+    """Signing in and out."""
+
+    include_in_schema = False
+
+    @get(SIGN_IN_PATH, name="organiser_sign_in")
+    async def sign_in_form(
+        self, weiter: FromQuery[str | None] = None, abgemeldet: FromQuery[str | None] = None
+    ) -> Template:
+        """The sign-in form."""
+        return _sign_in_page(safe_next(weiter), signed_out=abgemeldet == "1")
+
+    @post(
+        SIGN_IN_PATH,
+        name="organiser_sign_in_submit",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={LOGIN_THROTTLED: True},
+    )
+    async def sign_in(self, request: Request[Any, Any, Any], data: FormBody) -> Redirect | Template:
+        """Check the password; on success a fresh session and on to ``weiter``."""
+        email = data.get("email", "").strip()
+        weiter = safe_next(data.get("weiter"))
+        session = await organisers.authenticate(email, data.get("password", ""))
+        if session is None:
+            # One message for an unknown email and a wrong password.
+            return _sign_in_page(
+                weiter, email=email, error=texts.SIGN_IN_FAILED, status=HTTP_400_BAD_REQUEST
+            )
+        request.set_session(session)
+        return Redirect(path=weiter, status_code=HTTP_303_SEE_OTHER)
+
+    @post(SIGN_OUT_PATH, name="organiser_sign_out", status_code=HTTP_303_SEE_OTHER)
+    async def sign_out(self, request: Request[Any, Any, Any]) -> Redirect:
+        """End the session (the cookie is deleted)."""
+        request.clear_session()
+        return Redirect(
+            path=SIGN_IN_PATH, query_params={"abgemeldet": "1"}, status_code=HTTP_303_SEE_OTHER
+        )
+
+
+class OrganiserController(Controller):
+    """The organisers' pages behind the sign-in."""
+
+    include_in_schema = False
+
+    @get(HOME_PATH, name="organiser_home")
+    async def home(self, request: Request[Organiser, Any, Any]) -> Template:
+        """The start page: every event by status (managing them comes later)."""
+        events = await organisers.event_overview()
+        groups = [
+            (label, [event for event in events if event.status == status])
+            for status, label in _STATUS_LABELS.items()
+        ]
+        return Template(
+            template_name="organiser/home.html",
+            context={"organiser": request.user, "groups": groups},
+        )

@@ -1,0 +1,270 @@
+"""Organiser accounts: made on the command line, signing in and out, the guard, the throttle."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from litestar.routes import HTTPRoute
+
+from app.asgi import create_app
+from app.domain.model import EventStatus
+from app.services import organisers
+from app.web.auth import SESSION_COOKIE
+from tests.web.conftest import SameLoopTestClient, cookie_token
+
+EMAIL = "orga@example.org"
+PASSWORD = "ein-langes-passwort-42"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str = EMAIL, password: str = PASSWORD, weiter: str = ""
+) -> httpx.Response:
+    """Open the sign-in page (for the CSRF cookie) and send the form."""
+    await client.get("/organisation/anmelden")
+    form = {"email": email, "password": password, "_csrf_token": cookie_token(client)}
+    if weiter:
+        form["weiter"] = weiter
+    return await client.post("/organisation/anmelden", data=form, follow_redirects=False)
+
+
+@pytest.fixture
+async def organiser(db):
+    return await organisers.create_organiser(db, EMAIL, PASSWORD, "Olena Koval")
+
+
+def _example_path(path: str) -> str:
+    return re.sub(r"\{(\w+):(\w+)\}", lambda m: "1" if m.group(2) == "int" else "beispiel", path)
+
+
+async def test_every_organiser_route_refuses_anonymous_access(client):
+    routes = [
+        route
+        for route in client.app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/organisation")
+    ]
+    checked = []
+    for route in routes:
+        path = _example_path(route.path)
+        for method in sorted(route.methods - {"OPTIONS"}):
+            if path == "/organisation/anmelden":
+                continue
+            response = await client.request(method, path, follow_redirects=False)
+            checked.append((method, path))
+            assert response.status_code not in range(200, 300), (method, path)
+            if method == "GET":
+                assert response.status_code == 303, path
+                location = response.headers["location"]
+                assert location.startswith("/organisation/anmelden?weiter="), location
+            else:
+                assert response.status_code in (303, 401, 403), (method, path)
+    # The walk saw the start page and the sign-out at least.
+    assert ("GET", "/organisation") in checked or ("GET", "/organisation/") in checked
+    assert ("POST", "/organisation/abmelden") in checked
+
+
+async def test_sign_in_page_is_open_and_german(client):
+    response = await client.get("/organisation/anmelden")
+    assert response.status_code == 200
+    assert '<label for="f-email">E-Mail-Adresse' in response.text
+    assert '<label for="f-password">Passwort' in response.text
+    assert 'name="_csrf_token"' in response.text
+
+
+async def test_sign_in_lands_on_the_start_page_and_sign_out_ends_the_session(
+    client, organiser, event_factory
+):
+    await event_factory(slug="entwurf", title="Ein Entwurf", status=EventStatus.DRAFT)
+    response = await sign_in(client)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/organisation/"
+    home = await client.get("/organisation/")
+    assert home.status_code == 200
+    assert "Veranstaltungen verwalten" in home.text
+    assert "Ein Entwurf" in home.text
+    assert home.headers["cache-control"] == "no-store"
+
+    out = await client.post(
+        "/organisation/abmelden",
+        data={"_csrf_token": cookie_token(client)},
+        follow_redirects=False,
+    )
+    assert out.status_code == 303
+    assert out.headers["location"].startswith("/organisation/anmelden")
+    assert not client.cookies.get(SESSION_COOKIE)
+    again = await client.get("/organisation/", follow_redirects=False)
+    assert again.status_code == 303
+
+
+async def test_wrong_password_and_unknown_email_get_the_same_answer(client, organiser):
+    wrong = await sign_in(client, password="falsch-falsch-falsch")
+    unknown = await sign_in(client, email="niemand@example.org")
+    assert wrong.status_code == unknown.status_code == 400
+    message = "E-Mail-Adresse oder Passwort ist falsch."
+    assert message in wrong.text
+    assert message in unknown.text
+    assert 'value="orga@example.org"' in wrong.text
+    assert 'value="niemand@example.org"' in unknown.text
+    assert PASSWORD not in wrong.text
+    assert not client.cookies.get(SESSION_COOKIE)
+
+
+async def test_sign_in_needs_the_csrf_token(client, organiser):
+    await client.get("/organisation/anmelden")
+    response = await client.post(
+        "/organisation/anmelden", data={"email": EMAIL, "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+async def test_session_cookie_is_httponly_lax_and_expires(client, organiser):
+    response = await sign_in(client)
+    cookie = next(
+        value
+        for name, value in response.headers.multi_items()
+        if name == "set-cookie" and value.startswith(f"{SESSION_COOKIE}=")
+    )
+    flags = cookie.lower()
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+    assert "max-age=43200" in flags
+    assert "secure" not in flags.replace("samesite", "")
+    assert EMAIL not in cookie
+
+
+async def test_session_cookie_is_secure_over_https(db, settings, organiser):
+    app = create_app(
+        dataclasses.replace(settings, base_url="https://treffpunkt.example"), database=db
+    )
+    async with SameLoopTestClient(app, base_url="https://testserver.local") as client:
+        response = await sign_in(client)
+        cookie = next(
+            value
+            for name, value in response.headers.multi_items()
+            if name == "set-cookie" and value.startswith(f"{SESSION_COOKIE}=")
+        )
+        assert "; secure" in cookie.lower()
+
+
+async def test_the_organiser_lands_where_they_wanted_to_go(client, organiser):
+    response = await client.get("/organisation/?ansicht=alle", follow_redirects=False)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    weiter = parse_qs(urlsplit(location).query)["weiter"][0]
+    # Litestar hands the path on without its trailing slash.
+    assert weiter in ("/organisation?ansicht=alle", "/organisation/?ansicht=alle")
+    page = await client.get(location)
+    assert f'name="weiter" value="{weiter}"' in page.text
+    signed_in = await sign_in(client, weiter=weiter)
+    assert signed_in.headers["location"] == weiter
+
+
+@pytest.mark.parametrize(
+    "weiter",
+    [
+        "https://evil.example",
+        "//evil.example/organisation/",
+        "/events/x",
+        "/organisation//evil",
+        "/organisationx",
+        "/organisation/\\evil.example",
+    ],
+)
+async def test_weiter_never_leads_off_the_organiser_pages(client, organiser, weiter):
+    response = await sign_in(client, weiter=weiter)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/organisation/"
+
+
+async def test_a_changed_password_ends_the_session(client, organiser):
+    from piccolo.apps.user.tables import BaseUser
+
+    await sign_in(client)
+    assert (await client.get("/organisation/")).status_code == 200
+    await BaseUser.update_password(EMAIL, "ein-anderes-passwort-43")
+    assert (await client.get("/organisation/", follow_redirects=False)).status_code == 303
+
+
+async def test_sign_in_attempts_are_throttled(db, settings, organiser):
+    app = create_app(dataclasses.replace(settings, login_rate_limit=3), database=db)
+    async with SameLoopTestClient(app) as client:
+        answers = [
+            (await sign_in(client, password=f"falsch-{i}-xxxxxxx")).status_code for i in range(4)
+        ]
+        assert answers == [400, 400, 400, 429]
+        refused = await sign_in(client)
+        assert refused.status_code == 429
+        assert "Zu viele Anfragen" in refused.text
+        assert "Anmeldeversuche" in refused.text
+        # The sign-in page itself and the public pages stay readable.
+        assert (await client.get("/organisation/anmelden")).status_code == 200
+        assert (await client.get("/")).status_code == 200
+
+
+async def test_public_pages_set_no_session_cookie(client):
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+
+
+async def _cli(
+    arguments: list[str], stdin: str, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """``python -m app ...`` in a process of its own, with ``stdin`` piped in."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app", *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+async def test_create_organiser_on_the_command_line_then_sign_in(
+    db, database_url, client, tmp_path
+):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "y" * 32,
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DEBUG", None)
+    run = await _cli(
+        ["create-organiser", "--email", "Neu@Example.org", "--name", "Neue Person"],
+        f"{PASSWORD}\n{PASSWORD}\n",
+        env,
+        tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "neu@example.org" in run.stdout
+    assert PASSWORD not in run.stdout + run.stderr
+
+    response = await sign_in(client, email="neu@example.org")
+    assert response.status_code == 303
+    home = await client.get("/organisation/")
+    assert "Neue Person" in home.text
+
+    differing = await _cli(
+        ["create-organiser", "--email", "zwei@example.org"],
+        f"{PASSWORD}\nanders-{PASSWORD}\n",
+        env,
+        tmp_path,
+    )
+    assert differing.returncode == 1
+    assert "differ" in differing.stderr
+    assert "--password" not in run.stdout
