@@ -53,8 +53,9 @@ LINE_LIMIT = 75
 _BACKSLASH = 0x5C
 
 # RFC 5545 §3.3.11: TEXT has no room for controls other than HTAB (line breaks are escaped).
-# Lone surrogates cannot be written as UTF-8 at all.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# Lone surrogates cannot be written as UTF-8 at all. U+FEFF is taken for a byte-order mark and
+# dropped by readers, so a title holding it would not come back as written.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufeff]")
 
 
 def event_uid(event: Event, uid_domain: str) -> str:
