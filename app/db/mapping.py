@@ -211,6 +211,7 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         cancelled_at=_utc(row["cancelled_at"]),
         hold_until=_utc(row.get("hold_until")),
         invite_sequence=row.get("invite_sequence", 0),
+        checked_in_at=_utc(row.get("checked_in_at")),
     )
 
 

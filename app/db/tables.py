@@ -92,6 +92,8 @@ class Registration(Table, tablename="registration"):
     cancelled_at = Timestamptz(null=True, default=None)
     hold_until = Timestamptz(null=True, default=None)
     invite_sequence = Integer(default=0)
+    #: Set at the door by an organiser; null until the person has been let in.
+    checked_in_at = Timestamptz(null=True, default=None)
 
 
 class Outbox(Table, tablename="outbox"):

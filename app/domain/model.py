@@ -232,6 +232,8 @@ class Registration:
     #: Raised by each of this person's own cancellations: their invites' SEQUENCE is the event's
     #: revision plus this, so a CANCEL outranks the REQUEST before it (RFC 5546).
     invite_sequence: int = 0
+    #: When an organiser let the person in at the door.
+    checked_in_at: dt.datetime | None = None
 
     @property
     def full_name(self) -> str:
