@@ -22,6 +22,7 @@ from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
+from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import DatabaseHolder, dependencies
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             EventsApiController,
             OrganiserAuthController,
             OrganiserController,
+            OrganiserRegistrationsController,
             HealthController,
             static_files_router(),
         ],

@@ -34,6 +34,7 @@ class MailKind(StrEnum):
     EVENT_CHANGED = "event_changed"  # time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
     ORGANISER_NOTICE = "organiser_notice"  # to the organisers: a new registration
+    MESSAGE = "message"  # the organisers' own words to (some of) the registrants
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.

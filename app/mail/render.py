@@ -79,7 +79,7 @@ class MailContext:
     #: Show join link, meeting ID and passcode.
     include_access: bool
     #: Kind-specific values: ``held_seat`` (cancelled), ``hold_until`` (opt_in, ISO in UTC),
-    #: ``message`` (event_changed, event_cancelled).
+    #: ``message`` (event_changed, event_cancelled, message), ``subject`` (message).
     payload: Mapping[str, Any] = field(default_factory=dict)
     waitlist_position: int | None = None
 
@@ -264,6 +264,8 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         "held_seat": bool(payload.get("held_seat")),
         "hold_until": _hold_until(payload, registration),
         "message": str(payload.get("message") or "").strip(),
+        # The organisers' subject for MESSAGE; the subject block makes it one line.
+        "message_subject": str(payload.get("subject") or "").strip(),
         "answers": _answers(event, registration),
         "seats": [
             SeatLine(mode, event.seats(mode).taken, event.seats(mode).capacity)

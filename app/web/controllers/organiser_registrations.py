@@ -1,0 +1,179 @@
+"""The organisers' pages for one event's registrations: the list, its exports, the door.
+
+Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
+from urllib.parse import urlencode
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Stream, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from app.db.database import Database
+from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.exports.columns import MODE_LABELS, STATUS_LABELS
+from app.exports.csv_export import csv_bytes
+from app.exports.signature_list import write_signature_list
+from app.exports.xlsx_export import write_xlsx
+from app.services import organiser_registrations as service
+from app.services.events import get_with_access
+from app.services.organiser_registrations import CheckIn, RegistrationFilter
+from app.web.params import FormBody
+
+EVENT_PATH = "/organisation/veranstaltungen/{event_id:int}"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_NOTICES = {
+    CheckIn.NOT_CONFIRMED: "nicht-bestaetigt",
+    CheckIn.UNCHANGED: "unveraendert",
+}
+NOTICE_TEXTS = {
+    "nicht-bestaetigt": "Nur bestätigte Anmeldungen können eingelassen werden.",
+    "unveraendert": "Schon erledigt – vielleicht von einem anderen Gerät.",
+}
+
+
+def _base(event_id: int) -> str:
+    return f"/organisation/veranstaltungen/{event_id}"
+
+
+def _filename(event: Event, name: str) -> str:
+    """A download name safe in any header and file system: the slug, ASCII only."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", event.slug).strip("-")[:80] or f"event-{event.id}"
+    return f"{stem}-{name}"
+
+
+def _attachment(event: Event, name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{_filename(event, name)}"'}
+
+
+async def _file(
+    write: Callable[[Event, Iterable[Registration], BinaryIO], None], event: Event
+) -> bytes:
+    registrations = await service.all_for_event(event.id)
+    buffer = io.BytesIO()
+    # Building a workbook or PDF is CPU work: off the event loop.
+    await asyncio.to_thread(write, event, registrations, buffer)
+    return buffer.getvalue()
+
+
+class OrganiserRegistrationsController(Controller):
+    """One event's registrations for organisers."""
+
+    include_in_schema = False
+    path = EVENT_PATH
+
+    @get("/anmeldungen", name="organiser_registrations")
+    async def registrations(
+        self,
+        event_id: FromPath[int],
+        q: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        mode: FromQuery[str | None] = None,
+    ) -> Template:
+        """The list with counts, search and filters (unknown filter values are ignored)."""
+        search = RegistrationFilter.parse(q, status, mode)
+        listing = await service.list_registrations(event_id, search)
+        return Template(
+            template_name="organiser/registrations.html",
+            context={
+                "listing": listing,
+                "search": search,
+                "statuses": list(RegistrationStatus),
+                "modes": list(AttendanceMode),
+                "status_labels": STATUS_LABELS,
+                "mode_labels": MODE_LABELS,
+                "base": _base(event_id),
+            },
+        )
+
+    @get("/anmeldungen.csv", name="organiser_registrations_csv")
+    async def registrations_csv(self, event_id: FromPath[int]) -> Stream:
+        """Every registration as CSV for Excel, streamed in chunks."""
+        event = await get_with_access(event_id)
+        # The domain objects are read first (in batches), the CSV text is made as it is sent.
+        registrations = await service.all_for_event(event_id)
+        return Stream(
+            csv_bytes(event, registrations),
+            # Litestar adds "; charset=utf-8" to text types.
+            media_type="text/csv",
+            headers=_attachment(event, "anmeldungen.csv"),
+        )
+
+    @get("/anmeldungen.xlsx", name="organiser_registrations_xlsx")
+    async def registrations_xlsx(self, event_id: FromPath[int]) -> Response[bytes]:
+        """Every registration as an Excel workbook."""
+        event = await get_with_access(event_id)
+        return Response(
+            await _file(write_xlsx, event),
+            media_type=XLSX,
+            headers=_attachment(event, "anmeldungen.xlsx"),
+        )
+
+    @get("/unterschriftenliste.pdf", name="organiser_signature_list")
+    async def signature_list(self, event_id: FromPath[int]) -> Response[bytes]:
+        """The signature list of the confirmed registrations as a PDF."""
+        event = await get_with_access(event_id)
+        return Response(
+            await _file(write_signature_list, event),
+            media_type="application/pdf",
+            headers=_attachment(event, "unterschriftenliste.pdf"),
+        )
+
+    @get("/einlass", name="organiser_check_in")
+    async def check_in_view(
+        self,
+        event_id: FromPath[int],
+        q: FromQuery[str | None] = None,
+        hinweis: FromQuery[str | None] = None,
+    ) -> Template:
+        """The door: the confirmed registrations, searchable, one button each."""
+        search = RegistrationFilter.parse(q, RegistrationStatus.CONFIRMED.value, None)
+        listing = await service.list_registrations(event_id, search)
+        checked_in = sum(1 for r in listing.registrations if r.checked_in_at is not None)
+        confirmed = sum(
+            n for (s, _), n in listing.counts.items() if s is RegistrationStatus.CONFIRMED
+        )
+        return Template(
+            template_name="organiser/check_in.html",
+            context={
+                "listing": listing,
+                "search": search,
+                "confirmed": confirmed,
+                "checked_in": checked_in,
+                "notice": NOTICE_TEXTS.get(hinweis or ""),
+                "base": _base(event_id),
+            },
+        )
+
+    @post("/einlass/{registration_id:int}", name="organiser_check_in_submit")
+    async def check_in(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect:
+        """Check one person in (``action=in``) or undo it (``action=out``); back to the door."""
+        action = data.get("action")
+        if action not in ("in", "out"):
+            raise ValidationException("action must be 'in' or 'out'")
+        outcome = await service.set_checked_in(db, event_id, registration_id, action == "in", now)
+        query = {"q": data["q"]} if data.get("q") else {}
+        if outcome in _NOTICES:
+            query["hinweis"] = _NOTICES[outcome]
+        target = _base(event_id) + "/einlass"
+        if query:
+            target += "?" + urlencode(query)
+        return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
