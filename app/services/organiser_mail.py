@@ -1,0 +1,277 @@
+"""The organisers' view of the outbox (retry, abort) and their messages to registrants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.db.database import Database
+from app.db.mapping import registration_from_row
+from app.db.tables import Event as EventTable
+from app.db.tables import Outbox
+from app.db.tables import Registration as RegistrationTable
+from app.domain.mail import MailKind
+from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.mail import outbox
+from app.mail.outbox import NewMail, OutboxStatus
+from app.mail.render import MailContext, RenderedMail, render_mail
+from app.services.events import get_with_access
+
+#: The outbox page shows at most this many rows, newest first.
+OUTBOX_LIMIT = 200
+SUBJECT_MAX = 150
+TEXT_MAX = 10_000
+ABORT_REASON = "abgebrochen"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxLine:
+    """One mail on the organisers' outbox page."""
+
+    id: int
+    kind: str
+    recipient: str
+    event_id: int
+    event_title: str
+    status: str
+    attempts: int
+    last_error: str
+    send_after: dt.datetime | None
+    sent_at: dt.datetime | None
+
+
+async def outbox_lines(
+    *, status: OutboxStatus | None = None, event_id: int | None = None, limit: int = OUTBOX_LIMIT
+) -> list[OutboxLine]:
+    """The newest mails, optionally of one status and one event."""
+    query = Outbox.select(
+        Outbox.id,
+        Outbox.kind,
+        Outbox.recipient,
+        Outbox.event,
+        Outbox.status,
+        Outbox.attempts,
+        Outbox.last_error,
+        Outbox.send_after,
+        Outbox.sent_at,
+    )
+    if status is not None:
+        query = query.where(Outbox.status == status.value)
+    if event_id is not None:
+        query = query.where(Outbox.event == event_id)
+    rows: list[dict[str, Any]] = await query.order_by(Outbox.id, ascending=False).limit(limit)
+    ids = sorted({row["event"] for row in rows})
+    titles: dict[int, str] = {}
+    if ids:
+        events = await EventTable.select(EventTable.id, EventTable.title).where(
+            EventTable.id.is_in(ids)
+        )
+        titles = {event["id"]: event["title"] for event in events}
+    return [
+        OutboxLine(
+            id=row["id"],
+            kind=row["kind"],
+            recipient=row["recipient"],
+            event_id=row["event"],
+            event_title=titles.get(row["event"], ""),
+            status=row["status"],
+            attempts=row["attempts"],
+            last_error=row["last_error"],
+            send_after=row["send_after"],
+            sent_at=row["sent_at"],
+        )
+        for row in rows
+    ]
+
+
+async def retry(db: Database, mail_id: int, now: dt.datetime) -> bool:
+    """Put a failed mail back in the queue, due now; ``False`` when it was not failed.
+
+    ``last_error`` stays as the history of why it failed (a successful send clears it), and the
+    attempts start from zero so the sender's retry budget applies afresh.
+    """
+    async with db.transaction():
+        rows = (
+            await Outbox.update(
+                {
+                    Outbox.status: OutboxStatus.QUEUED.value,
+                    Outbox.attempts: 0,
+                    Outbox.send_after: now,
+                    Outbox.lease_until: None,
+                    Outbox.claimed_by: "",
+                    Outbox.updated_at: now,
+                }
+            )
+            .where(Outbox.id == mail_id, Outbox.status == OutboxStatus.FAILED.value)
+            .returning(Outbox.id)
+        )
+    if rows:
+        db.announce_mail()
+    return bool(rows)
+
+
+async def abort(db: Database, mail_id: int, now: dt.datetime) -> bool:
+    """Cancel a queued or failed mail; ``False`` when it was in neither state."""
+    # A mail being sent right now (``sending``) is left alone: its worker settles it.
+    async with db.transaction():
+        rows = (
+            await Outbox.update(
+                {
+                    Outbox.status: OutboxStatus.CANCELLED.value,
+                    Outbox.last_error: ABORT_REASON,
+                    Outbox.updated_at: now,
+                }
+            )
+            .where(
+                Outbox.id == mail_id,
+                Outbox.status.is_in([OutboxStatus.QUEUED.value, OutboxStatus.FAILED.value]),
+            )
+            .returning(Outbox.id)
+        )
+    return bool(rows)
+
+
+class Audience(StrEnum):
+    """Who of an event's registrants a message goes to."""
+
+    ALL = "all"  # confirmed and waiting
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    ONLINE = "online"  # confirmed or waiting, taking part online
+    IN_PERSON = "in_person"  # confirmed or waiting, taking part in person
+
+
+AUDIENCE_LABELS: Mapping[Audience, str] = {
+    Audience.ALL: "Alle aktiven Anmeldungen (bestätigt und Warteliste)",
+    Audience.CONFIRMED: "Nur bestätigte",
+    Audience.WAITLISTED: "Nur Warteliste",
+    Audience.ONLINE: "Online Teilnehmende",
+    Audience.IN_PERSON: "Vor Ort Teilnehmende",
+}
+
+#: Pending registrations (address not confirmed yet) get no messages: the address may not be
+#: theirs. Cancelled ones are out anyway.
+_ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An organiser's message, already checked."""
+
+    subject: str
+    text: str
+    audience: Audience
+
+
+def check_message(values: Mapping[str, str]) -> tuple[Message | None, dict[str, str]]:
+    """The message from form values, or the errors per field (in German, for the form)."""
+    errors: dict[str, str] = {}
+    subject = " ".join(values.get("subject", "").split())
+    text = values.get("text", "").replace("\r\n", "\n").strip()
+    if not subject:
+        errors["subject"] = "Bitte geben Sie einen Betreff ein."
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = f"Der Betreff darf höchstens {SUBJECT_MAX} Zeichen lang sein."
+    if not text:
+        errors["text"] = "Bitte geben Sie einen Text ein."
+    elif len(text) > TEXT_MAX:
+        errors["text"] = f"Der Text darf höchstens {TEXT_MAX} Zeichen lang sein."
+    try:
+        audience = Audience(values.get("audience", ""))
+    except ValueError:
+        errors["audience"] = "Bitte wählen Sie aus, wer die Nachricht bekommt."
+        audience = Audience.ALL
+    if errors:
+        return None, errors
+    return Message(subject, text, audience), {}
+
+
+def _chosen(registration: Registration, audience: Audience) -> bool:
+    if registration.status not in _ACTIVE:
+        return False
+    match audience:
+        case Audience.ALL:
+            return True
+        case Audience.CONFIRMED:
+            return registration.status is RegistrationStatus.CONFIRMED
+        case Audience.WAITLISTED:
+            return registration.status is RegistrationStatus.WAITLISTED
+        case Audience.ONLINE:
+            return registration.mode is AttendanceMode.ONLINE
+        case Audience.IN_PERSON:
+            return registration.mode is AttendanceMode.IN_PERSON
+
+
+async def _recipients(event_id: int, audience: Audience) -> list[Registration]:
+    rows = await (
+        RegistrationTable.select()
+        .where(RegistrationTable.event == event_id)
+        .order_by(RegistrationTable.id)
+    )
+    return [
+        registration
+        for registration in (registration_from_row(row) for row in rows)
+        if _chosen(registration, audience)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """How the message looks for one recipient, and how many get it."""
+
+    count: int
+    mail: RenderedMail | None
+    sample: str
+
+
+def _payload(message: Message) -> dict[str, Any]:
+    return {"subject": message.subject, "message": message.text}
+
+
+async def preview(event: Event, message: Message, base_url: str) -> Preview:
+    """Render the message with the real template for the first recipient."""
+    recipients = await _recipients(event.id, message.audience)
+    if not recipients:
+        return Preview(0, None, "")
+    sample = recipients[0]
+    context = MailContext(
+        kind=MailKind.MESSAGE,
+        event=event,
+        registration=sample,
+        language=sample.language,
+        base_url=base_url,
+        personal_url=f"{base_url}/r/{sample.token}",
+        join_url=None,
+        include_access=False,
+        # As the sender will see it: through JSON.
+        payload=json.loads(json.dumps(_payload(message))),
+    )
+    return Preview(len(recipients), render_mail(context), sample.email)
+
+
+async def send(db: Database, event_id: int, message: Message, now: dt.datetime) -> int:
+    """Enqueue one mail per chosen recipient, all in one transaction; returns how many."""
+    async with db.transaction():
+        recipients = await _recipients(event_id, message.audience)
+        mails: Sequence[NewMail] = [
+            NewMail(
+                kind=MailKind.MESSAGE,
+                event_id=event_id,
+                registration_id=registration.id,
+                recipient=registration.email,
+                language=registration.language,
+                send_after=now,
+                payload=_payload(message),
+            )
+            for registration in recipients
+        ]
+        return await outbox.enqueue(db, mails, now)
+
+
+async def event(event_id: int) -> Event:
+    """The event a message is about (raises ``NotFound``)."""
+    return await get_with_access(event_id)

@@ -1,0 +1,151 @@
+"""The organisers' outbox page (retry, abort) and their messages to an event's registrants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.db.database import Database
+from app.domain.model import Event
+from app.mail.outbox import OutboxStatus
+from app.services import organiser_mail
+from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
+from app.settings import Settings
+from app.web.params import FormBody
+
+OUTBOX_PATH = "/organisation/postausgang"
+_MESSAGE_PATH = "/organisation/veranstaltungen/{event_id:int}/nachricht"
+
+_STATUS_LABELS = {
+    "queued": "Wartet",
+    "sending": "Wird gesendet",
+    "sent": "Gesendet",
+    "failed": "Fehlgeschlagen",
+    "cancelled": "Abgebrochen",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageForm:
+    """What the message form shows: the typed values and errors next to fields."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _back(status: str, event: str) -> Redirect:
+    query = {key: value for key, value in (("status", status), ("event", event)) if value}
+    return Redirect(path=OUTBOX_PATH, query_params=query, status_code=HTTP_303_SEE_OTHER)
+
+
+def _message_page(
+    event: Event,
+    form: MessageForm,
+    *,
+    preview: Preview | None = None,
+    status: int = 200,
+) -> Template:
+    return Template(
+        template_name="organiser/message.html",
+        context={
+            "event": event,
+            "form": form,
+            "audiences": [
+                {"value": audience.value, "label": label}
+                for audience, label in AUDIENCE_LABELS.items()
+            ],
+            "preview": preview,
+        },
+        status_code=status,
+    )
+
+
+class OrganiserMailController(Controller):
+    """Outbox and messages, behind the organiser sign-in (the guard goes by path)."""
+
+    include_in_schema = False
+
+    @get(OUTBOX_PATH, name="organiser_outbox")
+    async def outbox(
+        self, status: FromQuery[str | None] = None, event: FromQuery[int | None] = None
+    ) -> Template:
+        """The newest mails with their state, optionally of one status and one event."""
+        chosen = OutboxStatus(status) if status in _STATUS_LABELS else None
+        lines = await organiser_mail.outbox_lines(status=chosen, event_id=event)
+        return Template(
+            template_name="organiser/outbox.html",
+            context={
+                "lines": lines,
+                "status": chosen.value if chosen else "",
+                "event_id": event,
+                "labels": _STATUS_LABELS,
+                "limit": organiser_mail.OUTBOX_LIMIT,
+            },
+        )
+
+    @post(f"{OUTBOX_PATH}/{{mail_id:int}}/erneut", name="organiser_outbox_retry")
+    async def retry(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        mail_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect:
+        """Send a failed mail again (nothing happens to a mail in any other state)."""
+        await organiser_mail.retry(db, mail_id, now)
+        return _back(data.get("status", ""), data.get("event", ""))
+
+    @post(f"{OUTBOX_PATH}/{{mail_id:int}}/abbrechen", name="organiser_outbox_abort")
+    async def abort(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        mail_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect:
+        """Cancel a queued or failed mail (nothing happens to a mail in any other state)."""
+        await organiser_mail.abort(db, mail_id, now)
+        return _back(data.get("status", ""), data.get("event", ""))
+
+    @get(_MESSAGE_PATH, name="organiser_message_form")
+    async def message_form(self, event_id: FromPath[int]) -> Template:
+        """The form for a message to the event's registrants."""
+        event = await organiser_mail.event(event_id)
+        return _message_page(event, MessageForm({"audience": Audience.ALL.value}))
+
+    @post(f"{_MESSAGE_PATH}/vorschau", name="organiser_message_preview", status_code=200)
+    async def message_preview(
+        self, settings: NamedDependency[Settings], event_id: FromPath[int], data: FormBody
+    ) -> Template:
+        """The message as one recipient will see it, and how many get it."""
+        event = await organiser_mail.event(event_id)
+        message, errors = organiser_mail.check_message(data)
+        form = MessageForm(dict(data), errors)
+        if message is None:
+            return _message_page(event, form, status=HTTP_400_BAD_REQUEST)
+        preview = await organiser_mail.preview(event, message, settings.base_url)
+        return _message_page(event, form, preview=preview)
+
+    @post(_MESSAGE_PATH, name="organiser_message_send", status_code=HTTP_303_SEE_OTHER)
+    async def message_send(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect | Template:
+        """Enqueue the message, one mail per recipient, all or none; then to its outbox rows."""
+        event = await organiser_mail.event(event_id)
+        message, errors = organiser_mail.check_message(data)
+        if message is None:
+            return _message_page(
+                event, MessageForm(dict(data), errors), status=HTTP_400_BAD_REQUEST
+            )
+        await organiser_mail.send(db, event_id, message, now)
+        return _back("", str(event_id))
