@@ -42,6 +42,7 @@ class Organiser:
 class EventLine:
     """One event in the organisers' overview."""
 
+    id: int
     slug: str
     title: str
     status: str
@@ -115,12 +116,16 @@ async def from_session(session: Mapping[str, Any]) -> Organiser | None:
 
 async def event_overview() -> list[EventLine]:
     """Every event, soonest first, for the organisers' start page."""
-    rows = await Event.select(Event.slug, Event.title, Event.status, Event.starts_at).order_by(
-        Event.starts_at
-    )
+    rows = await Event.select(
+        Event.id, Event.slug, Event.title, Event.status, Event.starts_at
+    ).order_by(Event.starts_at)
     return [
         EventLine(
-            slug=row["slug"], title=row["title"], status=row["status"], starts_at=row["starts_at"]
+            id=row["id"],
+            slug=row["slug"],
+            title=row["title"],
+            status=row["status"],
+            starts_at=row["starts_at"],
         )
         for row in rows
     ]

@@ -268,3 +268,21 @@ async def test_create_organiser_on_the_command_line_then_sign_in(
     assert differing.returncode == 1
     assert "differ" in differing.stderr
     assert "--password" not in run.stdout
+
+
+async def test_the_start_page_leads_to_each_events_pages_and_they_answer(
+    client, organiser, event_factory
+):
+    event = await event_factory(slug="treffen", title="Treffen")
+    await sign_in(client)
+    home = (await client.get("/organisation/")).text
+    links = [
+        f"/organisation/veranstaltungen/{event.id}/anmeldungen",
+        f"/organisation/veranstaltungen/{event.id}/einlass",
+        f"/organisation/veranstaltungen/{event.id}/nachricht",
+        f"/organisation/postausgang?event={event.id}",
+        "/organisation/postausgang",
+    ]
+    for link in links:
+        assert f'href="{link}"' in home
+        assert (await client.get(link)).status_code == 200, link
