@@ -61,15 +61,23 @@ class Placement:
 
 
 def place_registration(
-    event: Event, mode: AttendanceMode, waiting: int, now: dt.datetime
+    event: Event,
+    mode: AttendanceMode,
+    waiting: int,
+    now: dt.datetime,
+    *,
+    ignore_dates: bool = False,
 ) -> Placement:
     """Decide a new registration's status; raises :class:`RegistrationClosed` when refused.
 
     ``event`` must have been read under the event's lock so that seats and ``waiting``
-    cannot change before the caller takes the seat.
+    cannot change before the caller takes the seat. ``ignore_dates`` (organisers adding someone
+    by hand) skips the opening time and the deadline, never a cancelled or unpublished event,
+    nor the seats.
     """
     state = window_state(event, now)
-    if state is not WindowState.OPEN:
+    dated = (WindowState.NOT_YET_OPEN, WindowState.CLOSED)
+    if state is not WindowState.OPEN and not (ignore_dates and state in dated):
         raise RegistrationClosed(state.value)
     if mode not in event.modes:
         raise RegistrationClosed("mode_not_offered")

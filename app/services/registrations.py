@@ -153,6 +153,36 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
+    return await _register(db, event, form, now, by_organiser=False)
+
+
+async def register_by_organiser(
+    db: Database, event_id: int, form: Mapping[str, str], now: dt.datetime
+) -> RegistrationOutcome:
+    """An organiser registers someone by hand, with the public form's fields and checks.
+
+    Unlike :func:`register` the opening time and the deadline do not apply (organisers add late
+    comers after the deadline); everything else does: a cancelled or unpublished event refuses,
+    a full event puts the person on the waiting list (or refuses without one), double opt-in
+    still asks the person to confirm, and the same mails go out through the outbox.
+    """
+    event_row = (
+        await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
+    )
+    if event_row is None:
+        raise NotFound(str(event_id))
+    return await _register(db, event_from_row(event_row), form, now, by_organiser=True)
+
+
+async def _register(
+    db: Database,
+    event: Event,
+    form: Mapping[str, str],
+    now: dt.datetime,
+    *,
+    by_organiser: bool,
+) -> RegistrationOutcome:
+    """The one seat path for new registrations, public or by an organiser."""
     request = validate_registration(event, form, consent_version=CONSENT_VERSION)
 
     async with db.transaction():
@@ -166,7 +196,11 @@ async def register(
             return RegistrationOutcome(registration, created=False, changes=(change,))
 
         placement = place_registration(
-            event, request.mode, await _waiting_count(event.id, request.mode), now
+            event,
+            request.mode,
+            await _waiting_count(event.id, request.mode),
+            now,
+            ignore_dates=by_organiser,
         )
         if placement.takes_seat:
             await _take_seat(event.id, request.mode)
@@ -251,9 +285,28 @@ async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutc
     Cancelling twice changes nothing the second time.
     """
     registration = await find_by_token(token)
+    return await _cancel(db, registration.event_id, registration.id, now)
+
+
+async def cancel_by_organiser(
+    db: Database, event_id: int, registration_id: int, now: dt.datetime
+) -> CancellationOutcome:
+    """An organiser cancels a registration: the same path, seat and mails as :func:`cancel`.
+
+    Raises :class:`NotFound` when the registration does not belong to the event.
+    """
+    row = await _registration_row(id=registration_id, event=event_id)
+    if row is None:
+        raise NotFound(f"registration {registration_id}")
+    return await _cancel(db, event_id, registration_id, now)
+
+
+async def _cancel(
+    db: Database, event_id: int, registration_id: int, now: dt.datetime
+) -> CancellationOutcome:
     async with db.transaction():
-        event = await _locked_event(db, registration.event_id)
-        row = await _registration_row(id=registration.id)
+        event = await _locked_event(db, event_id)
+        row = await _registration_row(id=registration_id)
         assert row is not None
         current = registration_from_row(row)
         if current.status is RegistrationStatus.CANCELLED:
