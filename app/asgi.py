@@ -22,6 +22,7 @@ from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
+from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.public import PublicController
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             OrganiserAuthController,
             OrganiserController,
             OrganiserRegistrationsController,
+            OrganiserActionsController,
             OrganiserMailController,
             HealthController,
             static_files_router(),

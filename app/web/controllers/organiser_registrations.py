@@ -67,6 +67,33 @@ async def _file(
     return buffer.getvalue()
 
 
+#: What the list says after an organiser's action (``hinweis`` in the redirect's query).
+ACTION_NOTICES = {
+    "storniert": "Die Anmeldung wurde storniert; die Person bekommt eine E-Mail.",
+    "schon-storniert": "Diese Anmeldung war schon storniert.",
+    "nachgerueckt": "Nachrücken von der Warteliste:",
+    "hinzugefuegt": "Die Anmeldung wurde hinzugefügt, Status:",
+}
+
+
+def action_notice(hinweis: str | None, promoted: int | None, status: str | None) -> str:
+    """The notice for ``hinweis``; empty for unknown values."""
+    text = ACTION_NOTICES.get(hinweis or "", "")
+    if hinweis == "hinzugefuegt":
+        label = STATUS_LABELS.get(RegistrationStatus(status)) if status in _STATUSES else None
+        text = f"{text} {label or 'unbekannt'}."
+    if hinweis in ("storniert", "nachgerueckt"):
+        if promoted:
+            person = "Person ist" if promoted == 1 else "Personen sind"
+            text = f"{text} {promoted} {person} von der Warteliste nachgerückt."
+        elif hinweis == "nachgerueckt":
+            text = f"{text} niemand – kein freier Platz oder niemand auf der Warteliste."
+    return text
+
+
+_STATUSES = {s.value for s in RegistrationStatus}
+
+
 class OrganiserRegistrationsController(Controller):
     """One event's registrations for organisers."""
 
@@ -80,10 +107,17 @@ class OrganiserRegistrationsController(Controller):
         q: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         mode: FromQuery[str | None] = None,
+        hinweis: FromQuery[str | None] = None,
+        nachgerueckt: FromQuery[int | None] = None,
+        als: FromQuery[str | None] = None,
     ) -> Template:
-        """The list with counts, search and filters (unknown filter values are ignored)."""
+        """The list with counts, search, filters and the result of the last action.
+
+        Unknown filter and notice values are ignored.
+        """
         search = RegistrationFilter.parse(q, status, mode)
         listing = await service.list_registrations(event_id, search)
+        notice = action_notice(hinweis, nachgerueckt, als)
         return Template(
             template_name="organiser/registrations.html",
             context={
@@ -94,6 +128,7 @@ class OrganiserRegistrationsController(Controller):
                 "status_labels": STATUS_LABELS,
                 "mode_labels": MODE_LABELS,
                 "base": _base(event_id),
+                "notice": notice,
             },
         )
 

@@ -1,0 +1,188 @@
+"""Organisers act on one event: the dashboard, cancelling, promoting, adding someone by hand.
+
+Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. The seat
+work happens in ``app.services.registrations``, on the same path as the public registrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+
+from app.db.database import Database
+from app.domain.errors import InvalidInput, RegistrationClosed
+from app.domain.model import AttendanceMode, Event, RegistrationStatus
+from app.exports.columns import MODE_LABELS, STATUS_LABELS
+from app.services import organiser_registrations, registrations
+from app.services.changes import Change, ChangeKind
+from app.services.events import get_with_access
+from app.services.organiser_registrations import DayCount
+from app.web import texts
+from app.web.controllers.organiser_registrations import EVENT_PATH
+from app.web.params import FormBody
+from app.web.views import form_view
+
+#: The chart's drawing area in SVG user units; the bars share the width.
+CHART_WIDTH = 600
+CHART_HEIGHT = 120
+_MAX_BAR_WIDTH = 40
+_GAP = 4
+
+_ALREADY_REGISTERED = "Diese Adresse ist für die Veranstaltung schon angemeldet."
+
+
+class Bar(msgspec.Struct, frozen=True):
+    """One day's bar in the chart, in SVG user units."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    title: str
+
+
+def chart_bars(per_day: list[DayCount]) -> list[Bar]:
+    """Bars for the registrations per day: one per day that had any, scaled to the tallest."""
+    if not per_day:
+        return []
+    tallest = max(d.count for d in per_day)
+    width = max(1, min(_MAX_BAR_WIDTH, CHART_WIDTH // len(per_day) - _GAP))
+    bars = []
+    for index, day in enumerate(per_day):
+        height = max(1, round(CHART_HEIGHT * day.count / tallest))
+        label = "Anmeldung" if day.count == 1 else "Anmeldungen"
+        bars.append(
+            Bar(
+                x=index * (width + _GAP),
+                y=CHART_HEIGHT - height,
+                width=width,
+                height=height,
+                title=f"{day.day.strftime('%d.%m.%Y')}: {day.count} {label}",
+            )
+        )
+    return bars
+
+
+def _base(event_id: int) -> str:
+    return f"/organisation/veranstaltungen/{event_id}"
+
+
+def _promoted(changes: tuple[Change, ...]) -> int:
+    return sum(1 for change in changes if change.kind is ChangeKind.PROMOTED)
+
+
+def _back_to_list(event_id: int, **query: str | int) -> Redirect:
+    target = f"{_base(event_id)}/anmeldungen?{urlencode(query)}"
+    return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _new_form(
+    event: Event,
+    values: Mapping[str, str] | None = None,
+    error_codes: Mapping[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="organiser/new_registration.html",
+        context={
+            "event": event,
+            "form": form_view(event, values, error_codes),
+            "notice": notice,
+            "base": _base(event.id),
+        },
+        status_code=status_code,
+    )
+
+
+class OrganiserActionsController(Controller):
+    """An event's dashboard and the organisers' changes to its registrations."""
+
+    include_in_schema = False
+    path = EVENT_PATH
+
+    @get("/", name="organiser_dashboard")
+    async def dashboard(self, event_id: FromPath[int]) -> Template:
+        """Counts, free seats, check-ins and registrations per day as a bar chart."""
+        overview = await organiser_registrations.dashboard(event_id)
+        return Template(
+            template_name="organiser/dashboard.html",
+            context={
+                "overview": overview,
+                "statuses": list(RegistrationStatus),
+                "status_labels": STATUS_LABELS,
+                "mode_labels": MODE_LABELS,
+                "modes": [m for m in AttendanceMode if m in overview.free_seats],
+                "bars": chart_bars(overview.per_day),
+                "chart_width": CHART_WIDTH,
+                "chart_height": CHART_HEIGHT,
+                "base": _base(event_id),
+            },
+        )
+
+    @post("/anmeldungen/{registration_id:int}/stornieren", name="organiser_cancel")
+    async def cancel(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+    ) -> Redirect:
+        """Cancel as the registrant would: the seat goes to the waiting list, mails go out."""
+        outcome = await registrations.cancel_by_organiser(db, event_id, registration_id, now)
+        if not outcome.changes:
+            return _back_to_list(event_id, hinweis="schon-storniert")
+        return _back_to_list(event_id, hinweis="storniert", nachgerueckt=_promoted(outcome.changes))
+
+    @post("/anmeldungen/nachruecken", name="organiser_promote")
+    async def promote(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+    ) -> Redirect:
+        """Fill the free seats from the waiting list (e.g. after the capacity was raised)."""
+        await get_with_access(event_id)
+        changes = await registrations.promote_waiting(db, event_id, now)
+        return _back_to_list(event_id, hinweis="nachgerueckt", nachgerueckt=_promoted(changes))
+
+    @get("/anmeldungen/neu", name="organiser_new_registration")
+    async def new_registration(self, event_id: FromPath[int]) -> Template:
+        """The public form's fields, for adding someone by hand."""
+        return _new_form(await get_with_access(event_id))
+
+    @post("/anmeldungen/neu", name="organiser_new_registration_submit")
+    async def add_registration(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect | Template:
+        """Register someone by hand (after the deadline too); refusals keep what was typed.
+
+        The refusals are rendered here rather than by the shared handlers: they belong on this
+        form, not on the public event page.
+        """
+        event = await get_with_access(event_id)
+        try:
+            outcome = await registrations.register_by_organiser(db, event_id, data, now)
+        except InvalidInput as error:
+            return _new_form(event, data, error.errors, status_code=HTTP_400_BAD_REQUEST)
+        except RegistrationClosed as error:
+            return _new_form(
+                event, data, notice=texts.closed_reason(error.reason), status_code=HTTP_409_CONFLICT
+            )
+        if not outcome.created:
+            return _new_form(event, data, notice=_ALREADY_REGISTERED, status_code=HTTP_409_CONFLICT)
+        return _back_to_list(
+            event_id, hinweis="hinzugefuegt", als=outcome.registration.status.value
+        )

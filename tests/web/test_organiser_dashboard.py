@@ -1,0 +1,261 @@
+"""The organisers' event dashboard and their actions: cancel, promote, add someone by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
+from app.domain.errors import RegistrationClosed
+from app.domain.model import EventFormat, RegistrationStatus, Seats
+from app.services import organiser_registrations, registrations
+from tests.conftest import registration_form
+from tests.email.conftest import outbox_rows
+from tests.web.conftest import cookie_token
+from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
+
+
+def _base(event) -> str:
+    return f"/organisation/veranstaltungen/{event.id}"
+
+
+async def _status(registration_id: int) -> RegistrationStatus:
+    row = await (
+        RegistrationTable.select(RegistrationTable.status)
+        .where(RegistrationTable.id == registration_id)
+        .first()
+    )
+    return RegistrationStatus(row["status"])
+
+
+async def _post(client, path: str, **data: str):
+    return await client.post(
+        path, data={**data, "_csrf_token": cookie_token(client)}, follow_redirects=False
+    )
+
+
+async def test_dashboard_counts_free_seats_and_check_ins(client, organiser, db, event_factory, now):  # noqa: F811
+    event = await event_factory(
+        slug="forum",
+        format=EventFormat.HYBRID,
+        in_person_seats=Seats(3, 0),
+        online_seats=Seats(None, 0),
+    )
+    made = {}
+    for name, mode in [
+        ("anna", "in_person"),
+        ("borys", "in_person"),
+        ("carl", "in_person"),
+        ("dora", "in_person"),
+        ("emil", "online"),
+    ]:
+        form = registration_form(f"{name}@example.org", mode=mode)
+        made[name] = (await registrations.register(db, "forum", form, now)).registration
+    await registrations.cancel(db, made["borys"].token, now)  # dora moves up
+    await registrations.register(
+        db, "forum", registration_form("fritz@example.org", mode="in_person"), now
+    )  # waits
+    await organiser_registrations.set_checked_in(db, event.id, made["anna"].id, True, now)
+
+    await sign_in(client)
+    page = await client.get(_base(event))
+    assert page.status_code == 200
+    assert 'data-count="confirmed">4<' in page.text
+    assert 'data-count="waitlisted">1<' in page.text
+    assert 'data-count="pending">0<' in page.text
+    assert 'data-count="cancelled">1<' in page.text
+    assert 'data-count="checked-in">1<' in page.text
+    assert 'data-free="in_person">0<' in page.text
+    assert 'data-free="online">unbegrenzt<' in page.text
+    home = await client.get("/organisation/")
+    assert f'href="{_base(event)}"' in home.text
+
+
+async def test_chart_has_one_bar_per_day_with_registrations(
+    client,
+    organiser,  # noqa: F811
+    db,
+    event_factory,
+    now,
+):
+    event = await event_factory(slug="forum")
+    days = [now, now + dt.timedelta(days=2), now + dt.timedelta(days=2, hours=1)]
+    for index, when in enumerate(days):
+        form = registration_form(f"p{index}@example.org")
+        await registrations.register(db, "forum", form, when)
+
+    await sign_in(client)
+    page = await client.get(_base(event))
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert "style=" not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    titles = re.findall(r"<rect [^>]*><title>([^<]+)</title></rect>", page.text)
+    assert titles == ["20.11.2026: 1 Anmeldung", "22.11.2026: 2 Anmeldungen"]
+
+
+async def test_chart_is_absent_without_registrations(client, organiser, event_factory):  # noqa: F811
+    event = await event_factory(slug="forum")
+    await sign_in(client)
+    page = await client.get(_base(event))
+    assert "<rect" not in page.text
+    assert "Noch keine Anmeldungen." in page.text
+
+
+async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
+    client,
+    organiser,  # noqa: F811
+    db,
+    event_factory,
+    now,
+):
+    event = await event_factory(slug="forum", in_person_seats=Seats(1, 0))
+    anna = (
+        await registrations.register(db, "forum", registration_form("anna@example.org"), now)
+    ).registration
+    borys = (
+        await registrations.register(db, "forum", registration_form("borys@example.org"), now)
+    ).registration
+    assert await _status(borys.id) is RegistrationStatus.WAITLISTED
+
+    await sign_in(client)
+    await client.get(f"{_base(event)}/anmeldungen")
+    response = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert "hinweis=storniert" in location
+    assert "nachgerueckt=1" in location
+
+    assert await _status(anna.id) is RegistrationStatus.CANCELLED
+    assert await _status(borys.id) is RegistrationStatus.CONFIRMED
+    assert [row["kind"] for row in await outbox_rows(registration=anna.id)][-1] == "cancelled"
+    assert "promotion" in [row["kind"] for row in await outbox_rows(registration=borys.id)]
+
+    page = await client.get(location)
+    assert "Die Anmeldung wurde storniert" in page.text
+    assert "1 Person ist von der Warteliste nachgerückt." in page.text
+
+    again = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
+    assert "hinweis=schon-storniert" in again.headers["location"]
+
+
+async def test_organiser_cancel_refuses_a_registration_of_another_event(
+    client,
+    organiser,  # noqa: F811
+    db,
+    event_factory,
+    now,
+):
+    event = await event_factory(slug="forum")
+    other = await event_factory(slug="andere")
+    anna = (
+        await registrations.register(db, "andere", registration_form("anna@example.org"), now)
+    ).registration
+    await sign_in(client)
+    await client.get(f"{_base(event)}/anmeldungen")
+    response = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
+    assert response.status_code == 404
+    assert await _status(anna.id) is RegistrationStatus.CONFIRMED
+    assert other.id != event.id
+
+
+async def test_promote_fills_seats_after_capacity_was_raised(
+    client,
+    organiser,  # noqa: F811
+    db,
+    event_factory,
+    now,
+):
+    event = await event_factory(slug="forum", in_person_seats=Seats(1, 0))
+    for name in ("anna", "borys", "carl"):
+        await registrations.register(db, "forum", registration_form(f"{name}@example.org"), now)
+    await EventTable.update({EventTable.capacity_in_person: 2}).where(EventTable.id == event.id)
+
+    await sign_in(client)
+    page = await client.get(f"{_base(event)}/anmeldungen")
+    assert "Von der Warteliste nachrücken" in page.text
+    response = await _post(client, f"{_base(event)}/anmeldungen/nachruecken")
+    assert response.status_code == 303
+    page = await client.get(response.headers["location"])
+    assert "1 Person ist von der Warteliste nachgerückt." in page.text
+    assert 'data-count="confirmed-in_person">2<' in page.text
+    assert 'data-count="waitlisted-in_person">1<' in page.text
+
+    response = await _post(client, f"{_base(event)}/anmeldungen/nachruecken")
+    page = await client.get(response.headers["location"])
+    assert "niemand" in page.text
+
+
+async def test_manual_add_after_the_deadline_respects_capacity(
+    client,
+    organiser,  # noqa: F811
+    db,
+    event_factory,
+    web_now,
+):
+    starts = web_now + dt.timedelta(days=7)
+    event = await event_factory(
+        slug="forum",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=4),
+        registration_closes_at=web_now - dt.timedelta(hours=1),
+        in_person_seats=Seats(1, 0),
+    )
+    with pytest.raises(RegistrationClosed):
+        await registrations.register(db, "forum", registration_form("late@example.org"), web_now)
+
+    await sign_in(client)
+    form_page = await client.get(f"{_base(event)}/anmeldungen/neu")
+    assert form_page.status_code == 200
+    assert 'name="email"' in form_page.text
+
+    first = await _post(
+        client, f"{_base(event)}/anmeldungen/neu", **registration_form("anna@example.org")
+    )
+    assert first.status_code == 303
+    assert "als=confirmed" in first.headers["location"]
+    second = await _post(
+        client, f"{_base(event)}/anmeldungen/neu", **registration_form("borys@example.org")
+    )
+    assert "als=waitlisted" in second.headers["location"]
+    page = await client.get(second.headers["location"])
+    assert "Die Anmeldung wurde hinzugefügt, Status: Warteliste." in page.text
+    assert 'data-count="confirmed-in_person">1<' in page.text
+    assert 'data-count="waitlisted-in_person">1<' in page.text
+
+    twice = await _post(
+        client, f"{_base(event)}/anmeldungen/neu", **registration_form("anna@example.org")
+    )
+    assert twice.status_code == 409
+    assert "schon angemeldet" in twice.text
+
+
+async def test_manual_add_with_an_invalid_email_keeps_the_input(client, organiser, event_factory):  # noqa: F811
+    event = await event_factory(slug="forum")
+    await sign_in(client)
+    await client.get(f"{_base(event)}/anmeldungen/neu")
+    form = registration_form("kein-at-zeichen", first_name="Mykola", organisation="Rada")
+    response = await _post(client, f"{_base(event)}/anmeldungen/neu", **form)
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text
+    assert 'value="kein-at-zeichen"' in response.text
+    assert 'value="Mykola"' in response.text
+    assert 'value="Rada"' in response.text
+    assert await RegistrationTable.count() == 0
+
+
+async def test_anonymous_visitors_are_refused(client, db, event_factory, now):
+    event = await event_factory(slug="forum")
+    anna = (
+        await registrations.register(db, "forum", registration_form("anna@example.org"), now)
+    ).registration
+    page = await client.get(_base(event), follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/organisation/anmelden")
+    response = await client.post(
+        f"{_base(event)}/anmeldungen/{anna.id}/stornieren", follow_redirects=False
+    )
+    assert response.status_code in (303, 401, 403)
+    assert await _status(anna.id) is RegistrationStatus.CONFIRMED
