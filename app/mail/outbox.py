@@ -344,12 +344,3 @@ async def recent_count(*, registration_id: int, kind: MailKind, since: dt.dateti
             Outbox.created_at >= since,
         )
     )
-
-
-async def listing(event_id: int | None = None, limit: int = 200) -> Sequence[dict[str, Any]]:
-    """The newest outbox rows (for organisers and tests), newest first."""
-    query = Outbox.select().order_by(Outbox.id, ascending=False).limit(limit)
-    if event_id is not None:
-        query = query.where(Outbox.event == event_id)
-    rows: list[dict[str, Any]] = await query
-    return rows

@@ -11,17 +11,16 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import WhereRaw
 
 from app.db.database import Database
-from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
 from app.services.events import get_with_access
+from app.services.registrations import list_for_event
 
 _E = TypeVar("_E", bound=enum.Enum)
 
 #: Rows fetched per query when reading a whole event: only one batch of raw rows is held next to
 #: the domain objects (10,000 registrations are about 10,000 objects, which is acceptable).
-BATCH_SIZE = 500
 
 #: Longer search texts are cut: nobody's name is longer, and it bounds the work per request.
 MAX_QUERY_LENGTH = 200
@@ -80,23 +79,6 @@ class RegistrationList:
     registrations: list[Registration]
 
 
-async def all_for_event(event_id: int) -> list[Registration]:
-    """Every registration of an event in the order they came in, read in batches by id."""
-    found: list[Registration] = []
-    last_id = 0
-    while True:
-        rows = (
-            await RegistrationTable.select()
-            .where(RegistrationTable.event == event_id, RegistrationTable.id > last_id)
-            .order_by(RegistrationTable.id)
-            .limit(BATCH_SIZE)
-        )
-        found.extend(registration_from_row(row) for row in rows)
-        if len(rows) < BATCH_SIZE:
-            return found
-        last_id = rows[-1]["id"]
-
-
 async def list_registrations(event_id: int, search: RegistrationFilter) -> RegistrationList:
     """The registrations of ``event_id`` that match ``search``, with the counts of all of them.
 
@@ -104,7 +86,7 @@ async def list_registrations(event_id: int, search: RegistrationFilter) -> Regis
     SQLite's LIKE does not, and one event's registrations fit in memory.
     """
     event = await get_with_access(event_id)
-    everyone = await all_for_event(event_id)
+    everyone = await list_for_event(event_id)
     counts: dict[tuple[RegistrationStatus, AttendanceMode], int] = {
         (status, mode): 0 for status in RegistrationStatus for mode in AttendanceMode
     }
@@ -193,7 +175,7 @@ class Dashboard:
 async def dashboard(event_id: int) -> Dashboard:
     """The organiser's overview of ``event_id``; raises :class:`NotFound`."""
     event = await get_with_access(event_id)
-    everyone = await all_for_event(event_id)
+    everyone = await list_for_event(event_id)
     counts = dict.fromkeys(RegistrationStatus, 0)
     days: dict[dt.date, int] = {}
     zone = ZoneInfo(event.timezone)

@@ -18,6 +18,7 @@ from piccolo.apps.user.tables import BaseUser
 
 from app.db.database import Database, is_unique_violation
 from app.db.tables import Event
+from app.domain.validation import normalise_email
 
 #: Shorter passwords are refused when an account is made.
 MIN_PASSWORD_LENGTH = 12
@@ -47,11 +48,6 @@ class EventLine:
     title: str
     status: str
     starts_at: dt.datetime
-
-
-def normalise_email(email: str) -> str:
-    """The form in which an email is stored and looked up: trimmed, lower case."""
-    return email.strip().lower()
 
 
 async def create_organiser(db: Database, email: str, password: str, name: str = "") -> Organiser:

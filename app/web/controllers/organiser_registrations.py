@@ -29,6 +29,7 @@ from app.exports.xlsx_export import write_xlsx
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import CheckIn, RegistrationFilter
+from app.services.registrations import list_for_event
 from app.web.params import FormBody
 
 EVENT_PATH = "/organisation/veranstaltungen/{event_id:int}"
@@ -60,7 +61,7 @@ def _attachment(event: Event, name: str) -> dict[str, str]:
 async def _file(
     write: Callable[[Event, Iterable[Registration], BinaryIO], None], event: Event
 ) -> bytes:
-    registrations = await service.all_for_event(event.id)
+    registrations = await list_for_event(event.id)
     buffer = io.BytesIO()
     # Building a workbook or PDF is CPU work: off the event loop.
     await asyncio.to_thread(write, event, registrations, buffer)
@@ -136,8 +137,8 @@ class OrganiserRegistrationsController(Controller):
     async def registrations_csv(self, event_id: FromPath[int]) -> Stream:
         """Every registration as CSV for Excel, streamed in chunks."""
         event = await get_with_access(event_id)
-        # The domain objects are read first (in batches), the CSV text is made as it is sent.
-        registrations = await service.all_for_event(event_id)
+        # The registrations are read first, the CSV text is made as it is sent.
+        registrations = await list_for_event(event_id)
         return Stream(
             csv_bytes(event, registrations),
             # Litestar adds "; charset=utf-8" to text types.
