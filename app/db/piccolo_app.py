@@ -10,6 +10,7 @@ APP_CONFIG = AppConfig(
     app_name="treffpunkt",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=list(TABLES),
-    migration_dependencies=[],
+    # The api_token table refers to the organisers' accounts (piccolo_user): that app first.
+    migration_dependencies=["piccolo.apps.user.piccolo_app"],
     commands=[],
 )

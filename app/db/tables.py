@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import (
     JSON,
     Boolean,
@@ -127,4 +128,24 @@ class Outbox(Table, tablename="outbox"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox)
+class ApiToken(Table, tablename="api_token"):
+    """An organiser's personal API token; only the SHA-256 of its secret is kept.
+
+    The secret has 256 bits, so a fast hash suffices: nobody can guess their way to a preimage,
+    and a stolen table gives no usable token.
+    """
+
+    id: Serial
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, index=True, null=False)
+    #: The organiser's label, e.g. "Excel-Abgleich".
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True, secret=True)
+    #: The first characters of the secret, to recognise a token in the list.
+    prefix = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+    #: Updated at most once a minute, not on every request.
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox, ApiToken)
