@@ -23,6 +23,8 @@ from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
 from app.web.controllers.organiser_actions import OrganiserActionsController
+from app.web.controllers.organiser_api import OrganiserApiController
+from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.public import PublicController
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             OrganiserRegistrationsController,
             OrganiserActionsController,
             OrganiserMailController,
+            OrganiserApiTokensController,
+            OrganiserApiController,
             HealthController,
             static_files_router(),
         ],
@@ -112,8 +116,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             cookie_secure=settings.cookies_secure,
             cookie_httponly=True,
             cookie_samesite="lax",
-            # Calendar files are fetched by programs and hold no form.
-            exclude=[r"\.ics$"],
+            # Calendar files are fetched by programs and hold no form. The organiser API is
+            # authenticated by the Authorization header only, which a cross-site form cannot
+            # send (the session cookie never counts there; see app.web.api_auth).
+            exclude=[r"\.ics$", r"^/api/v1/organiser/"],
         ),
         openapi_config=openapi_config(),
         exception_handlers=exception_handlers(debug=settings.debug),

@@ -229,7 +229,11 @@ def handle_not_authorized(
         query = request.scope.get("query_string", b"").decode("latin-1")
         return Redirect(path=sign_in_location(path, query), status_code=HTTP_303_SEE_OTHER)
     if _is_api(request):
-        return problem(HTTP_401_UNAUTHORIZED, "Unauthorized")
+        # Keeps the challenge (RFC 6750: ``WWW-Authenticate: Bearer ...``).
+        return _with_headers(
+            problem(HTTP_401_UNAUTHORIZED, "Unauthorized", detail=exc.detail or None),
+            exc.headers,
+        )
     return message_page(
         *_PAGE_TEXTS[HTTP_401_UNAUTHORIZED],
         status_code=HTTP_401_UNAUTHORIZED,

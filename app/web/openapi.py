@@ -8,7 +8,9 @@ from typing import Any
 from litestar import Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
+from app.web.api_auth import SECURITY_SCHEME
 from app.web.security import DOCS_PREFIX
 from app.web.templating import static_url
 
@@ -54,7 +56,18 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Treffpunkt API",
         version="1.0.0",
-        description="Public events of the municipal partnership network.",
+        description="Public events of the municipal partnership network, and (with a personal "
+        "API token made on /organisation/api-zugang) the organisers' registrations.",
         path=DOCS_PREFIX,
         render_plugins=[LocalSwaggerRenderPlugin(), JsonRenderPlugin()],
+        components=Components(
+            security_schemes={
+                SECURITY_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="tp_…",
+                    description="An organiser's personal API token: `Authorization: Bearer tp_…`.",
+                )
+            }
+        ),
     )

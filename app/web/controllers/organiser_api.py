@@ -1,0 +1,294 @@
+"""The organisers' JSON API: events, their registrations, exports, adding someone.
+
+Authenticated by a personal API token (``Authorization: Bearer tp_…``) through the guard in
+``app.web.api_auth``; errors are problem details like the rest of ``/api``. Same data and the
+same seat path as the organisers' pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from app.db.database import Database
+from app.domain.errors import InvalidInput
+from app.domain.model import Registration
+from app.exports.csv_export import csv_bytes
+from app.exports.xlsx_export import write_xlsx
+from app.services import event_summaries, registrations
+from app.services import organiser_registrations as listing_service
+from app.services.events import get_with_access
+from app.services.organiser_registrations import RegistrationFilter
+from app.services.registrations import list_for_event
+from app.web.api_auth import ORGANISER_API_PREFIX, SECURITY_SCHEME, require_api_token
+from app.web.controllers.organiser_registrations import XLSX, _attachment, _file
+from app.web.errors import PROBLEM_JSON, Problem
+
+
+class OrganiserEventOut(msgspec.Struct):
+    """An event as organisers see it in lists (any status, no access data)."""
+
+    id: int
+    slug: str
+    title: str
+    #: ``draft``, ``published`` or ``cancelled``.
+    status: str
+    #: ``in_person``, ``online`` or ``hybrid``.
+    format: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    #: Registrations per status (``pending``, ``confirmed``, ``waitlisted``, ``cancelled``).
+    counts: dict[str, int]
+
+
+class RegistrationOut(msgspec.Struct):
+    """One registration; the personal link's token is never part of it."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str
+    job_title: str
+    #: ``in_person`` or ``online``.
+    mode: str
+    language: str
+    #: ``pending``, ``confirmed``, ``waitlisted`` or ``cancelled``.
+    status: str
+    #: Answers to the event's extra questions, by question key.
+    answers: dict[str, str]
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    checked_in_at: dt.datetime | None
+
+
+class Outcome(enum.StrEnum):
+    """What adding a registration did."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    #: Double opt-in: the person must confirm their address first.
+    PENDING = "pending"
+    #: The address was registered already; nothing was changed.
+    ALREADY_REGISTERED = "already_registered"
+
+
+class AddedRegistrationOut(RegistrationOut):
+    """The registration and what adding it did."""
+
+    outcome: Outcome
+
+
+class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Someone to register, as on the public form."""
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    #: ``in_person`` or ``online``; needed for hybrid events only.
+    mode: str | None = None
+    #: ``de``, ``en`` or ``uk``: the language of the person's emails.
+    language: str = "de"
+    #: Answers to the event's extra questions, by question key (other keys are ignored).
+    answers: dict[str, str] = msgspec.field(default_factory=dict)
+    #: The person agreed to the privacy notice (as the tick on the organisers' form).
+    consent: bool = False
+
+
+class ExportFormat(enum.StrEnum):
+    """Export file types."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+_UNAUTHORIZED = {401: _problem("No, an invalid or a revoked token (see `WWW-Authenticate`).")}
+_NOT_FOUND = {404: _problem("No such event.")}
+
+
+def registration_out(registration: Registration) -> RegistrationOut:
+    """The API shape of a registration: no token, by construction."""
+    return RegistrationOut(
+        id=registration.id,
+        first_name=registration.first_name,
+        last_name=registration.last_name,
+        email=registration.email,
+        organisation=registration.organisation,
+        job_title=registration.job_title,
+        mode=registration.mode.value,
+        language=registration.language.value,
+        status=registration.status.value,
+        answers=dict(registration.answers),
+        created_at=registration.created_at,
+        confirmed_at=registration.confirmed_at,
+        cancelled_at=registration.cancelled_at,
+        checked_in_at=registration.checked_in_at,
+    )
+
+
+def added_out(registration: Registration, outcome: Outcome) -> AddedRegistrationOut:
+    """The registration with what adding it did."""
+    fields = msgspec.structs.asdict(registration_out(registration))
+    return msgspec.convert({**fields, "outcome": outcome}, AddedRegistrationOut)
+
+
+def _form(data: NewRegistrationIn) -> dict[str, str]:
+    """The public form's fields for :func:`registrations.register_by_organiser`."""
+    form = {
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "email": data.email,
+        "organisation": data.organisation,
+        "job_title": data.job_title,
+        "mode": data.mode or "",
+        "language": data.language,
+        "consent": "on" if data.consent else "",
+    }
+    form.update({f"q_{key}": value for key, value in data.answers.items()})
+    return form
+
+
+def _api_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Field names as the body has them: ``answers.<key>`` instead of ``q_<key>``."""
+    return {
+        (f"answers.{name[2:]}" if name.startswith("q_") else name): code
+        for name, code in errors.items()
+    }
+
+
+class OrganiserApiController(Controller):
+    """``/api/v1/organiser``: for organisers' programs, with a personal API token."""
+
+    path = ORGANISER_API_PREFIX
+    tags = ("organiser",)
+    guards = (require_api_token,)
+    security = ({SECURITY_SCHEME: []},)
+
+    @get(
+        "/events",
+        name="organiser_api_events",
+        summary="All events, drafts included",
+        responses=_UNAUTHORIZED,
+    )
+    async def list_events(self) -> list[OrganiserEventOut]:
+        """Every event, soonest first, with its registrations counted per status."""
+        return [
+            OrganiserEventOut(
+                id=summary.event.id,
+                slug=summary.event.slug,
+                title=summary.event.title,
+                status=summary.event.status.value,
+                format=summary.event.format.value,
+                starts_at=summary.event.starts_at,
+                ends_at=summary.event.ends_at,
+                counts={status.value: n for status, n in summary.counts.items()},
+            )
+            for summary in await event_summaries.list_all()
+        ]
+
+    @get(
+        "/events/{event_id:int}/registrations",
+        name="organiser_api_registrations",
+        summary="An event's registrations",
+        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    )
+    async def list_registrations(
+        self,
+        event_id: FromPath[int],
+        q: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        mode: FromQuery[str | None] = None,
+    ) -> list[RegistrationOut]:
+        """The registrations in the order they came in, filtered as on the organisers' list.
+
+        ``q`` searches names, email and organisation (every word must occur, any case);
+        ``status`` and ``mode`` narrow down; unknown values are ignored.
+        """
+        search = RegistrationFilter.parse(q, status, mode)
+        found = await listing_service.list_registrations(event_id, search)
+        return [registration_out(r) for r in found.registrations]
+
+    @get(
+        "/events/{event_id:int}/registrations/export",
+        name="organiser_api_export",
+        summary="An event's registrations as CSV or Excel file",
+        media_type="text/csv",
+        response_description="The same files as on the organisers' pages: `format=csv` gives "
+        "text/csv (UTF-8 with BOM, semicolons, for German Excel), `format=xlsx` an Excel "
+        "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet).",
+        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    )
+    async def export(
+        self, event_id: FromPath[int], format: FromQuery[ExportFormat] = ExportFormat.CSV
+    ) -> Stream | Response[bytes]:
+        """Every registration of the event, streamed as CSV or as an xlsx workbook."""
+        event = await get_with_access(event_id)
+        if format is ExportFormat.XLSX:
+            return Response(
+                await _file(write_xlsx, event),
+                media_type=XLSX,
+                headers=_attachment(event, "anmeldungen.xlsx"),
+            )
+        return Stream(
+            csv_bytes(event, await list_for_event(event_id)),
+            media_type="text/csv",
+            headers=_attachment(event, "anmeldungen.csv"),
+        )
+
+    @post(
+        "/events/{event_id:int}/registrations",
+        name="organiser_api_add_registration",
+        summary="Register someone",
+        status_code=HTTP_201_CREATED,
+        responses={
+            200: ResponseSpec(
+                data_container=AddedRegistrationOut,
+                description="The address was registered already: nothing was changed "
+                "(`outcome` is `already_registered`).",
+            ),
+            400: _problem("Invalid input; `errors` names each field with an error code."),
+            **_UNAUTHORIZED,
+            **_NOT_FOUND,
+            409: _problem("The event takes no registration (cancelled, draft, full)."),
+        },
+    )
+    async def add_registration(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: JSONBody[NewRegistrationIn],
+    ) -> Response[AddedRegistrationOut]:
+        """Register someone on the organisers' path: capacity, waiting list and mails apply.
+
+        Opening time and deadline do not (as when organisers add someone by hand); a full event
+        puts the person on the waiting list, or refuses with 409 without one.
+        """
+        try:
+            outcome = await registrations.register_by_organiser(db, event_id, _form(data), now)
+        except InvalidInput as error:
+            raise InvalidInput(_api_errors(error.errors)) from None
+        result = (
+            Outcome(outcome.registration.status.value)
+            if outcome.created
+            else Outcome.ALREADY_REGISTERED
+        )
+        return Response(
+            added_out(outcome.registration, result),
+            status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
+        )

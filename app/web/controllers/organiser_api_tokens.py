@@ -1,0 +1,104 @@
+"""The organisers' page for their personal API tokens: list, make, revoke.
+
+Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. A new
+token's secret is in the one response that makes it and nowhere else (the page is ``no-store``
+like every organiser page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.db.database import Database
+from app.domain.errors import InvalidInput
+from app.domain.validation import TOO_LONG
+from app.services import api_tokens
+from app.services.api_tokens import MAX_NAME, NewToken
+from app.services.organisers import Organiser
+from app.web.params import FormBody
+
+TOKENS_PATH = "/organisation/api-zugang"
+_NAME_ERRORS = {
+    TOO_LONG: f"Bitte höchstens {MAX_NAME} Zeichen.",
+}
+_NAME_ERROR = "Bitte geben Sie dem Token einen Namen, z. B. „Excel-Abgleich“."
+NOTICES = {
+    "widerrufen": "Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen.",
+    "schon-widerrufen": "Dieses Token war schon widerrufen.",
+}
+
+
+async def _page(
+    organiser: Organiser,
+    *,
+    created: NewToken | None = None,
+    name: str = "",
+    error: str = "",
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="organiser/api_tokens.html",
+        context={
+            "tokens": await api_tokens.list_for(organiser.id),
+            "created": created,
+            "name": name,
+            "error": error,
+            "notice": notice,
+            "max_name": MAX_NAME,
+        },
+        status_code=status_code,
+    )
+
+
+class OrganiserApiTokensController(Controller):
+    """``/organisation/api-zugang``."""
+
+    include_in_schema = False
+    path = TOKENS_PATH
+
+    @get("/", name="organiser_api_tokens")
+    async def tokens(
+        self, request: Request[Organiser, Any, Any], hinweis: FromQuery[str | None] = None
+    ) -> Template:
+        """The organiser's tokens and the form for a new one."""
+        return await _page(request.user, notice=NOTICES.get(hinweis or "", ""))
+
+    @post("/", name="organiser_api_token_create", status_code=HTTP_201_CREATED)
+    async def create(
+        self,
+        request: Request[Organiser, Any, Any],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        data: FormBody,
+    ) -> Template:
+        """Make a token and show its secret, this once."""
+        name = data.get("name", "")
+        try:
+            created = await api_tokens.create(db, request.user.id, name, now)
+        except InvalidInput as error:
+            message = _NAME_ERRORS.get(error.errors.get("name", ""), _NAME_ERROR)
+            return await _page(
+                request.user, name=name, error=message, status_code=HTTP_400_BAD_REQUEST
+            )
+        return await _page(request.user, created=created, status_code=HTTP_201_CREATED)
+
+    @post("/{token_id:int}/widerrufen", name="organiser_api_token_revoke")
+    async def revoke(
+        self,
+        request: Request[Organiser, Any, Any],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        token_id: FromPath[int],
+    ) -> Redirect:
+        """Revoke one of the organiser's own tokens (another's is 404); back to the list."""
+        changed = await api_tokens.revoke(db, request.user.id, token_id, now)
+        hinweis = "widerrufen" if changed else "schon-widerrufen"
+        return Redirect(path=f"{TOKENS_PATH}?hinweis={hinweis}", status_code=HTTP_303_SEE_OTHER)
