@@ -25,6 +25,7 @@ from app.web.controllers.organiser import OrganiserAuthController, OrganiserCont
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
+from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.public import PublicController
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             EventsApiController,
             OrganiserAuthController,
             OrganiserController,
+            OrganiserEventsController,
             OrganiserRegistrationsController,
             OrganiserActionsController,
             OrganiserMailController,

@@ -17,6 +17,7 @@ from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
+from app.domain.event_form import BELOW_SEATS_TAKEN, MODE_IN_USE, NOT_AFTER_START
 from app.domain.mail import MailKind, access_due, reminder_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.mail import outbox
@@ -112,11 +113,16 @@ def _check_capacities(current: Event, updated: Event) -> None:
         (AttendanceMode.IN_PERSON, "capacity_in_person"),
         (AttendanceMode.ONLINE, "capacity_online"),
     ):
+        taken = current.seats(mode).taken
+        if mode not in updated.modes and taken:
+            # People hold seats in a mode the new format drops: they must be moved first.
+            errors["format"] = MODE_IN_USE
+            continue
         capacity = updated.seats(mode).capacity
-        if capacity is not None and capacity < current.seats(mode).taken:
-            errors[field] = "below_seats_taken"
+        if capacity is not None and capacity < taken:
+            errors[field] = BELOW_SEATS_TAKEN
     if updated.ends_at <= updated.starts_at:
-        errors["ends_at"] = "not_after_start"
+        errors["ends_at"] = NOT_AFTER_START
     if errors:
         raise InvalidInput(errors)
 

@@ -7,7 +7,6 @@ changed password or a deactivated account ends every session at its next request
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -17,7 +16,6 @@ from typing import Any
 from piccolo.apps.user.tables import BaseUser
 
 from app.db.database import Database, is_unique_violation
-from app.db.tables import Event
 from app.domain.validation import normalise_email
 
 #: Shorter passwords are refused when an account is made.
@@ -37,17 +35,6 @@ class Organiser:
     id: int
     email: str
     name: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventLine:
-    """One event in the organisers' overview."""
-
-    id: int
-    slug: str
-    title: str
-    status: str
-    starts_at: dt.datetime
 
 
 async def create_organiser(db: Database, email: str, password: str, name: str = "") -> Organiser:
@@ -108,23 +95,6 @@ async def from_session(session: Mapping[str, Any]) -> Organiser | None:
         return None
     name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
     return Organiser(id=user_id, email=row["email"] or row["username"], name=name)
-
-
-async def event_overview() -> list[EventLine]:
-    """Every event, soonest first, for the organisers' start page."""
-    rows = await Event.select(
-        Event.id, Event.slug, Event.title, Event.status, Event.starts_at
-    ).order_by(Event.starts_at)
-    return [
-        EventLine(
-            id=row["id"],
-            slug=row["slug"],
-            title=row["title"],
-            status=row["status"],
-            starts_at=row["starts_at"],
-        )
-        for row in rows
-    ]
 
 
 async def _user_row(user_id: int) -> dict[str, Any] | None:

@@ -6,22 +6,22 @@ is in ``app.web.auth`` and needs nothing from the handlers here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from app.services import organisers
+from app.services import event_admin, organisers
 from app.services.organisers import Organiser
 from app.web import texts
 from app.web.auth import HOME_PATH, SIGN_IN_PATH, SIGN_OUT_PATH, safe_next
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
-
-_STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "cancelled": "Abgesagt"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +93,16 @@ class OrganiserController(Controller):
     include_in_schema = False
 
     @get(HOME_PATH, name="organiser_home")
-    async def home(self, request: Request[Organiser, Any, Any]) -> Template:
-        """The start page: every event by status (managing them comes later)."""
-        events = await organisers.event_overview()
+    async def home(
+        self, request: Request[Organiser, Any, Any], now: NamedDependency[dt.datetime]
+    ) -> Template:
+        """The start page: drafts, upcoming, past and cancelled events."""
+        grouped = await event_admin.grouped_events(now)
         groups = [
-            (label, [event for event in events if event.status == status])
-            for status, label in _STATUS_LABELS.items()
+            ("entwuerfe", "Entwürfe", grouped.drafts),
+            ("kommend", "Kommende", grouped.upcoming),
+            ("vergangen", "Vergangene", grouped.past),
+            ("abgesagt", "Abgesagte", grouped.cancelled),
         ]
         return Template(
             template_name="organiser/home.html",

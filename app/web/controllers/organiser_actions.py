@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
@@ -21,6 +21,7 @@ from app.db.database import Database
 from app.domain.errors import InvalidInput, RegistrationClosed
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
+from app.formatting import format_event_time
 from app.services import organiser_registrations, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -79,6 +80,23 @@ def _promoted(changes: tuple[Change, ...]) -> int:
     return sum(1 for change in changes if change.kind is ChangeKind.PROMOTED)
 
 
+def _event_notice(hinweis: str | None, informed: int | None, promoted: int | None) -> str:
+    """What the overview says after an event step; empty for unknown values."""
+    text = texts.EVENT_NOTICES.get(hinweis or "", "")
+    if not text:
+        return ""
+    if informed is not None:
+        text += (
+            f" Termin, Ort oder Zugang haben sich geändert: {informed} Angemeldete bekommen eine "
+            "E-Mail mit der aktualisierten Einladung."
+            if informed
+            else " Termin, Ort oder Zugang haben sich geändert; niemand wurde informiert."
+        )
+    if promoted:
+        text += f" {promoted} von der Warteliste nachgerückt."
+    return text
+
+
 def _back_to_list(event_id: int, **query: str | int) -> Redirect:
     target = f"{_base(event_id)}/anmeldungen?{urlencode(query)}"
     return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
@@ -110,12 +128,24 @@ class OrganiserActionsController(Controller):
     path = EVENT_PATH
 
     @get("/", name="organiser_dashboard")
-    async def dashboard(self, event_id: FromPath[int]) -> Template:
-        """Counts, free seats, check-ins and registrations per day as a bar chart."""
+    async def dashboard(
+        self,
+        event_id: FromPath[int],
+        hinweis: FromQuery[str | None] = None,
+        abgelehnt: FromQuery[str | None] = None,
+        informiert: FromQuery[int | None] = None,
+        nachgerueckt: FromQuery[int | None] = None,
+    ) -> Template:
+        """Status and its steps, counts, free seats, check-ins, registrations per day."""
         overview = await organiser_registrations.dashboard(event_id)
+        event = overview.event
         return Template(
             template_name="organiser/dashboard.html",
             context={
+                "notice": _event_notice(hinweis, informiert, nachgerueckt),
+                "refusal": texts.STATUS_REFUSALS.get(abgelehnt or "", ""),
+                "event_status_labels": texts.EVENT_STATUS_LABELS,
+                "when": format_event_time(event.starts_at, event.ends_at, event.timezone),
                 "overview": overview,
                 "statuses": list(RegistrationStatus),
                 "status_labels": STATUS_LABELS,

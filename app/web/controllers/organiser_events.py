@@ -1,0 +1,317 @@
+"""Organisers manage events: new, edit, preview, publish and unpublish, duplicate, cancel.
+
+Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. A refused
+form comes back with everything typed and a message next to each field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from app.db.database import Database
+from app.domain.errors import InvalidInput
+from app.domain.event_form import (
+    COMMON_TIMEZONES,
+    SPARE_ROWS,
+    event_values,
+    new_event_values,
+    row_indices,
+)
+from app.domain.model import Event, EventFormat, EventStatus, PersonRole, QuestionKind
+from app.services import event_admin, event_changes
+from app.services.events import PublicEvent, get_with_access
+from app.web import texts
+from app.web.pages import event_page
+from app.web.params import FormBody
+
+EVENTS_PATH = "/organisation/veranstaltungen"
+NEW_PATH = EVENTS_PATH + "/neu"
+#: The longest message to attendees about a change or a cancellation.
+MAX_MESSAGE = 5_000
+
+
+class Choice(msgspec.Struct, frozen=True):
+    """One option of a select or radio group."""
+
+    value: str
+    label: str
+
+
+class ErrorLink(msgspec.Struct, frozen=True):
+    """One line of the error summary, linking to its field."""
+
+    field: str
+    label: str
+    message: str
+
+
+class MessageForm(msgspec.Struct, frozen=True):
+    """A small form: the values as typed and a message per field."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+
+
+class EventFormView(msgspec.Struct, frozen=True):
+    """What the event form shows: the values as typed, a message per field, the rows."""
+
+    values: dict[str, str]
+    errors: dict[str, str]
+    summary: list[ErrorLink]
+    question_rows: list[int]
+    programme_rows: list[int]
+    person_rows: list[int]
+    formats: list[Choice]
+    timezones: list[str]
+    roles: list[Choice]
+    question_kinds: list[Choice]
+    labels: dict[str, str]
+
+
+def _rows(values: Mapping[str, str], kind: str) -> list[int]:
+    """The filled rows plus a few empty ones to add more (no JavaScript needed)."""
+    used = row_indices(values, kind)
+    start = used[-1] + 1 if used else 0
+    return [*used, *range(start, start + SPARE_ROWS)]
+
+
+def event_form_view(
+    values: Mapping[str, str], error_codes: Mapping[str, str] | None = None
+) -> EventFormView:
+    """The view model of the event form."""
+    codes = dict(error_codes or {})
+    errors = {field: texts.event_field_error(code) for field, code in codes.items()}
+    timezone = values.get("timezone", "")
+    timezones = list(COMMON_TIMEZONES)
+    if timezone and timezone not in timezones:
+        timezones.append(timezone)
+    return EventFormView(
+        values=dict(values),
+        errors=errors,
+        summary=[
+            ErrorLink(field, texts.event_field_label(field), message)
+            for field, message in errors.items()
+        ],
+        question_rows=_rows(values, "question"),
+        programme_rows=_rows(values, "programme"),
+        person_rows=_rows(values, "person"),
+        formats=[Choice(f.value, texts.FORMAT_CHOICES[f]) for f in EventFormat],
+        timezones=timezones,
+        roles=[Choice(r.value, texts.ROLE_LABELS[r]) for r in PersonRole],
+        question_kinds=[Choice(k.value, texts.QUESTION_KIND_LABELS[k]) for k in QuestionKind],
+        labels=texts.EVENT_FIELD_LABELS,
+    )
+
+
+def _base(event_id: int) -> str:
+    return f"{EVENTS_PATH}/{event_id}"
+
+
+def _to_overview(event_id: int, notice: str) -> Redirect:
+    return Redirect(
+        path=_base(event_id), query_params={"hinweis": notice}, status_code=HTTP_303_SEE_OTHER
+    )
+
+
+def _refused(event_id: int, error: InvalidInput) -> Redirect:
+    """Back to the overview, saying why the step was not taken."""
+    return Redirect(
+        path=_base(event_id),
+        query_params={"abgelehnt": error.errors.get("status", "")},
+        status_code=HTTP_303_SEE_OTHER,
+    )
+
+
+def _form_page(
+    values: Mapping[str, str],
+    *,
+    event: Event | None = None,
+    error_codes: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="organiser/event_form.html",
+        context={
+            "form": event_form_view(values, error_codes),
+            "event": event,
+            "status_labels": texts.EVENT_STATUS_LABELS,
+            "action": f"{_base(event.id)}/bearbeiten" if event else NEW_PATH,
+            # Published events have registrants (or may): the form asks whether to tell them.
+            "asks_to_notify": event is not None and event.status is EventStatus.PUBLISHED,
+            "slug_fixed": event is not None and event.status is not EventStatus.DRAFT,
+        },
+        status_code=status_code,
+    )
+
+
+def _message(data: Mapping[str, str], field: str = "message") -> str:
+    text = data.get(field, "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput({field: "too_long"})
+    return text
+
+
+class OrganiserEventsController(Controller):
+    """Creating, editing and publishing events."""
+
+    include_in_schema = False
+
+    @get(NEW_PATH, name="organiser_new_event")
+    async def new_event(self, now: NamedDependency[dt.datetime]) -> Template:
+        """An empty event form with sensible defaults."""
+        return _form_page(new_event_values(now))
+
+    @post(NEW_PATH, name="organiser_new_event_submit")
+    async def create_event(
+        self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], data: FormBody
+    ) -> Redirect | Template:
+        """Save the new event as a draft and show its overview."""
+        try:
+            event = await event_admin.create_event(db, data, now)
+        except InvalidInput as error:
+            return _form_page(data, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST)
+        return _to_overview(event.id, "angelegt")
+
+    @get(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event")
+    async def edit_event(
+        self, event_id: FromPath[int], hinweis: FromQuery[str | None] = None
+    ) -> Template:
+        """The form with every field of the stored event."""
+        event = await get_with_access(event_id)
+        page = _form_page(event_values(event), event=event)
+        page.context["notice"] = texts.EVENT_NOTICES.get(hinweis or "", "")
+        return page
+
+    @post(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event_submit")
+    async def update_event(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect | Template:
+        """Store the changes; registrants are told unless the organiser chose silence."""
+        event = await get_with_access(event_id)
+        try:
+            outcome = await event_admin.update_event(
+                db,
+                event_id,
+                data,
+                notify=data.get("notify", "yes") != "no",
+                message=_message(data),
+                now=now,
+            )
+        except InvalidInput as error:
+            return _form_page(
+                data, event=event, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST
+            )
+        query = {"hinweis": "gespeichert"}
+        if outcome.significant:
+            query["informiert"] = str(outcome.notified)
+        if outcome.promoted:
+            query["nachgerueckt"] = str(outcome.promoted)
+        return Redirect(path=_base(event_id), query_params=query, status_code=HTTP_303_SEE_OTHER)
+
+    @get(EVENTS_PATH + "/{event_id:int}/vorschau", name="organiser_preview_event")
+    async def preview(self, now: NamedDependency[dt.datetime], event_id: FromPath[int]) -> Template:
+        """The public page as it will look once published (the form cannot be sent)."""
+        public = await event_admin.preview(event_id)
+        event = public.event
+        if event.status is EventStatus.DRAFT:
+            event = dataclasses.replace(event, status=EventStatus.PUBLISHED)
+        page = event_page(PublicEvent(event, public.availability), now)
+        page.context.update(preview=True, overview=_base(event_id))
+        return page
+
+    @post(EVENTS_PATH + "/{event_id:int}/veroeffentlichen", name="organiser_publish_event")
+    async def publish(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+    ) -> Redirect:
+        """Publish a draft."""
+        try:
+            await event_admin.publish(db, event_id, now)
+        except InvalidInput as error:
+            return _refused(event_id, error)
+        return _to_overview(event_id, "veroeffentlicht")
+
+    @post(EVENTS_PATH + "/{event_id:int}/zurueckziehen", name="organiser_unpublish_event")
+    async def unpublish(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+    ) -> Redirect:
+        """Back to draft, while nobody is registered."""
+        try:
+            await event_admin.unpublish(db, event_id, now)
+        except InvalidInput as error:
+            return _refused(event_id, error)
+        return _to_overview(event_id, "zurueckgezogen")
+
+    @post(EVENTS_PATH + "/{event_id:int}/duplizieren", name="organiser_duplicate_event")
+    async def duplicate(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+    ) -> Redirect:
+        """A draft copy, opened for editing."""
+        copy = await event_admin.duplicate(db, event_id, now)
+        return Redirect(
+            path=f"{_base(copy.id)}/bearbeiten",
+            query_params={"hinweis": "dupliziert"},
+            status_code=HTTP_303_SEE_OTHER,
+        )
+
+    @get(EVENTS_PATH + "/{event_id:int}/absagen", name="organiser_cancel_event_form")
+    async def cancel_form(self, event_id: FromPath[int]) -> Template:
+        """Ask for the message to everyone before cancelling."""
+        event = await get_with_access(event_id)
+        return _cancel_page(event, {}, {})
+
+    @post(EVENTS_PATH + "/{event_id:int}/absagen", name="organiser_cancel_event")
+    async def cancel(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect | Template:
+        """Cancel the event: waiting mail stops, every registrant gets the message and a CANCEL."""
+        event = await get_with_access(event_id)
+        errors: dict[str, str] = {}
+        if data.get("confirm") != "yes":
+            errors["confirm"] = "Bitte bestätigen Sie die Absage."
+        message = data.get("message", "").replace("\r\n", "\n").strip()
+        if len(message) > MAX_MESSAGE:
+            errors["message"] = texts.field_error("too_long")
+        if errors:
+            return _cancel_page(event, data, errors, status_code=HTTP_400_BAD_REQUEST)
+        await event_changes.cancel_event(db, event_id, message=message, now=now)
+        return _to_overview(event_id, "abgesagt")
+
+
+def _cancel_page(
+    event: Event, values: Mapping[str, str], errors: Mapping[str, str], status_code: int = 200
+) -> Template:
+    return Template(
+        template_name="organiser/cancel_event.html",
+        context={
+            "event": event,
+            "form": MessageForm(values=dict(values), errors=dict(errors)),
+            "base": _base(event.id),
+        },
+        status_code=status_code,
+    )
