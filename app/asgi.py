@@ -32,6 +32,7 @@ from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
+from app.web.language import language_middleware
 from app.web.openapi import openapi_config
 from app.web.security import add_security_headers
 from app.web.templating import static_files_router, template_config
@@ -132,7 +133,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         before_send=[add_security_headers],
         # The session (an encrypted cookie) and the guard of every /organisation page come first,
         # so refusals pass through the app's exception handlers.
-        middleware=[session_auth(settings).middleware, *throttles],
+        middleware=[
+            language_middleware(secure_cookie=settings.cookies_secure),
+            session_auth(settings).middleware,
+            *throttles,
+        ],
         debug=settings.debug,
     )
 

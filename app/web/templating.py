@@ -15,7 +15,7 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import formatting
+from app import formatting, i18n
 
 #: The repository's top-level ``templates/`` folder.
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -40,6 +40,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
+    i18n.install(env)
     env.globals["static_url"] = static_url
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
