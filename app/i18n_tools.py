@@ -45,6 +45,7 @@ AREAS = (
                 "app",
                 (
                     ("web/controllers/organiser*.py", "ignore"),
+                    ("web/organiser_texts.py", "ignore"),
                     ("web/**.py", "python"),
                     ("domain/**.py", "python"),
                     ("formatting.py", "python"),
@@ -57,6 +58,7 @@ AREAS = (
         (
             ("templates/organiser", (("**.html", _JINJA),)),
             ("app/web/controllers", (("organiser*.py", "python"),)),
+            ("app/web", (("organiser_texts.py", "python"),)),
             ("app/exports", (("**.py", "python"),)),
         ),
     ),
