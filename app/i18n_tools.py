@@ -59,6 +59,7 @@ AREAS = (
             ("templates/organiser", (("**.html", _JINJA),)),
             ("app/web/controllers", (("organiser*.py", "python"),)),
             ("app/web", (("organiser_texts.py", "python"),)),
+            ("app/services", (("organiser_mail.py", "python"),)),
             ("app/exports", (("**.py", "python"),)),
         ),
     ),
