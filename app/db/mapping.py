@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.domain.model import (
+    TRANSLATABLE_LANGUAGES,
     AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
+    EventText,
     Language,
     OnlineAccess,
     Person,
@@ -45,6 +47,38 @@ def _utc_required(value: dt.datetime) -> dt.datetime:
 
 def _minutes(duration: dt.timedelta) -> int:
     return int(duration.total_seconds() // 60)
+
+
+def translations_from_json(value: Any) -> dict[str, EventText]:
+    """The translated texts stored in an event's ``translations`` column (unknown keys dropped)."""
+    stored = _json(value) if value else {}
+    if not isinstance(stored, dict):
+        return {}
+    translations: dict[str, EventText] = {}
+    for language in TRANSLATABLE_LANGUAGES:
+        item = stored.get(language.value)
+        if not isinstance(item, dict):
+            continue
+        text = EventText(
+            title=str(item.get("title") or ""),
+            teaser=str(item.get("teaser") or ""),
+            description=str(item.get("description") or ""),
+        )
+        if text:
+            translations[language.value] = text
+    return translations
+
+
+def translations_to_json(translations: Mapping[str, EventText]) -> str:
+    """The ``translations`` column of an event: only languages with some text."""
+    return json.dumps(
+        {
+            language: {"title": t.title, "teaser": t.teaser, "description": t.description}
+            for language, t in sorted(translations.items())
+            if t
+        },
+        ensure_ascii=False,
+    )
 
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
@@ -122,6 +156,7 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
         revision=row["revision"],
         created_at=_utc(row.get("created_at")),
         updated_at=_utc(row.get("updated_at")),
+        translations=translations_from_json(row.get("translations")),
     )
 
 
@@ -185,6 +220,7 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "series": event.series,
         "tags": json.dumps(list(event.tags), ensure_ascii=False),
         "is_sample": event.is_sample,
+        "translations": translations_to_json(event.translations),
     }
 
 

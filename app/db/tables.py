@@ -66,6 +66,8 @@ class Event(Table, tablename="event"):
     revision = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    #: Title, teaser and description in further languages: {"en": {"title": …}, "uk": …}.
+    translations = JSON(default="{}")
 
 
 class Registration(Table, tablename="registration"):

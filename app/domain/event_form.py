@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.domain.errors import InvalidInput
 from app.domain.model import (
+    TRANSLATABLE_LANGUAGES,
     AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
+    EventText,
     OnlineAccess,
     Person,
     PersonRole,
@@ -185,6 +187,11 @@ def new_event_values(now: dt.datetime) -> dict[str, str]:
     }
 
 
+def translation_field(name: str, language: str) -> str:
+    """The form field of a translated text: ``title_en``, ``description_uk`` …"""
+    return f"{name}_{language}"
+
+
 def event_values(event: Event) -> dict[str, str]:
     """The form of an existing event, every field as the inputs show it."""
     access = event.online_access
@@ -214,6 +221,10 @@ def event_values(event: Event) -> dict[str, str]:
         "series": event.series,
         "tags": ", ".join(event.tags),
     }
+    for language, text in event.translations.items():
+        values[translation_field("title", language)] = text.title
+        values[translation_field("teaser", language)] = text.teaser
+        values[translation_field("description", language)] = text.description
     for name in CHECKBOXES:
         if getattr(event, name):
             values[name] = "on"
@@ -349,6 +360,7 @@ def parse_event_form(form: Mapping[str, str], *, current: Event | None = None) -
         read.errors["slug"] = INVALID_SLUG
     teaser = read.block("teaser", limit=MAX_TEASER)
     description = read.block("description")
+    translations = _translations(read)
     format_value = read.choice("format", EventFormat)
     event_format = EventFormat(format_value) if format_value else EventFormat.IN_PERSON
 
@@ -411,6 +423,7 @@ def parse_event_form(form: Mapping[str, str], *, current: Event | None = None) -
         title=title,
         teaser=teaser,
         description=description,
+        translations=translations,
         format=event_format,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -437,6 +450,20 @@ def parse_event_form(form: Mapping[str, str], *, current: Event | None = None) -
         programme=programme,
         people=people,
     )
+
+
+def _translations(read: _Reader) -> dict[str, EventText]:
+    """Title, teaser and description per further language; all optional, checked like German."""
+    translations: dict[str, EventText] = {}
+    for language in TRANSLATABLE_LANGUAGES:
+        text = EventText(
+            title=read.text(translation_field("title", language.value), limit=MAX_TITLE),
+            teaser=read.block(translation_field("teaser", language.value), limit=MAX_TEASER),
+            description=read.block(translation_field("description", language.value)),
+        )
+        if text:
+            translations[language.value] = text
+    return translations
 
 
 def _blank(starts_at: dt.datetime, ends_at: dt.datetime) -> Event:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -130,8 +132,30 @@ class Seats:
 
 
 @dataclass(frozen=True, slots=True)
+class EventText:
+    """An event's title, teaser and description in one further language; empty: not translated."""
+
+    title: str = ""
+    teaser: str = ""
+    description: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.title or self.teaser or self.description)
+
+
+#: The languages an event's texts may be translated into; German is the event's own text.
+TRANSLATABLE_LANGUAGES = (Language.EN, Language.UK)
+#: The event's texts that have translations.
+TRANSLATED_FIELDS = ("title", "teaser", "description")
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
-    """An event as the rules and the pages see it."""
+    """An event as the rules and the pages see it.
+
+    ``title``, ``teaser`` and ``description`` are German; ``translations`` holds them in further
+    languages (keys from :data:`TRANSLATABLE_LANGUAGES`), shown through :func:`localized`.
+    """
 
     id: int
     slug: str
@@ -173,6 +197,8 @@ class Event:
     revision: int = 0
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    #: Title, teaser and description per further language ("en", "uk"); German is above.
+    translations: Mapping[str, EventText] = field(default_factory=dict)
 
     @property
     def modes(self) -> tuple[AttendanceMode, ...]:
@@ -203,6 +229,37 @@ class Event:
     def moderators(self) -> tuple[Person, ...]:
         """The people moderating."""
         return tuple(p for p in self.people if p.role is PersonRole.MODERATION)
+
+
+def localized(event: Event, language: str) -> Event:
+    """``event`` with title, teaser and description in ``language``; German where not translated.
+
+    Each text falls back on its own: an English title with no English description shows the
+    German description. Everything else stays as it is, so mails, invites and pages can call
+    this on any event they were given.
+    """
+    text = event.translations.get(language)
+    if not text:
+        return event
+    return dataclasses.replace(
+        event,
+        title=text.title or event.title,
+        teaser=text.teaser or event.teaser,
+        description=text.description or event.description,
+    )
+
+
+def german_fallbacks(event: Event, language: str) -> tuple[str, ...]:
+    """Which of title, teaser and description :func:`localized` shows in German for ``language``.
+
+    Pages mark these with ``lang="de"`` so screen readers pronounce them as German.
+    """
+    if language == Language.DE.value:
+        return ()
+    text = event.translations.get(language) or EventText()
+    return tuple(
+        name for name in TRANSLATED_FIELDS if getattr(event, name) and not getattr(text, name)
+    )
 
 
 @dataclass(frozen=True, slots=True)
