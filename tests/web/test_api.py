@@ -39,6 +39,7 @@ EVENT_FIELDS = {
     "registration_deadline",
     "registration_open",
     "modes",
+    "translations",
 }
 
 

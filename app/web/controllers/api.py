@@ -31,6 +31,14 @@ class PersonOut(msgspec.Struct):
     role: str
 
 
+class TextOut(msgspec.Struct):
+    """Title, teaser and description in one further language; an empty one means: the German."""
+
+    title: str
+    teaser: str
+    description: str
+
+
 class ModeOut(msgspec.Struct):
     """What one attendance mode offers now."""
 
@@ -42,7 +50,13 @@ class ModeOut(msgspec.Struct):
 
 
 class EventOut(msgspec.Struct):
-    """A published (or cancelled) event."""
+    """A published (or cancelled) event.
+
+    ``title``, ``teaser`` and ``description`` are the German texts, whatever the request's
+    language: an API answer should not depend on a client's ``Accept-Language``. The organisers'
+    translations are in ``translations``, keyed by language (``en``, ``uk``); a language appears
+    only when it has some text, and an empty field there stands for the German one.
+    """
 
     slug: str
     url: str
@@ -65,6 +79,7 @@ class EventOut(msgspec.Struct):
     registration_deadline: dt.datetime
     registration_open: bool
     modes: list[ModeOut]
+    translations: dict[str, TextOut]
 
 
 def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
@@ -95,6 +110,10 @@ def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
             ModeOut(mode.value, state.value, event.seats(mode).left)
             for mode, state in public.availability.items()
         ],
+        translations={
+            language: TextOut(text.title, text.teaser, text.description)
+            for language, text in sorted(event.translations.items())
+        },
     )
 
 
