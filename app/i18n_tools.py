@@ -121,7 +121,10 @@ def update(areas: Iterable[Area] = AREAS) -> None:
             catalog.obsolete.clear()
             if language == DEFAULT_LANGUAGE:
                 for message in catalog:
-                    if message.id and not message.string:
+                    # A plural's string is a tuple of empty strings until filled: German's two
+                    # forms are the msgid's singular and plural.
+                    strings = message.string if isinstance(message.string, tuple) else ()
+                    if message.id and (not message.string or (strings and not all(strings))):
                         message.string = message.id
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as target:
