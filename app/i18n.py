@@ -83,7 +83,11 @@ def translations(language: str) -> Translations:
         # Fuzzy entries are guesses by the update tool, not translations: left out.
         write_mo(compiled, catalog, use_fuzzy=False)
         compiled.seek(0)
-        merged.merge(Translations(fp=compiled))
+        loaded = Translations(fp=compiled)
+        # merge() keeps the first catalog's plural rule, and the empty start has English's
+        # (n != 1): Ukrainian's three forms would all collapse into two.
+        merged.plural = loaded.plural
+        merged.merge(loaded)
     return merged
 
 
