@@ -8,6 +8,7 @@ lists what is missing or untranslated and exits 1 if anything is (the tests call
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,11 @@ def update(areas: Iterable[Area] = AREAS) -> None:
             path = _po_path(language, area)
             catalog = _read(path, language)
             created = catalog.creation_date
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+            # Catalog.update adds the template's own Message objects for new texts: each
+            # language gets copies, or filling in German below would fill en and uk too.
+            catalog.update(
+                copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False
+            )
             if path.is_file():
                 catalog.creation_date = created  # no churn in the header on every update
             catalog.obsolete.clear()
