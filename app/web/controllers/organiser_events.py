@@ -25,8 +25,18 @@ from app.domain.event_form import (
     event_values,
     new_event_values,
     row_indices,
+    translation_field,
 )
-from app.domain.model import Event, EventFormat, EventStatus, PersonRole, QuestionKind
+from app.domain.model import (
+    TRANSLATABLE_LANGUAGES,
+    TRANSLATED_FIELDS,
+    Event,
+    EventFormat,
+    EventStatus,
+    PersonRole,
+    QuestionKind,
+)
+from app.i18n import LANGUAGE_NAMES, _
 from app.services import event_admin, event_changes
 from app.services.events import PublicEvent, get_with_access
 from app.web import texts
@@ -75,6 +85,8 @@ class EventFormView(msgspec.Struct, frozen=True):
     roles: list[Choice]
     question_kinds: list[Choice]
     labels: dict[str, str]
+    #: The further languages of title, teaser and description (a fieldset each).
+    translation_languages: list[Choice] = []
 
 
 def _rows(values: Mapping[str, str], kind: str) -> list[int]:
@@ -84,31 +96,54 @@ def _rows(values: Mapping[str, str], kind: str) -> list[int]:
     return [*used, *range(start, start + SPARE_ROWS)]
 
 
+def _translation_labels() -> dict[str, str]:
+    """``Titel (English)`` …: the labels of the translated texts, for fields and error summary."""
+    return {
+        translation_field(name, language.value): (
+            f"{_(texts.event_field_label(name))} ({LANGUAGE_NAMES[language.value]})"
+        )
+        for language in TRANSLATABLE_LANGUAGES
+        for name in TRANSLATED_FIELDS
+    }
+
+
 def event_form_view(
     values: Mapping[str, str], error_codes: Mapping[str, str] | None = None
 ) -> EventFormView:
     """The view model of the event form."""
     codes = dict(error_codes or {})
-    errors = {field: texts.event_field_error(code) for field, code in codes.items()}
+    errors = {field: _(texts.event_field_error(code)) for field, code in codes.items()}
     timezone = values.get("timezone", "")
     timezones = list(COMMON_TIMEZONES)
     if timezone and timezone not in timezones:
         timezones.append(timezone)
+    translation_labels = _translation_labels()
     return EventFormView(
         values=dict(values),
         errors=errors,
         summary=[
-            ErrorLink(field, texts.event_field_label(field), message)
+            ErrorLink(
+                field,
+                translation_labels.get(field) or _(texts.event_field_label(field)),
+                message,
+            )
             for field, message in errors.items()
         ],
         question_rows=_rows(values, "question"),
         programme_rows=_rows(values, "programme"),
         person_rows=_rows(values, "person"),
-        formats=[Choice(f.value, texts.FORMAT_CHOICES[f]) for f in EventFormat],
+        formats=[Choice(f.value, _(texts.FORMAT_CHOICES[f])) for f in EventFormat],
         timezones=timezones,
-        roles=[Choice(r.value, texts.ROLE_LABELS[r]) for r in PersonRole],
-        question_kinds=[Choice(k.value, texts.QUESTION_KIND_LABELS[k]) for k in QuestionKind],
-        labels=texts.EVENT_FIELD_LABELS,
+        roles=[Choice(r.value, _(texts.ROLE_LABELS[r])) for r in PersonRole],
+        question_kinds=[Choice(k.value, _(texts.QUESTION_KIND_LABELS[k])) for k in QuestionKind],
+        labels={
+            **{name: _(label) for name, label in texts.EVENT_FIELD_LABELS.items()},
+            **translation_labels,
+        },
+        translation_languages=[
+            Choice(language.value, LANGUAGE_NAMES[language.value])
+            for language in TRANSLATABLE_LANGUAGES
+        ],
     )
 
 
@@ -188,7 +223,8 @@ class OrganiserEventsController(Controller):
         """The form with every field of the stored event."""
         event = await get_with_access(event_id)
         page = _form_page(event_values(event), event=event)
-        page.context["notice"] = texts.EVENT_NOTICES.get(hinweis or "", "")
+        notice = texts.EVENT_NOTICES.get(hinweis or "", "")
+        page.context["notice"] = _(notice) if notice else ""
         return page
 
     @post(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event_submit")
@@ -293,10 +329,10 @@ class OrganiserEventsController(Controller):
         event = await get_with_access(event_id)
         errors: dict[str, str] = {}
         if data.get("confirm") != "yes":
-            errors["confirm"] = "Bitte bestätigen Sie die Absage."
+            errors["confirm"] = _("Bitte bestätigen Sie die Absage.")
         message = data.get("message", "").replace("\r\n", "\n").strip()
         if len(message) > MAX_MESSAGE:
-            errors["message"] = texts.field_error("too_long")
+            errors["message"] = _(texts.field_error("too_long"))
         if errors:
             return _cancel_page(event, data, errors, status_code=HTTP_400_BAD_REQUEST)
         await event_changes.cancel_event(db, event_id, message=message, now=now)
