@@ -9,7 +9,8 @@ import pytest
 
 from app.domain.model import EventText
 from app.services.events import get_with_access
-from tests.web.conftest import upcoming
+from tests.conftest import registration_form
+from tests.web.conftest import submit, token_from, upcoming
 from tests.web.test_organiser_events import _base, _create, _post, full_form
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
 
@@ -159,3 +160,13 @@ async def test_the_form_speaks_the_organisers_language(signed_in, language, text
     for text in texts:
         assert text in page
     assert "Neue Veranstaltung" not in page
+
+
+async def test_the_personal_page_shows_the_event_in_the_readers_language(client, event_factory):
+    await event_factory(**upcoming(title="Konferenz", translations={"uk": UK}))
+    response = await submit(client, "konferenz", registration_form("a@example.org"))
+    token = token_from(response.headers["location"])
+    uk = html.unescape((await client.get(f"/r/{token}?lang=uk")).text)
+    assert f'<h2><a href="/events/konferenz">{UK.title}</a></h2>' in uk
+    en = (await client.get(f"/r/{token}?lang=en")).text
+    assert '<h2 lang="de"><a href="/events/konferenz">Konferenz</a></h2>' in en
