@@ -1,4 +1,9 @@
-"""Dates and times as people read them, in the event's time zone, via Babel's locale data."""
+"""Dates and times as people read them, in the event's time zone, via Babel's locale data.
+
+``locale`` is one of our language codes (``de``, ``en``, ``uk``: pass ``current_language()`` or
+a registrant's language) or a Babel locale; a bare ``en`` would get Babel's American patterns
+("November 15, 2023, 10:00 AM"), so our codes are read as the locales in ``app.i18n.LOCALES``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
+from app.i18n import LOCALES
+
 DEFAULT_LOCALE = "de"
 
 #: The word German (and only German) puts after a clock time: "10:00 Uhr".
@@ -16,6 +23,11 @@ _CLOCK_SUFFIX = {"de": " Uhr"}
 
 # Babel re-reads its patterns on every call; the answers depend only on the arguments, and the
 # same few event dates are formatted on every page view, so they are cached.
+@lru_cache(maxsize=64)
+def _babel_locale(locale: str) -> str:
+    return LOCALES.get(locale.strip().lower(), locale) if locale else LOCALES["de"]
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -28,20 +40,20 @@ def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
 
 @lru_cache(maxsize=4096)
 def format_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
-    """The full date, e.g. ``Mittwoch, 22. November 2023``."""
-    return format_date(local_time(moment, timezone).date(), "full", locale=locale)
+    """The full date, e.g. ``Mittwoch, 22. November 2023``, ``Wednesday, 22 November 2023``."""
+    return format_date(local_time(moment, timezone).date(), "full", locale=_babel_locale(locale))
 
 
 @lru_cache(maxsize=4096)
 def format_day_short(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """A compact date, e.g. ``22.11.2023``."""
-    return format_date(local_time(moment, timezone).date(), "medium", locale=locale)
+    return format_date(local_time(moment, timezone).date(), "medium", locale=_babel_locale(locale))
 
 
 @lru_cache(maxsize=4096)
 def format_clock(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """The clock time without suffix, e.g. ``10:00``."""
-    return format_time(local_time(moment, timezone).time(), "short", locale=locale)
+    return format_time(local_time(moment, timezone).time(), "short", locale=_babel_locale(locale))
 
 
 def _suffix(locale: str) -> str:

@@ -67,7 +67,12 @@ def test_deadline_with_time() -> None:
 
 @pytest.mark.parametrize(
     ("locale", "expected"),
-    [("en", "Wednesday, November 22, 2023"), ("uk", "середа, 22 листопада 2023\u202fр.")],
+    [
+        # Our "en" is British English (app.i18n.LOCALES); a full Babel locale is taken as it is.
+        ("en", "Wednesday, 22 November 2023"),
+        ("en_US", "Wednesday, November 22, 2023"),
+        ("uk", "середа, 22 листопада 2023\u202fр."),
+    ],
 )
 def test_locale_is_a_parameter(locale: str, expected: str) -> None:
     assert format_day(utc(2023, 11, 22, 9), BERLIN, locale) == expected
