@@ -1,6 +1,7 @@
 """Domain and HTTP errors mapped to responses, in one place.
 
-Browser routes get German HTML pages; ``/api`` routes get RFC 9457 problem details.
+Browser routes get HTML pages in the reader's language; ``/api`` routes get RFC 9457 problem
+details (in English, for programs).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from litestar.status_codes import (
 from litestar.types import ExceptionHandlersMap
 
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
+from app.i18n import N_, _
 from app.services.events import PublicEvent
 from app.web import texts
 from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
@@ -94,44 +96,54 @@ def problem(
 
 _PAGE_TEXTS = {
     HTTP_400_BAD_REQUEST: (
-        "Ungültige Anfrage",
-        "Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingaben.",
+        N_("Ungültige Anfrage"),
+        N_("Die Anfrage konnte nicht verarbeitet werden. Bitte prüfen Sie Ihre Eingaben."),
     ),
     HTTP_401_UNAUTHORIZED: (
-        "Bitte melden Sie sich an",
-        "Diese Seite ist nur für angemeldete Organisatorinnen und Organisatoren.",
+        N_("Bitte melden Sie sich an"),
+        N_("Diese Seite ist nur für angemeldete Organisatorinnen und Organisatoren."),
     ),
     HTTP_403_FORBIDDEN: (
-        "Anfrage abgelehnt",
-        "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden Sie die Seite "
-        "neu und senden Sie das Formular noch einmal ab.",
+        N_("Anfrage abgelehnt"),
+        N_(
+            "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen. Bitte laden Sie die Seite "
+            "neu und senden Sie das Formular noch einmal ab."
+        ),
     ),
     HTTP_404_NOT_FOUND: (
-        "Seite nicht gefunden",
-        "Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie auf "
-        "der Startseite.",
+        N_("Seite nicht gefunden"),
+        N_(
+            "Diese Seite gibt es nicht (mehr). Bitte prüfen Sie die Adresse oder beginnen Sie "
+            "auf der Startseite."
+        ),
     ),
     HTTP_405_METHOD_NOT_ALLOWED: (
-        "Nicht möglich",
-        "Diese Aktion ist hier nicht möglich.",
+        N_("Nicht möglich"),
+        N_("Diese Aktion ist hier nicht möglich."),
     ),
-    HTTP_409_CONFLICT: ("Anmeldung nicht möglich", "Eine Anmeldung ist derzeit nicht möglich."),
+    HTTP_409_CONFLICT: (
+        N_("Anmeldung nicht möglich"),
+        N_("Eine Anmeldung ist derzeit nicht möglich."),
+    ),
     HTTP_429_TOO_MANY_REQUESTS: (
-        "Zu viele Anfragen",
-        "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldungen. Bitte warten Sie eine "
-        "Minute und senden Sie das Formular dann noch einmal ab (mit „Zurück“ ist es noch "
-        "ausgefüllt).",
+        N_("Zu viele Anfragen"),
+        N_(
+            "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anmeldungen. Bitte warten Sie "
+            "eine Minute und senden Sie das Formular dann noch einmal ab (mit „Zurück“ ist es "
+            "noch ausgefüllt)."
+        ),
     ),
     HTTP_500_INTERNAL_SERVER_ERROR: (
-        "Ein Fehler ist aufgetreten",
-        "Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal.",
+        N_("Ein Fehler ist aufgetreten"),
+        N_("Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."),
     ),
 }
 
 
 def _page(status: int, message: str | None = None) -> Response[Any]:
+    """A message page for ``status``; ``message`` (already translated) replaces the default."""
     title, default = _PAGE_TEXTS.get(status, _PAGE_TEXTS[HTTP_400_BAD_REQUEST])
-    return message_page(title, message or default, status_code=status)
+    return message_page(_(title), message or _(default), status_code=status)
 
 
 def _now() -> dt.datetime:
@@ -172,12 +184,12 @@ def _hold_expired(request: Request[Any, Any, Any]) -> Response[Any]:
     # page behind the same token still exists and shows the cancelled registration.
     slug = request.state.get(_EVENT_SLUG_KEY)
     link = (
-        PageLink(href=f"/events/{slug}#anmeldung", label="Erneut anmelden")
+        PageLink(href=f"/events/{slug}#anmeldung", label=_("Erneut anmelden"))
         if isinstance(slug, str)
         else None
     )
     return message_page(
-        texts.HOLD_EXPIRED_TITLE,
+        _(texts.HOLD_EXPIRED_TITLE),
         texts.closed_reason(texts.HOLD_EXPIRED),
         status_code=HTTP_409_CONFLICT,
         link=link,
@@ -200,7 +212,7 @@ def handle_capacity_conflict(
     logger.error("capacity conflict: %s", exc)
     if _is_api(request):
         return problem(HTTP_409_CONFLICT, "Conflict")
-    return _page(HTTP_409_CONFLICT, "Bitte versuchen Sie es noch einmal.")
+    return _page(HTTP_409_CONFLICT, _("Bitte versuchen Sie es noch einmal."))
 
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -216,7 +228,7 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return _page(HTTP_500_INTERNAL_SERVER_ERROR)
     if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(ORGANISER_PREFIX):
-        return _with_headers(_page(status, texts.TOO_MANY_SIGN_INS), exc.headers)
+        return _with_headers(_page(status, _(texts.TOO_MANY_SIGN_INS)), exc.headers)
     return _with_headers(_page(status), exc.headers)
 
 
@@ -234,10 +246,12 @@ def handle_not_authorized(
             problem(HTTP_401_UNAUTHORIZED, "Unauthorized", detail=exc.detail or None),
             exc.headers,
         )
+    title, message = _PAGE_TEXTS[HTTP_401_UNAUTHORIZED]
     return message_page(
-        *_PAGE_TEXTS[HTTP_401_UNAUTHORIZED],
+        _(title),
+        _(message),
         status_code=HTTP_401_UNAUTHORIZED,
-        link=PageLink(href=sign_in_location(path), label="Zur Anmeldung"),
+        link=PageLink(href=sign_in_location(path), label=_("Zur Anmeldung")),
     )
 
 

@@ -19,15 +19,17 @@ from app.domain.model import (
     QuestionKind,
     Registration,
     RegistrationStatus,
+    german_fallbacks,
+    localized,
 )
 from app.domain.rules import Availability, WindowState, window_state
 from app.domain.validation import NO, YES
 from app.formatting import (
-    DEFAULT_LOCALE,
     format_deadline,
     format_event_time,
     format_moment,
 )
+from app.i18n import _, current_language
 from app.services.events import PublicEvent
 from app.web import texts
 from app.web.markdown import render_markdown
@@ -80,6 +82,8 @@ class EventView(msgspec.Struct, frozen=True):
     speakers: list[PersonView]
     moderators: list[PersonView]
     description_html: str = ""
+    #: Title, teaser or description shown in German on a page in another language (``lang="de"``).
+    german: tuple[str, ...] = ()
 
     @property
     def place(self) -> str:
@@ -108,7 +112,7 @@ def place_lines(event: Event) -> list[str]:
         lines.append(event.venue_name.strip())
         lines.extend(line.strip() for line in event.venue_address.splitlines())
     if event.format is not EventFormat.IN_PERSON:
-        lines.append(texts.ONLINE_PLACE)
+        lines.append(_(texts.ONLINE_PLACE))
     return [line for line in lines if line]
 
 
@@ -118,15 +122,22 @@ def event_view(
     now: dt.datetime,
     *,
     detail: bool = False,
-    locale: str = DEFAULT_LOCALE,
+    locale: str | None = None,
 ) -> EventView:
-    """The view of ``event``; ``detail`` adds the rendered description."""
+    """The view of ``event``; ``detail`` adds the rendered description.
+
+    Dates are written for ``locale`` (a language code), by default the reader's language.
+    """
+    locale = locale or current_language()
+    # Title, teaser and description in the reader's language, German where not translated.
+    german = german_fallbacks(event, current_language())
+    event = localized(event, current_language())
     tz = event.timezone or "Europe/Berlin"
     several = len(event.modes) > 1
     seats = [
         SeatsView(
             mode=mode.value,
-            label=texts.MODE_LABELS[mode] if several else "",
+            label=texts.mode_label(mode) if several else "",
             text=texts.seats_text(state, event.seats(mode)),
             state=state.value,
         )
@@ -141,7 +152,7 @@ def event_view(
         slug=event.slug,
         title=event.title,
         teaser=event.teaser,
-        format_label=texts.FORMAT_LABELS[event.format],
+        format_label=texts.format_label(event.format),
         when=format_event_time(event.starts_at, event.ends_at, tz, locale),
         place_lines=place_lines(event),
         seats=seats,
@@ -161,6 +172,7 @@ def event_view(
         speakers=_people(event.speakers),
         moderators=_people(event.moderators),
         description_html=render_markdown(event.description) if detail else "",
+        german=german,
     )
 
 
@@ -227,7 +239,7 @@ def form_view(
             kind=q.kind.value,
             required=q.required,
             options=(
-                [OptionView(YES, "Ja"), OptionView(NO, "Nein")]
+                [OptionView(YES, texts.yes_no_label(YES)), OptionView(NO, texts.yes_no_label(NO))]
                 if q.kind is QuestionKind.YES_NO
                 else [OptionView(option, option) for option in q.options]
             ),
@@ -239,7 +251,10 @@ def form_view(
         )
         for q in event.questions
     ]
-    labels = {**texts.FIELD_LABELS, **{q.name: q.label for q in questions}}
+    labels = {
+        **{name: texts.field_label(name) for name in texts.FIELD_LABELS},
+        **{q.name: q.label for q in questions},
+    }
     choice_fields = _CHOICE_FIELDS | {q.name for q in questions if q.kind != "text"}
     errors: dict[str, str] = {}
     summary: list[FormError] = []
@@ -251,13 +266,14 @@ def form_view(
         errors[name] = message
         summary.append(FormError(field=name, label=labels.get(name, name), message=message))
     kept = {k: v for k, v in (values or {}).items() if k != "_csrf_token"}
-    kept.setdefault("language", Language.DE.value)
+    # The mails come in the language the page is read in, unless the reader picks another.
+    kept.setdefault("language", Language(current_language()).value)
     return FormView(
         values=kept,
         errors=errors,
         summary=summary,
         modes=(
-            [OptionView(m.value, texts.MODE_LABELS[m]) for m in event.modes]
+            [OptionView(m.value, texts.mode_label(m)) for m in event.modes]
             if len(event.modes) > 1
             else []
         ),
@@ -308,6 +324,8 @@ class PersonalView(msgspec.Struct, frozen=True):
     confirm_until: str = ""
     #: Double opt-in: the hold ran out unconfirmed (the seat is given back shortly, if not yet).
     hold_expired: bool = False
+    #: The code of ``language`` (``de``, ``en``, ``uk``), for the ``lang`` of its name.
+    language_code: str = "de"
 
 
 def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
@@ -315,7 +333,7 @@ def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
     if question is None:
         return AnswerView(question=key, answer=answer)
     if question.kind is QuestionKind.YES_NO:
-        answer = texts.YES_NO_LABELS.get(answer, answer)
+        answer = texts.yes_no_label(answer)
     return AnswerView(question=question.label, answer=answer)
 
 
@@ -361,11 +379,18 @@ def join_refusal(registration: Registration, event: Event) -> str | None:
     return "event_unavailable"
 
 
-def hold_deadline(registration: Registration, event: Event, locale: str = DEFAULT_LOCALE) -> str:
-    """Until when a pending registration holds its seat, in the event's time zone ("" if never)."""
+def hold_deadline(registration: Registration, event: Event, locale: str | None = None) -> str:
+    """Until when a pending registration holds its seat, in the event's time zone ("" if never).
+
+    Written for ``locale`` (a language code), by default the reader's language.
+    """
     if registration.hold_until is None:
         return ""
-    return format_moment(registration.hold_until, event.timezone or "Europe/Berlin", locale)
+    return format_moment(
+        registration.hold_until,
+        event.timezone or "Europe/Berlin",
+        locale or current_language(),
+    )
 
 
 def personal_view(
@@ -385,10 +410,10 @@ def personal_view(
         email=registration.email,
         organisation=registration.organisation,
         job_title=registration.job_title,
-        mode=texts.MODE_LABELS[registration.mode],
+        mode=texts.mode_label(registration.mode),
         language=texts.LANGUAGE_LABELS[registration.language],
         status=registration.status.value,
-        status_label=texts.STATUS_LABELS[registration.status],
+        status_label=texts.status_label(registration.status),
         answers=[_answer_text(event, k, v) for k, v in registration.answers.items()],
         event=event_view(event, {}, now),
         access=(
@@ -406,4 +431,5 @@ def personal_view(
         needs_confirmation=pending and not expired,
         confirm_until=hold_deadline(registration, event) if pending else "",
         hold_expired=expired,
+        language_code=registration.language.value,
     )

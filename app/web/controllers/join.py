@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_302_FOUND, HTTP_403_FORBIDDEN
 
+from app.i18n import _
 from app.services import registrations
 from app.web import texts
 from app.web.pages import PageLink, message_page
@@ -34,8 +35,8 @@ class JoinController(Controller):
         if refusal is None and access is not None:
             return Redirect(path=access.join_url.strip(), status_code=HTTP_302_FOUND)
         return message_page(
-            texts.JOIN_REFUSED_TITLE,
-            texts.JOIN_REFUSALS.get(refusal or "", texts.JOIN_REFUSALS["event_unavailable"]),
+            _(texts.JOIN_REFUSED_TITLE),
+            texts.join_refusal_text(refusal),
             status_code=HTTP_403_FORBIDDEN,
-            link=PageLink(href=f"/r/{token}", label="Zu Ihrer persönlichen Seite"),
+            link=PageLink(href=f"/r/{token}", label=_("Zu Ihrer persönlichen Seite")),
         )

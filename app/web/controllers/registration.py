@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app.db.database import Database
 from app.domain.model import RegistrationStatus
+from app.i18n import _
 from app.services import events as event_service
 from app.services import registrations
 from app.web import texts
@@ -84,7 +85,7 @@ class RegistrationController(Controller):
             position = await registrations.waitlist_position(registration, now)
             banner = texts.thank_you(registration.status, position)
         elif bestaetigt == "1" and registration.status is RegistrationStatus.CONFIRMED:
-            banner = texts.CONFIRMED_BANNER
+            banner = _(texts.CONFIRMED_BANNER)
         return Template(
             template_name="personal.html",
             context={"page": personal_view(registration, event, now, banner=banner)},
