@@ -9,7 +9,7 @@ import re
 import pytest
 from litestar.testing import AsyncTestClient
 
-from app.domain.model import Language, Seats
+from app.domain.model import EventFormat, Language, Seats
 from app.services import registrations
 from tests.conftest import registration_form
 from tests.web.conftest import cookie_token, token_from, upcoming
@@ -301,3 +301,49 @@ async def test_the_personal_page_in_english(
     assert "Wednesday, 4 December 2030, 10:00–14:00" in page
     assert "<dt>Participation</dt><dd>in person</dd>" in page
     assert "Cancel registration</button>" in page
+
+
+async def test_refusals_and_error_pages_in_the_readers_language(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    event_factory,
+) -> None:
+    past_deadline = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    full = await event_factory(**upcoming(slug="zu", registration_closes_at=past_deadline))
+    page = (await client.get(f"/events/{full.slug}?lang=en")).text
+    assert "The registration deadline has passed. It is no longer possible to register." in page
+    # A form without its CSRF token: 403, said in Ukrainian.
+    refused = await client.post(
+        f"/events/{full.slug}/register", data=registration_form("a@example.org")
+    )
+    assert refused.status_code == 403
+    client.cookies.set("treffpunkt_lang", "uk")
+    refused = await client.post(
+        f"/events/{full.slug}/register", data=registration_form("a@example.org")
+    )
+    assert "<h1>Запит відхилено</h1>" in refused.text
+    assert 'href="/?lang=en"' in refused.text  # no address to reload: the start page
+
+
+async def test_the_opt_in_and_join_pages_in_ukrainian(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    event_factory,
+) -> None:
+    event = await event_factory(**upcoming(format=EventFormat.ONLINE, double_opt_in=True))
+    await client.get(f"/events/{event.slug}?lang=uk")
+    response = await client.post(
+        f"/events/{event.slug}/register",
+        data={**registration_form("olena@example.org"), "_csrf_token": cookie_token(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert "<h1>Будь ласка, підтвердіть реєстрацію</h1>" in page
+    # The hold's end in Ukrainian: "…, 4 грудня 2030 р., 10:00" or the like, never "Uhr".
+    assert re.search(r"Ваше місце заброньоване за Вами до: \w+, \d+ \w+ \d{4}\u202fр\.", page)
+    assert "Uhr" not in page
+    [registration] = await registrations.list_for_event(event.id)
+    joined = await client.get(f"/j/{registration.token}", follow_redirects=False)
+    assert joined.status_code == 403
+    assert "<h1>Доступ наразі неможливий</h1>" in joined.text
+    assert "Вашу реєстрацію ще не підтверджено." in joined.text
+    assert "До Вашої персональної сторінки</a>" in joined.text
