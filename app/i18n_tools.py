@@ -21,7 +21,14 @@ from babel.messages.pofile import read_po, write_po
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALE_DIR, LOCALES
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+#: ``pgettext(context, text)`` tells apart one German text meaning two things (``Abmelden``).
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+}
 _JINJA = "jinja2.ext:babel_extract"
 _JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 

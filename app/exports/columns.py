@@ -1,9 +1,14 @@
-"""The columns every attendee list shares: German headers and each registration's values."""
+"""The columns every attendee list shares: headers and each registration's values.
+
+Headers and labels are German source texts, translated into the language in use when an export
+starts (the organiser's page language; German by default).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from app.domain import validation
 from app.domain.model import (
@@ -15,43 +20,70 @@ from app.domain.model import (
     RegistrationStatus,
 )
 from app.formatting import local_time
+from app.i18n import N_, _
 
 FIXED_HEADERS = (
-    "Nr.",
-    "Vorname",
-    "Nachname",
-    "E-Mail",
-    "Organisation",
-    "Funktion",
-    "Teilnahme",
-    "Status",
-    "Angemeldet am",
+    N_("Nr."),
+    N_("Vorname"),
+    N_("Nachname"),
+    N_("E-Mail"),
+    N_("Organisation"),
+    N_("Funktion"),
+    N_("Teilnahme"),
+    N_("Status"),
+    N_("Angemeldet am"),
 )
 
-MODE_LABELS = {AttendanceMode.IN_PERSON: "vor Ort", AttendanceMode.ONLINE: "online"}
+MODE_LABELS = {AttendanceMode.IN_PERSON: N_("vor Ort"), AttendanceMode.ONLINE: N_("online")}
 
 STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: "bestätigt",
-    RegistrationStatus.WAITLISTED: "Warteliste",
-    RegistrationStatus.PENDING: "E-Mail-Bestätigung ausstehend",
-    RegistrationStatus.CANCELLED: "storniert",
+    RegistrationStatus.CONFIRMED: N_("bestätigt"),
+    RegistrationStatus.WAITLISTED: N_("Warteliste"),
+    RegistrationStatus.PENDING: N_("E-Mail-Bestätigung ausstehend"),
+    RegistrationStatus.CANCELLED: N_("storniert"),
 }
 
-YES_NO_LABELS = {validation.YES: "Ja", validation.NO: "Nein"}
+YES_NO_LABELS = {validation.YES: N_("Ja"), validation.NO: N_("Nein")}
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """An export's words in one language, taken when the export starts.
+
+    A streamed export writes its rows later, maybe in another thread: it carries its words
+    along instead of asking for the language again.
+    """
+
+    headers: tuple[str, ...]
+    modes: dict[AttendanceMode, str]
+    statuses: dict[RegistrationStatus, str]
+    yes_no: dict[str, str]
+
+
+def wording() -> Wording:
+    """The export's words in the language in use now."""
+    return Wording(
+        headers=tuple(_(header) for header in FIXED_HEADERS),
+        modes={mode: _(label) for mode, label in MODE_LABELS.items()},
+        statuses={status: _(label) for status, label in STATUS_LABELS.items()},
+        yes_no={value: _(label) for value, label in YES_NO_LABELS.items()},
+    )
+
 
 #: A value of one cell: text, a number, or a naive local date and time.
 Cell = str | int | dt.datetime
 
 
-def headers(event: Event) -> list[str]:
+def headers(event: Event, words: Wording | None = None) -> list[str]:
     """The header row: the fixed columns, then one column per question, headed by its label."""
-    return [*FIXED_HEADERS, *(question.label for question in event.questions)]
+    words = words or wording()
+    return [*words.headers, *(question.label for question in event.questions)]
 
 
-def answer_text(question: Question, answer: str) -> str:
-    """An answer as people read it: yes/no questions say "Ja" or "Nein"."""
+def answer_text(question: Question, answer: str, words: Wording | None = None) -> str:
+    """An answer as people read it: yes/no questions say "Ja" or "Nein" (or "Yes", "Так" …)."""
     if question.kind is QuestionKind.YES_NO:
-        return YES_NO_LABELS.get(answer, answer)
+        return (words or wording()).yes_no.get(answer, answer)
     return answer
 
 
@@ -61,9 +93,14 @@ def registered_at(event: Event, registration: Registration) -> dt.datetime:
 
 
 def row(
-    number: int, event: Event, registration: Registration, questions: Sequence[Question]
+    number: int,
+    event: Event,
+    registration: Registration,
+    questions: Sequence[Question],
+    words: Wording | None = None,
 ) -> list[Cell]:
     """One registration's cells, in the order of :func:`headers`."""
+    words = words or wording()
     return [
         number,
         registration.first_name,
@@ -71,8 +108,8 @@ def row(
         registration.email,
         registration.organisation,
         registration.job_title,
-        MODE_LABELS.get(registration.mode, str(registration.mode)),
-        STATUS_LABELS.get(registration.status, str(registration.status)),
+        words.modes.get(registration.mode, str(registration.mode)),
+        words.statuses.get(registration.status, str(registration.status)),
         registered_at(event, registration),
-        *(answer_text(q, registration.answers.get(q.key, "")) for q in questions),
+        *(answer_text(q, registration.answers.get(q.key, ""), words) for q in questions),
     ]

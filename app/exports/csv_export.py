@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 
 from app.domain.model import Event, Registration
-from app.exports.columns import Cell, headers, row
+from app.exports.columns import Cell, Wording, headers, row, wording
 
 BOM = "\ufeff"
 
@@ -38,16 +38,21 @@ def csv_rows(event: Event, registrations: Iterable[Registration]) -> Iterator[st
     """The CSV of ``registrations`` as text chunks, the BOM first; encode each as UTF-8.
 
     A generator: it holds one chunk of rows at a time, so 10,000 registrations take no more
-    memory than 100.
+    memory than 100. Its words are in the language in use when it is made, not when it runs.
     """
+    return _csv_rows(event, registrations, wording())
+
+
+def _csv_rows(event: Event, registrations: Iterable[Registration], words: Wording) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     questions = event.questions
-    writer.writerow([neutralise(h) for h in headers(event)])
+    writer.writerow([neutralise(h) for h in headers(event, words)])
     yield BOM + _drain(buffer)
     pending = 0
     for number, registration in enumerate(registrations, start=1):
-        writer.writerow([_text(cell) for cell in row(number, event, registration, questions)])
+        cells = row(number, event, registration, questions, words)
+        writer.writerow([_text(cell) for cell in cells])
         pending += 1
         if pending == ROWS_PER_CHUNK:
             yield _drain(buffer)
@@ -58,8 +63,7 @@ def csv_rows(event: Event, registrations: Iterable[Registration]) -> Iterator[st
 
 def csv_bytes(event: Event, registrations: Iterable[Registration]) -> Iterator[bytes]:
     """:func:`csv_rows` encoded as UTF-8, ready for a streamed response."""
-    for chunk in csv_rows(event, registrations):
-        yield chunk.encode("utf-8")
+    return (chunk.encode("utf-8") for chunk in csv_rows(event, registrations))
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -15,27 +15,31 @@ from fpdf.fonts import FontFace
 
 from app.domain.model import Event, EventFormat, Registration, RegistrationStatus
 from app.formatting import format_event_time
+from app.i18n import N_, _, current_language
 
-ONLINE_PLACE = "Online (Zoom)"
-TITLE = "Unterschriftenliste"
+ONLINE_PLACE = N_("Online (Zoom)")
+TITLE = N_("Unterschriftenliste")
 FONT = "Roboto"
 #: Millimetres: tall enough to sign in, so 14 rows fit a page under the header.
 ROW_HEIGHT = 13.0
-_COLUMNS = ("Nr.", "Name", "Organisation", "Unterschrift")
+_COLUMNS = (N_("Nr."), N_("Name"), N_("Organisation"), N_("Unterschrift"))
 _COLUMN_WIDTHS = (12.0, 55.0, 55.0, 58.0)
 
 
 def place(event: Event) -> str:
-    """Where the event takes place, on one line."""
+    """Where the event takes place, on one line, in the language in use."""
     venue = ", ".join(
         part.strip()
         for part in (event.venue_name, *event.venue_address.splitlines())
         if part.strip()
     )
+    online = _(ONLINE_PLACE)
     if event.format is EventFormat.ONLINE:
-        return ONLINE_PLACE
+        return online
+    if event.format is EventFormat.HYBRID and venue:
+        return _("%(venue)s und %(online)s") % {"venue": venue, "online": online}
     if event.format is EventFormat.HYBRID:
-        return f"{venue} und {ONLINE_PLACE}" if venue else ONLINE_PLACE
+        return online
     return venue
 
 
@@ -71,22 +75,27 @@ class _SignatureList(FPDF):
     def __init__(self, event: Event) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.event = event
+        # The words of every page, in the language in use when the list is made.
+        self.language = current_language()
+        self.title_text = _(TITLE)
+        self.page_text = _("Seite %(page)s von %(pages)s")
+        self.place_text = place(event)
         self.set_margins(15, 12, 15)
         self.set_auto_page_break(auto=True, margin=16)
-        self.set_title(f"{TITLE}: {event.title}")
+        self.set_title(f"{self.title_text}: {event.title}")
         self.set_creator("Treffpunkt")
 
     def header(self) -> None:
         # Every page carries the whole event header: a loose page still says what was signed.
         event = self.event
         self.set_font(FONT, "B", 9)
-        self.cell(0, 5, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 5, self.title_text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, "B", 13)
         self.multi_cell(0, 6, event.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, "", 10)
-        when = format_event_time(event.starts_at, event.ends_at, event.timezone)
+        when = format_event_time(event.starts_at, event.ends_at, event.timezone, self.language)
         self.multi_cell(0, 5, when, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        where = place(event)
+        where = self.place_text
         if where:
             self.multi_cell(0, 5, where, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if event.funding_note.strip():
@@ -99,7 +108,8 @@ class _SignatureList(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 8)
-        self.cell(0, 5, f"Seite {self.page_no()} von {{nb}}", align=Align.C)
+        text = self.page_text % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 5, text, align=Align.C)
 
 
 def write_signature_list(
@@ -130,7 +140,7 @@ def write_signature_list(
         ) as table:
             heading = table.row()
             for name in _COLUMNS:
-                heading.cell(name)
+                heading.cell(_(name))
             for number, registration in enumerate(people, start=1):
                 cells = table.row()
                 cells.cell(f"{number}")

@@ -16,15 +16,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from app.domain.model import Event, Registration
-from app.exports.columns import FIXED_HEADERS, Cell, headers, row
+from app.exports.columns import FIXED_HEADERS, Cell, headers, row, wording
+from app.i18n import N_, _
 
 DATE_FORMAT = "DD.MM.YYYY HH:MM"
-DEFAULT_SHEET = "Anmeldungen"
+DEFAULT_SHEET = N_("Anmeldungen")
 
 #: Excel refuses sheet names with these characters, or longer than 31 characters.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
 
+#: Column widths by the German header (the headers themselves may be translated).
 _WIDTHS = {"Nr.": 6, "E-Mail": 32, "Organisation": 32, "Status": 18, "Angemeldet am": 17}
 _BOLD = Font(bold=True)
 
@@ -34,7 +36,7 @@ def sheet_title(title: str) -> str:
     # Apostrophes may not start or end a sheet name either.
     name = _SHEET_FORBIDDEN.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", title))
     name = " ".join(name.split())[:_SHEET_MAX].strip().strip("'").strip()
-    return name or DEFAULT_SHEET
+    return name or _(DEFAULT_SHEET)
 
 
 def write_xlsx(event: Event, registrations: Iterable[Registration], target: BinaryIO) -> None:
@@ -45,15 +47,18 @@ def write_xlsx(event: Event, registrations: Iterable[Registration], target: Bina
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(event.title))
-    names = headers(event)
-    for index, name in enumerate(names, start=1):
-        width = _WIDTHS.get(name, 20 if index <= len(FIXED_HEADERS) else 24)
+    words = wording()
+    names = headers(event, words)
+    for index in range(1, len(names) + 1):
+        fixed = index <= len(FIXED_HEADERS)
+        width = _WIDTHS.get(FIXED_HEADERS[index - 1], 20) if fixed else 24
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, name) for name in names])
     questions = event.questions
     for number, registration in enumerate(registrations, start=1):
-        sheet.append([_cell(sheet, value) for value in row(number, event, registration, questions)])
+        cells = row(number, event, registration, questions, words)
+        sheet.append([_cell(sheet, value) for value in cells])
     workbook.save(target)
 
 

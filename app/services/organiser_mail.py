@@ -16,6 +16,7 @@ from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.i18n import N_, _
 from app.mail import outbox
 from app.mail.outbox import NewMail, OutboxStatus
 from app.mail.render import MailContext, RenderedMail, render_mail
@@ -146,11 +147,11 @@ class Audience(StrEnum):
 
 
 AUDIENCE_LABELS: Mapping[Audience, str] = {
-    Audience.ALL: "Alle aktiven Anmeldungen (bestätigt und Warteliste)",
-    Audience.CONFIRMED: "Nur bestätigte",
-    Audience.WAITLISTED: "Nur Warteliste",
-    Audience.ONLINE: "Online Teilnehmende",
-    Audience.IN_PERSON: "Vor Ort Teilnehmende",
+    Audience.ALL: N_("Alle aktiven Anmeldungen (bestätigt und Warteliste)"),
+    Audience.CONFIRMED: N_("Nur bestätigte"),
+    Audience.WAITLISTED: N_("Nur Warteliste"),
+    Audience.ONLINE: N_("Online Teilnehmende"),
+    Audience.IN_PERSON: N_("Vor Ort Teilnehmende"),
 }
 
 #: Pending registrations (address not confirmed yet) get no messages: the address may not be
@@ -168,22 +169,24 @@ class Message:
 
 
 def check_message(values: Mapping[str, str]) -> tuple[Message | None, dict[str, str]]:
-    """The message from form values, or the errors per field (in German, for the form)."""
+    """The message from form values, or the errors per field (in the language in use)."""
     errors: dict[str, str] = {}
     subject = " ".join(values.get("subject", "").split())
     text = values.get("text", "").replace("\r\n", "\n").strip()
     if not subject:
-        errors["subject"] = "Bitte geben Sie einen Betreff ein."
+        errors["subject"] = _("Bitte geben Sie einen Betreff ein.")
     elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = f"Der Betreff darf höchstens {SUBJECT_MAX} Zeichen lang sein."
+        errors["subject"] = _("Der Betreff darf höchstens %(max)d Zeichen lang sein.") % {
+            "max": SUBJECT_MAX
+        }
     if not text:
-        errors["text"] = "Bitte geben Sie einen Text ein."
+        errors["text"] = _("Bitte geben Sie einen Text ein.")
     elif len(text) > TEXT_MAX:
-        errors["text"] = f"Der Text darf höchstens {TEXT_MAX} Zeichen lang sein."
+        errors["text"] = _("Der Text darf höchstens %(max)d Zeichen lang sein.") % {"max": TEXT_MAX}
     try:
         audience = Audience(values.get("audience", ""))
     except ValueError:
-        errors["audience"] = "Bitte wählen Sie aus, wer die Nachricht bekommt."
+        errors["audience"] = _("Bitte wählen Sie aus, wer die Nachricht bekommt.")
         audience = Audience.ALL
     if errors:
         return None, errors

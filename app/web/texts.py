@@ -6,14 +6,11 @@ they are shown: the functions here return them in the reader's language.
 
 from __future__ import annotations
 
-from app.domain import event_form, validation
+from app.domain import validation
 from app.domain.model import (
     AttendanceMode,
     EventFormat,
-    EventStatus,
     Language,
-    PersonRole,
-    QuestionKind,
     RegistrationStatus,
     Seats,
 )
@@ -216,138 +213,38 @@ def join_refusal_text(code: str | None) -> str:
     return _(JOIN_REFUSALS.get(code or "", JOIN_REFUSALS["event_unavailable"]))
 
 
-#: The one answer to a failed sign-in: it does not tell whether the email is known.
-SIGN_IN_FAILED = "E-Mail-Adresse oder Passwort ist falsch."
-TOO_MANY_SIGN_INS = (
-    "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Bitte warten Sie eine "
-    "Minute und versuchen Sie es dann noch einmal."
+#: The organisers' texts live in app.web.organiser_texts (their own catalog, organiser.po);
+#: re-exported here for the modules that still read them from this one.
+from app.web.organiser_texts import (  # noqa: E402
+    EVENT_FIELD_LABELS as EVENT_FIELD_LABELS,
 )
-
-#: The organisers' event form: field labels (also the error summary's link texts).
-EVENT_FIELD_LABELS = {
-    "title": "Titel",
-    "slug": "Kurzname in der Adresse",
-    "teaser": "Kurzbeschreibung",
-    "description": "Beschreibung",
-    "format": "Format",
-    "starts_at": "Beginn",
-    "ends_at": "Ende",
-    "timezone": "Zeitzone",
-    "venue_name": "Veranstaltungsort",
-    "venue_address": "Adresse",
-    "online_join_url": "Zoom-Link",
-    "online_meeting_id": "Meeting-ID",
-    "online_passcode": "Kenncode",
-    "capacity_in_person": "Plätze vor Ort",
-    "capacity_online": "Plätze online",
-    "registration_opens_at": "Anmeldung ab",
-    "registration_closes_at": "Anmeldeschluss",
-    "waitlist_enabled": "Warteliste",
-    "double_opt_in": "Double Opt-in",
-    "opt_in_hold_hours": "Reservierung bis zur Bestätigung (Stunden)",
-    "access_mail_lead_hours": "Zugangsdaten vor Beginn (Stunden)",
-    "access_in_confirmation": "Zugangsdaten schon in der Bestätigung",
-    "reminder_lead_hours": "Erinnerung vor Beginn (Stunden)",
-    "notify_organisers": "Bei jeder Anmeldung benachrichtigen",
-    "contact_email": "Kontakt-E-Mail",
-    "funding_note": "Förderhinweis",
-    "series": "Reihe",
-    "tags": "Schlagwörter",
-    "questions": "Zusatzfragen",
-    "programme": "Programm",
-    "people": "Mitwirkende",
-    "status": "Status",
-    "message": "Nachricht an die Angemeldeten",
-}
-
-_ROW_LABELS = {
-    "question": ("Frage", {"label": "Frage", "kind": "Art", "options": "Antwortmöglichkeiten"}),
-    "programme": ("Programmpunkt", {"time": "Zeit", "title": "Titel", "detail": "Details"}),
-    "person": ("Person", {"name": "Name", "affiliation": "Funktion", "role": "Rolle"}),
-}
-
-_EVENT_ERRORS = {
-    event_form.INVALID_DATETIME: "Bitte geben Sie Datum und Uhrzeit an, z. B. 15.11.2026, 10:00.",
-    event_form.NOT_AFTER_START: "Das Ende muss nach dem Beginn liegen.",
-    event_form.DEADLINE_AFTER_END: "Der Anmeldeschluss darf nicht nach dem Ende liegen.",
-    event_form.OPENS_AFTER_DEADLINE: (
-        "Die Anmeldung muss vor dem Anmeldeschluss (oder dem Ende) öffnen."
-    ),
-    event_form.INVALID_NUMBER: "Bitte geben Sie eine Zahl ab 0 an (leer: unbegrenzt bzw. aus).",
-    event_form.ACCESS_NOT_ONLINE: (
-        "Zugangsdaten gibt es nur bei Online- und Hybrid-Veranstaltungen. Bitte leeren Sie das "
-        "Feld oder wählen Sie ein anderes Format."
-    ),
-    event_form.INVALID_URL: "Bitte geben Sie einen vollständigen Link an (https://…).",
-    event_form.INVALID_SLUG: (
-        "Nur Kleinbuchstaben a–z, Ziffern und Bindestriche, z. B. auftakt-kyjiw-2026."
-    ),
-    event_form.SLUG_TAKEN: "Diesen Kurznamen hat schon eine andere Veranstaltung.",
-    event_form.INVALID_TIMEZONE: "Diese Zeitzone ist unbekannt, z. B. Europe/Berlin.",
-    event_form.OPTIONS_REQUIRED: "Bitte geben Sie mindestens zwei Antworten an, eine pro Zeile.",
-    event_form.CONTACT_REQUIRED: "Für Benachrichtigungen braucht es eine Kontakt-E-Mail.",
-    event_form.BELOW_SEATS_TAKEN: "Es sind schon mehr Plätze vergeben. Bitte mehr Plätze angeben.",
-    event_form.MODE_IN_USE: (
-        "In der wegfallenden Teilnahmeform sind schon Plätze vergeben. Bitte stornieren Sie diese "
-        "Anmeldungen zuerst."
-    ),
-}
-
-
-def event_field_label(field: str) -> str:
-    """The label of an event form field, rows included (``Frage 2: Art``)."""
-    if field in EVENT_FIELD_LABELS:
-        return EVENT_FIELD_LABELS[field]
-    kind, _, rest = field.partition("_")
-    number, _, part = rest.partition("_")
-    if kind in _ROW_LABELS and number.isdigit():
-        row_label, parts = _ROW_LABELS[kind]
-        return f"{row_label} {int(number) + 1}: {parts.get(part, part)}"
-    return field
-
-
-def event_field_error(code: str) -> str:
-    """The message next to an event form field for an error ``code``."""
-    return _EVENT_ERRORS.get(code) or field_error(code)
-
-
-#: What the event's overview says after a step (``hinweis`` in the redirect's query).
-EVENT_NOTICES = {
-    "angelegt": "Die Veranstaltung ist als Entwurf angelegt. Sie ist erst nach dem "
-    "Veröffentlichen öffentlich sichtbar.",
-    "gespeichert": "Die Änderungen sind gespeichert.",
-    "veroeffentlicht": "Die Veranstaltung ist veröffentlicht: Seite, Kalender und Anmeldung "
-    "sind jetzt öffentlich.",
-    "zurueckgezogen": "Die Veranstaltung ist wieder ein Entwurf und nicht mehr öffentlich.",
-    "dupliziert": "Dies ist eine Kopie als Entwurf – ohne Anmeldungen und ohne Zugangsdaten. "
-    "Bitte Termin und Angaben prüfen.",
-    "abgesagt": "Die Veranstaltung ist abgesagt. Alle Angemeldeten bekommen eine E-Mail mit "
-    "der Absage für ihren Kalender.",
-}
-
-#: Why a life-cycle step was refused, by the services' code.
-STATUS_REFUSALS = {
-    "cannot_publish": "Nur Entwürfe können veröffentlicht werden; abgesagte Veranstaltungen "
-    "nicht mehr.",
-    "has_registrations": "Es gibt schon Anmeldungen. Die Veranstaltung kann nicht mehr "
-    "zurückgezogen werden – bitte sagen Sie sie ab, dann werden alle informiert.",
-    "not_published": "Nur veröffentlichte Veranstaltungen können zurückgezogen werden.",
-}
-
-EVENT_STATUS_LABELS = {
-    EventStatus.DRAFT: "Entwurf",
-    EventStatus.PUBLISHED: "Veröffentlicht",
-    EventStatus.CANCELLED: "Abgesagt",
-}
-
-ROLE_LABELS = {PersonRole.SPEAKER: "Vortrag / Beitrag", PersonRole.MODERATION: "Moderation"}
-QUESTION_KIND_LABELS = {
-    QuestionKind.TEXT: "Freitext",
-    QuestionKind.CHOICE: "Auswahl",
-    QuestionKind.YES_NO: "Ja/Nein",
-}
-FORMAT_CHOICES = {
-    EventFormat.IN_PERSON: "Vor Ort",
-    EventFormat.ONLINE: "Online",
-    EventFormat.HYBRID: "Hybrid",
-}
+from app.web.organiser_texts import (  # noqa: E402
+    EVENT_NOTICES as EVENT_NOTICES,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    EVENT_STATUS_LABELS as EVENT_STATUS_LABELS,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    FORMAT_CHOICES as FORMAT_CHOICES,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    QUESTION_KIND_LABELS as QUESTION_KIND_LABELS,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    ROLE_LABELS as ROLE_LABELS,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    SIGN_IN_FAILED as SIGN_IN_FAILED,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    STATUS_REFUSALS as STATUS_REFUSALS,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    TOO_MANY_SIGN_INS as TOO_MANY_SIGN_INS,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    event_field_error as event_field_error,
+)
+from app.web.organiser_texts import (  # noqa: E402
+    event_field_label as event_field_label,
+)

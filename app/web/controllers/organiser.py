@@ -16,10 +16,11 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app.i18n import _
 from app.services import event_admin, organisers
 from app.services.organisers import Organiser
-from app.web import texts
 from app.web.auth import HOME_PATH, SIGN_IN_PATH, SIGN_OUT_PATH, safe_next
+from app.web.organiser_texts import SIGN_IN_FAILED, pgettext
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
 
@@ -73,7 +74,7 @@ class OrganiserAuthController(Controller):
         if session is None:
             # One message for an unknown email and a wrong password.
             return _sign_in_page(
-                weiter, email=email, error=texts.SIGN_IN_FAILED, status=HTTP_400_BAD_REQUEST
+                weiter, email=email, error=_(SIGN_IN_FAILED), status=HTTP_400_BAD_REQUEST
             )
         request.set_session(session)
         return Redirect(path=weiter, status_code=HTTP_303_SEE_OTHER)
@@ -99,12 +100,16 @@ class OrganiserController(Controller):
         """The start page: drafts, upcoming, past and cancelled events."""
         grouped = await event_admin.grouped_events(now)
         groups = [
-            ("entwuerfe", "Entwürfe", grouped.drafts),
-            ("kommend", "Kommende", grouped.upcoming),
-            ("vergangen", "Vergangene", grouped.past),
-            ("abgesagt", "Abgesagte", grouped.cancelled),
+            ("entwuerfe", _("Entwürfe"), grouped.drafts),
+            ("kommend", _("Kommende"), grouped.upcoming),
+            ("vergangen", _("Vergangene"), grouped.past),
+            ("abgesagt", _("Abgesagte"), grouped.cancelled),
         ]
         return Template(
             template_name="organiser/home.html",
-            context={"organiser": request.user, "groups": groups},
+            context={
+                "organiser": request.user,
+                "groups": groups,
+                "sign_out": pgettext("organiser", "Abmelden"),
+            },
         )

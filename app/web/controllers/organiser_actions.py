@@ -22,12 +22,14 @@ from app.domain.errors import InvalidInput, RegistrationClosed
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.formatting import format_event_time
+from app.i18n import N_, _, current_language, ngettext
 from app.services import organiser_registrations, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 from app.services.organiser_registrations import DayCount
 from app.web import texts
 from app.web.controllers.organiser_registrations import EVENT_PATH
+from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
 from app.web.params import FormBody
 from app.web.views import form_view
 
@@ -37,7 +39,7 @@ CHART_HEIGHT = 120
 _MAX_BAR_WIDTH = 40
 _GAP = 4
 
-_ALREADY_REGISTERED = "Diese Adresse ist für die Veranstaltung schon angemeldet."
+_ALREADY_REGISTERED = N_("Diese Adresse ist für die Veranstaltung schon angemeldet.")
 
 
 class Bar(msgspec.Struct, frozen=True):
@@ -59,14 +61,16 @@ def chart_bars(per_day: list[DayCount]) -> list[Bar]:
     bars = []
     for index, day in enumerate(per_day):
         height = max(1, round(CHART_HEIGHT * day.count / tallest))
-        label = "Anmeldung" if day.count == 1 else "Anmeldungen"
+        title = ngettext(
+            "%(day)s: %(count)d Anmeldung", "%(day)s: %(count)d Anmeldungen", day.count
+        ) % {"day": day.day.strftime("%d.%m.%Y"), "count": day.count}
         bars.append(
             Bar(
                 x=index * (width + _GAP),
                 y=CHART_HEIGHT - height,
                 width=width,
                 height=height,
-                title=f"{day.day.strftime('%d.%m.%Y')}: {day.count} {label}",
+                title=title,
             )
         )
     return bars
@@ -82,18 +86,25 @@ def _promoted(changes: tuple[Change, ...]) -> int:
 
 def _event_notice(hinweis: str | None, informed: int | None, promoted: int | None) -> str:
     """What the overview says after an event step; empty for unknown values."""
-    text = texts.EVENT_NOTICES.get(hinweis or "", "")
+    text = event_notice(hinweis)
     if not text:
         return ""
-    if informed is not None:
-        text += (
-            f" Termin, Ort oder Zugang haben sich geändert: {informed} Angemeldete bekommen eine "
-            "E-Mail mit der aktualisierten Einladung."
-            if informed
-            else " Termin, Ort oder Zugang haben sich geändert; niemand wurde informiert."
-        )
+    if informed:
+        text += " " + ngettext(
+            "Termin, Ort oder Zugang haben sich geändert: %(count)d Angemeldete bekommen eine "
+            "E-Mail mit der aktualisierten Einladung.",
+            "Termin, Ort oder Zugang haben sich geändert: %(count)d Angemeldete bekommen eine "
+            "E-Mail mit der aktualisierten Einladung.",
+            informed,
+        ) % {"count": informed}
+    elif informed is not None:
+        text += " " + _("Termin, Ort oder Zugang haben sich geändert; niemand wurde informiert.")
     if promoted:
-        text += f" {promoted} von der Warteliste nachgerückt."
+        text += " " + ngettext(
+            "%(count)d von der Warteliste nachgerückt.",
+            "%(count)d von der Warteliste nachgerückt.",
+            promoted,
+        ) % {"count": promoted}
     return text
 
 
@@ -143,13 +154,15 @@ class OrganiserActionsController(Controller):
             template_name="organiser/dashboard.html",
             context={
                 "notice": _event_notice(hinweis, informiert, nachgerueckt),
-                "refusal": texts.STATUS_REFUSALS.get(abgelehnt or "", ""),
-                "event_status_labels": texts.EVENT_STATUS_LABELS,
-                "when": format_event_time(event.starts_at, event.ends_at, event.timezone),
+                "refusal": status_refusal(abgelehnt),
+                "event_status_labels": translated(EVENT_STATUS_LABELS),
+                "when": format_event_time(
+                    event.starts_at, event.ends_at, event.timezone, current_language()
+                ),
                 "overview": overview,
                 "statuses": list(RegistrationStatus),
-                "status_labels": STATUS_LABELS,
-                "mode_labels": MODE_LABELS,
+                "status_labels": translated(STATUS_LABELS),
+                "mode_labels": translated(MODE_LABELS),
                 "modes": [m for m in AttendanceMode if m in overview.free_seats],
                 "bars": chart_bars(overview.per_day),
                 "chart_width": CHART_WIDTH,
@@ -212,7 +225,9 @@ class OrganiserActionsController(Controller):
                 event, data, notice=texts.closed_reason(error.reason), status_code=HTTP_409_CONFLICT
             )
         if not outcome.created:
-            return _new_form(event, data, notice=_ALREADY_REGISTERED, status_code=HTTP_409_CONFLICT)
+            return _new_form(
+                event, data, notice=_(_ALREADY_REGISTERED), status_code=HTTP_409_CONFLICT
+            )
         return _back_to_list(
             event_id, hinweis="hinzugefuegt", als=outcome.registration.status.value
         )

@@ -19,19 +19,17 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400
 from app.db.database import Database
 from app.domain.errors import InvalidInput
 from app.domain.validation import TOO_LONG
+from app.i18n import N_, _
 from app.services import api_tokens
 from app.services.api_tokens import MAX_NAME, NewToken
 from app.services.organisers import Organiser
 from app.web.params import FormBody
 
 TOKENS_PATH = "/organisation/api-zugang"
-_NAME_ERRORS = {
-    TOO_LONG: f"Bitte höchstens {MAX_NAME} Zeichen.",
-}
-_NAME_ERROR = "Bitte geben Sie dem Token einen Namen, z. B. „Excel-Abgleich“."
+_NAME_ERROR = N_("Bitte geben Sie dem Token einen Namen, z. B. „Excel-Abgleich“.")
 NOTICES = {
-    "widerrufen": "Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen.",
-    "schon-widerrufen": "Dieses Token war schon widerrufen.",
+    "widerrufen": N_("Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen."),
+    "schon-widerrufen": N_("Dieses Token war schon widerrufen."),
 }
 
 
@@ -69,7 +67,8 @@ class OrganiserApiTokensController(Controller):
         self, request: Request[Organiser, Any, Any], hinweis: FromQuery[str | None] = None
     ) -> Template:
         """The organiser's tokens and the form for a new one."""
-        return await _page(request.user, notice=NOTICES.get(hinweis or "", ""))
+        notice = _(NOTICES[hinweis]) if hinweis in NOTICES else ""
+        return await _page(request.user, notice=notice)
 
     @post("/", name="organiser_api_token_create", status_code=HTTP_201_CREATED)
     async def create(
@@ -84,7 +83,10 @@ class OrganiserApiTokensController(Controller):
         try:
             created = await api_tokens.create(db, request.user.id, name, now)
         except InvalidInput as error:
-            message = _NAME_ERRORS.get(error.errors.get("name", ""), _NAME_ERROR)
+            if error.errors.get("name") == TOO_LONG:
+                message = _("Bitte höchstens %(max)d Zeichen.") % {"max": MAX_NAME}
+            else:
+                message = _(_NAME_ERROR)
             return await _page(
                 request.user, name=name, error=message, status_code=HTTP_400_BAD_REQUEST
             )

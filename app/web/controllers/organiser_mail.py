@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app.db.database import Database
 from app.domain.model import Event
+from app.i18n import N_, _
 from app.mail.outbox import OutboxStatus
 from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
@@ -23,11 +24,11 @@ OUTBOX_PATH = "/organisation/postausgang"
 _MESSAGE_PATH = "/organisation/veranstaltungen/{event_id:int}/nachricht"
 
 _STATUS_LABELS = {
-    "queued": "Wartet",
-    "sending": "Wird gesendet",
-    "sent": "Gesendet",
-    "failed": "Fehlgeschlagen",
-    "cancelled": "Abgebrochen",
+    "queued": N_("Wartet"),
+    "sending": N_("Wird gesendet"),
+    "sent": N_("Gesendet"),
+    "failed": N_("Fehlgeschlagen"),
+    "cancelled": N_("Abgebrochen"),
 }
 
 
@@ -57,7 +58,7 @@ def _message_page(
             "event": event,
             "form": form,
             "audiences": [
-                {"value": audience.value, "label": label}
+                {"value": audience.value, "label": _(label)}
                 for audience, label in AUDIENCE_LABELS.items()
             ],
             "preview": preview,
@@ -84,7 +85,7 @@ class OrganiserMailController(Controller):
                 "lines": lines,
                 "status": chosen.value if chosen else "",
                 "event_id": event,
-                "labels": _STATUS_LABELS,
+                "labels": {value: _(label) for value, label in _STATUS_LABELS.items()},
                 "limit": organiser_mail.OUTBOX_LIMIT,
             },
         )

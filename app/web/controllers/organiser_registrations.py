@@ -26,10 +26,12 @@ from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.exports.csv_export import csv_bytes
 from app.exports.signature_list import write_signature_list
 from app.exports.xlsx_export import write_xlsx
+from app.i18n import N_, _, ngettext
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import CheckIn, RegistrationFilter
 from app.services.registrations import list_for_event
+from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
 EVENT_PATH = "/organisation/veranstaltungen/{event_id:int}"
@@ -39,8 +41,8 @@ _NOTICES = {
     CheckIn.UNCHANGED: "unveraendert",
 }
 NOTICE_TEXTS = {
-    "nicht-bestaetigt": "Nur bestätigte Anmeldungen können eingelassen werden.",
-    "unveraendert": "Schon erledigt – vielleicht von einem anderen Gerät.",
+    "nicht-bestaetigt": N_("Nur bestätigte Anmeldungen können eingelassen werden."),
+    "unveraendert": N_("Schon erledigt – vielleicht von einem anderen Gerät."),
 }
 
 
@@ -70,25 +72,31 @@ async def _file(
 
 #: What the list says after an organiser's action (``hinweis`` in the redirect's query).
 ACTION_NOTICES = {
-    "storniert": "Die Anmeldung wurde storniert; die Person bekommt eine E-Mail.",
-    "schon-storniert": "Diese Anmeldung war schon storniert.",
-    "nachgerueckt": "Nachrücken von der Warteliste:",
-    "hinzugefuegt": "Die Anmeldung wurde hinzugefügt, Status:",
+    "storniert": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
+    "schon-storniert": N_("Diese Anmeldung war schon storniert."),
+    "nachgerueckt": N_("Nachrücken von der Warteliste:"),
 }
 
 
 def action_notice(hinweis: str | None, promoted: int | None, status: str | None) -> str:
-    """The notice for ``hinweis``; empty for unknown values."""
-    text = ACTION_NOTICES.get(hinweis or "", "")
+    """The notice for ``hinweis``, translated; empty for unknown values."""
     if hinweis == "hinzugefuegt":
         label = STATUS_LABELS.get(RegistrationStatus(status)) if status in _STATUSES else None
-        text = f"{text} {label or 'unbekannt'}."
+        return _("Die Anmeldung wurde hinzugefügt, Status: %(status)s.") % {
+            "status": _(label) if label else _("unbekannt")
+        }
+    text = _(ACTION_NOTICES[hinweis]) if hinweis in ACTION_NOTICES else ""
     if hinweis in ("storniert", "nachgerueckt"):
         if promoted:
-            person = "Person ist" if promoted == 1 else "Personen sind"
-            text = f"{text} {promoted} {person} von der Warteliste nachgerückt."
+            moved = ngettext(
+                "%(count)d Person ist von der Warteliste nachgerückt.",
+                "%(count)d Personen sind von der Warteliste nachgerückt.",
+                promoted,
+            ) % {"count": promoted}
+            text = f"{text} {moved}"
         elif hinweis == "nachgerueckt":
-            text = f"{text} niemand – kein freier Platz oder niemand auf der Warteliste."
+            nobody = _("niemand – kein freier Platz oder niemand auf der Warteliste.")
+            text = f"{text} {nobody}"
     return text
 
 
@@ -126,8 +134,8 @@ class OrganiserRegistrationsController(Controller):
                 "search": search,
                 "statuses": list(RegistrationStatus),
                 "modes": list(AttendanceMode),
-                "status_labels": STATUS_LABELS,
-                "mode_labels": MODE_LABELS,
+                "status_labels": translated(STATUS_LABELS),
+                "mode_labels": translated(MODE_LABELS),
                 "base": _base(event_id),
                 "notice": notice,
             },
@@ -187,7 +195,7 @@ class OrganiserRegistrationsController(Controller):
                 "search": search,
                 "confirmed": confirmed,
                 "checked_in": checked_in,
-                "notice": NOTICE_TEXTS.get(hinweis or ""),
+                "notice": _(NOTICE_TEXTS[hinweis]) if hinweis in NOTICE_TEXTS else "",
                 "base": _base(event_id),
             },
         )

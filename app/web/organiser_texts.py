@@ -1,0 +1,215 @@
+"""What the organisers' pages say: labels and messages for the codes the domain uses.
+
+The texts are German source texts marked with ``N_`` (their catalog is ``organiser.po``); they
+are translated where they are shown, with ``_()`` or the functions here, in the language of the
+request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from app.domain import event_form
+from app.domain.model import EventFormat, EventStatus, PersonRole, QuestionKind
+from app.i18n import N_, _, current_language, translations
+
+K = TypeVar("K")
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, told apart from the same German text by ``context``.
+
+    ``Abmelden`` is signing out here and cancelling a registration on the public pages.
+    """
+    return str(translations(current_language()).pgettext(context, message))
+
+
+def translated(labels: Mapping[K, str]) -> dict[K, str]:
+    """``labels`` with every value in the language of the request."""
+    return {key: _(label) for key, label in labels.items()}
+
+
+#: The one answer to a failed sign-in: it does not tell whether the email is known.
+SIGN_IN_FAILED = N_("E-Mail-Adresse oder Passwort ist falsch.")
+TOO_MANY_SIGN_INS = N_(
+    "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Bitte warten Sie eine "
+    "Minute und versuchen Sie es dann noch einmal."
+)
+
+#: The organisers' event form: field labels (also the error summary's link texts).
+EVENT_FIELD_LABELS = {
+    "title": N_("Titel"),
+    "slug": N_("Kurzname in der Adresse"),
+    "teaser": N_("Kurzbeschreibung"),
+    "description": N_("Beschreibung"),
+    "format": N_("Format"),
+    "starts_at": N_("Beginn"),
+    "ends_at": N_("Ende"),
+    "timezone": N_("Zeitzone"),
+    "venue_name": N_("Veranstaltungsort"),
+    "venue_address": N_("Adresse"),
+    "online_join_url": N_("Zoom-Link"),
+    "online_meeting_id": N_("Meeting-ID"),
+    "online_passcode": N_("Kenncode"),
+    "capacity_in_person": N_("Plätze vor Ort"),
+    "capacity_online": N_("Plätze online"),
+    "registration_opens_at": N_("Anmeldung ab"),
+    "registration_closes_at": N_("Anmeldeschluss"),
+    "waitlist_enabled": N_("Warteliste"),
+    "double_opt_in": N_("Double Opt-in"),
+    "opt_in_hold_hours": N_("Reservierung bis zur Bestätigung (Stunden)"),
+    "access_mail_lead_hours": N_("Zugangsdaten vor Beginn (Stunden)"),
+    "access_in_confirmation": N_("Zugangsdaten schon in der Bestätigung"),
+    "reminder_lead_hours": N_("Erinnerung vor Beginn (Stunden)"),
+    "notify_organisers": N_("Bei jeder Anmeldung benachrichtigen"),
+    "contact_email": N_("Kontakt-E-Mail"),
+    "funding_note": N_("Förderhinweis"),
+    "series": N_("Reihe"),
+    "tags": N_("Schlagwörter"),
+    "questions": N_("Zusatzfragen"),
+    "programme": N_("Programm"),
+    "people": N_("Mitwirkende"),
+    "status": N_("Status"),
+    "message": N_("Nachricht an die Angemeldeten"),
+}
+
+_ROW_LABELS = {
+    "question": (
+        N_("Frage"),
+        {"label": N_("Frage"), "kind": N_("Art"), "options": N_("Antwortmöglichkeiten")},
+    ),
+    "programme": (
+        N_("Programmpunkt"),
+        {"time": N_("Zeit"), "title": N_("Titel"), "detail": N_("Details")},
+    ),
+    "person": (
+        N_("Person"),
+        {"name": N_("Name"), "affiliation": N_("Funktion"), "role": N_("Rolle")},
+    ),
+}
+
+_EVENT_ERRORS = {
+    event_form.INVALID_DATETIME: N_(
+        "Bitte geben Sie Datum und Uhrzeit an, z. B. 15.11.2026, 10:00."
+    ),
+    event_form.NOT_AFTER_START: N_("Das Ende muss nach dem Beginn liegen."),
+    event_form.DEADLINE_AFTER_END: N_("Der Anmeldeschluss darf nicht nach dem Ende liegen."),
+    event_form.OPENS_AFTER_DEADLINE: N_(
+        "Die Anmeldung muss vor dem Anmeldeschluss (oder dem Ende) öffnen."
+    ),
+    event_form.INVALID_NUMBER: N_("Bitte geben Sie eine Zahl ab 0 an (leer: unbegrenzt bzw. aus)."),
+    event_form.ACCESS_NOT_ONLINE: N_(
+        "Zugangsdaten gibt es nur bei Online- und Hybrid-Veranstaltungen. Bitte leeren Sie das "
+        "Feld oder wählen Sie ein anderes Format."
+    ),
+    event_form.INVALID_URL: N_("Bitte geben Sie einen vollständigen Link an (https://…)."),
+    event_form.INVALID_SLUG: N_(
+        "Nur Kleinbuchstaben a–z, Ziffern und Bindestriche, z. B. auftakt-kyjiw-2026."
+    ),
+    event_form.SLUG_TAKEN: N_("Diesen Kurznamen hat schon eine andere Veranstaltung."),
+    event_form.INVALID_TIMEZONE: N_("Diese Zeitzone ist unbekannt, z. B. Europe/Berlin."),
+    event_form.OPTIONS_REQUIRED: N_(
+        "Bitte geben Sie mindestens zwei Antworten an, eine pro Zeile."
+    ),
+    event_form.CONTACT_REQUIRED: N_("Für Benachrichtigungen braucht es eine Kontakt-E-Mail."),
+    event_form.BELOW_SEATS_TAKEN: N_(
+        "Es sind schon mehr Plätze vergeben. Bitte mehr Plätze angeben."
+    ),
+    event_form.MODE_IN_USE: N_(
+        "In der wegfallenden Teilnahmeform sind schon Plätze vergeben. Bitte stornieren Sie diese "
+        "Anmeldungen zuerst."
+    ),
+}
+
+
+def event_field_label(field: str) -> str:
+    """The label of an event form field, rows included (``Frage 2: Art``), translated."""
+    if field in EVENT_FIELD_LABELS:
+        return _(EVENT_FIELD_LABELS[field])
+    kind, _sep, rest = field.partition("_")
+    number, _sep, part = rest.partition("_")
+    if kind in _ROW_LABELS and number.isdigit():
+        row_label, parts = _ROW_LABELS[kind]
+        part_label = _(parts[part]) if part in parts else part
+        return f"{_(row_label)} {int(number) + 1}: {part_label}"
+    return field
+
+
+def event_field_error(code: str) -> str:
+    """The message next to an event form field for an error ``code``, translated."""
+    if code in _EVENT_ERRORS:
+        return _(_EVENT_ERRORS[code])
+    # Imported here: app.web.texts re-exports this module's names.
+    from app.web.texts import field_error
+
+    return _(field_error(code))
+
+
+#: What the event's overview says after a step (``hinweis`` in the redirect's query).
+EVENT_NOTICES = {
+    "angelegt": N_(
+        "Die Veranstaltung ist als Entwurf angelegt. Sie ist erst nach dem "
+        "Veröffentlichen öffentlich sichtbar."
+    ),
+    "gespeichert": N_("Die Änderungen sind gespeichert."),
+    "veroeffentlicht": N_(
+        "Die Veranstaltung ist veröffentlicht: Seite, Kalender und Anmeldung sind jetzt öffentlich."
+    ),
+    "zurueckgezogen": N_("Die Veranstaltung ist wieder ein Entwurf und nicht mehr öffentlich."),
+    "dupliziert": N_(
+        "Dies ist eine Kopie als Entwurf – ohne Anmeldungen und ohne Zugangsdaten. "
+        "Bitte Termin und Angaben prüfen."
+    ),
+    "abgesagt": N_(
+        "Die Veranstaltung ist abgesagt. Alle Angemeldeten bekommen eine E-Mail mit "
+        "der Absage für ihren Kalender."
+    ),
+}
+
+
+def event_notice(hinweis: str | None) -> str:
+    """The translated notice for ``hinweis``; empty for unknown values."""
+    text = EVENT_NOTICES.get(hinweis or "", "")
+    return _(text) if text else ""
+
+
+#: Why a life-cycle step was refused, by the services' code.
+STATUS_REFUSALS = {
+    "cannot_publish": N_(
+        "Nur Entwürfe können veröffentlicht werden; abgesagte Veranstaltungen nicht mehr."
+    ),
+    "has_registrations": N_(
+        "Es gibt schon Anmeldungen. Die Veranstaltung kann nicht mehr "
+        "zurückgezogen werden – bitte sagen Sie sie ab, dann werden alle informiert."
+    ),
+    "not_published": N_("Nur veröffentlichte Veranstaltungen können zurückgezogen werden."),
+}
+
+
+def status_refusal(code: str | None) -> str:
+    """The translated refusal for ``code``; empty for unknown values."""
+    text = STATUS_REFUSALS.get(code or "", "")
+    return _(text) if text else ""
+
+
+EVENT_STATUS_LABELS = {
+    EventStatus.DRAFT: N_("Entwurf"),
+    EventStatus.PUBLISHED: N_("Veröffentlicht"),
+    EventStatus.CANCELLED: N_("Abgesagt"),
+}
+
+ROLE_LABELS = {
+    PersonRole.SPEAKER: N_("Vortrag / Beitrag"),
+    PersonRole.MODERATION: N_("Moderation"),
+}
+QUESTION_KIND_LABELS = {
+    QuestionKind.TEXT: N_("Freitext"),
+    QuestionKind.CHOICE: N_("Auswahl"),
+    QuestionKind.YES_NO: N_("Ja/Nein"),
+}
+FORMAT_CHOICES = {
+    EventFormat.IN_PERSON: N_("Vor Ort"),
+    EventFormat.ONLINE: N_("Online"),
+    EventFormat.HYBRID: N_("Hybrid"),
+}
