@@ -11,6 +11,10 @@ Nothing public carries access data: the public ``.ics`` and the feeds say ``Onli
 link the event page. Only the personal feed, reachable through the registrant's secret token,
 shows their own join link (``/j/{token}``, never the Zoom URL itself), meeting ID and passcode.
 
+Public files are German: a calendar program asks for them without saying whose language it
+reads. What belongs to one registrant (the personal feed, the invites) is in their stored
+language (catalog ``emails``).
+
 TEXT values are escaped here (:func:`escape_text`), not by icalendar, whose escaper reads a
 literal backslash-N in the text as a line break. The public VEVENTs (the public ``.ics`` and the
 feeds) are written here too, line by line (:func:`vevent_parts`): icalendar's per-property
@@ -26,7 +30,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from icalendar import Alarm, Calendar, vDuration, vText
 from icalendar import Event as VEvent
@@ -37,13 +40,14 @@ from app.domain.model import (
     Event,
     EventFormat,
     EventStatus,
-    Language,
     Registration,
     RegistrationStatus,
 )
+from app.i18n import N_, _, use_language
 
 PRODID = "-//Treffpunkt//Treffpunkt//DE"
-ONLINE_LOCATION = "Online (Zoom)"
+#: The place of an online event: as it is in public files, translated for a registrant.
+ONLINE_LOCATION = N_("Online (Zoom)")
 #: How often subscribers are asked to fetch a feed again, unless the caller says otherwise.
 DEFAULT_REFRESH = dt.timedelta(hours=1)
 
@@ -80,11 +84,11 @@ def event_location(event: Event) -> str:
 
 
 def registrant_location(event: Event, registration: Registration) -> str:
-    """Where this registrant takes part: online, or at the venue."""
+    """Where this registrant takes part: online (in the language in use), or at the venue."""
     online = event.format is EventFormat.ONLINE or (
         event.format is EventFormat.HYBRID and registration.mode is AttendanceMode.ONLINE
     )
-    return ONLINE_LOCATION if online else venue_line(event)
+    return _(ONLINE_LOCATION) if online else venue_line(event)
 
 
 def clean_text(value: str) -> str:
@@ -333,7 +337,9 @@ def personal_feed_ics(
     stamp = _utc(now)
     feed = calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH)
     for event, registration in entries:
-        feed.add_component(_personal_vevent(event, registration, uid_domain, base_url, stamp))
+        # Each entry in the language of its registration, like that registration's mails.
+        with use_language(registration.language.value):
+            feed.add_component(_personal_vevent(event, registration, uid_domain, base_url, stamp))
     content: bytes = feed.to_ical()
     return content
 
@@ -345,7 +351,6 @@ def _personal_vevent(
     base_url: str,
     stamp: dt.datetime,
 ) -> VEvent:
-    labels = _LABELS.get(registration.language, _LABELS[Language.DE])
     event_url = f"{base_url}/events/{event.slug}"
     personal_url = f"{base_url}/r/{registration.token}"
     if event.status is EventStatus.CANCELLED or registration.status is RegistrationStatus.CANCELLED:
@@ -361,11 +366,12 @@ def _personal_vevent(
     access_data = event.online_access
     if access_data is not None and receives_access(event, registration):
         join_url = f"{base_url}/j/{registration.token}"
-        lines = [f"{labels.join}: {join_url}"]
+        # The words of the emails' access block (emails/_access.txt).
+        lines = [_label(_("Zugang"), join_url)]
         if access_data.meeting_id:
-            lines.append(f"{labels.meeting_id}: {access_data.meeting_id}")
+            lines.append(_label(_("Meeting-ID"), access_data.meeting_id))
         if access_data.passcode:
-            lines.append(f"{labels.passcode}: {access_data.passcode}")
+            lines.append(_label(_("Kenncode"), access_data.passcode))
         access = "\n".join(lines)
         # Calendar programs make a link in LOCATION or URL a "join" button.
         location = join_url
@@ -380,25 +386,14 @@ def _personal_vevent(
         status=status,
         location=location,
         description=_paragraphs(
-            event.teaser, access, event_url, f"{labels.registration}: {personal_url}"
+            event.teaser, access, event_url, _label(_("Ihre Anmeldung"), personal_url)
         ),
         url=url,
     )
 
 
-class _Labels(NamedTuple):
-    join: str
-    meeting_id: str
-    passcode: str
-    registration: str
-
-
-# The words of the emails' access block (emails/de/_access.txt), in the registrant's language.
-_LABELS = {
-    Language.DE: _Labels("Zugang", "Meeting-ID", "Kenncode", "Ihre Anmeldung"),
-    Language.EN: _Labels("Join", "Meeting ID", "Passcode", "Your registration"),
-    Language.UK: _Labels("Підключення", "Ідентифікатор зустрічі", "Код доступу", "Ваша реєстрація"),
-}
+def _label(label: str, value: str) -> str:
+    return f"{label}: {value}"
 
 
 def _public_vevent(event: Event, uid_domain: str, event_url: str, stamp: bytes) -> bytes:

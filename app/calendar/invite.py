@@ -9,6 +9,9 @@ it, and calendars take it (RFC 5546 §2.1.5). Registering again keeps the count,
 REQUEST has the same SEQUENCE as that CANCEL and wins by its later DTSTAMP.
 
 Times are in UTC, as in every file here (see :mod:`app.calendar.ical`).
+
+An invite speaks its registrant's language, like the mail it comes with: the place of an online
+event, the alarm's text and the link to the registration in DESCRIPTION (catalog ``emails``).
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ from app.calendar.ical import (
     base_vevent,
     calendar,
     clean_text,
+    content_line,
     display_alarm,
+    escape_text,
     event_uid,
     registrant_location,
     venue_line,
 )
 from app.domain.mail import MailKind
-from app.domain.model import Event, Registration, RegistrationStatus
+from app.domain.model import Event, Language, Registration, RegistrationStatus
+from app.i18n import _, use_language
 
 __all__ = [
     "ALARM_BEFORE",
@@ -90,23 +96,50 @@ def build_invite(
     organiser_email: str,
     uid_domain: str,
     now: dt.datetime,
+    language: Language | None = None,
+    personal_url: str | None = None,
 ) -> bytes:
-    """The ``.ics`` of one invite (or its cancellation) for one registrant."""
+    """The ``.ics`` of one invite (or its cancellation) for one registrant.
+
+    Written in ``language``, by default the registration's; with ``personal_url`` the
+    DESCRIPTION ends with the link to the registration.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     cancel = method is InviteMethod.CANCEL
+    language = language or registration.language
+    with use_language(language.value):
+        location = registrant_location(event, registration)
+        alarm = "" if cancel else _("Gleich geht es los: %(title)s") % {"title": event.title}
+        link = ""
+        if personal_url:
+            label = (
+                _("Ihre Anmeldung ansehen")
+                if cancel
+                else _("Ihre Anmeldung ansehen oder stornieren")
+            )
+            link = f"{label}: {personal_url}"
     shared = _shared_invite(
-        event,
+        event_uid(event, uid_domain),
+        event.starts_at,
+        event.ends_at,
+        event.title,
         method,
         organiser_name,
         organiser_email,
-        uid_domain,
         now.astimezone(dt.UTC),
-        registrant_location(event, registration),
+        location,
         event.revision + registration.invite_sequence,
+        alarm,
+        # Everything translated above is in the key already; the language keeps a cached part
+        # of one language from ever being reused for another, whatever is added later.
+        language,
     )
-    attendee = b"\r\n" + _attendee_line(registration, cancel=cancel)
-    return shared.replace(_ATTENDEE_SLOT_LINE, attendee, 1)
+    own = _attendee_line(registration, cancel=cancel)
+    description = "\n\n".join(part for part in (event.teaser, link) if part)
+    if description:
+        own += content_line("DESCRIPTION", escape_text(clean_text(description)))
+    return shared.replace(_ATTENDEE_SLOT_LINE, b"\r\n" + own, 1)
 
 
 #: Stands in for the recipient in the part of an invite that all recipients share.
@@ -115,31 +148,37 @@ _ATTENDEE_SLOT = "mailto:attendee-slot@treffpunkt.invalid"
 _ATTENDEE_SLOT_LINE = f"\r\nATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
 
 
-# Everything but the attendee is the same for every registrant of a batch (one DTSTAMP per
-# batch, and nearly everyone's SEQUENCE is the event's revision): icalendar builds and folds it
-# once, and each invite only gets its own ATTENDEE line.
+# Everything but the attendee and the description (which links the registrant's own page) is
+# the same for every registrant of a batch in one language (one DTSTAMP per batch, and nearly
+# everyone's SEQUENCE is the event's revision): icalendar builds and folds it once, and each
+# invite only gets its own ATTENDEE and DESCRIPTION lines. Keyed by what the part shows, not
+# by the event, so no field the invite does not show can keep it from being cached.
 @functools.lru_cache(maxsize=64)
 def _shared_invite(
-    event: Event,
+    uid: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    title: str,
     method: InviteMethod,
     organiser_name: str,
     organiser_email: str,
-    uid_domain: str,
     stamp: dt.datetime,
     location: str,
     sequence: int,
+    alarm: str,
+    language: Language,
 ) -> bytes:
     cancel = method is InviteMethod.CANCEL
     cal = calendar(method.value)
     vevent = base_vevent(
-        uid=event_uid(event, uid_domain),
+        uid=uid,
         sequence=sequence,
         stamp=stamp,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        title=event.title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        title=title,
         location=location,
-        description=event.teaser,
+        description="",
         status="CANCELLED" if cancel else "CONFIRMED",
     )
     vevent.add("organizer", vCalAddress.new(organiser_email, cn=_one_line(organiser_name) or None))
@@ -147,7 +186,7 @@ def _shared_invite(
     vevent.add("attendee", vCalAddress(_ATTENDEE_SLOT))
     if not cancel:
         # An alarm belongs to an entry that stays; a CANCEL takes the entry away.
-        vevent.add_component(display_alarm(event.title, ALARM_BEFORE))
+        vevent.add_component(display_alarm(alarm, ALARM_BEFORE))
     cal.add_component(vevent)
     content: bytes = cal.to_ical()
     return content

@@ -1,12 +1,14 @@
 """Emails from the ``emails/`` templates: one subject, a text and an HTML body per message.
 
-Each kind ``k`` is ``emails/<language>/k.txt``, which defines ``{% block subject %}``, and
-``emails/<language>/k.html``. The subject is rendered once, on its own, and given to both bodies
-as ``subject``; inside a body the block renders as nothing.
+Each kind ``k`` is ``emails/k.txt``, which defines ``{% block subject %}``, and ``emails/k.html``.
+The subject is rendered once, on its own, and given to both bodies as ``subject``; inside a body
+the block renders as nothing.
 
-A language folder may hold only some files: a kind missing there is written entirely in German
-(subject, bodies and date formats alike, never half and half), and a shared file
-(``_layout.html`` …) missing there is taken from ``emails/de/``.
+There is one set of templates for every language: their texts are German msgids marked with
+``_()`` (catalog ``emails``), and each mail is rendered inside
+:func:`app.i18n.use_language` of its own language, the registrant's stored one, whatever language
+the request that caused it was in. Dates and times follow the same language (Babel), and a text
+without translation is German.
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ from app.domain.model import (
     QuestionKind,
     Registration,
 )
+from app.i18n import install, use_language
 
 #: The repository's top-level ``emails/`` folder.
 EMAILS_DIR = Path(__file__).resolve().parents[2] / "emails"
 
-#: The language every kind exists in; the others fall back to it.
+#: The language of a mail when none is said, and of every text without translation.
 FALLBACK_LANGUAGE = Language.DE
 
 SUBJECT_BLOCK = "subject"
@@ -92,7 +95,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str
-    #: The language it is written in: the one asked for, or the fallback when that was missing.
+    #: The language it is written in (``Content-Language``): the one asked for.
     language: Language = FALLBACK_LANGUAGE
 
 
@@ -128,19 +131,24 @@ class SeatLine:
 
 
 def render_mail(context: MailContext, *, root: Path = EMAILS_DIR) -> RenderedMail:
-    """Render the subject once and both bodies of ``context.kind``; ``root`` is for tests."""
-    language = _language_for(root, context.language, context.kind)
-    environment = _environment(root, language)
-    values = _values(context, language)
+    """Render the subject once and both bodies of ``context.kind`` in ``context.language``.
+
+    ``root`` is for tests.
+    """
+    language = context.language
+    environment = _environment(root)
     text_name = f"{context.kind.value}.txt"
     html_name = f"{context.kind.value}.html"
-    text_template = _template(environment, text_name, language)
-    subject = single_line(_render_block(text_template, SUBJECT_BLOCK, values, language))
-    if not subject:
-        raise TemplateFailure(f"{language}/{text_name}: the subject is empty")
-    values["subject"] = subject
-    text = _tidy_text(_render(text_template, values, language))
-    html = _render(_template(environment, html_name, language), values, language)
+    # Every _() in the templates, and the dates, read the language from here.
+    with use_language(language.value):
+        values = _values(context, language)
+        text_template = _template(environment, text_name, language)
+        subject = single_line(_render_block(text_template, SUBJECT_BLOCK, values, language))
+        if not subject:
+            raise TemplateFailure(f"{text_name} ({language}): the subject is empty")
+        values["subject"] = subject
+        text = _tidy_text(_render(text_template, values, language))
+        html = _render(_template(environment, html_name, language), values, language)
     return RenderedMail(subject=subject, text=text, html=html, language=language)
 
 
@@ -150,23 +158,13 @@ def single_line(value: str) -> str:
 
 
 # Templates are read once per process (a restart picks up edits): the sender renders hundreds of
-# mails a second, and a file-system check per template per mail showed up in its profile.
-@lru_cache(maxsize=256)
-def _language_for(root: Path, language: Language, kind: MailKind) -> Language:
-    # The text template holds the subject, so its presence decides the language of the kind.
-    if (root / language.value / f"{kind.value}.txt").is_file():
-        return language
-    return FALLBACK_LANGUAGE
-
-
+# mails a second, and a file-system check per template per mail showed up in its profile. The
+# environment serves every language: gettext looks the language up at render time.
 @lru_cache(maxsize=16)
-def _environment(root: Path, language: Language) -> Environment:
-    """The Jinja environment of one language folder, with ``de`` behind it for shared files."""
-    search = [root / language.value]
-    if language is not FALLBACK_LANGUAGE:
-        search.append(root / FALLBACK_LANGUAGE.value)
+def _environment(root: Path) -> Environment:
+    """The Jinja environment of the templates in ``root``."""
     environment = Environment(
-        loader=FileSystemLoader(search),
+        loader=FileSystemLoader(root),
         # HTML is escaped; text goes out as typed, so names like "Müller & Söhne" stay intact.
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined,
@@ -176,6 +174,7 @@ def _environment(root: Path, language: Language) -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    install(environment)
     environment.filters["moment"] = _moment
     environment.filters["nl2br"] = nl2br
     return environment
@@ -185,7 +184,7 @@ def _template(environment: Environment, name: str, language: Language) -> Templa
     try:
         return environment.get_template(name)
     except TemplateError as error:
-        raise _failure(f"{language}/{name}", error) from error
+        raise _failure(f"{name} ({language})", error) from error
 
 
 def _render(template: Template, values: dict[str, Any], language: Language) -> str:
@@ -200,7 +199,7 @@ def _render(template: Template, values: dict[str, Any], language: Language) -> s
             # What Template.render does: the traceback then points at template lines.
             template.environment.handle_exception()
     except Exception as error:  # any error inside a template is that template's failure
-        raise _failure(f"{language}/{template.name}", error) from error
+        raise _failure(f"{template.name} ({language})", error) from error
 
 
 def _nothing(context: Context) -> Iterator[str]:
@@ -210,7 +209,7 @@ def _nothing(context: Context) -> Iterator[str]:
 def _render_block(
     template: Template, block: str, values: dict[str, Any], language: Language
 ) -> str:
-    name = f"{language}/{template.name}"
+    name = f"{template.name} ({language})"
     render_block = template.blocks.get(block)
     if render_block is None:
         raise TemplateFailure(f"{name}: no {{% block {block} %}}")

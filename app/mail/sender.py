@@ -262,6 +262,9 @@ class OutboxSender:
                     organiser_email=self._organiser[1],
                     uid_domain=self.settings.mail_domain,
                     now=now,
+                    # The mail's language, so text and invite always speak the same one.
+                    language=mail.language,
+                    personal_url=f"{base}/r/{token}",
                 ),
             )
         to_name = registration.full_name if is_for_registrant and registration else ""

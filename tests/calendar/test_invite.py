@@ -349,7 +349,7 @@ def test_request_reminds_an_hour_before_cancel_does_not() -> None:
     _, request = parsed(invite(event, registration()))
     [alarm] = request.walk("VALARM")
     assert str(alarm["ACTION"]) == "DISPLAY"
-    assert str(alarm["DESCRIPTION"]) == "Konferenz „Landkreise“"
+    assert str(alarm["DESCRIPTION"]) == "Gleich geht es los: Konferenz „Landkreise“"
     assert alarm.decoded("TRIGGER") == -ALARM_BEFORE == dt.timedelta(hours=-1)
     _, cancel = parsed(invite(event, registration(), InviteMethod.CANCEL))
     assert cancel.walk("VALARM") == []

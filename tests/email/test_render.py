@@ -1,4 +1,4 @@
-"""Rendering of every email kind: content, access data, escaping, failures and fallback."""
+"""Rendering of every email kind: content, access data, escaping, failures, languages."""
 
 from __future__ import annotations
 
@@ -124,8 +124,12 @@ def test_every_kind_renders_in_german(kind: MailKind, include_access: bool) -> N
 
 def test_templates_exist_for_every_kind() -> None:
     for kind in MailKind:
-        assert (EMAILS_DIR / "de" / f"{kind.value}.txt").is_file()
-        assert (EMAILS_DIR / "de" / f"{kind.value}.html").is_file()
+        assert (EMAILS_DIR / f"{kind.value}.txt").is_file()
+        assert (EMAILS_DIR / f"{kind.value}.html").is_file()
+
+
+def test_one_set_of_templates_for_every_language() -> None:
+    assert not any(path.is_dir() for path in EMAILS_DIR.iterdir())
 
 
 def test_subject_is_one_line_even_when_the_title_is_not() -> None:
@@ -397,15 +401,8 @@ def test_registrant_mail_without_registration_fails() -> None:
         join_url=None,
         include_access=False,
     )
-    with pytest.raises(TemplateFailure, match=r"de/reminder\.txt"):
+    with pytest.raises(TemplateFailure, match=r"reminder\.txt \(de\)"):
         render_mail(bare)
-
-
-def test_unknown_language_folder_falls_back_to_german() -> None:
-    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.UK))
-    assert mail.language is Language.DE
-    assert mail.subject.startswith("Anmeldung bestätigt")
-    assert "Freitag, 27. November 2026" in mail.text
 
 
 # --- a made-up emails folder, to prove the machinery rather than the wording ---------------
@@ -420,40 +417,39 @@ def write(root: Path, name: str, content: str) -> None:
 
 @pytest.fixture
 def emails(tmp_path: Path) -> Path:
-    """A German folder with confirmation and waitlisted, and an English one with confirmation."""
-    for language, word in (("de", "Hallo"), ("en", "Hello")):
-        write(tmp_path, f"{language}/_footer.txt", f"{language}-footer\n")
-        write(
-            tmp_path,
-            f"{language}/confirmation.txt",
-            f"{{% block subject %}}{word} {{{{ event.title }}}}{{% endblock %}}"
-            f"{word} {{{{ when }}}}\n"
-            '{% include "_footer.txt" %}',
-        )
-        write(tmp_path, f"{language}/confirmation.html", f"<p>{word} {{{{ subject }}}}</p>")
-    write(tmp_path, "de/waitlisted.txt", "{% block subject %}Warte{% endblock %}Warte\n")
-    write(tmp_path, "de/waitlisted.html", "<p>{{ subject }}</p>")
+    """A templates folder with confirmation and waitlisted, their texts marked for translation."""
+    write(tmp_path, "_footer.txt", '{{ _("Diese E-Mail wurde automatisch versendet.") }}\n')
+    write(
+        tmp_path,
+        "confirmation.txt",
+        "{% block subject %}Hallo {{ event.title }}{% endblock %}"
+        "Hallo {{ when }}\n"
+        '{% include "_footer.txt" %}',
+    )
+    write(tmp_path, "confirmation.html", "<p>Hallo {{ subject }}</p>")
+    write(tmp_path, "waitlisted.txt", "{% block subject %}Warte{% endblock %}Warte\n")
+    write(tmp_path, "waitlisted.html", "<p>{{ subject }}</p>")
     return tmp_path
 
 
-def test_each_language_renders_its_own_templates(emails: Path) -> None:
+def test_one_template_serves_each_language(emails: Path) -> None:
     mail = render_mail(context(MailKind.CONFIRMATION, language=Language.EN), root=emails)
     assert mail.language is Language.EN
-    assert mail.subject == "Hello Konferenz"
-    assert mail.text == "Hello Friday, November 27, 2026, 10:00\u202fAM–2:00\u202fPM\nen-footer\n"
-    assert mail.html == "<p>Hello Hello Konferenz</p>"
+    assert mail.subject == "Hallo Konferenz"
+    assert mail.text == (
+        "Hallo Friday, 27 November 2026, 10:00–14:00\nThis email was sent automatically.\n"
+    )
+    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.UK), root=emails)
+    assert mail.language is Language.UK
+    assert mail.text.startswith("Hallo пʼятниця, 27 листопада 2026\u202fр., 10:00–14:00\n")
+    assert mail.text.endswith("Цей лист надіслано автоматично.\n")
 
 
-def test_a_kind_missing_in_a_language_is_sent_in_german(emails: Path) -> None:
-    mail = render_mail(context(MailKind.WAITLISTED, language=Language.EN), root=emails)
-    assert mail.language is Language.DE
-    assert mail.subject == "Warte"
-
-
-def test_a_shared_file_missing_in_a_language_comes_from_german(emails: Path) -> None:
-    (emails / "en" / "_footer.txt").unlink()
-    mail = render_mail(context(MailKind.CONFIRMATION, language=Language.EN), root=emails)
-    assert mail.text.endswith("de-footer\n")
+def test_a_text_without_translation_stays_german(emails: Path) -> None:
+    write(emails, "waitlisted.txt", '{% block subject %}{{ _("Nur auf Deutsch") }}{% endblock %}x')
+    mail = render_mail(context(MailKind.WAITLISTED, language=Language.UK), root=emails)
+    assert mail.language is Language.UK
+    assert mail.subject == "Nur auf Deutsch"
 
 
 def test_the_subject_is_rendered_once_and_not_repeated_in_the_text(emails: Path) -> None:
@@ -465,18 +461,19 @@ def test_the_subject_is_rendered_once_and_not_repeated_in_the_text(emails: Path)
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("de/confirmation.txt", "{% block subject %}x{% endblock %}{{ nope }}", "UndefinedError"),
-        ("de/confirmation.txt", "{% block subject %}{{ nope }}{% endblock %}", "UndefinedError"),
+        ("confirmation.txt", "{% block subject %}x{% endblock %}{{ nope }}", "UndefinedError"),
+        ("confirmation.txt", "{% block subject %}{{ nope }}{% endblock %}", "UndefinedError"),
         (
-            "de/confirmation.txt",
+            "confirmation.txt",
             "{% block subject %}x{% endblock %}{% if %}",
             "TemplateSyntaxError",
         ),
-        ("de/confirmation.txt", "no subject here", "block subject"),
-        ("de/confirmation.txt", "{% block subject %} {% endblock %}", "subject is empty"),
-        ("de/confirmation.html", "{{ event.nope }}", "UndefinedError"),
-        ("de/confirmation.html", "{{ registration.first_name | nofilter }}", "nofilter"),
-        ("de/_footer.txt", "{% for %}", "_footer.txt"),
+        ("confirmation.txt", "no subject here", "block subject"),
+        ("confirmation.txt", "{% block subject %} {% endblock %}", "subject is empty"),
+        ("confirmation.html", "{{ event.nope }}", "UndefinedError"),
+        ("confirmation.html", "{{ registration.first_name | nofilter }}", "nofilter"),
+        ("_footer.txt", "{% for %}", "_footer.txt"),
+        ("_footer.txt", '{{ _("Hallo %(name)s") }}', "KeyError"),
     ],
 )
 def test_template_problems_raise_template_failure(
@@ -485,15 +482,15 @@ def test_template_problems_raise_template_failure(
     write(emails, name, content)
     with pytest.raises(TemplateFailure, match=expected) as failure:
         render_mail(context(MailKind.CONFIRMATION), root=emails)
-    assert "de/confirmation." in str(failure.value)
+    assert "confirmation." in str(failure.value)
 
 
 def test_a_missing_html_template_raises_template_failure(emails: Path) -> None:
-    (emails / "de" / "confirmation.html").unlink()
-    with pytest.raises(TemplateFailure, match=r"de/confirmation\.html.*TemplateNotFound"):
+    (emails / "confirmation.html").unlink()
+    with pytest.raises(TemplateFailure, match=r"confirmation\.html.*TemplateNotFound"):
         render_mail(context(MailKind.CONFIRMATION), root=emails)
 
 
 def test_a_kind_missing_everywhere_raises_template_failure(emails: Path) -> None:
-    with pytest.raises(TemplateFailure, match=r"de/reminder\.txt"):
+    with pytest.raises(TemplateFailure, match=r"reminder\.txt"):
         render_mail(context(MailKind.REMINDER), root=emails)
