@@ -13,7 +13,7 @@ shows their own join link (``/j/{token}``, never the Zoom URL itself), meeting I
 
 Public files are German: a calendar program asks for them without saying whose language it
 reads. What belongs to one registrant (the personal feed, the invites) is in their stored
-language (catalog ``emails``).
+language (catalog ``emails``), with the event's title and teaser as translated by the organisers.
 
 TEXT values are escaped here (:func:`escape_text`), not by icalendar, whose escaper reads a
 literal backslash-N in the text as a line break. The public VEVENTs (the public ``.ics`` and the
@@ -42,6 +42,7 @@ from app.domain.model import (
     EventStatus,
     Registration,
     RegistrationStatus,
+    localized,
 )
 from app.i18n import N_, _, use_language
 
@@ -338,8 +339,13 @@ def personal_feed_ics(
     feed = calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH)
     for event, registration in entries:
         # Each entry in the language of its registration, like that registration's mails.
-        with use_language(registration.language.value):
-            feed.add_component(_personal_vevent(event, registration, uid_domain, base_url, stamp))
+        language = registration.language.value
+        with use_language(language):
+            feed.add_component(
+                _personal_vevent(
+                    localized(event, language), registration, uid_domain, base_url, stamp
+                )
+            )
     content: bytes = feed.to_ical()
     return content
 

@@ -10,8 +10,9 @@ REQUEST has the same SEQUENCE as that CANCEL and wins by its later DTSTAMP.
 
 Times are in UTC, as in every file here (see :mod:`app.calendar.ical`).
 
-An invite speaks its registrant's language, like the mail it comes with: the place of an online
-event, the alarm's text and the link to the registration in DESCRIPTION (catalog ``emails``).
+An invite speaks its registrant's language, like the mail it comes with: the event's title and
+teaser where the organisers translated them, the place of an online event, the alarm's text and
+the link to the registration in DESCRIPTION (catalog ``emails``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from app.calendar.ical import (
     venue_line,
 )
 from app.domain.mail import MailKind
-from app.domain.model import Event, Language, Registration, RegistrationStatus
+from app.domain.model import Event, Language, Registration, RegistrationStatus, localized
 from app.i18n import _, use_language
 
 __all__ = [
@@ -108,6 +109,8 @@ def build_invite(
         raise ValueError("now must be timezone-aware")
     cancel = method is InviteMethod.CANCEL
     language = language or registration.language
+    # Title and teaser as the organisers translated them, German where they did not.
+    event = localized(event, language.value)
     with use_language(language.value):
         location = registrant_location(event, registration)
         alarm = "" if cancel else _("Gleich geht es los: %(title)s") % {"title": event.title}

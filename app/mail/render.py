@@ -46,6 +46,7 @@ from app.domain.model import (
     Language,
     QuestionKind,
     Registration,
+    localized,
 )
 from app.i18n import install, use_language
 
@@ -241,8 +242,12 @@ def _where(error: Exception) -> str:
 
 
 def _values(context: MailContext, language: Language) -> dict[str, Any]:
-    """What the templates see. The event goes in without its access data, so none can leak."""
-    event = context.event
+    """What the templates see. The event goes in without its access data, so none can leak.
+
+    Its title, teaser and description are those of the mail's language where the organisers
+    translated them (:func:`localized`), the German ones otherwise.
+    """
+    event = localized(context.event, language.value)
     registration = context.registration
     payload = context.payload
     values: dict[str, Any] = {

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from app.calendar.ical import personal_feed_ics, public_event_ics
 from app.calendar.invite import InviteMethod, build_invite
-from app.domain.model import AttendanceMode, EventFormat, Language, Registration
+from app.domain.model import AttendanceMode, EventFormat, EventText, Language, Registration
 from app.i18n import _, use_language
 from tests.calendar.readers import check_wire_format, read_agreed, unfolded
 from tests.calendar.test_invite import NOW, registration
@@ -191,3 +191,49 @@ def test_public_files_stay_german_whatever_the_reader(language: str) -> None:
         )
     [entry] = read_agreed(content).entries
     assert entry.location == "Online (Zoom)"
+
+
+def test_invites_and_the_personal_feed_use_the_events_translated_text() -> None:
+    event = make_event(
+        NOW,
+        id=7,
+        format=EventFormat.ONLINE,
+        translations={"en": EventText(title="Conference")},
+    )
+    person = registration(token="PERSONALTOKEN", mode=AttendanceMode.ONLINE, language=Language.EN)
+    content = build_invite(
+        event,
+        person,
+        method=InviteMethod.REQUEST,
+        organiser_name="Team",
+        organiser_email="team@example.org",
+        uid_domain="treffpunkt.example.org",
+        now=NOW,
+        personal_url=PERSONAL_URL,
+    )
+    [entry] = read_agreed(content).entries
+    assert entry.summary == "Conference"
+    # No English teaser: the German one, not nothing.
+    assert (entry.description or "").startswith("Kurz\n\n")
+    [valarm] = Calendar.from_ical(content).walk("VALARM")
+    assert str(valarm["DESCRIPTION"]) == "Starting soon: Conference"
+    feed = personal_feed_ics(
+        [(event, person)],
+        name="Meine Veranstaltungen",
+        uid_domain="treffpunkt.example.org",
+        base_url=BASE,
+        now=NOW,
+    )
+    [feed_entry] = read_agreed(feed).entries
+    assert feed_entry.summary == "Conference"
+    # German readers of the same event see the German title.
+    german = build_invite(
+        event,
+        registration(mode=AttendanceMode.ONLINE),
+        method=InviteMethod.REQUEST,
+        organiser_name="Team",
+        organiser_email="team@example.org",
+        uid_domain="treffpunkt.example.org",
+        now=NOW,
+    )
+    assert read_agreed(german).entries[0].summary == "Konferenz"

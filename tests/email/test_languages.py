@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from app.db.database import Database
 from app.domain.mail import MailKind
-from app.domain.model import EventFormat, Language, Seats
+from app.domain.model import EventFormat, EventText, Language, Seats
 from app.formatting import format_event_time
 from app.i18n import use_language
 from app.mail.render import render_mail
@@ -234,6 +234,44 @@ async def test_a_cancelled_event_is_announced_in_each_language(
         cancelled = to(sink, f"{language}@stadt.example")[-1]
         assert str(cancelled.message["Subject"]) == subject
         assert cancelled.message["Content-Language"] == language
+
+
+async def test_the_event_text_is_the_one_in_the_registrants_language(
+    db: Database,
+    event_factory,
+    now: dt.datetime,
+    clock: Clock,
+    sink: SmtpSink,
+    mail_settings: Settings,
+) -> None:
+    await event_factory(
+        slug="runde",
+        format=EventFormat.ONLINE,
+        notify_organisers=True,
+        contact_email="team@veranstalter.example",
+        translations={"uk": EventText(title="Конференція громад", teaser="Коротко про головне")},
+    )
+    for language in ("de", "en", "uk"):
+        form = registration_form(f"{language}@stadt.example", mode="online", language=language)
+        await register(db, "runde", form, now)
+    sender = make_sender(db, mail_settings, clock)
+    await sender.drain()
+    await sender.close()
+
+    titles = {"de": "Konferenz", "en": "Konferenz", "uk": "Конференція громад"}
+    teasers = {"de": "Kurz", "en": "Kurz", "uk": "Коротко про головне"}
+    for language, title in titles.items():
+        [mail] = to(sink, f"{language}@stadt.example")
+        assert str(mail.message["Subject"]).endswith(f": {title}")
+        assert title in text_body(mail)
+        [entry] = read_agreed(invite_of(mail)).entries
+        assert entry.summary == title
+        assert (entry.description or "").startswith(teasers[language] + "\n\n")
+    # The organisers read German: their notice names the event by its German title.
+    notices = to(sink, "team@veranstalter.example")
+    assert [str(notice.message["Subject"]).split(" – ")[0] for notice in notices] == [
+        "Neue Anmeldung: Konferenz"
+    ] * 3
 
 
 # --- every kind in every language, rendered directly ------------------------------------------
