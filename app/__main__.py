@@ -1,4 +1,4 @@
-"""The command line: ``python -m app [serve|worker|migrate|load-samples|create-organiser]``.
+"""The command line: ``python -m app [command]`` (serve, worker, migrate, load-samples, …).
 
 The default is ``serve``.
 """
@@ -110,6 +110,21 @@ async def create_organiser(settings: Settings, email: str, name: str, password: 
     return organiser.email
 
 
+async def anonymise(settings: Settings) -> int:
+    """Anonymise every registration past the retention period now; returns how many."""
+    from app.services.retention import anonymise_expired
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        return await anonymise_expired(
+            db, dt.datetime.now(dt.UTC), dt.timedelta(days=settings.retention_days)
+        )
+    finally:
+        await db.close()
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Migrate, load samples when empty, and serve with uvicorn."""
     import uvicorn
@@ -146,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     organiser_parser.add_argument("--email", required=True)
     organiser_parser.add_argument("--name", default="")
+    commands.add_parser(
+        "anonymise",
+        help="anonymise the registrations of events that ended RETENTION_DAYS ago (now)",
+    )
     return parser
 
 
@@ -172,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     elif command == "create-organiser":
         return _create_organiser(settings, arguments.email, arguments.name)
+    elif command == "anonymise":
+        anonymised = asyncio.run(anonymise(settings))
+        print(f"{anonymised} registrations anonymised (retention: {settings.retention_days} days)")
     return 0
 
 

@@ -82,6 +82,9 @@ class Settings:
     #: ``MAIL_LEASE_SECONDS``: how long a claimed mail stays a worker's before another one
     #: takes it over (a worker that died mid-send).
     mail_lease_seconds: float = 300.0
+    #: ``RETENTION_DAYS``: days after an event's end when its registrations' personal data are
+    #: anonymised (the counts stay).
+    retention_days: int = 90
 
     @property
     def is_sqlite(self) -> bool:
@@ -152,6 +155,7 @@ class Settings:
             retry_seconds = float(env.get("MAIL_RETRY_SECONDS", "60"))
             poll_seconds = float(env.get("MAIL_POLL_SECONDS", "1"))
             lease_seconds = float(env.get("MAIL_LEASE_SECONDS", "300"))
+            retention_days = int(env.get("RETENTION_DAYS", "").strip() or "90")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
@@ -184,6 +188,7 @@ class Settings:
             mail_retry_seconds=max(0.0, retry_seconds),
             mail_poll_seconds=max(0.05, poll_seconds),
             mail_lease_seconds=max(1.0, lease_seconds),
+            retention_days=max(1, retention_days),
         )
 
 

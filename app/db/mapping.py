@@ -248,6 +248,7 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         hold_until=_utc(row.get("hold_until")),
         invite_sequence=row.get("invite_sequence", 0),
         checked_in_at=_utc(row.get("checked_in_at")),
+        anonymised_at=_utc(row.get("anonymised_at")),
     )
 
 

@@ -97,6 +97,9 @@ class Registration(Table, tablename="registration"):
     invite_sequence = Integer(default=0)
     #: Set at the door by an organiser; null until the person has been let in.
     checked_in_at = Timestamptz(null=True, default=None)
+    #: When the personal data were removed (retention period over, or deleted on request); the
+    #: row stays, without them, so the event's counts stay right.
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class Outbox(Table, tablename="outbox"):

@@ -291,6 +291,8 @@ class Registration:
     invite_sequence: int = 0
     #: When an organiser let the person in at the door.
     checked_in_at: dt.datetime | None = None
+    #: When the personal data were removed (names, address, answers are then empty).
+    anonymised_at: dt.datetime | None = None
 
     @property
     def full_name(self) -> str:

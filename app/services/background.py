@@ -1,4 +1,4 @@
-"""The work that runs beside the web: sending mail and releasing expired opt-in holds.
+"""The work beside the web: sending mail, releasing expired opt-in holds, the retention period.
 
 ``serve`` runs it inside the web process by default; ``python -m app worker`` runs it alone,
 as many times over as wanted (on PostgreSQL the workers share the outbox safely).
@@ -14,12 +14,15 @@ import logging
 from app.db.database import Database
 from app.mail.sender import OutboxSender
 from app.services.registrations import expire_holds
+from app.services.retention import anonymise_expired
 from app.settings import Settings
 
 logger = logging.getLogger("treffpunkt.background")
 
 #: How often unconfirmed registrations are checked for an expired hold.
 HOLD_CHECK_SECONDS = 30.0
+#: How often the retention period is applied (anonymising is idempotent: several workers may).
+RETENTION_CHECK_SECONDS = 3600.0
 
 
 async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
@@ -35,6 +38,20 @@ async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), HOLD_CHECK_SECONDS)
 
 
+async def apply_retention(db: Database, settings: Settings, stop: asyncio.Event) -> None:
+    """Every hour, anonymise the registrations whose retention period is over."""
+    retention = dt.timedelta(days=settings.retention_days)
+    while not stop.is_set():
+        try:
+            anonymised = await anonymise_expired(db, dt.datetime.now(dt.UTC), retention)
+            if anonymised:
+                logger.info("anonymised %d registrations past the retention period", anonymised)
+        except Exception:
+            logger.exception("anonymising failed; trying again")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RETENTION_CHECK_SECONDS)
+
+
 async def run_background(
     db: Database, settings: Settings, stop: asyncio.Event, sender: OutboxSender | None = None
 ) -> None:
@@ -44,6 +61,7 @@ async def run_background(
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(sender.run(stop))
         tasks.create_task(release_expired_holds(db, stop))
+        tasks.create_task(apply_retention(db, settings, stop))
 
 
 def _transport_name(settings: Settings) -> str:

@@ -1,0 +1,191 @@
+"""Data protection: personal data anonymised after the retention period, or at once on request.
+
+Anonymising keeps the registration row — status, mode, language, dates, check-in — so an
+event's counts and statistics stay right, and removes everything that names a person: names,
+email address, organisation, function, answers, and the personal token (the personal page, the
+join link and the personal feed stop working). The outbox keeps the record that mail went out,
+without recipient or content. A registrant can also see everything held on them (JSON) and
+delete it from their personal page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from app.db.database import Database
+from app.db.tables import Event as EventTable
+from app.db.tables import Outbox
+from app.db.tables import Registration as RegistrationTable
+from app.domain.errors import NotFound
+from app.domain.model import RegistrationStatus
+from app.mail.outbox import OutboxStatus
+from app.services.registrations import cancel_by_organiser, find_by_token
+
+#: Registrations anonymised per transaction (each one a short write lock on SQLite).
+BATCH = 200
+#: The stand-in for an anonymised address: unique per event (the unique index wants that) and
+#: undeliverable by construction (RFC 2606's ``.invalid``).
+_ANONYMOUS_DOMAIN = "anonymisiert.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionOutcome:
+    """What deleting one registration's data did."""
+
+    #: The registration held a seat or a waiting place and was cancelled first.
+    cancelled: bool
+
+
+def _anonymous_values(registration_id: int, now: dt.datetime) -> dict[Any, Any]:
+    address = f"person-{registration_id}@{_ANONYMOUS_DOMAIN}"
+    return {
+        RegistrationTable.first_name: "",
+        RegistrationTable.last_name: "",
+        RegistrationTable.email: address,
+        RegistrationTable.email_normalised: address,
+        RegistrationTable.organisation: "",
+        RegistrationTable.job_title: "",
+        RegistrationTable.answers: "{}",
+        # A fresh random token nobody ever sees: the old personal links lead nowhere.
+        RegistrationTable.token: "x" + secrets.token_urlsafe(32),
+        RegistrationTable.anonymised_at: now,
+        RegistrationTable.updated_at: now,
+    }
+
+
+async def _anonymise(db: Database, registration_ids: list[int], now: dt.datetime) -> None:
+    """In one transaction: blank the registrations and their mails' recipients and contents."""
+    async with db.transaction():
+        # Mail not yet out would go to an address that no longer exists: it is called off.
+        await Outbox.update(
+            {
+                Outbox.status: OutboxStatus.CANCELLED.value,
+                Outbox.last_error: "personal data deleted",
+                Outbox.updated_at: now,
+            }
+        ).where(
+            Outbox.registration.is_in(registration_ids),
+            Outbox.status.is_in([OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value]),
+        )
+        await Outbox.update(
+            {Outbox.recipient: "", Outbox.payload: "{}", Outbox.updated_at: now}
+        ).where(Outbox.registration.is_in(registration_ids))
+        for registration_id in registration_ids:
+            await RegistrationTable.update(_anonymous_values(registration_id, now)).where(
+                RegistrationTable.id == registration_id,
+                RegistrationTable.anonymised_at.is_null(),
+            )
+
+
+async def due_for_anonymisation(now: dt.datetime, retention: dt.timedelta) -> list[int]:
+    """Registrations of events that ended more than ``retention`` ago, not yet anonymised."""
+    ended = await EventTable.select(EventTable.id).where(EventTable.ends_at < now - retention)
+    event_ids = [row["id"] for row in ended]
+    if not event_ids:
+        return []
+    rows = await RegistrationTable.select(RegistrationTable.id).where(
+        RegistrationTable.event.is_in(event_ids), RegistrationTable.anonymised_at.is_null()
+    )
+    return sorted(row["id"] for row in rows)
+
+
+async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timedelta) -> int:
+    """Anonymise every registration whose retention period is over; returns how many."""
+    due = await due_for_anonymisation(now, retention)
+    for start in range(0, len(due), BATCH):
+        await _anonymise(db, due[start : start + BATCH], now)
+    return len(due)
+
+
+async def delete_registration_data(
+    db: Database, event_id: int, registration_id: int, now: dt.datetime
+) -> DeletionOutcome:
+    """Delete one registration's personal data at once (an organiser, on request).
+
+    A seat or waiting place is given up first, on the usual path (the next on the waiting list
+    moves up); the cancellation mail to the person is then called off with everything else.
+    Raises :class:`NotFound` when the registration does not belong to the event.
+    """
+    row = (
+        await RegistrationTable.select(RegistrationTable.status)
+        .where(RegistrationTable.id == registration_id, RegistrationTable.event == event_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"registration {registration_id}")
+    cancelled = row["status"] != RegistrationStatus.CANCELLED.value
+    if cancelled:
+        await cancel_by_organiser(db, event_id, registration_id, now)
+    await _anonymise(db, [registration_id], now)
+    return DeletionOutcome(cancelled=cancelled)
+
+
+async def delete_own_data(db: Database, token: str, now: dt.datetime) -> DeletionOutcome:
+    """The registrant deletes their data from their personal page (same as an organiser would)."""
+    registration = await find_by_token(token)
+    return await delete_registration_data(db, registration.event_id, registration.id, now)
+
+
+async def personal_data(token: str) -> dict[str, Any]:
+    """Everything held on the registrant behind ``token``, ready for JSON (Art. 15 DSGVO)."""
+    registration = await find_by_token(token)
+    event = (
+        await EventTable.select(
+            EventTable.title, EventTable.slug, EventTable.starts_at, EventTable.ends_at
+        )
+        .where(EventTable.id == registration.event_id)
+        .first()
+    )
+    assert event is not None
+    mails = (
+        await Outbox.select(
+            Outbox.kind, Outbox.recipient, Outbox.status, Outbox.created_at, Outbox.sent_at
+        )
+        .where(Outbox.registration == registration.id)
+        .order_by(Outbox.id)
+    )
+
+    def moment(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "registration": {
+            "first_name": registration.first_name,
+            "last_name": registration.last_name,
+            "email": registration.email,
+            "organisation": registration.organisation,
+            "job_title": registration.job_title,
+            "mode": registration.mode.value,
+            "language": registration.language.value,
+            "status": registration.status.value,
+            "answers": dict(registration.answers),
+            "registered_at": moment(registration.created_at),
+            "confirmed_at": moment(registration.confirmed_at),
+            "waitlisted_at": moment(registration.waitlisted_at),
+            "cancelled_at": moment(registration.cancelled_at),
+            "checked_in_at": moment(registration.checked_in_at),
+        },
+        "consent": {
+            "privacy_notice_version": registration.consent_version,
+            "given_at": moment(registration.consent_at),
+        },
+        "event": {
+            "title": event["title"],
+            "slug": event["slug"],
+            "starts_at": moment(event["starts_at"]),
+            "ends_at": moment(event["ends_at"]),
+        },
+        "emails": [
+            {
+                "kind": mail["kind"],
+                "to": mail["recipient"],
+                "status": mail["status"],
+                "queued_at": moment(mail["created_at"]),
+                "sent_at": moment(mail["sent_at"]),
+            }
+            for mail in mails
+        ],
+    }
