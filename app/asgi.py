@@ -34,7 +34,7 @@ from app.web.dependencies import DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
-from app.web.security import add_security_headers
+from app.web.security import security_headers
 from app.web.templating import static_files_router, template_config
 from app.web.throttling import login_throttle, write_throttle
 
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # with the request path, which holds personal tokens. Unexpected errors are logged by
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
-        before_send=[add_security_headers],
+        before_send=[security_headers(https=settings.cookies_secure)],
         # The session (an encrypted cookie) and the guard of every /organisation page come first,
         # so refusals pass through the app's exception handlers.
         middleware=[
