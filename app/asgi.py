@@ -25,9 +25,11 @@ from app.web.controllers.organiser import OrganiserAuthController, OrganiserCont
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
+from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
+from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import DatabaseHolder, dependencies
@@ -35,6 +37,7 @@ from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
 from app.web.security import security_headers
+from app.web.stores import store_registry
 from app.web.templating import static_files_router, template_config
 from app.web.throttling import login_throttle, write_throttle
 
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
 
+    stores, close_stores = store_registry(settings.redis_url)
     throttles = [
         throttle.middleware
         for throttle in (
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             PublicController,
             CalendarController,
             RegistrationController,
+            PersonalDataController,
             JoinController,
             EventsApiController,
             OrganiserAuthController,
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             OrganiserEventsController,
             OrganiserRegistrationsController,
             OrganiserActionsController,
+            OrganiserDataController,
             OrganiserMailController,
             OrganiserApiTokensController,
             OrganiserApiController,
@@ -111,7 +117,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             static_files_router(),
         ],
         dependencies=dependencies(holder, settings, FeedCache()),
-        lifespan=[open_database, send_mail],
+        lifespan=[open_database, send_mail, close_stores],
+        stores=stores,
         template_config=template_config(settings.base_url),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

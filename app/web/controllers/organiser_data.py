@@ -1,0 +1,45 @@
+"""Organisers delete one registration's personal data at once (a request under Art. 17 DSGVO).
+
+Under ``/organisation``, so the guard in ``app.web.auth`` covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from app.db.database import Database
+from app.services import retention
+from app.web.controllers.organiser_registrations import EVENT_PATH
+
+
+class OrganiserDataController(Controller):
+    """``…/anmeldungen/{id}/daten-loeschen``."""
+
+    include_in_schema = False
+    path = EVENT_PATH
+
+    @post(
+        "/anmeldungen/{registration_id:int}/daten-loeschen",
+        name="organiser_delete_data",
+        status_code=HTTP_303_SEE_OTHER,
+    )
+    async def delete(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+    ) -> Redirect:
+        """Cancel if needed (the seat moves on), then anonymise; back to the list."""
+        await retention.delete_registration_data(db, event_id, registration_id, now)
+        return Redirect(
+            path=f"/organisation/veranstaltungen/{event_id}/anmeldungen",
+            query_params={"hinweis": "daten-geloescht"},
+            status_code=HTTP_303_SEE_OTHER,
+        )
