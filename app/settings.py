@@ -52,6 +52,10 @@ class Settings:
     #: ``LOGIN_RATE_LIMIT``: organiser sign-in attempts one client address may send per minute
     #: (0: no limit).
     login_rate_limit: int = 10
+    #: ``REDIS_URL``: ``redis://[:password@]host:port/db`` (or ``rediss://`` for TLS): the
+    #: throttles' counts (registration, sign-in, failed API tokens) live there, shared by every
+    #: process; empty: in memory, each process counting alone.
+    redis_url: str = field(default="", repr=False)
     #: ``SMTP_HOST``: the mail server; empty: mails are written as ``.eml`` files to ``mail_dir``.
     smtp_host: str = ""
     #: ``SMTP_PORT``: default 25, 587 or 465 by ``smtp_security``.
@@ -158,6 +162,9 @@ class Settings:
             retention_days = int(env.get("RETENTION_DAYS", "").strip() or "90")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
+        redis_url = env.get("REDIS_URL", "").strip()
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
         base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
         mail_from = env.get("MAIL_FROM", "").strip() or _default_mail_from(base_url)
         if "@" not in mail_from or "\n" in mail_from or "\r" in mail_from:
@@ -174,6 +181,7 @@ class Settings:
             database_pool_size=max(2, pool_size),
             registration_rate_limit=max(0, rate_limit),
             login_rate_limit=max(0, login_rate_limit),
+            redis_url=redis_url,
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=smtp_port,
             smtp_user=env.get("SMTP_USER", ""),

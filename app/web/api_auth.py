@@ -4,6 +4,8 @@ Only the ``Authorization`` header counts: the organiser session cookie never aut
 routes, which is why they can skip the CSRF check (a cross-site form cannot set the header).
 Failed attempts are counted per client address and refused for a minute past a limit; with 256
 random bits nobody guesses a token, but a client hammering with bad ones gets slowed all the same.
+The count lives in the app's ``api_token_failures`` store (shared by every process with
+``REDIS_URL``, see app.web.stores).
 """
 
 from __future__ import annotations

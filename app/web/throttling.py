@@ -18,8 +18,8 @@ def _is_throttled(request: Request[Any, Any, Any]) -> bool:
 def write_throttle(per_minute: int) -> RateLimitConfig | None:
     """Litestar's rate limiter for the marked handlers; ``None`` when ``per_minute`` is 0.
 
-    Counts live in the app's ``rate_limit`` store (memory by default, so per process); pages and
-    the API are not throttled.
+    Counts live in the app's ``rate_limit`` store (memory, so per process, unless ``REDIS_URL``
+    shares them: see app.web.stores); pages and the API are not throttled.
     """
     if per_minute <= 0:
         return None
