@@ -12,13 +12,14 @@ import datetime as dt
 from email.message import EmailMessage
 
 import pytest
+from babel.messages.pofile import read_po
 from icalendar import Calendar
 
 from app.db.database import Database
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, EventText, Language, Seats
 from app.formatting import format_event_time
-from app.i18n import use_language
+from app.i18n import LOCALE_DIR, use_language
 from app.mail.render import render_mail
 from app.services.event_changes import cancel_event, change_event
 from app.services.events import get_with_access
@@ -347,3 +348,17 @@ def test_the_organisers_words_go_out_as_written() -> None:
         message = PAYLOADS[kind]["message"]
         for language in Language:
             assert message in render_mail(context(kind, language=language)).text
+
+
+def test_translations_hold_no_markup() -> None:
+    # In HTML mails a translated sentence is taken as markup (its values are escaped): a tag or
+    # an ampersand in a translation would reach the mail unescaped.
+    for language in ("de", "en", "uk"):
+        with (LOCALE_DIR / language / "LC_MESSAGES" / "emails.po").open("rb") as source:
+            catalog = read_po(source)
+        for message in catalog:
+            if not message.id:
+                continue  # the header
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for string in strings:
+                assert not any(char in string for char in "<>&"), (language, message.id)
