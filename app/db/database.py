@@ -147,3 +147,46 @@ def is_unique_violation(error: BaseException) -> bool:
     if isinstance(error, asyncpg.UniqueViolationError):
         return True
     return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+
+#: asyncpg errors that mean the server cannot be reached or will not take a connection now
+#: (refused, broken, shutting down, recovering, out of connections), not that a query was wrong.
+_POSTGRES_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+#: SQLite's words for a file it cannot open or whose lock another process holds past the busy
+#: timeout; "no such table" and the like are bugs and stay errors.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database",
+    "disk i/o error",
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached now (worth a retry), on either engine.
+
+    Network errors and timeouts (asyncpg's pool waiting for a connection included) are
+    ``OSError``; a pool closed under a running request is asyncpg's ``InterfaceError``.
+    """
+    if isinstance(error, (OSError, *_POSTGRES_UNAVAILABLE)):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        return "closed" in str(error) or "closing" in str(error)
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).lower().startswith(_SQLITE_UNAVAILABLE)
+    return False
+
+
+#: The exception classes :func:`is_unavailable` may say yes to, for handlers keyed by class.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    sqlite3.OperationalError,
+    asyncpg.InterfaceError,
+    *(cls for cls in _POSTGRES_UNAVAILABLE if issubclass(cls, Exception)),
+)

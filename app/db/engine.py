@@ -63,9 +63,10 @@ class KeptSQLiteTransaction(SQLiteTransaction):
 class KeptSQLiteEngine(SQLiteEngine):
     """SQLite with long-lived connections: one serialised writer, a small pool of readers."""
 
-    def __init__(self, path: str, readers: int = 4) -> None:
-        super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
+    def __init__(self, path: str, readers: int = 4, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000)
         self.reader_count = readers
+        self.busy_timeout_ms = busy_timeout_ms
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
@@ -90,7 +91,7 @@ class KeptSQLiteEngine(SQLiteEngine):
         # WAL lets readers run beside the writer; NORMAL is durable across application crashes
         # and loses at most the last commits on power loss, which WAL keeps consistent.
         await connection.executescript(
-            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
+            f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)};"
             "PRAGMA journal_mode = WAL;"
             "PRAGMA synchronous = NORMAL;"
             "PRAGMA foreign_keys = ON;" + ("PRAGMA query_only = ON;" if read_only else "")

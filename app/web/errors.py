@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions.responses import create_debug_response
 from litestar.response import Redirect
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -26,13 +27,18 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ExceptionHandler, ExceptionHandlersMap
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.db.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
-from app.i18n import N_, _
+from app.i18n import N_, _, set_language
 from app.services.events import PublicEvent
 from app.web import texts
+from app.web.language import choose_language
 from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
 from app.web.pages import PageLink, event_page, message_page
 
@@ -137,6 +143,13 @@ _PAGE_TEXTS = {
         N_("Ein Fehler ist aufgetreten"),
         N_("Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."),
     ),
+    HTTP_503_SERVICE_UNAVAILABLE: (
+        N_("Dienst nicht erreichbar"),
+        N_(
+            "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute noch "
+            "einmal."
+        ),
+    ),
 }
 
 
@@ -217,6 +230,8 @@ def handle_capacity_conflict(
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Litestar's own errors (404 route, 403 CSRF, 405, 400 validation …)."""
+    # An address no route matches never passes the middleware that picks the reader's language.
+    set_language(choose_language(request.scope)[0])
     status = exc.status_code
     if _is_api(request):
         extra = exc.extra if isinstance(exc.extra, dict) else None
@@ -263,6 +278,40 @@ def handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response
     return _page(HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+#: How long a client should wait when the database (or Redis) cannot be reached.
+RETRY_AFTER_SECONDS = 60
+#: Redis (``REDIS_URL``, the throttles' counts) out of reach is the same kind of outage.
+_REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+def unavailable_handler(*, debug: bool) -> ExceptionHandler[Any]:
+    """The handler for errors that may mean the database (or Redis) is out of reach.
+
+    Those answer 503 with ``Retry-After``, never a trace; the same classes also carry bugs (an
+    ``OSError`` of a file, SQLite's "no such table"), which stay 500 (debug: with the trace).
+    """
+
+    def handle_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        if not (is_unavailable(exc) or isinstance(exc, _REDIS_UNAVAILABLE)):
+            if debug:
+                return create_debug_response(request, exc)
+            return handle_internal(request, exc)
+        # The error's text names the host or file at most, never a password or the request.
+        logger.warning("service unavailable: %s: %s", type(exc).__name__, exc)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if _is_api(request):
+            response = problem(
+                HTTP_503_SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                detail="The database cannot be reached just now. Please retry in a minute.",
+            )
+        else:
+            response = _page(HTTP_503_SERVICE_UNAVAILABLE)
+        return _with_headers(response, headers)
+
+    return handle_unavailable
+
+
 def _title(status: int) -> str:
     from http import HTTPStatus
 
@@ -288,6 +337,9 @@ def exception_handlers(*, debug: bool) -> ExceptionHandlersMap:
         NotAuthorizedException: handle_not_authorized,
         HTTPException: handle_http,
     }
+    unavailable = unavailable_handler(debug=debug)
+    for error in (*UNAVAILABLE_ERRORS, *_REDIS_UNAVAILABLE):
+        handlers[error] = unavailable
     if not debug:
         handlers[HTTP_500_INTERNAL_SERVER_ERROR] = handle_internal
     return handlers
