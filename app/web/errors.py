@@ -38,8 +38,8 @@ from app.domain.errors import CapacityConflict, InvalidInput, NotFound, Registra
 from app.i18n import N_, _, set_language
 from app.services.events import PublicEvent
 from app.web import texts
-from app.web.language import choose_language
 from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
+from app.web.language import choose_language
 from app.web.pages import PageLink, event_page, message_page
 
 logger = logging.getLogger("treffpunkt.web")

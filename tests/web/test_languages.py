@@ -347,3 +347,14 @@ async def test_the_opt_in_and_join_pages_in_ukrainian(
     assert "<h1>Доступ наразі неможливий</h1>" in joined.text
     assert "Вашу реєстрацію ще не підтверджено." in joined.text
     assert "До Вашої персональної сторінки</a>" in joined.text
+
+
+async def test_an_address_no_route_matches_answers_in_the_readers_language(client):
+    # The language middleware runs for routes only; the 404 for an unknown address must
+    # still speak the reader's language.
+    response = await client.get("/gibt-es-nicht?lang=uk")
+    assert response.status_code == 404
+    assert '<html lang="uk">' in response.text
+    assert "Сторінку не знайдено" in response.text
+    response = await client.get("/gibt-es-nicht", headers={"Accept-Language": "en"})
+    assert '<html lang="en">' in response.text

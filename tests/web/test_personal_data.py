@@ -80,3 +80,11 @@ async def test_an_organiser_deletes_one_registrations_data(client, organiser, ev
         follow_redirects=False,
     )
     assert missing.status_code == 404
+
+
+async def test_the_personal_page_offers_download_and_deletion(client, event_factory):
+    token = await _registered(client, event_factory)
+    page = (await client.get(f"/r/{token}")).text
+    assert f'href="/r/{token}/daten.json"' in page
+    assert f'action="/r/{token}/daten-loeschen"' in page
+    assert 'name="confirm" value="yes"' in page

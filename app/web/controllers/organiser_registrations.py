@@ -75,6 +75,10 @@ ACTION_NOTICES = {
     "storniert": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
     "schon-storniert": N_("Diese Anmeldung war schon storniert."),
     "nachgerueckt": N_("Nachrücken von der Warteliste:"),
+    "daten-geloescht": N_(
+        "Die Daten der Person sind gelöscht (eine bestehende Anmeldung wurde storniert); "
+        "gezählt wird sie weiter."
+    ),
 }
 
 
