@@ -10,7 +10,12 @@ from typing import Any
 from uvicorn.config import LOGGING_CONFIG
 
 #: Paths that carry a personal token: the personal page (and what hangs below it), the join link.
-_SECRET_PATH = re.compile(r"^(/[rj]/)[^/?#]+")
+#: The router also takes ``/r//token`` and ``/./r/token``, and uvicorn logs the path as sent.
+_SECRET_PATH = re.compile(r"^([/.]*/[rj]/+)[^/?#]+")
+
+#: Loggers kept at INFO even when DEBUG logging is switched on: aiosqlite's DEBUG records carry
+#: every query with its parameters (personal tokens, password hashes, the Zoom data).
+QUIET_LOGGERS = ("aiosqlite",)
 
 
 def redact_path(path: str) -> str:
@@ -36,4 +41,6 @@ def uvicorn_log_config() -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
     config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    for name in QUIET_LOGGERS:
+        config["loggers"][name] = {"level": "INFO"}
     return config

@@ -32,7 +32,8 @@ class Settings:
 
     #: ``DATABASE_URL``: ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
     #: ``postgres://user:password@host:port/database``.
-    database_url: str = DEFAULT_DATABASE_URL
+    #: Not in ``repr``, which may reach a log or a trace: it may hold the password.
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     #: ``SECRET_KEY``: signs CSRF tokens and encrypts the organisers' session cookies;
     #: required unless ``DEBUG``.
     secret_key: str = field(default="", repr=False)
