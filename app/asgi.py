@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from litestar.logging.config import LoggingConfig
 from app.db.database import Database
 from app.services.background import run_background
 from app.services.calendars import FeedCache
+from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import session_auth
 from app.web.controllers.api import EventsApiController
@@ -49,10 +51,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     Otherwise the app opens the database named by the settings on start-up and closes it on
     shutdown. Migrations are the command line's job, not the app's. With
     ``settings.mail_sender_in_serve`` the app sends mail (and releases expired opt-in holds)
-    in the background while it runs.
+    in the background while it runs. The privacy notice in force is read from
+    ``PRIVACY_NOTICE_DIR`` here (a missing one fails now) and recorded on start-up.
     """
     settings = settings or Settings.from_env()
     holder = DatabaseHolder(database)
+    privacy_notice = CurrentNotice(load_notice(settings))
 
     @asynccontextmanager
     async def open_database(_: Litestar) -> AsyncIterator[None]:
@@ -71,6 +75,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             holder.database = None
             await db.close()
+
+    @asynccontextmanager
+    async def record_privacy_notice(_: Litestar) -> AsyncIterator[None]:
+        # Several processes may start at once: recording is idempotent and conflict-free.
+        assert holder.database is not None
+        await privacy_notice.recorded(holder.database, dt.datetime.now(dt.UTC))
+        yield
 
     @asynccontextmanager
     async def send_mail(_: Litestar) -> AsyncIterator[None]:
@@ -116,8 +127,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             HealthController,
             static_files_router(),
         ],
-        dependencies=dependencies(holder, settings, FeedCache()),
-        lifespan=[open_database, send_mail, close_stores],
+        dependencies=dependencies(holder, settings, FeedCache(), privacy_notice),
+        lifespan=[open_database, record_privacy_notice, send_mail, close_stores],
         stores=stores,
         template_config=template_config(settings.base_url),
         csrf_config=CSRFConfig(

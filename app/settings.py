@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,8 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_DIR = "var/mail"
+#: The privacy notice shipped with the app: ``de.md`` (required), ``en.md``, ``uk.md``.
+DEFAULT_PRIVACY_NOTICE_DIR = Path(__file__).resolve().parent / "privacy"
+#: Shown in the privacy notice until ``PRIVACY_CONTROLLER`` is set.
+DEFAULT_PRIVACY_CONTROLLER = (
+    "**Noch nicht eingetragen:** Der Betreiber dieses Dienstes muss hier mit der Einstellung "
+    "`PRIVACY_CONTROLLER` Name und Anschrift des Verantwortlichen angeben."
+)
 SMTP_SECURITY_MODES = ("none", "starttls", "tls")
 _DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+_VERSION_SHAPE = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class SettingsError(ValueError):
@@ -90,6 +99,13 @@ class Settings:
     #: ``RETENTION_DAYS``: days after an event's end when its registrations' personal data are
     #: anonymised (the counts stay).
     retention_days: int = 90
+    #: ``PRIVACY_NOTICE_DIR``: the privacy notice's Markdown files, ``de.md`` (required),
+    #: ``en.md`` and ``uk.md`` (German where missing).
+    privacy_notice_dir: Path = DEFAULT_PRIVACY_NOTICE_DIR
+    #: ``PRIVACY_NOTICE_VERSION``: the notice's version; empty: derived from its texts.
+    privacy_notice_version: str = ""
+    #: ``PRIVACY_CONTROLLER``: the controller's name and address (Markdown) for the notice.
+    privacy_controller: str = DEFAULT_PRIVACY_CONTROLLER
 
     @property
     def is_sqlite(self) -> bool:
@@ -166,6 +182,11 @@ class Settings:
         redis_url = env.get("REDIS_URL", "").strip()
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+        notice_version = env.get("PRIVACY_NOTICE_VERSION", "").strip()
+        if len(notice_version) > 50 or not _VERSION_SHAPE.fullmatch(notice_version or "x"):
+            raise SettingsError(
+                "PRIVACY_NOTICE_VERSION must be at most 50 letters, digits, '.', '-' or '_'"
+            )
         base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
         mail_from = env.get("MAIL_FROM", "").strip() or _default_mail_from(base_url)
         if "@" not in mail_from or "\n" in mail_from or "\r" in mail_from:
@@ -198,6 +219,12 @@ class Settings:
             mail_poll_seconds=max(0.05, poll_seconds),
             mail_lease_seconds=max(1.0, lease_seconds),
             retention_days=max(1, retention_days),
+            privacy_notice_dir=Path(
+                env.get("PRIVACY_NOTICE_DIR", "").strip() or DEFAULT_PRIVACY_NOTICE_DIR
+            ),
+            privacy_notice_version=notice_version,
+            privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
+            or DEFAULT_PRIVACY_CONTROLLER,
         )
 
 

@@ -153,4 +153,18 @@ class ApiToken(Table, tablename="api_token"):
     revoked_at = Timestamptz(null=True, default=None)
 
 
-TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox, ApiToken)
+class PrivacyNotice(Table, tablename="privacy_notice"):
+    """Every privacy notice version that was ever in force, with its texts, never changed.
+
+    A registration's ``consent_version`` names one of these, so what someone agreed to can
+    always be read again.
+    """
+
+    id: Serial
+    version = Varchar(length=50, unique=True)
+    #: Markdown per language (``de`` always; ``en``, ``uk`` when the notice had them).
+    texts = JSON(default="{}")
+    first_published_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox, ApiToken, PrivacyNotice)

@@ -47,12 +47,9 @@ from app.domain.validation import (
     validate_registration,
 )
 from app.services import changes as change_log
+from app.services import privacy_notice
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
-
-#: Version of the privacy notice people consent to (the data-protection issue makes it
-#: configurable).
-CONSENT_VERSION = "2026-11"
 
 _SEAT_COLUMNS = {
     AttendanceMode.IN_PERSON: (
@@ -133,9 +130,17 @@ async def _registration_row(**where: Any) -> dict[str, Any] | None:
 
 
 async def register(
-    db: Database, slug: str, form: Mapping[str, str], now: dt.datetime
+    db: Database,
+    slug: str,
+    form: Mapping[str, str],
+    now: dt.datetime,
+    *,
+    consent_version: str | None = None,
 ) -> RegistrationOutcome:
     """Register the person described by ``form`` for the event ``slug``.
+
+    ``consent_version`` is the privacy notice version the person agrees to (the web layer
+    passes the app's, see :mod:`app.services.privacy_notice`); default: the shipped notice's.
 
     Raises :class:`NotFound`, :class:`RegistrationClosed` (with the reason: window, cancelled,
     full) or :class:`InvalidInput` (with an error code per field).
@@ -153,11 +158,16 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
-    return await _register(db, event, form, now, by_organiser=False)
+    return await _register(db, event, form, now, by_organiser=False, consent=consent_version)
 
 
 async def register_by_organiser(
-    db: Database, event_id: int, form: Mapping[str, str], now: dt.datetime
+    db: Database,
+    event_id: int,
+    form: Mapping[str, str],
+    now: dt.datetime,
+    *,
+    consent_version: str | None = None,
 ) -> RegistrationOutcome:
     """An organiser registers someone by hand, with the public form's fields and checks.
 
@@ -171,7 +181,8 @@ async def register_by_organiser(
     )
     if event_row is None:
         raise NotFound(str(event_id))
-    return await _register(db, event_from_row(event_row), form, now, by_organiser=True)
+    event = event_from_row(event_row)
+    return await _register(db, event, form, now, by_organiser=True, consent=consent_version)
 
 
 async def _register(
@@ -181,9 +192,11 @@ async def _register(
     now: dt.datetime,
     *,
     by_organiser: bool,
+    consent: str | None,
 ) -> RegistrationOutcome:
     """The one seat path for new registrations, public or by an organiser."""
-    request = validate_registration(event, form, consent_version=CONSENT_VERSION)
+    version = consent or privacy_notice.default_version()
+    request = validate_registration(event, form, consent_version=version)
 
     async with db.transaction():
         event = await _locked_event(db, event.id)

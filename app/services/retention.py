@@ -14,6 +14,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from app.db.database import Database
 from app.db.tables import Event as EventTable
@@ -170,6 +171,9 @@ async def personal_data(token: str) -> dict[str, Any]:
         },
         "consent": {
             "privacy_notice_version": registration.consent_version,
+            # The text agreed to, always readable there (base URL: the service's own).
+            "privacy_notice_path": "/datenschutz?"
+            + urlencode({"version": registration.consent_version}),
             "given_at": moment(registration.consent_at),
         },
         "event": {

@@ -8,6 +8,7 @@ from litestar.di import Provide
 
 from app.db.database import Database
 from app.services.calendars import FeedCache
+from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 
 
@@ -30,9 +31,13 @@ async def provide_now() -> dt.datetime:
 
 
 def dependencies(
-    holder: DatabaseHolder, settings: Settings, feed_cache: FeedCache
+    holder: DatabaseHolder,
+    settings: Settings,
+    feed_cache: FeedCache,
+    privacy_notice: CurrentNotice,
 ) -> dict[str, Provide]:
-    """The app-level dependencies: ``db``, ``now``, ``settings`` and ``feed_cache``."""
+    """The app-level dependencies: ``db``, ``now``, ``settings``, ``feed_cache`` and
+    ``privacy_notice`` (the notice in force)."""
 
     async def provide_settings() -> Settings:
         return settings
@@ -40,9 +45,13 @@ def dependencies(
     async def provide_feed_cache() -> FeedCache:
         return feed_cache
 
+    async def provide_privacy_notice() -> CurrentNotice:
+        return privacy_notice
+
     return {
         "db": Provide(holder.provide),
         "now": Provide(provide_now),
         "settings": Provide(provide_settings),
         "feed_cache": Provide(provide_feed_cache),
+        "privacy_notice": Provide(provide_privacy_notice),
     }

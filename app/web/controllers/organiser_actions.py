@@ -27,6 +27,7 @@ from app.services import organiser_registrations, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 from app.services.organiser_registrations import DayCount
+from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.controllers.organiser_registrations import EVENT_PATH
 from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
@@ -209,6 +210,7 @@ class OrganiserActionsController(Controller):
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         data: FormBody,
+        privacy_notice: NamedDependency[CurrentNotice],
     ) -> Redirect | Template:
         """Register someone by hand (after the deadline too); refusals keep what was typed.
 
@@ -217,7 +219,13 @@ class OrganiserActionsController(Controller):
         """
         event = await get_with_access(event_id)
         try:
-            outcome = await registrations.register_by_organiser(db, event_id, data, now)
+            outcome = await registrations.register_by_organiser(
+                db,
+                event_id,
+                data,
+                now,
+                consent_version=await privacy_notice.consent_version(db, now),
+            )
         except InvalidInput as error:
             return _new_form(event, data, error.errors, status_code=HTTP_400_BAD_REQUEST)
         except RegistrationClosed as error:

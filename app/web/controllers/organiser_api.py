@@ -27,6 +27,7 @@ from app.services import event_summaries, registrations
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import RegistrationFilter
+from app.services.privacy_notice import CurrentNotice
 from app.services.registrations import list_for_event
 from app.web.api_auth import ORGANISER_API_PREFIX, SECURITY_SCHEME, require_api_token
 from app.web.controllers.organiser_registrations import XLSX, _attachment, _file
@@ -273,6 +274,7 @@ class OrganiserApiController(Controller):
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         data: JSONBody[NewRegistrationIn],
+        privacy_notice: NamedDependency[CurrentNotice],
     ) -> Response[AddedRegistrationOut]:
         """Register someone on the organisers' path: capacity, waiting list and mails apply.
 
@@ -280,7 +282,13 @@ class OrganiserApiController(Controller):
         puts the person on the waiting list, or refuses with 409 without one.
         """
         try:
-            outcome = await registrations.register_by_organiser(db, event_id, _form(data), now)
+            outcome = await registrations.register_by_organiser(
+                db,
+                event_id,
+                _form(data),
+                now,
+                consent_version=await privacy_notice.consent_version(db, now),
+            )
         except InvalidInput as error:
             raise InvalidInput(_api_errors(error.errors)) from None
         result = (

@@ -7,12 +7,18 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from app.db.database import Database
+from app.domain.errors import NotFound
+from app.i18n import current_language
 from app.services import events as event_service
+from app.services import privacy_notice as notices
+from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.controllers.calendar import event_file_response
+from app.web.markdown import render_markdown
 from app.web.pages import event_page
 from app.web.views import public_event_view
 
@@ -59,6 +65,35 @@ class PublicController(Controller):
         return event_page(await event_service.get_public(slug), now)
 
     @get("/datenschutz", name="privacy")
-    async def privacy(self) -> Template:
-        """The privacy notice people consent to."""
-        return Template(template_name="privacy.html")
+    async def privacy(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        privacy_notice: NamedDependency[CurrentNotice],
+        version: FromQuery[str | None] = None,
+    ) -> Template:
+        """The privacy notice in force, in the reader's language (German where it has none).
+
+        ``?version=`` shows any version ever in force, so what someone agreed to can always be
+        read again; an unknown one is a 404.
+        """
+        current = await privacy_notice.recorded(db, now)
+        shown = current
+        if version is not None and version != current.version:
+            found = await notices.find(version)
+            if found is None:
+                raise NotFound("privacy notice version")
+            shown = found
+        language = current_language()
+        return Template(
+            template_name="privacy.html",
+            context={
+                "notice": shown,
+                "notice_html": render_markdown(shown.text(language)),
+                "in_reader_language": language in shown.texts,
+                "current": current,
+                "is_current": shown.version == current.version,
+                "earlier": [n for n in await notices.versions() if n.version != current.version],
+                "language_path": "/datenschutz",
+            },
+        )

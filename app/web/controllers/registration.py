@@ -16,6 +16,7 @@ from app.domain.model import RegistrationStatus
 from app.i18n import _
 from app.services import events as event_service
 from app.services import registrations
+from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.errors import remember_event, remember_form
 from app.web.params import FormBody
@@ -41,11 +42,15 @@ class RegistrationController(Controller):
         now: NamedDependency[dt.datetime],
         slug: FromPath[str],
         data: FormBody,
+        privacy_notice: NamedDependency[CurrentNotice],
     ) -> Redirect | Template:
         """Register; refused or invalid forms come back filled in (see ``app.web.errors``)."""
         event = await event_service.get_public(slug)
         remember_form(request, event, data)
-        outcome = await registrations.register(db, slug, data, now=now)
+        consent_version = await privacy_notice.consent_version(db, now)
+        outcome = await registrations.register(
+            db, slug, data, now=now, consent_version=consent_version
+        )
         if not outcome.created:
             # Say nothing about the existing registration: the link goes to its owner by mail.
             return Template(
