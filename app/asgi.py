@@ -38,6 +38,7 @@ from app.web.dependencies import DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
+from app.web.params import refuse_unstorable_ids
 from app.web.security import security_headers
 from app.web.stores import store_registry
 from app.web.templating import static_files_router, template_config
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[security_headers(https=settings.cookies_secure)],
+        before_request=refuse_unstorable_ids,
         # The session (an encrypted cookie) and the guard of every /organisation page come first,
         # so refusals pass through the app's exception handlers.
         middleware=[

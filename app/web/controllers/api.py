@@ -7,12 +7,14 @@ import datetime as dt
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from app.domain.rules import WindowState, window_state
 from app.services import events as event_service
 from app.services.events import PublicEvent
 from app.settings import Settings
+from app.web.errors import PROBLEM_JSON, Problem
 
 
 class ProgrammeItemOut(msgspec.Struct):
@@ -117,13 +119,21 @@ def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
     )
 
 
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
+
+
+#: Errors are problem details (app.web.errors), not Litestar's default JSON.
+_BAD_REQUEST = {400: _problem("Invalid query or path value.")}
+
+
 class EventsApiController(Controller):
     """``/api/v1/events``."""
 
     path = "/api/v1/events"
     tags = ("events",)
 
-    @get("/", name="api_events")
+    @get("/", name="api_events", responses=_BAD_REQUEST)
     async def list_events(
         self,
         now: NamedDependency[dt.datetime],
@@ -134,7 +144,11 @@ class EventsApiController(Controller):
         events = await event_service.list_public(now, past=past)
         return [event_out(e, now, settings.base_url) for e in events]
 
-    @get("/{slug:str}", name="api_event")
+    @get(
+        "/{slug:str}",
+        name="api_event",
+        responses={**_BAD_REQUEST, 404: _problem("No published or cancelled event by that slug.")},
+    )
     async def get_event(
         self,
         slug: FromPath[str],

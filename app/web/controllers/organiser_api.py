@@ -120,6 +120,7 @@ def _problem(description: str) -> ResponseSpec:
 
 _UNAUTHORIZED = {401: _problem("No, an invalid or a revoked token (see `WWW-Authenticate`).")}
 _NOT_FOUND = {404: _problem("No such event.")}
+_BAD_REQUEST = {400: _problem("Invalid query or path value.")}
 
 
 def registration_out(registration: Registration) -> RegistrationOut:
@@ -206,7 +207,7 @@ class OrganiserApiController(Controller):
         "/events/{event_id:int}/registrations",
         name="organiser_api_registrations",
         summary="An event's registrations",
-        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+        responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
     async def list_registrations(
         self,
@@ -232,7 +233,7 @@ class OrganiserApiController(Controller):
         response_description="The same files as on the organisers' pages: `format=csv` gives "
         "text/csv (UTF-8 with BOM, semicolons, for German Excel), `format=xlsx` an Excel "
         "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet).",
-        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+        responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
     async def export(
         self, event_id: FromPath[int], format: FromQuery[ExportFormat] = ExportFormat.CSV
