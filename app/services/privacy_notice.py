@@ -133,14 +133,14 @@ async def record(db: Database, notice: PrivacyNotice, now: dt.datetime) -> Priva
     its texts and date (a text changed under an unchanged ``PRIVACY_NOTICE_VERSION`` is logged
     and not taken: the recorded text is what people agreed to).
     """
-    async with db.transaction():
-        await PrivacyNoticeTable.insert(
-            PrivacyNoticeTable(
-                version=notice.version,
-                texts=json.dumps(dict(notice.texts), ensure_ascii=False),
-                first_published_at=now,
-            )
-        ).on_conflict(target=PrivacyNoticeTable.version, action="DO NOTHING")
+    del db  # one statement, atomic on its own; the tables are bound to ``db`` already
+    await PrivacyNoticeTable.insert(
+        PrivacyNoticeTable(
+            version=notice.version,
+            texts=json.dumps(dict(notice.texts), ensure_ascii=False),
+            first_published_at=now,
+        )
+    ).on_conflict(target=PrivacyNoticeTable.version, action="DO NOTHING")
     stored = await find(notice.version)
     assert stored is not None
     if dict(stored.texts) != dict(notice.texts):
