@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +14,7 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 
-from app.db.database import Database
+from app.db.database import Database, is_unavailable
 from app.services.background import run_background
 from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
@@ -43,6 +44,12 @@ from app.web.security import security_headers
 from app.web.stores import store_registry
 from app.web.templating import static_files_router, template_config
 from app.web.throttling import login_throttle, write_throttle
+
+#: The largest request body accepted, in bytes: a 1 MB form or JSON body is far beyond any real one.
+REQUEST_MAX_BODY_SIZE = 1_000_000
+
+
+logger = logging.getLogger("treffpunkt.web")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
@@ -81,7 +88,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def record_privacy_notice(_: Litestar) -> AsyncIterator[None]:
         # Several processes may start at once: recording is idempotent and conflict-free.
         assert holder.database is not None
-        await privacy_notice.recorded(holder.database, dt.datetime.now(dt.UTC))
+        try:
+            # The ping goes to this app's database itself; a database that is out of reach
+            # must not keep the app from starting (it answers 503 until the database is back,
+            # and the notice is recorded before the first registration instead).
+            await holder.database.ping()
+            await privacy_notice.recorded(holder.database, dt.datetime.now(dt.UTC))
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            logger.warning("database unavailable at start: privacy notice recorded later")
         yield
 
     @asynccontextmanager
@@ -151,6 +167,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[security_headers(https=settings.cookies_secure)],
         before_request=refuse_unstorable_ids,
+        # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
+        request_max_body_size=REQUEST_MAX_BODY_SIZE,
         # The session (an encrypted cookie) and the guard of every /organisation page come first,
         # so refusals pass through the app's exception handlers.
         middleware=[

@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import LiveServer, _run_app
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from tests.browser.conftest import BrowserContextFactory
 
 pytestmark = pytest.mark.browser
@@ -144,9 +146,10 @@ def test_registration_with_the_keyboard_only(
     expect(page.locator("main")).to_contain_text("Jan Schmidt")
 
 
-def test_the_check_catches_an_unlabelled_field(new_context: BrowserContextFactory) -> None:
+def test_the_check_catches_an_unlabelled_field(browser: Browser) -> None:
     # The audit must be able to fail: an input without a label and an image without text.
-    page = new_context().new_page()
+    # No server and no database: the browser alone renders the page.
+    page = browser.new_page()
     page.set_content(
         '<!DOCTYPE html><html lang="de"><head><title>x</title></head><body><main>'
         '<form><input type="text" name="x"></form><img src="data:,"></main></body></html>'
