@@ -24,6 +24,9 @@ FONT = "Roboto"
 ROW_HEIGHT = 13.0
 _COLUMNS = (N_("Nr."), N_("Name"), N_("Organisation"), N_("Unterschrift"))
 _COLUMN_WIDTHS = (12.0, 55.0, 55.0, 58.0)
+#: Noto Sans Arabic and Hebrew (SIL Open Font License, ``fonts/OFL.txt``), for what Roboto lacks.
+_FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+_FALLBACK_FONTS = (("NotoSansArabic", "NotoSansArabic"), ("NotoSansHebrew", "NotoSansHebrew"))
 
 
 def place(event: Event) -> str:
@@ -112,6 +115,13 @@ class _SignatureList(FPDF):
         self.cell(0, 5, text, align=Align.C)
 
 
+def _has_right_to_left(event: Event, people: Iterable[Registration]) -> bool:
+    texts = [event.title, event.funding_note, event.venue_name, event.venue_address]
+    for person in people:
+        texts.extend((person.first_name, person.last_name, person.organisation))
+    return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for text in texts for ch in text)
+
+
 def write_signature_list(
     event: Event, registrations: Iterable[Registration], target: BinaryIO
 ) -> None:
@@ -125,6 +135,15 @@ def write_signature_list(
     with _font_files() as (regular, bold):
         pdf.add_font(FONT, "", str(regular))
         pdf.add_font(FONT, "B", str(bold))
+        if _has_right_to_left(event, people):
+            # Names in Arabic or Hebrew script: glyphs from the Noto fonts shipped beside this
+            # module, and HarfBuzz shaping for joined Arabic letters and right-to-left order.
+            # Only then: shaping makes the list three times slower to write.
+            for family, stem in _FALLBACK_FONTS:
+                pdf.add_font(family, "", str(_FONTS_DIR / f"{stem}-Regular.ttf"))
+                pdf.add_font(family, "B", str(_FONTS_DIR / f"{stem}-Bold.ttf"))
+            pdf.set_fallback_fonts([family for family, _ in _FALLBACK_FONTS])
+            pdf.set_text_shaping(use_shaping_engine=True)
         pdf.alias_nb_pages("{nb}")
         pdf.add_page()
         pdf.set_font(FONT, "", 10)

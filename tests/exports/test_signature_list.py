@@ -92,3 +92,22 @@ def test_an_empty_list_still_prints_the_header() -> None:
     assert len(pages) == 1
     assert "Nr. Name Organisation Unterschrift" in pages[0]
     assert "Seite 1 von 1" in pages[0]
+
+
+def test_arabic_and_hebrew_names_are_printed_not_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    # Roboto has no Arabic or Hebrew glyphs; without the Noto fallbacks fpdf2 logs them as
+    # missing and leaves the names blank on the list a funder gets.
+    people = [
+        registration(1, first_name="مريم", last_name="الحسن", organisation="بلدية"),
+        registration(2, first_name="Miriam", last_name="כהן\u200f-Ко\u0301валь"),
+    ]
+    buffer = io.BytesIO()
+    with caplog.at_level("WARNING"):
+        write_signature_list(conference(), people, buffer)
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]
+    text = "".join(page.extract_text() for page in PdfReader(buffer).pages)
+    assert "כהן" in text
+    assert "Ко\u0301валь" in text
+    # Shaped Arabic comes back in visual order, with joining forms: its letters are there.
+    for letter in "مريحسنبلد":
+        assert letter in text, letter
