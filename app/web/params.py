@@ -12,15 +12,16 @@ from litestar.params import URLEncodedBody
 #: event, so its shape is only known from the event).
 FormBody: TypeAlias = URLEncodedBody[dict[str, str]]
 
-#: Row ids are 64-bit integers in both databases; a larger number in a URL names no row.
-_LARGEST_ID = 2**63 - 1
+#: Row ids are PostgreSQL ``serial`` columns (32 bits; SQLite's hold 64): a larger number in a
+#: URL names no row.
+_LARGEST_ID = 2**31 - 1
 
 
 async def refuse_unstorable_ids(request: Request[Any, Any, Any]) -> None:
     """``before_request``: 404 for an integer path value no database column can hold.
 
-    Such a number names no row, but SQLite and asyncpg refuse to even compare with it
-    (``OverflowError``, ``DataError``), which would be a 500.
+    Such a number names no row, but SQLite (past 64 bits) and asyncpg (past 32) refuse to even
+    compare with it (``OverflowError``, ``DataError``), which would be a 500.
     """
     for value in request.path_params.values():
         if isinstance(value, int) and not -_LARGEST_ID <= value <= _LARGEST_ID:
