@@ -322,6 +322,75 @@ def measure_app(
         results.problems.append(f"{server.name} server log, {count}×: {line}")
 
 
+ORGANISER_EMAIL = "bench-orga@example.org"
+ORGANISER_PASSWORD = "bench-organiser-password"
+
+
+def organiser_cookie(server: Server, database_url: str) -> str:
+    """Make an organiser account on the database and sign in: the cookies of the session."""
+    created = subprocess.run(
+        [sys.executable, "-m", "app", "create-organiser", "--email", ORGANISER_EMAIL],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"},
+        input=f"{ORGANISER_PASSWORD}\n{ORGANISER_PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if created.returncode != 0 and "exists already" not in created.stderr:
+        raise RuntimeError(f"create-organiser failed: {created.stderr[-500:]}")
+    status, html, headers = get(server.port, "/organisation/anmelden")
+    cookies = {
+        value.split("=", 1)[0]: value.split(";", 1)[0]
+        for name, value in headers
+        if name.lower() == "set-cookie"
+    }
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    if status != 200 or match is None:
+        raise RuntimeError(f"the sign-in page answered {status} without a CSRF field")
+    body = urlencode(
+        {"_csrf_token": match.group(1), "email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD}
+    )
+    status, _, headers = post_form(
+        server.port, "/organisation/anmelden", body, {"Cookie": "; ".join(cookies.values())}
+    )
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            cookies[value.split("=", 1)[0]] = value.split(";", 1)[0]
+    if status != 303 or "treffpunkt_session" not in cookies:
+        raise RuntimeError(f"signing in answered {status} without a session")
+    return "; ".join(cookies.values())
+
+
+def measure_organiser_pages(
+    results: Results, server: Server, database_url: str, options: Options, bench_slug: str
+) -> None:
+    """The organisers' daily pages, signed in; the list holds the registrations just made."""
+    cookie = organiser_cookie(server, database_url)
+    status, html, _ = get(server.port, "/organisation/", {"Cookie": cookie})
+    found = re.findall(r'<a href="/organisation/veranstaltungen/(\d+)">([^<]*)</a>', html)
+    bench_id = next((i for i, title in found if title.startswith("Benchmark")), None)
+    sample_id = next((i for i, title in found if not title.startswith("Benchmark")), None)
+    if status != 200 or bench_id is None or sample_id is None:
+        results.problems.append(f"{server.name}: organiser start page {status}, events not found")
+        return
+    registrations = count_registrations(database_url, bench_slug)
+    for name, path in (
+        ("GET /organisation/ (start)", "/organisation/"),
+        ("GET …/{sample} (overview)", f"/organisation/veranstaltungen/{sample_id}"),
+        (
+            "GET …/{sample}/bearbeiten (form)",
+            f"/organisation/veranstaltungen/{sample_id}/bearbeiten",
+        ),
+        (
+            f"GET …/{{bench}}/anmeldungen ({registrations})",
+            f"/organisation/veranstaltungen/{bench_id}/anmeldungen",
+        ),
+    ):
+        results.rows.append(load(server, name, path, options, headers=[f"Cookie: {cookie}"]))
+
+
 def run(options: Options) -> Results:
     """Start each server in turn, measure it, stop it."""
     results = Results()
@@ -330,6 +399,7 @@ def run(options: Options) -> Results:
     pages = [
         ("GET / (event list)", "/"),
         ("GET /events/{in-person}", f"/events/{IN_PERSON_SLUG}"),
+        ("GET /events/{in-person}?lang=uk", f"/events/{IN_PERSON_SLUG}?lang=uk"),
         ("GET /api/v1/events", "/api/v1/events"),
         ("GET /api/v1/events/{in-person}", f"/api/v1/events/{IN_PERSON_SLUG}"),
         ("GET /healthz", "/healthz"),
@@ -345,6 +415,7 @@ def run(options: Options) -> Results:
             measure_app(
                 results, kept, kept_url, options, pages=pages, bench_slug=bench_slug, run_id=run_id
             )
+            measure_organiser_pages(results, kept, kept_url, options, bench_slug)
 
         if not options.skip_stock:
             stock_url = f"sqlite:///{directory / 'stock.sqlite3'}"
