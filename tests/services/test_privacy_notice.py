@@ -110,13 +110,13 @@ async def test_concurrent_starts_record_one_row_without_error(
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+# PostgreSQL only: SQLite takes its write lock at BEGIN, so no insert can be half done there.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_start_racing_another_process_mid_insert_does_not_fail(
     db: Database, database_url: str, now: dt.datetime
 ) -> None:
     """Another process has inserted the version but not committed: recording waits, then
     finds the row, instead of failing on the unique index (a check-then-insert would)."""
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL only: SQLite takes its write lock at BEGIN")
     notice = privacy_notice.load_notice(Settings())
     other = await asyncpg.connect(database_url)
     try:
