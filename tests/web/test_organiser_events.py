@@ -573,3 +573,12 @@ async def test_unknown_events_are_404(signed_in):
     for path in ("/veroeffentlichen", "/zurueckziehen", "/duplizieren", "/absagen"):
         response = await _post(signed_in, f"{_base(999)}{path}", {"confirm": "yes"})
         assert response.status_code == 404, path
+
+
+async def test_the_edit_page_speaks_the_organisers_language(signed_in):
+    event_id = await _create(signed_in)
+    response = await _post(signed_in, f"{_base(event_id)}/duplizieren", {})
+    page = (await signed_in.get(response.headers["location"] + "&lang=en")).text
+    assert "This is a copy as a draft" in page
+    assert "Dies ist eine Kopie" not in page
+    assert "Entwurf" not in page  # the status label too

@@ -39,7 +39,7 @@ from app.domain.model import (
 from app.i18n import LANGUAGE_NAMES, _
 from app.services import event_admin, event_changes
 from app.services.events import PublicEvent, get_with_access
-from app.web import texts
+from app.web import organiser_texts, texts
 from app.web.pages import event_page
 from app.web.params import FormBody
 
@@ -100,7 +100,7 @@ def _translation_labels() -> dict[str, str]:
     """``Titel (English)`` …: the labels of the translated texts, for fields and error summary."""
     return {
         translation_field(name, language.value): (
-            f"{_(texts.event_field_label(name))} ({LANGUAGE_NAMES[language.value]})"
+            f"{organiser_texts.event_field_label(name)} ({LANGUAGE_NAMES[language.value]})"
         )
         for language in TRANSLATABLE_LANGUAGES
         for name in TRANSLATED_FIELDS
@@ -112,7 +112,7 @@ def event_form_view(
 ) -> EventFormView:
     """The view model of the event form."""
     codes = dict(error_codes or {})
-    errors = {field: _(texts.event_field_error(code)) for field, code in codes.items()}
+    errors = {field: organiser_texts.event_field_error(code) for field, code in codes.items()}
     timezone = values.get("timezone", "")
     timezones = list(COMMON_TIMEZONES)
     if timezone and timezone not in timezones:
@@ -124,7 +124,7 @@ def event_form_view(
         summary=[
             ErrorLink(
                 field,
-                translation_labels.get(field) or _(texts.event_field_label(field)),
+                translation_labels.get(field) or organiser_texts.event_field_label(field),
                 message,
             )
             for field, message in errors.items()
@@ -132,12 +132,14 @@ def event_form_view(
         question_rows=_rows(values, "question"),
         programme_rows=_rows(values, "programme"),
         person_rows=_rows(values, "person"),
-        formats=[Choice(f.value, _(texts.FORMAT_CHOICES[f])) for f in EventFormat],
+        formats=[Choice(f.value, _(organiser_texts.FORMAT_CHOICES[f])) for f in EventFormat],
         timezones=timezones,
-        roles=[Choice(r.value, _(texts.ROLE_LABELS[r])) for r in PersonRole],
-        question_kinds=[Choice(k.value, _(texts.QUESTION_KIND_LABELS[k])) for k in QuestionKind],
+        roles=[Choice(r.value, _(organiser_texts.ROLE_LABELS[r])) for r in PersonRole],
+        question_kinds=[
+            Choice(k.value, _(organiser_texts.QUESTION_KIND_LABELS[k])) for k in QuestionKind
+        ],
         labels={
-            **{name: _(label) for name, label in texts.EVENT_FIELD_LABELS.items()},
+            **organiser_texts.translated(organiser_texts.EVENT_FIELD_LABELS),
             **translation_labels,
         },
         translation_languages=[
@@ -178,7 +180,7 @@ def _form_page(
         context={
             "form": event_form_view(values, error_codes),
             "event": event,
-            "status_labels": texts.EVENT_STATUS_LABELS,
+            "status_labels": organiser_texts.translated(organiser_texts.EVENT_STATUS_LABELS),
             "action": f"{_base(event.id)}/bearbeiten" if event else NEW_PATH,
             # Published events have registrants (or may): the form asks whether to tell them.
             "asks_to_notify": event is not None and event.status is EventStatus.PUBLISHED,
@@ -223,8 +225,7 @@ class OrganiserEventsController(Controller):
         """The form with every field of the stored event."""
         event = await get_with_access(event_id)
         page = _form_page(event_values(event), event=event)
-        notice = texts.EVENT_NOTICES.get(hinweis or "", "")
-        page.context["notice"] = _(notice) if notice else ""
+        page.context["notice"] = organiser_texts.event_notice(hinweis)
         return page
 
     @post(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event_submit")
