@@ -21,16 +21,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from app.db.database import Database
 from app.domain.errors import InvalidInput
 from app.domain.model import Registration
-from app.exports.csv_export import csv_bytes
-from app.exports.xlsx_export import write_xlsx
 from app.services import event_summaries, registrations
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import RegistrationFilter
 from app.services.privacy_notice import CurrentNotice
-from app.services.registrations import list_for_event
+from app.web import downloads
 from app.web.api_auth import ORGANISER_API_PREFIX, SECURITY_SCHEME, require_api_token
-from app.web.controllers.organiser_registrations import XLSX, _attachment, _file
 from app.web.errors import PROBLEM_JSON, Problem
 
 
@@ -241,16 +238,8 @@ class OrganiserApiController(Controller):
         """Every registration of the event, streamed as CSV or as an xlsx workbook."""
         event = await get_with_access(event_id)
         if format is ExportFormat.XLSX:
-            return Response(
-                await _file(write_xlsx, event),
-                media_type=XLSX,
-                headers=_attachment(event, "anmeldungen.xlsx"),
-            )
-        return Stream(
-            csv_bytes(event, await list_for_event(event_id)),
-            media_type="text/csv",
-            headers=_attachment(event, "anmeldungen.csv"),
-        )
+            return await downloads.xlsx_download(event)
+        return await downloads.csv_download(event)
 
     @post(
         "/events/{event_id:int}/registrations",

@@ -5,12 +5,7 @@ Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler h
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import io
-import re
-from collections.abc import Callable, Iterable
-from typing import BinaryIO
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
@@ -21,21 +16,17 @@ from litestar.response import Redirect, Response, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app.db.database import Database
-from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.domain.model import AttendanceMode, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
-from app.exports.csv_export import csv_bytes
-from app.exports.signature_list import write_signature_list
-from app.exports.xlsx_export import write_xlsx
 from app.i18n import N_, _, ngettext
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import CheckIn, RegistrationFilter
-from app.services.registrations import list_for_event
+from app.web import downloads
 from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
 EVENT_PATH = "/organisation/veranstaltungen/{event_id:int}"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _NOTICES = {
     CheckIn.NOT_CONFIRMED: "nicht-bestaetigt",
     CheckIn.UNCHANGED: "unveraendert",
@@ -48,26 +39,6 @@ NOTICE_TEXTS = {
 
 def _base(event_id: int) -> str:
     return f"/organisation/veranstaltungen/{event_id}"
-
-
-def _filename(event: Event, name: str) -> str:
-    """A download name safe in any header and file system: the slug, ASCII only."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", event.slug).strip("-")[:80] or f"event-{event.id}"
-    return f"{stem}-{name}"
-
-
-def _attachment(event: Event, name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{_filename(event, name)}"'}
-
-
-async def _file(
-    write: Callable[[Event, Iterable[Registration], BinaryIO], None], event: Event
-) -> bytes:
-    registrations = await list_for_event(event.id)
-    buffer = io.BytesIO()
-    # Building a workbook or PDF is CPU work: off the event loop.
-    await asyncio.to_thread(write, event, registrations, buffer)
-    return buffer.getvalue()
 
 
 #: What the list says after an organiser's action (``hinweis`` in the redirect's query).
@@ -148,35 +119,17 @@ class OrganiserRegistrationsController(Controller):
     @get("/anmeldungen.csv", name="organiser_registrations_csv")
     async def registrations_csv(self, event_id: FromPath[int]) -> Stream:
         """Every registration as CSV for Excel, streamed in chunks."""
-        event = await get_with_access(event_id)
-        # The registrations are read first, the CSV text is made as it is sent.
-        registrations = await list_for_event(event_id)
-        return Stream(
-            csv_bytes(event, registrations),
-            # Litestar adds "; charset=utf-8" to text types.
-            media_type="text/csv",
-            headers=_attachment(event, "anmeldungen.csv"),
-        )
+        return await downloads.csv_download(await get_with_access(event_id))
 
     @get("/anmeldungen.xlsx", name="organiser_registrations_xlsx")
     async def registrations_xlsx(self, event_id: FromPath[int]) -> Response[bytes]:
         """Every registration as an Excel workbook."""
-        event = await get_with_access(event_id)
-        return Response(
-            await _file(write_xlsx, event),
-            media_type=XLSX,
-            headers=_attachment(event, "anmeldungen.xlsx"),
-        )
+        return await downloads.xlsx_download(await get_with_access(event_id))
 
     @get("/unterschriftenliste.pdf", name="organiser_signature_list")
     async def signature_list(self, event_id: FromPath[int]) -> Response[bytes]:
         """The signature list of the confirmed registrations as a PDF."""
-        event = await get_with_access(event_id)
-        return Response(
-            await _file(write_signature_list, event),
-            media_type="application/pdf",
-            headers=_attachment(event, "unterschriftenliste.pdf"),
-        )
+        return await downloads.signature_list_download(await get_with_access(event_id))
 
     @get("/einlass", name="organiser_check_in")
     async def check_in_view(
