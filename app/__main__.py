@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from app.clock import system_clock
 from app.db.database import Database
 from app.settings import Settings, SettingsError
 
@@ -45,7 +46,7 @@ async def load_samples(settings: Settings) -> int:
     try:
         await db.connect()
         await db.migrate()
-        return await load(db, dt.datetime.now(dt.UTC))
+        return await load(db, system_clock())
     finally:
         await db.close()
 
@@ -72,7 +73,7 @@ async def work(settings: Settings) -> None:
         loop.add_signal_handler(signal_number, stop.set)
     try:
         await db.connect()
-        await run_background(db, settings, stop)
+        await run_background(db, settings, stop, clock=system_clock)
     finally:
         await db.close()
 
@@ -119,7 +120,7 @@ async def anonymise(settings: Settings) -> int:
         await db.connect()
         await db.migrate()
         return await anonymise_expired(
-            db, dt.datetime.now(dt.UTC), dt.timedelta(days=settings.retention_days)
+            db, system_clock(), dt.timedelta(days=settings.retention_days)
         )
     finally:
         await db.close()
@@ -137,7 +138,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         "Treffpunkt on http://%s:%d (database: %s)", host, port, settings.database_url_for_logs
     )
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, clock=system_clock),
         host=host,
         port=port,
         log_level="info",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,8 +11,10 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 
+from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
 from app.services.background import run_background
 from app.services.calendars import FeedCache
@@ -35,7 +36,7 @@ from app.web.controllers.organiser_registrations import OrganiserRegistrationsCo
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
-from app.web.dependencies import DatabaseHolder, dependencies
+from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
@@ -52,8 +53,14 @@ REQUEST_MAX_BODY_SIZE = 1_000_000
 logger = logging.getLogger("treffpunkt.web")
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
-    """The application for ``settings`` (default: from the environment).
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, clock: Clock
+) -> Litestar:
+    """The application for ``settings`` (default: from the environment), on ``clock``.
+
+    ``clock`` is the only source of the time for every request, the error pages, the API's
+    token checks and the background work; servers pass :func:`app.clock.system_clock`, tests a
+    clock of their own.
 
     A given ``database`` must be connected and migrated; the app uses it and leaves it open.
     Otherwise the app opens the database named by the settings on start-up and closes it on
@@ -93,7 +100,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             # must not keep the app from starting (it answers 503 until the database is back,
             # and the notice is recorded before the first registration instead).
             await holder.database.ping()
-            await privacy_notice.recorded(holder.database, dt.datetime.now(dt.UTC))
+            await privacy_notice.recorded(holder.database, clock())
         except Exception as error:
             if not is_unavailable(error):
                 raise
@@ -107,7 +114,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return
         stop = asyncio.Event()
         assert holder.database is not None
-        task = asyncio.create_task(run_background(holder.database, settings, stop))
+        task = asyncio.create_task(run_background(holder.database, settings, stop, clock=clock))
         try:
             yield
         finally:
@@ -144,7 +151,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             HealthController,
             static_files_router(),
         ],
-        dependencies=dependencies(holder, settings, FeedCache(), privacy_notice),
+        dependencies=dependencies(holder, settings, FeedCache(), privacy_notice, clock),
+        state=State({CLOCK_STATE_KEY: clock}),
         lifespan=[open_database, record_privacy_notice, send_mail, close_stores],
         stores=stores,
         template_config=template_config(settings.base_url),
@@ -184,7 +192,7 @@ def __getattr__(name: str) -> Any:
     # ``app.asgi:app`` for servers, built on first access so that importing this module needs
     # no SECRET_KEY.
     if name == "app":
-        application = create_app()
+        application = create_app(clock=system_clock)
         globals()["app"] = application
         return application
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

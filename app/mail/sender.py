@@ -17,11 +17,11 @@ import itertools
 import logging
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
 from app.calendar.invite import build_invite, invite_method_for
+from app.clock import Clock
 from app.db.database import Database
 from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
@@ -100,14 +100,14 @@ class OutboxSender:
         *,
         worker: str | None = None,
         batch_size: int = 50,
-        clock: Callable[[], dt.datetime] | None = None,
+        clock: Clock,
     ) -> None:
         self.db = db
         self.settings = settings
         self.transport = transport or transport_for(settings)
         self.worker = worker or default_worker_name()
         self.batch_size = batch_size
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.clock = clock
         self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
         self._envelope_sender = parseaddr(settings.mail_from)[1]
         organiser_name, organiser_address = parseaddr(settings.mail_from)
@@ -341,7 +341,7 @@ class _SentMarks:
     never more than one flush away from being recorded.
     """
 
-    def __init__(self, worker: str, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(self, worker: str, clock: Clock) -> None:
         self.worker = worker
         self.clock = clock
         self.pending: list[tuple[int, str]] = []

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 
+from app.clock import Clock
 from app.db.database import Database
 from app.mail.sender import OutboxSender
 from app.services.registrations import expire_holds
@@ -25,11 +26,11 @@ HOLD_CHECK_SECONDS = 30.0
 RETENTION_CHECK_SECONDS = 3600.0
 
 
-async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
+async def release_expired_holds(db: Database, clock: Clock, stop: asyncio.Event) -> None:
     """Every half minute, give the seats of expired opt-in holds back (and promote)."""
     while not stop.is_set():
         try:
-            released = await expire_holds(db, dt.datetime.now(dt.UTC))
+            released = await expire_holds(db, clock())
             if released:
                 logger.info("released %d unconfirmed registrations", released)
         except Exception:
@@ -38,12 +39,14 @@ async def release_expired_holds(db: Database, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), HOLD_CHECK_SECONDS)
 
 
-async def apply_retention(db: Database, settings: Settings, stop: asyncio.Event) -> None:
+async def apply_retention(
+    db: Database, settings: Settings, clock: Clock, stop: asyncio.Event
+) -> None:
     """Every hour, anonymise the registrations whose retention period is over."""
     retention = dt.timedelta(days=settings.retention_days)
     while not stop.is_set():
         try:
-            anonymised = await anonymise_expired(db, dt.datetime.now(dt.UTC), retention)
+            anonymised = await anonymise_expired(db, clock(), retention)
             if anonymised:
                 logger.info("anonymised %d registrations past the retention period", anonymised)
         except Exception:
@@ -53,15 +56,20 @@ async def apply_retention(db: Database, settings: Settings, stop: asyncio.Event)
 
 
 async def run_background(
-    db: Database, settings: Settings, stop: asyncio.Event, sender: OutboxSender | None = None
+    db: Database,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    clock: Clock,
+    sender: OutboxSender | None = None,
 ) -> None:
-    """Send mail and release holds until ``stop`` is set."""
-    sender = sender or OutboxSender(db, settings)
+    """Send mail, release holds and apply the retention period until ``stop`` is set."""
+    sender = sender or OutboxSender(db, settings, clock=clock)
     logger.info("mail sender %s started (%s)", sender.worker, _transport_name(settings))
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(sender.run(stop))
-        tasks.create_task(release_expired_holds(db, stop))
-        tasks.create_task(apply_retention(db, settings, stop))
+        tasks.create_task(release_expired_holds(db, clock, stop))
+        tasks.create_task(apply_retention(db, settings, clock, stop))
 
 
 def _transport_name(settings: Settings) -> str:

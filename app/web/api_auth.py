@@ -10,7 +10,6 @@ The count lives in the app's ``api_token_failures`` store (shared by every proce
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -19,6 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from app.services import api_tokens
 from app.services.organisers import Organiser
+from app.web.dependencies import app_clock
 
 ORGANISER_API_PREFIX = "/api/v1/organiser"
 #: The OpenAPI security scheme's name.
@@ -51,7 +51,7 @@ async def require_api_token(
         raise NotAuthorizedException(
             "A bearer token is required.", headers={"WWW-Authenticate": _REALM}
         )
-    organiser = await api_tokens.authenticate(credentials.strip(), dt.datetime.now(dt.UTC))
+    organiser = await api_tokens.authenticate(credentials.strip(), app_clock(connection.app)())
     if organiser is None:
         await store.set(client, str(failures + 1), expires_in=FAILED_ATTEMPTS_WINDOW)
         raise NotAuthorizedException(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from litestar import Litestar
 from litestar.di import Provide
 
+from app.clock import Clock
 from app.db.database import Database
 from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
+
+#: Where the app keeps its clock in ``app.state``, for code that runs outside dependency
+#: injection (exception handlers, guards).
+CLOCK_STATE_KEY = "clock"
+
+
+def app_clock(app: Litestar) -> Clock:
+    """The clock ``app`` was created with."""
+    clock: Clock = app.state[CLOCK_STATE_KEY]
+    return clock
 
 
 class DatabaseHolder:
@@ -25,19 +37,18 @@ class DatabaseHolder:
         return self.database
 
 
-async def provide_now() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
 def dependencies(
     holder: DatabaseHolder,
     settings: Settings,
     feed_cache: FeedCache,
     privacy_notice: CurrentNotice,
+    clock: Clock,
 ) -> dict[str, Provide]:
-    """The app-level dependencies: ``db``, ``now``, ``settings``, ``feed_cache`` and
-    ``privacy_notice`` (the notice in force)."""
+    """The app-level dependencies: ``db``, ``now`` (read from ``clock`` once per request),
+    ``settings``, ``feed_cache`` and ``privacy_notice`` (the notice in force)."""
+
+    async def provide_now() -> dt.datetime:
+        return clock()
 
     async def provide_settings() -> Settings:
         return settings

@@ -6,7 +6,6 @@ details (in English, for programs).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from app.i18n import N_, _, set_language
 from app.services.events import PublicEvent
 from app.web import organiser_texts, texts
 from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
+from app.web.dependencies import app_clock
 from app.web.language import choose_language
 from app.web.pages import PageLink, event_page, message_page
 
@@ -159,10 +159,6 @@ def _page(status: int, message: str | None = None) -> Response[Any]:
     return message_page(_(title), message or _(default), status_code=status)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def handle_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response[Any]:
     """No such event or token: 404."""
     if _is_api(request):
@@ -177,7 +173,9 @@ def _form_again(
     form = _submitted(request)
     if form is None:
         return None
-    return event_page(form.event, _now(), values=form.values, status_code=status, **page_options)
+    return event_page(
+        form.event, app_clock(request.app)(), values=form.values, status_code=status, **page_options
+    )
 
 
 def handle_closed(request: Request[Any, Any, Any], exc: RegistrationClosed) -> Response[Any]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import aiosmtplib
 
+from app.clock import system_clock
 from app.mail.compose import ComposedMail
 
 #: The sink accepted this many messages, with this many distinct Message-IDs.
@@ -130,7 +131,7 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     for number in range(messages):
         await register(db, "bench", registration_form(f"person{number}@stadt.example"), now)
     transport = SmtpTransport(host="127.0.0.1", port=port, security="none")
-    sender = OutboxSender(db, settings, transport, batch_size=100)
+    sender = OutboxSender(db, settings, transport, batch_size=100, clock=system_clock)
     # The bare loop sends the very messages the outbox will: composed once, up front.
     from app.mail import outbox
 

@@ -26,6 +26,7 @@ import uvicorn
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from app.asgi import create_app
+from app.clock import system_clock
 from app.db.database import Database
 from app.domain.model import Event, Seats
 from app.services import events as event_service
@@ -99,12 +100,12 @@ async def serve(arguments: argparse.Namespace) -> None:
     await db.connect()
     try:
         await db.migrate()
-        now = dt.datetime.now(dt.UTC)
+        now = system_clock()
         await load_samples(db, now)
         if arguments.bench_slug:
             await event_service.create_event(db, bench_event(now, arguments.bench_slug))
         config = uvicorn.Config(
-            create_app(settings, database=db),
+            create_app(settings, database=db, clock=system_clock),
             host="127.0.0.1",
             port=arguments.port,
             loop="none",  # the loop chosen below already runs

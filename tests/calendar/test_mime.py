@@ -28,6 +28,7 @@ from app.mail.transport import FileTransport
 from app.settings import Settings
 from tests.calendar.readers import read_agreed
 from tests.calendar.test_invite import registration
+from tests.clock import ManualClock
 from tests.conftest import make_event
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -120,7 +121,7 @@ def test_the_sender_composes_matching_methods(
         mail_from="Netzwerkstelle <noreply@treffpunkt.example.org>",
         mail_dir=tmp_path,
     )
-    sender = OutboxSender(None, settings, FileTransport(tmp_path))  # type: ignore[arg-type]
+    sender = OutboxSender(None, settings, FileTransport(tmp_path), clock=ManualClock(NOW))  # type: ignore[arg-type]
     event = make_event(NOW, id=7, revision=1, format=EventFormat.HYBRID)
     person = registration(status=status, mode=AttendanceMode.ONLINE)
     mail = ClaimedMail(

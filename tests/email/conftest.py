@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,22 +13,8 @@ from app.db.tables import Outbox
 from app.mail.sender import OutboxSender
 from app.mail.transport import SmtpTransport
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.smtp_sink import SmtpSink
-
-
-class Clock:
-    """A clock the test moves by hand, so retries and schedules need no sleeping."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        """Move forward by ``timedelta(**delta)``."""
-        self.now += dt.timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture
@@ -40,12 +25,6 @@ def sink() -> Iterator[SmtpSink]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def clock(now: dt.datetime) -> Clock:
-    """The sender's clock, starting at the tests' ``now``."""
-    return Clock(now)
 
 
 @pytest.fixture
@@ -66,7 +45,9 @@ def mail_settings(sink: SmtpSink) -> Settings:
     )
 
 
-def make_sender(db: Database, settings: Settings, clock: Clock, **overrides: Any) -> OutboxSender:
+def make_sender(
+    db: Database, settings: Settings, clock: ManualClock, **overrides: Any
+) -> OutboxSender:
     """A sender on its own SMTP connection, driven by ``clock``."""
     settings = dataclasses.replace(settings, **overrides) if overrides else settings
     transport = SmtpTransport(

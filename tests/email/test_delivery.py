@@ -17,8 +17,9 @@ from app.mail.outbox import NewMail, OutboxStatus
 from app.services.registrations import list_for_event as registrations_of
 from app.services.registrations import register
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import registration_form
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 
 
@@ -49,7 +50,7 @@ async def _enqueue_notice(db: Database, event_id: int, recipient: str, now: dt.d
 
 
 async def test_confirmation_arrives_with_headers_body_and_invite(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(
         slug="runde", title="Online-Runde Energie", format=EventFormat.ONLINE
@@ -98,7 +99,7 @@ async def test_confirmation_arrives_with_headers_body_and_invite(
 
 
 async def test_header_syntax_in_a_name_cannot_add_headers_or_recipients(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     await register(
@@ -126,7 +127,7 @@ async def test_header_syntax_in_a_name_cannot_add_headers_or_recipients(
 
 
 async def test_an_invalid_address_never_reaches_smtp(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz", in_person_seats=Seats(0, 0))
     await register(db, "konferenz", registration_form("anna@stadt.example"), now)
@@ -145,7 +146,7 @@ async def test_an_invalid_address_never_reaches_smtp(
 
 
 async def test_451_then_250_delivers_once(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     await register(db, "konferenz", registration_form("anna@stadt.example"), now)
@@ -171,7 +172,7 @@ async def test_451_then_250_delivers_once(
 
 
 async def test_5xx_fails_for_good_and_keeps_the_answer(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     sink.handler.refused_recipients["gone@stadt.example"] = "550 5.1.1 Mailbox unknown"
@@ -191,7 +192,7 @@ async def test_5xx_fails_for_good_and_keeps_the_answer(
 
 
 async def test_a_server_down_for_a_while_gets_every_message_exactly_once(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     await _register_many(db, "konferenz", 12, now)
@@ -221,7 +222,7 @@ async def test_a_server_down_for_a_while_gets_every_message_exactly_once(
 
 
 async def test_retries_are_bounded(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     await _register_many(db, "konferenz", 1, now)
@@ -246,7 +247,7 @@ async def test_retries_are_bounded(
 
 
 async def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     await _register_many(db, "konferenz", 1, now)
@@ -268,7 +269,7 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
 
 
 async def test_two_workers_never_send_the_same_message_twice(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(None, 0))
     await _register_many(db, "konferenz", 120, now)
@@ -292,7 +293,7 @@ async def test_a_template_error_fails_the_mail_visibly(
     db: Database,
     event_factory,
     now,
-    clock: Clock,
+    clock: ManualClock,
     sink: SmtpSink,
     mail_settings: Settings,
     caplog: pytest.LogCaptureFixture,
@@ -319,7 +320,7 @@ async def test_a_template_error_fails_the_mail_visibly(
 
 
 async def test_without_smtp_host_mail_is_written_as_files(
-    db: Database, event_factory, now, clock: Clock, tmp_path, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, tmp_path, mail_settings: Settings
 ) -> None:
     import dataclasses
 

@@ -26,8 +26,9 @@ from app.services.events import get_with_access
 from app.services.registrations import register
 from app.settings import Settings
 from tests.calendar.readers import read_agreed
+from tests.clock import ManualClock
 from tests.conftest import make_event, registration_form
-from tests.email.conftest import Clock, make_sender
+from tests.email.conftest import make_sender
 from tests.email.mailbox import text_body, to
 from tests.email.test_render import NOW, PAYLOADS, context, registration
 from tests.smtp_sink import Received, SmtpSink
@@ -105,7 +106,7 @@ async def test_the_confirmation_speaks_the_registrants_language(
     db: Database,
     event_factory,
     now: dt.datetime,
-    clock: Clock,
+    clock: ManualClock,
     sink: SmtpSink,
     mail_settings: Settings,
     language: str,
@@ -153,7 +154,7 @@ async def test_an_organisers_change_reaches_each_registrant_in_their_language(
     db: Database,
     event_factory,
     now: dt.datetime,
-    clock: Clock,
+    clock: ManualClock,
     sink: SmtpSink,
     mail_settings: Settings,
 ) -> None:
@@ -213,7 +214,7 @@ async def test_a_cancelled_event_is_announced_in_each_language(
     db: Database,
     event_factory,
     now: dt.datetime,
-    clock: Clock,
+    clock: ManualClock,
     sink: SmtpSink,
     mail_settings: Settings,
 ) -> None:
@@ -241,7 +242,7 @@ async def test_the_event_text_is_the_one_in_the_registrants_language(
     db: Database,
     event_factory,
     now: dt.datetime,
-    clock: Clock,
+    clock: ManualClock,
     sink: SmtpSink,
     mail_settings: Settings,
 ) -> None:

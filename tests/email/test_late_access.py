@@ -14,8 +14,9 @@ from app.services.event_changes import change_event
 from app.services.events import get_with_access
 from app.services.registrations import register
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import registration_form
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 
 ACCESS = OnlineAccess(
@@ -34,7 +35,7 @@ async def _access_rows() -> list[tuple[str, int | None]]:
 
 
 async def test_access_data_set_late_are_sent_at_once(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_access=None)
     online = await register(db, "runde", registration_form("olena@stadt.example"), now)
@@ -72,7 +73,7 @@ async def test_access_data_set_late_are_sent_at_once(
 
 
 async def test_access_data_set_in_time_add_no_second_mail(
-    db: Database, event_factory, now, clock: Clock, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_access=None)
     await register(db, "runde", registration_form("olena@stadt.example"), now)

@@ -21,8 +21,9 @@ from app.mail.outbox import OutboxStatus
 from app.services.event_changes import cancel_event
 from app.services.registrations import cancel, confirm_address, expire_holds, register
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import registration_form
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.email.mailbox import (
     calendar_methods,
     decoded,
@@ -73,7 +74,7 @@ async def status_of(registration_id: int) -> RegistrationStatus:
 
 
 async def test_cancelling_a_seat_stops_its_mail_and_the_promoted_person_gets_theirs(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_seats=Seats(1, 0))
     anna = (await register(db, "runde", online_form("anna@stadt.example"), now)).registration
@@ -128,7 +129,7 @@ async def test_cancelling_a_seat_stops_its_mail_and_the_promoted_person_gets_the
 
 
 async def test_a_waiting_list_notice_not_yet_sent_is_dropped_once_promoted(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     anna = (
@@ -151,7 +152,7 @@ async def test_a_waiting_list_notice_not_yet_sent_is_dropped_once_promoted(
 
 
 async def test_cancelling_a_waiting_place_cancels_no_invite_and_promotes_nobody(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     await register(db, "konferenz", registration_form("anna@stadt.example"), now)
@@ -173,7 +174,7 @@ async def test_cancelling_a_waiting_place_cancels_no_invite_and_promotes_nobody(
 
 
 async def test_registering_again_before_a_delayed_cancellation_notice_goes_out_drops_it(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     anna = (
@@ -203,7 +204,7 @@ async def test_registering_again_before_a_delayed_cancellation_notice_goes_out_d
 
 
 async def test_registering_again_onto_the_waiting_list_still_cancels_the_old_invite(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     anna = (
@@ -228,7 +229,7 @@ async def test_registering_again_onto_the_waiting_list_still_cancels_the_old_inv
 
 
 async def test_a_row_that_slipped_through_is_cancelled_at_sending_time(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="runde", format=EventFormat.ONLINE)
     anna = (await register(db, "runde", online_form("anna@stadt.example"), now)).registration
@@ -255,7 +256,7 @@ async def test_a_row_that_slipped_through_is_cancelled_at_sending_time(
 
 
 async def test_scheduled_mail_due_after_the_end_is_dropped(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE)
     anna = (await register(db, "runde", online_form("anna@stadt.example"), now)).registration
@@ -277,7 +278,7 @@ async def test_scheduled_mail_due_after_the_end_is_dropped(
 
 
 async def test_cancelling_the_event_stops_all_waiting_mail_and_tells_every_active_registrant(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(
         slug="runde", format=EventFormat.ONLINE, online_seats=Seats(2, 0), double_opt_in=True
@@ -339,7 +340,7 @@ async def test_cancelling_the_event_stops_all_waiting_mail_and_tells_every_activ
     assert len(sink.received) == 4
 
 
-async def sender_drain(db: Database, settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+async def sender_drain(db: Database, settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
     """One drain by a fresh sender, closed afterwards."""
     sender = make_sender(db, settings, clock)
     try:
@@ -352,7 +353,7 @@ async def sender_drain(db: Database, settings: Settings, clock: Clock):  # type:
 
 
 async def test_double_opt_in_holds_the_seat_and_asks_for_the_address_only(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(
         slug="runde", format=EventFormat.ONLINE, double_opt_in=True, opt_in_hold=2 * HOUR
@@ -376,7 +377,7 @@ async def test_double_opt_in_holds_the_seat_and_asks_for_the_address_only(
 
 
 async def test_confirming_the_address_brings_the_confirmation_and_the_scheduled_mail(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, double_opt_in=True)
     pending = (await register(db, "runde", online_form("anna@stadt.example"), now)).registration
@@ -412,7 +413,7 @@ async def test_confirming_the_address_brings_the_confirmation_and_the_scheduled_
 
 
 async def test_an_expired_hold_frees_the_seat_promotes_and_writes_nothing_more_to_the_address(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(
         slug="konferenz", in_person_seats=Seats(1, 0), double_opt_in=True, opt_in_hold=2 * HOUR
@@ -455,7 +456,7 @@ async def test_an_expired_hold_frees_the_seat_promotes_and_writes_nothing_more_t
 
 
 async def test_an_expired_hold_with_nobody_waiting_gives_the_seat_back_and_stops_the_opt_in(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz", double_opt_in=True, opt_in_hold=HOUR)
     anna = (
@@ -478,7 +479,7 @@ async def test_an_expired_hold_with_nobody_waiting_gives_the_seat_back_and_stops
 
 
 async def test_a_second_attempt_resends_the_personal_link_at_most_every_15_minutes(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
     anna = (
@@ -520,7 +521,7 @@ async def test_a_second_attempt_resends_the_personal_link_at_most_every_15_minut
 
 
 async def test_every_new_registration_is_announced_to_the_organisers_once(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(
         slug="konferenz",

@@ -23,8 +23,9 @@ from app.services.event_changes import change_event
 from app.services.events import get_with_access
 from app.services.registrations import register
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import registration_form
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.email.mailbox import (
     calendar_methods,
     decoded,
@@ -71,7 +72,7 @@ async def test_a_confirmed_seat_enqueues_its_confirmation_due_now_and_a_reminder
 
 
 async def test_a_full_event_enqueues_a_waiting_list_notice_with_the_position(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     await register(db, "konferenz", registration_form("anna@stadt.example"), now)
@@ -170,7 +171,7 @@ async def test_in_a_hybrid_event_only_the_online_registrants_get_access_data(
 
 
 async def test_access_in_the_confirmation_shows_id_passcode_and_personal_link_not_the_zoom_url(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(
         slug="runde", format=EventFormat.ONLINE, access_in_confirmation=True
@@ -196,7 +197,7 @@ async def test_access_in_the_confirmation_shows_id_passcode_and_personal_link_no
 
 
 async def test_the_access_mail_itself_carries_the_personal_join_link_only(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, reminder_lead=None)
     outcome = await register(db, "runde", online_form("olena@stadt.example"), now)
@@ -334,7 +335,7 @@ async def test_changing_the_leads_alone_moves_the_scheduled_mail(
 
 
 async def test_mail_already_sent_is_not_touched_when_the_event_moves(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event, seated, _ = await _online_event_with_registrants(db, event_factory, now)
     sender = make_sender(db, mail_settings, clock)
@@ -377,7 +378,7 @@ async def test_switching_the_reminder_off_cancels_the_waiting_reminders(
 
 
 async def test_a_moved_reminder_goes_out_at_the_new_moment_only(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz")
     await register(db, "konferenz", registration_form("anna@stadt.example"), now)
@@ -402,7 +403,7 @@ async def test_a_moved_reminder_goes_out_at_the_new_moment_only(
 
 
 async def test_a_significant_change_with_notice_tells_every_active_registrant(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event, _seated, waiting = await _online_event_with_registrants(db, event_factory, now)
     gone = (await register(db, "runde", online_form("dora@stadt.example"), now)).registration

@@ -42,6 +42,7 @@ import asyncpg
 import httpx
 import pytest
 
+from app.clock import system_clock
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox, Registration
 from app.domain.model import Seats
@@ -358,7 +359,8 @@ async def test_serve_killed_during_a_burst_keeps_every_committed_registration_an
                 mail_from=MAIL_FROM,
             )
             transport = SmtpTransport(host="127.0.0.1", port=sink.port, security="none")
-            sender = OutboxSender(db, settings, transport)
+            # The served app reads the real clock, so the sender does too.
+            sender = OutboxSender(db, settings, transport, clock=system_clock)
             try:
                 first = await sender.drain()
                 again = await sender.drain()

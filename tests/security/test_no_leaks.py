@@ -16,7 +16,6 @@ through :class:`app.logs.RedactTokens` with the run's request lines.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import re
 import urllib.parse
@@ -38,7 +37,8 @@ from app.services import api_tokens, organisers
 from app.services import registrations as registration_service
 from app.settings import Settings
 from app.web.auth import SESSION_COOKIE
-from tests.conftest import registration_form
+from tests.clock import ManualClock
+from tests.conftest import FIXED_NOW, registration_form
 from tests.smtp_sink import SinkHandler, free_port
 from tests.web.conftest import SameLoopTestClient, cookie_token, csrf_token
 
@@ -247,7 +247,7 @@ def personal_tokens_in(sink: AuthSink) -> set[str]:
 
 
 async def drain(db: Any, settings: Settings) -> None:
-    sender = OutboxSender(db, settings, clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(0))
+    sender = OutboxSender(db, settings, clock=ManualClock(FIXED_NOW))
     try:
         await sender.drain()
     finally:
@@ -255,11 +255,11 @@ async def drain(db: Any, settings: Settings) -> None:
 
 
 async def full_run(
-    db: Any, settings: Settings, sink: AuthSink, monkeypatch: pytest.MonkeyPatch
+    db: Any, settings: Settings, sink: AuthSink, monkeypatch: pytest.MonkeyPatch, clock
 ) -> tuple[Recorder, dict[str, str]]:
     """The scenario; returns the recorder and the run's secrets by name."""
     organiser = await organisers.create_organiser(db, ORGANISER_EMAIL, PASSWORD, "Orga Leck")
-    app = create_app(settings, database=db)
+    app = create_app(settings, database=db, clock=clock)
     secrets: dict[str, str] = {
         "organiser password": PASSWORD,
         "wrong password": WRONG_PASSWORD,
@@ -443,7 +443,7 @@ async def full_run(
             db,
             "leckprobe",
             registration_form("late@example.org", mode="online"),
-            dt.datetime.now(dt.UTC),
+            FIXED_NOW,
         )
         await drain(db, wrong_login)
 
@@ -542,7 +542,7 @@ async def test_no_secret_in_logs_or_public_responses(
     assert not leaks([repr(event)], secrets)
     registration = await _a_registration(secrets["personal token 0"])
     assert not leaks([repr(registration)], tokens)
-    new = await api_tokens.create(db, 1, "repr", dt.datetime.now(dt.UTC))
+    new = await api_tokens.create(db, 1, "repr", FIXED_NOW)
     assert new.secret not in repr(new)
 
 

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.asgi import create_app
+from app.clock import system_clock
 from app.services import api_tokens
 from app.settings import Settings
 from tests.security.conftest import World
@@ -54,7 +55,10 @@ ADD_REGISTRATION = ("POST", "/api/v1/organiser/events/{event_id}/registrations")
 
 def _operations() -> list[tuple[str, str]]:
     """Every operation the schema documents (read at collection time for the test ids)."""
-    app = create_app(Settings(database_url="sqlite:///unused.sqlite3", secret_key="x" * 32))
+    app = create_app(
+        Settings(database_url="sqlite:///unused.sqlite3", secret_key="x" * 32),
+        clock=system_clock,  # the schema does not depend on the time
+    )
     paths: dict[str, dict[str, Any]] = app.openapi_schema.to_schema()["paths"]
     return sorted((method.upper(), path) for path, ops in paths.items() for method in ops)
 

@@ -26,9 +26,10 @@ import pytest
 from pypdf import PdfReader
 
 from app.services.events import get_with_access
-from tests.conftest import registration_form
+from tests.clock import ManualClock
+from tests.conftest import FIXED_NOW, registration_form
 from tests.email import conftest as email_fixtures
-from tests.email.conftest import Clock, make_sender
+from tests.email.conftest import make_sender
 from tests.smtp_sink import SmtpSink
 from tests.web.conftest import KNOWN_START, client, cookie_token, settings  # noqa: F401
 from tests.web.test_organiser_events import full_form
@@ -439,8 +440,8 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     assert INJECTED_LINE in str(vevent.get("DESCRIPTION", "")) + str(vevent.get("LOCATION", ""))
 
     # Mails, as the SMTP server received them (the reminders and access mails are due later).
-    for moment in (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), KNOWN_START):
-        sender = make_sender(db, mail_settings, Clock(moment))
+    for moment in (FIXED_NOW + dt.timedelta(minutes=1), KNOWN_START):
+        sender = make_sender(db, mail_settings, ManualClock(moment))
         try:
             await sender.drain()
         finally:

@@ -14,14 +14,9 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.db.database import Database
 from app.settings import Settings
+from tests.clock import ManualClock
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def web_now() -> dt.datetime:
-    """The real 'now' (the web layer reads the real clock), to the minute."""
-    return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -55,9 +50,11 @@ class SameLoopTestClient(AsyncTestClient):  # type: ignore[type-arg]
 
 
 @pytest.fixture
-async def client(db: Database, settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
-    """A client for the app on the test's database."""
-    app = create_app(settings, database=db)
+async def client(
+    db: Database, settings: Settings, clock: ManualClock
+) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    """A client for the app on the test's database, at the time of the test's ``clock``."""
+    app = create_app(settings, database=db, clock=clock)
     async with SameLoopTestClient(app) as test_client:
         yield test_client
 
@@ -79,7 +76,7 @@ SECRETS = ("SECRETPWD", "555 000 111", "987654", "zoom.example")
 
 
 def upcoming(**overrides: object) -> dict[str, object]:
-    """Overrides for an event that is upcoming by the real clock, registration open."""
+    """Overrides for an event that is upcoming at the tests' ``now``, registration open."""
     return {"starts_at": KNOWN_START, "ends_at": KNOWN_END, **overrides}
 
 

@@ -68,11 +68,11 @@ async def test_list_and_detail_shapes(client: AsyncTestClient, event_factory) ->
     assert detail.json() == event
 
 
-async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory, web_now) -> None:  # type: ignore[type-arg]
+async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory, now) -> None:  # type: ignore[type-arg]
     await event_factory(
         slug="vorbei",
-        starts_at=web_now - dt.timedelta(days=2),
-        ends_at=web_now - dt.timedelta(days=1),
+        starts_at=now - dt.timedelta(days=2),
+        ends_at=now - dt.timedelta(days=1),
     )
     await event_factory(**upcoming(slug="abgesagt", status=EventStatus.CANCELLED))
     upcoming_events = (await client.get("/api/v1/events")).json()
@@ -112,15 +112,15 @@ async def test_bad_query_is_a_problem(client: AsyncTestClient) -> None:  # type:
 async def test_access_data_never_public(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
-    web_now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     await event_factory(**upcoming(slug="online", format=EventFormat.ONLINE))
     await event_factory(**upcoming(slug="hybrid", format=EventFormat.HYBRID))
     await event_factory(
         slug="vorbei",
         format=EventFormat.ONLINE,
-        starts_at=web_now - dt.timedelta(days=2),
-        ends_at=web_now - dt.timedelta(days=2) + dt.timedelta(hours=1),
+        starts_at=now - dt.timedelta(days=2),
+        ends_at=now - dt.timedelta(days=2) + dt.timedelta(hours=1),
     )
     await submit(client, "online", registration_form("a@example.org"))
     paths = [
@@ -176,22 +176,22 @@ class _BrokenDatabase(Database):
         raise OSError("connection refused")
 
 
-async def test_health_reports_a_broken_database(settings: Settings) -> None:
+async def test_health_reports_a_broken_database(settings: Settings, clock) -> None:
     broken = _BrokenDatabase.from_url("sqlite:////nonexistent/never.sqlite3")
-    app = create_app(settings, database=broken)
+    app = create_app(settings, database=broken, clock=clock)
     async with AsyncTestClient(app=app) as test_client:
         response = await test_client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
 
 
-async def test_app_opens_and_closes_its_own_database(tmp_path: Path) -> None:
+async def test_app_opens_and_closes_its_own_database(tmp_path: Path, clock) -> None:
     url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
     setup = Database.from_url(url)
     await setup.connect()
     await setup.migrate()
     await setup.close()
-    app = create_app(Settings(database_url=url, secret_key="z" * 32))
+    app = create_app(Settings(database_url=url, secret_key="z" * 32), clock=clock)
     async with AsyncTestClient(app=app) as test_client:
         assert (await test_client.get("/healthz")).json() == {"status": "ok"}
         assert (await test_client.get("/api/v1/events")).json() == []

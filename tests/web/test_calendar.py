@@ -155,7 +155,7 @@ async def test_the_personal_feed_has_the_access_data_behind_the_token(
 
 
 async def test_cancelled_registrations_leave_the_personal_feed_and_old_links_die(
-    client: Client, event_factory, db, web_now
+    client: Client, event_factory, db, now
 ) -> None:
     await event_factory(**upcoming(slug="treffen", title="Treffen"))
     await event_factory(**upcoming(slug="runde", title="Runde"))
@@ -166,7 +166,7 @@ async def test_cancelled_registrations_leave_the_personal_feed_and_old_links_die
     )
     await submit(client, "runde", registration_form("anna@stadt.example"))
 
-    await registrations.cancel(db, first, web_now)
+    await registrations.cancel(db, first, now)
     assert summaries((await client.get(f"/r/{first}/calendar.ics")).content) == ["Runde"]
 
     # Registering again gives a new link; the old one no longer serves anything.

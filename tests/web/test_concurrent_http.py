@@ -14,11 +14,13 @@ from tests.web.conftest import SameLoopTestClient, cookie_token, upcoming
 
 
 async def test_200_simultaneous_form_posts_fill_20_seats_and_waitlist_the_rest(
-    db, settings, event_factory
+    db, settings, event_factory, clock
 ):
     event = await event_factory(**upcoming(slug="ansturm", in_person_seats=Seats(20, 0)))
     # One test client is one address: the per-client throttle is not what this test is about.
-    app = create_app(dataclasses.replace(settings, registration_rate_limit=0), database=db)
+    app = create_app(
+        dataclasses.replace(settings, registration_rate_limit=0), database=db, clock=clock
+    )
     async with SameLoopTestClient(app) as client:
         await client.get(f"/events/{event.slug}")
         token = cookie_token(client)

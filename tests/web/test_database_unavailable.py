@@ -83,24 +83,24 @@ async def assert_everything_unavailable(client: httpx.AsyncClient) -> None:
     assert health.json() == {"status": "unavailable"}
 
 
-async def test_postgres_at_a_closed_port(quiet_settings: Settings) -> None:
+async def test_postgres_at_a_closed_port(quiet_settings: Settings, clock) -> None:
     # Nothing listens on port 1: every connection attempt is refused. Bound but never
     # connected, Piccolo's engine opens a connection per query, as after losing its pool.
     with pytest.warns(Warning, match="Unable to"):  # Piccolo asks for the version at once
         database = Database.from_url("postgres://postgres@127.0.0.1:1/test")
     database.bind()
-    app = create_app(quiet_settings, database=database)
+    app = create_app(quiet_settings, database=database, clock=clock)
     async with SameLoopTestClient(app) as client:
         await assert_everything_unavailable(client)
 
 
-async def test_an_unopenable_sqlite_file(quiet_settings: Settings, tmp_path: Path) -> None:
+async def test_an_unopenable_sqlite_file(quiet_settings: Settings, tmp_path: Path, clock) -> None:
     # A directory where the file should be: SQLite's "unable to open database file".
     path = tmp_path / "treffpunkt.sqlite3"
     path.mkdir()
     database = Database.from_url(f"sqlite:///{path}")
     database.bind()
-    app = create_app(quiet_settings, database=database)
+    app = create_app(quiet_settings, database=database, clock=clock)
     async with SameLoopTestClient(app) as client:
         await assert_everything_unavailable(client)
 
@@ -124,10 +124,10 @@ async def locked_sqlite(tmp_path: Path) -> AsyncIterator[tuple[Database, sqlite3
         await database.close()
 
 
-async def test_sqlite_locked_by_another_process(locked_sqlite, web_now) -> None:
+async def test_sqlite_locked_by_another_process(locked_sqlite, now, clock) -> None:
     database, other = locked_sqlite
-    await event_service.create_event(database, make_event(web_now, **upcoming()))
-    app = create_app(app_settings("sqlite:///unused.sqlite3"), database=database)
+    await event_service.create_event(database, make_event(now, **upcoming()))
+    app = create_app(app_settings("sqlite:///unused.sqlite3"), database=database, clock=clock)
     async with SameLoopTestClient(app) as client:
         page = await client.get("/events/konferenz")
         assert page.status_code == 200
@@ -151,12 +151,12 @@ async def test_sqlite_locked_by_another_process(locked_sqlite, web_now) -> None:
         assert accepted.status_code == 303
 
 
-async def test_sqlite_bugs_stay_internal_errors(tmp_path: Path) -> None:
+async def test_sqlite_bugs_stay_internal_errors(tmp_path: Path, clock) -> None:
     # An unmigrated database: "no such table" is a bug, not an outage: 500, not 503.
     database = Database.from_url(f"sqlite:///{tmp_path / 'leer.sqlite3'}")
     await database.connect()
     try:
-        app = create_app(app_settings("sqlite:///unused.sqlite3"), database=database)
+        app = create_app(app_settings("sqlite:///unused.sqlite3"), database=database, clock=clock)
         async with SameLoopTestClient(app) as client:
             page = await client.get("/")
             api = await client.get("/api/v1/events")
@@ -170,10 +170,10 @@ async def test_sqlite_bugs_stay_internal_errors(tmp_path: Path) -> None:
 
 
 @needs_postgres
-async def test_postgres_connections_cut_by_the_server() -> None:
+async def test_postgres_connections_cut_by_the_server(clock) -> None:
     await reset_postgres_schema(POSTGRES_URL)
     async with migrated_database(POSTGRES_URL) as database:
-        app = create_app(app_settings(POSTGRES_URL), database=database)
+        app = create_app(app_settings(POSTGRES_URL), database=database, clock=clock)
         async with SameLoopTestClient(app) as client:
             assert (await client.get("/")).status_code == 200
             # As when PostgreSQL restarts: every connection of the app's pool is cut.
@@ -200,10 +200,10 @@ async def test_postgres_connections_cut_by_the_server() -> None:
 
 
 @needs_postgres
-async def test_postgres_pool_closed_under_the_app() -> None:
+async def test_postgres_pool_closed_under_the_app(clock) -> None:
     await reset_postgres_schema(POSTGRES_URL)
     async with migrated_database(POSTGRES_URL) as database:
-        app = create_app(app_settings(POSTGRES_URL), database=database)
+        app = create_app(app_settings(POSTGRES_URL), database=database, clock=clock)
         async with SameLoopTestClient(app) as client:
             assert (await client.get("/")).status_code == 200
             token = cookie_token(client)

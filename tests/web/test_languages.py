@@ -306,8 +306,9 @@ async def test_the_personal_page_in_english(
 async def test_refusals_and_error_pages_in_the_readers_language(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
+    now: dt.datetime,
 ) -> None:
-    past_deadline = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    past_deadline = now - dt.timedelta(days=1)
     full = await event_factory(**upcoming(slug="zu", registration_closes_at=past_deadline))
     page = (await client.get(f"/events/{full.slug}?lang=en")).text
     assert "The registration deadline has passed. It is no longer possible to register." in page

@@ -191,12 +191,12 @@ async def expire_hold(registration: Registration, now: dt.datetime) -> None:
 async def test_expired_hold_says_so_and_offers_to_register_again(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
-    web_now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     event = await event_factory(**upcoming(double_opt_in=True))
     registration = await register_pending(client, event.slug, event.id)
     token = registration.token
-    await expire_hold(registration, web_now)
+    await expire_hold(registration, now)
 
     # Until something releases it, the page already tells the truth instead of offering a button.
     page = (await client.get(f"/r/{token}")).text
@@ -223,11 +223,11 @@ async def test_expired_hold_says_so_and_offers_to_register_again(
 async def test_expired_hold_frees_the_seat(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
-    web_now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     event = await event_factory(**upcoming(double_opt_in=True))
     registration = await register_pending(client, event.slug, event.id)
-    await expire_hold(registration, web_now)
+    await expire_hold(registration, now)
     await client.get(f"/r/{registration.token}")
     response = await client.post(
         f"/r/{registration.token}/confirm", data={"_csrf_token": cookie_token(client)}

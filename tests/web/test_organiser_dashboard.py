@@ -193,18 +193,18 @@ async def test_manual_add_after_the_deadline_respects_capacity(
     organiser,  # noqa: F811
     db,
     event_factory,
-    web_now,
+    now,
 ):
-    starts = web_now + dt.timedelta(days=7)
+    starts = now + dt.timedelta(days=7)
     event = await event_factory(
         slug="forum",
         starts_at=starts,
         ends_at=starts + dt.timedelta(hours=4),
-        registration_closes_at=web_now - dt.timedelta(hours=1),
+        registration_closes_at=now - dt.timedelta(hours=1),
         in_person_seats=Seats(1, 0),
     )
     with pytest.raises(RegistrationClosed):
-        await registrations.register(db, "forum", registration_form("late@example.org"), web_now)
+        await registrations.register(db, "forum", registration_form("late@example.org"), now)
 
     await sign_in(client)
     form_page = await client.get(f"{_base(event)}/anmeldungen/neu")

@@ -20,7 +20,7 @@ from app.domain.model import (
 )
 from app.services import registrations
 from app.services.events import get_with_access
-from tests.conftest import registration_form
+from tests.conftest import FIXED_NOW, registration_form
 from tests.email.conftest import outbox_rows
 from tests.web.conftest import SECRETS, cookie_token, upcoming
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
@@ -355,7 +355,7 @@ async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
         db,
         slug,
         registration_form("a@example.org", mode="online", q_uebernachtung_noetig="no"),
-        dt.datetime.now(dt.UTC),
+        now,
     )
     response = await _post(signed_in, f"{_base(event_id)}/zurueckziehen", {})
     assert response.headers["location"].endswith("abgelehnt=has_registrations")
@@ -364,7 +364,7 @@ async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
     assert (await get_with_access(event_id)).status is EventStatus.PUBLISHED
 
 
-async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_in, db):
+async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_in, db, now):
     event_id = await _create(signed_in, double_opt_in="", registration_opens_at="")
     await _post(signed_in, f"{_base(event_id)}/veroeffentlichen", {})
     slug = (await get_with_access(event_id)).slug
@@ -372,7 +372,7 @@ async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_
         db,
         slug,
         registration_form("a@example.org", mode="in_person", q_uebernachtung_noetig="no"),
-        dt.datetime.now(dt.UTC),
+        now,
     )
     response = await _post(signed_in, f"{_base(event_id)}/duplizieren", {})
     match = re.fullmatch(
@@ -416,7 +416,7 @@ async def _published_with_registrants(client, db, **overrides: str):
     )
     await _post(client, f"{_base(event_id)}/veroeffentlichen", {})
     slug = (await get_with_access(event_id)).slug
-    now = dt.datetime.now(dt.UTC)
+    now = FIXED_NOW
     made = [
         (
             await registrations.register(

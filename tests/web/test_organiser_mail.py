@@ -16,9 +16,10 @@ from app.mail.outbox import OutboxStatus
 from app.services import organisers
 from app.services.registrations import list_for_event, register
 from app.settings import Settings
-from tests.conftest import registration_form
+from tests.clock import ManualClock
+from tests.conftest import FIXED_NOW, registration_form
 from tests.email import conftest as email_fixtures
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 from tests.web.conftest import cookie_token
 from tests.web.test_organisers import EMAIL, PASSWORD, sign_in
@@ -30,9 +31,9 @@ sink = email_fixtures.sink
 mail_settings = email_fixtures.mail_settings
 
 
-def _sender_clock() -> Clock:
-    """The sender's clock: a minute after the real now the web layer enqueues with."""
-    return Clock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+def _sender_clock() -> ManualClock:
+    """The sender's clock: a minute after the 'now' the web layer enqueues with."""
+    return ManualClock(FIXED_NOW + dt.timedelta(minutes=1))
 
 
 async def _post(client: httpx.AsyncClient, path: str, **form: str) -> httpx.Response:

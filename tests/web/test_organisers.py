@@ -141,9 +141,11 @@ async def test_session_cookie_is_httponly_lax_and_expires(client, organiser):
     assert EMAIL not in cookie
 
 
-async def test_session_cookie_is_secure_over_https(db, settings, organiser):
+async def test_session_cookie_is_secure_over_https(db, settings, organiser, clock):
     app = create_app(
-        dataclasses.replace(settings, base_url="https://treffpunkt.example"), database=db
+        dataclasses.replace(settings, base_url="https://treffpunkt.example"),
+        database=db,
+        clock=clock,
     )
     async with SameLoopTestClient(app, base_url="https://testserver.local") as client:
         response = await sign_in(client)
@@ -194,8 +196,8 @@ async def test_a_changed_password_ends_the_session(client, organiser):
     assert (await client.get("/organisation/", follow_redirects=False)).status_code == 303
 
 
-async def test_sign_in_attempts_are_throttled(db, settings, organiser):
-    app = create_app(dataclasses.replace(settings, login_rate_limit=3), database=db)
+async def test_sign_in_attempts_are_throttled(db, settings, organiser, clock):
+    app = create_app(dataclasses.replace(settings, login_rate_limit=3), database=db, clock=clock)
     async with SameLoopTestClient(app) as client:
         answers = [
             (await sign_in(client, password=f"falsch-{i}-xxxxxxx")).status_code for i in range(4)

@@ -56,12 +56,12 @@ async def test_upcoming_list_shows_cards(client: AsyncTestClient, event_factory)
     assert 'href="/events/konferenz"' in html
 
 
-async def test_past_events_are_apart(client: AsyncTestClient, event_factory, web_now) -> None:  # type: ignore[type-arg]
+async def test_past_events_are_apart(client: AsyncTestClient, event_factory, now) -> None:  # type: ignore[type-arg]
     await event_factory(
         slug="vorbei",
         title="Online-Diskussionsrunde",
-        starts_at=web_now - dt.timedelta(days=30),
-        ends_at=web_now - dt.timedelta(days=30) + dt.timedelta(hours=1),
+        starts_at=now - dt.timedelta(days=30),
+        ends_at=now - dt.timedelta(days=30) + dt.timedelta(hours=1),
     )
     await event_factory(**upcoming(slug="bald", title="Bald"))
     upcoming_page = (await client.get("/")).text
@@ -216,13 +216,13 @@ async def test_unknown_and_draft_events_are_404(client: AsyncTestClient, event_f
 async def test_no_page_loads_anything_from_elsewhere(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
-    web_now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     await event_factory(**upcoming(format=EventFormat.HYBRID))
     await event_factory(
         slug="vorbei",
-        starts_at=web_now - dt.timedelta(days=3),
-        ends_at=web_now - dt.timedelta(days=3) + dt.timedelta(hours=2),
+        starts_at=now - dt.timedelta(days=3),
+        ends_at=now - dt.timedelta(days=3) + dt.timedelta(hours=2),
     )
     location = (
         await submit(client, "konferenz", registration_form("a@example.org", mode="in_person"))

@@ -59,12 +59,14 @@ async def test_the_page_shows_the_notice_in_the_readers_language(
 
 
 async def test_a_language_without_its_own_text_gets_german(
-    db: Database, settings: Settings, tmp_path: Path
+    db: Database, settings: Settings, tmp_path: Path, clock
 ) -> None:
     folder = tmp_path / "nur-deutsch"
     folder.mkdir()
     (folder / "de.md").write_text("## Hinweis\n\nNur auf Deutsch.", encoding="utf-8")
-    app = create_app(dataclasses.replace(settings, privacy_notice_dir=folder), database=db)
+    app = create_app(
+        dataclasses.replace(settings, privacy_notice_dir=folder), database=db, clock=clock
+    )
     async with SameLoopTestClient(app) as client:
         html = (await client.get("/datenschutz", params={"lang": "en"})).text
     assert "Nur auf Deutsch." in html
@@ -73,7 +75,7 @@ async def test_a_language_without_its_own_text_gets_german(
 
 
 async def test_a_changed_text_is_a_new_version_and_old_consents_keep_theirs(
-    db: Database, settings: Settings, event_factory, tmp_path: Path
+    db: Database, settings: Settings, event_factory, tmp_path: Path, clock
 ) -> None:
     await event_factory(**upcoming(slug="forum"))
     old_settings = dataclasses.replace(
@@ -86,12 +88,12 @@ async def test_a_changed_text_is_a_new_version_and_old_consents_keep_theirs(
     new_version = privacy_notice.load_notice(new_settings).version
     assert old_version != new_version
 
-    async with SameLoopTestClient(create_app(old_settings, database=db)) as client:
+    async with SameLoopTestClient(create_app(old_settings, database=db, clock=clock)) as client:
         response = await submit(client, "forum", registration_form("alt@example.org"))
         assert response.status_code == 303, response.text
         old_token = token_from(response.headers["location"])
     # The service restarts with the changed text.
-    async with SameLoopTestClient(create_app(new_settings, database=db)) as client:
+    async with SameLoopTestClient(create_app(new_settings, database=db, clock=clock)) as client:
         response = await submit(client, "forum", registration_form("neu@example.org"))
         assert response.status_code == 303, response.text
         current = await client.get("/datenschutz")
@@ -115,11 +117,11 @@ async def test_a_changed_text_is_a_new_version_and_old_consents_keep_theirs(
 
 
 async def test_an_explicit_version_is_shown_and_stored(
-    db: Database, settings: Settings, event_factory
+    db: Database, settings: Settings, event_factory, clock
 ) -> None:
     await event_factory(**upcoming(slug="forum"))
     explicit = dataclasses.replace(settings, privacy_notice_version="2027-01")
-    async with SameLoopTestClient(create_app(explicit, database=db)) as client:
+    async with SameLoopTestClient(create_app(explicit, database=db, clock=clock)) as client:
         response = await submit(client, "forum", registration_form("a@example.org"))
         assert response.status_code == 303
         page = await client.get("/datenschutz")
@@ -148,9 +150,9 @@ async def test_the_consent_label_links_to_the_page(
 
 
 async def test_two_app_starts_at_once_record_the_version_once(
-    db: Database, settings: Settings
+    db: Database, settings: Settings, clock
 ) -> None:
-    apps = [create_app(settings, database=db) for _ in range(3)]
+    apps = [create_app(settings, database=db, clock=clock) for _ in range(3)]
 
     async def start(app) -> None:  # type: ignore[no-untyped-def]
         async with app.lifespan():
@@ -162,7 +164,7 @@ async def test_two_app_starts_at_once_record_the_version_once(
 
 
 async def test_registrations_by_organisers_carry_the_current_version(
-    db: Database, settings: Settings, event_factory, now
+    db: Database, settings: Settings, event_factory, now, clock
 ) -> None:
     from app.services import api_tokens, organisers
 
@@ -170,7 +172,7 @@ async def test_registrations_by_organisers_carry_the_current_version(
     organiser = await organisers.create_organiser(db, "o@example.org", "x" * 16, "O")
     secret = (await api_tokens.create(db, organiser.id, "Tests", now)).secret
     explicit = dataclasses.replace(settings, privacy_notice_version="api-v3")
-    async with SameLoopTestClient(create_app(explicit, database=db)) as client:
+    async with SameLoopTestClient(create_app(explicit, database=db, clock=clock)) as client:
         response = await client.post(
             f"/api/v1/organiser/events/{event.id}/registrations",
             json={"first_name": "A", "last_name": "B", "email": "ab@example.org", "consent": True},

@@ -183,10 +183,10 @@ async def test_full_event_without_waiting_list(client: AsyncTestClient, event_fa
 async def test_closed_window_has_no_form_and_refuses(
     client: AsyncTestClient,  # type: ignore[type-arg]
     event_factory,
-    web_now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     closed = await event_factory(
-        **upcoming(slug="zu", registration_closes_at=web_now - dt.timedelta(hours=1))
+        **upcoming(slug="zu", registration_closes_at=now - dt.timedelta(hours=1))
     )
     later = await event_factory(
         **upcoming(slug="spaeter", registration_opens_at=dt.datetime(2030, 11, 1, 8, tzinfo=dt.UTC))

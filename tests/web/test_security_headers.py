@@ -38,13 +38,17 @@ NAMED_PATHS = (
 
 
 @pytest.fixture(params=["http", "https"])
-async def scheme_client(request, db, settings, event_factory) -> AsyncIterator[SameLoopTestClient]:
+async def scheme_client(
+    request, db, settings, event_factory, clock
+) -> AsyncIterator[SameLoopTestClient]:
     """A client of an app whose BASE_URL is http or https, with one upcoming event."""
     await event_factory(**upcoming())
     await organisers.create_organiser(db, EMAIL, PASSWORD, "Olena Koval")
     scheme = request.param
     app = create_app(
-        dataclasses.replace(settings, base_url=f"{scheme}://treffpunkt.example"), database=db
+        dataclasses.replace(settings, base_url=f"{scheme}://treffpunkt.example"),
+        database=db,
+        clock=clock,
     )
     async with SameLoopTestClient(app, base_url=f"{scheme}://testserver.local") as client:
         yield client

@@ -24,7 +24,8 @@ from app.services import organisers
 from app.settings import Settings
 from app.web.api_auth import FAILED_ATTEMPTS_LIMIT, ORGANISER_API_PREFIX
 from app.web.stores import NAMESPACE
-from tests.conftest import IN_CI, registration_form
+from tests.clock import ManualClock
+from tests.conftest import FIXED_NOW, IN_CI, registration_form
 from tests.web.conftest import SameLoopTestClient, cookie_token, submit, upcoming
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip() or "redis://127.0.0.1:6379/7"
@@ -56,7 +57,12 @@ async def two_processes(
     db, settings: Settings, **changes: object
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Clients of two separate apps on the same database, each app started and shut down."""
-    apps = [create_app(dataclasses.replace(settings, **changes), database=db) for _ in range(2)]
+    apps = [
+        create_app(
+            dataclasses.replace(settings, **changes), database=db, clock=ManualClock(FIXED_NOW)
+        )
+        for _ in range(2)
+    ]
     async with (
         _running(apps[0]) as first,
         _running(apps[1]) as second,

@@ -9,9 +9,13 @@ from tests.conftest import registration_form
 from tests.web.conftest import SameLoopTestClient, submit, upcoming
 
 
-async def test_a_client_sending_too_many_registrations_is_told_to_wait(db, settings, event_factory):
+async def test_a_client_sending_too_many_registrations_is_told_to_wait(
+    db, settings, event_factory, clock
+):
     event = await event_factory(**upcoming(slug="gedrosselt"))
-    app = create_app(dataclasses.replace(settings, registration_rate_limit=3), database=db)
+    app = create_app(
+        dataclasses.replace(settings, registration_rate_limit=3), database=db, clock=clock
+    )
     async with SameLoopTestClient(app) as client:
         answers = [
             (await submit(client, event.slug, registration_form(f"p{i}@example.org"))).status_code
@@ -31,9 +35,11 @@ async def test_a_client_sending_too_many_registrations_is_told_to_wait(db, setti
     assert len(await registrations.list_for_event(event.id)) == 3
 
 
-async def test_no_limit_when_switched_off(db, settings, event_factory):
+async def test_no_limit_when_switched_off(db, settings, event_factory, clock):
     event = await event_factory(**upcoming(slug="ungedrosselt"))
-    app = create_app(dataclasses.replace(settings, registration_rate_limit=0), database=db)
+    app = create_app(
+        dataclasses.replace(settings, registration_rate_limit=0), database=db, clock=clock
+    )
     async with SameLoopTestClient(app) as client:
         for i in range(40):
             response = await submit(client, event.slug, registration_form(f"q{i}@example.org"))
