@@ -111,6 +111,20 @@ async def create_organiser(settings: Settings, email: str, name: str, password: 
     return organiser.email
 
 
+async def set_password(settings: Settings, email: str, password: str) -> str:
+    """Give an organiser a new password, ending all their sessions; returns the stored email."""
+    from app.services.organisers import set_password as set_new_password
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        organiser = await set_new_password(db, email, password)
+    finally:
+        await db.close()
+    return organiser.email
+
+
 async def anonymise(settings: Settings) -> int:
     """Anonymise every registration past the retention period now; returns how many."""
     from app.services.retention import anonymise_expired
@@ -162,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     organiser_parser.add_argument("--email", required=True)
     organiser_parser.add_argument("--name", default="")
+    password_parser = commands.add_parser(
+        "set-password",
+        help="give an organiser a new password (asked for) and sign them out everywhere",
+    )
+    password_parser.add_argument("--email", required=True)
     commands.add_parser(
         "anonymise",
         help="anonymise the registrations of events that ended RETENTION_DAYS ago (now)",
@@ -192,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     elif command == "create-organiser":
         return _create_organiser(settings, arguments.email, arguments.name)
+    elif command == "set-password":
+        return _set_password(settings, arguments.email)
     elif command == "anonymise":
         anonymised = asyncio.run(anonymise(settings))
         print(f"{anonymised} registrations anonymised (retention: {settings.retention_days} days)")
@@ -211,6 +232,22 @@ def _create_organiser(settings: Settings, email: str, name: str) -> int:
         print("no organiser created", file=sys.stderr)
         return 1
     print(f"organiser {created} created")
+    return 0
+
+
+def _set_password(settings: Settings, email: str) -> int:
+    from app.services.organisers import OrganiserError
+
+    try:
+        password = read_password()
+        changed = asyncio.run(set_password(settings, email, password))
+    except (ValueError, OrganiserError) as error:
+        print(f"password not changed: {error}", file=sys.stderr)
+        return 1
+    except (EOFError, KeyboardInterrupt):
+        print("password not changed", file=sys.stderr)
+        return 1
+    print(f"new password set for {changed}; all their sessions are ended")
     return 0
 
 

@@ -167,4 +167,25 @@ class PrivacyNotice(Table, tablename="privacy_notice"):
     first_published_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES: tuple[type[Table], ...] = (Event, Registration, Outbox, ApiToken, PrivacyNotice)
+class OrganiserSession(Table, tablename="organiser_session"):
+    """How often an organiser's sessions were ended, for every process to check.
+
+    A session cookie carries the ``version`` it was issued with and is honoured only while it
+    still matches; signing out or a new password raises it. No row means version 0, so accounts
+    need no row until their first sign-out.
+    """
+
+    id: Serial
+    #: unique: also the index the per-request check goes by.
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, unique=True, null=False)
+    version = Integer(default=0)
+
+
+TABLES: tuple[type[Table], ...] = (
+    Event,
+    Registration,
+    Outbox,
+    ApiToken,
+    PrivacyNotice,
+    OrganiserSession,
+)

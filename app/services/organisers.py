@@ -1,8 +1,11 @@
 """Organiser accounts: Piccolo's ``BaseUser`` (hashing, ``last_login``) and the session's content.
 
-Accounts are made from the command line only (``python -m app create-organiser``). The session
-(an encrypted cookie) holds the organiser's id and a fingerprint of the password hash, so a
-changed password or a deactivated account ends every session at its next request.
+Accounts are made, and passwords set, from the command line only (``python -m app
+create-organiser``, ``set-password``). The session (an encrypted cookie) holds the organiser's id,
+a fingerprint of the password hash and the organiser's session version. The version lives in the
+database (``organiser_session``), so signing out or setting a password ends every session of that
+organiser in every process at its next request, copies of the cookie included; so does
+deactivating the account, or a password hash changed by other means (the fingerprint).
 """
 
 from __future__ import annotations
@@ -16,12 +19,28 @@ from typing import Any
 from piccolo.apps.user.tables import BaseUser
 
 from app.db.database import Database, is_unique_violation
+from app.db.tables import OrganiserSession
 from app.domain.validation import normalise_email
 
 #: Shorter passwords are refused when an account is made.
 MIN_PASSWORD_LENGTH = 12
 _SESSION_ID = "organiser_id"
 _SESSION_FINGERPRINT = "fingerprint"
+_SESSION_VERSION = "version"
+
+#: The account and its session version in one indexed lookup, run on every organiser request.
+#: No organiser_session row yet means version 0.
+_ORGANISER_SELECT = (
+    "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.active, u.password, "
+    "COALESCE(s.version, 0) AS session_version "
+    'FROM "piccolo_user" u LEFT JOIN "organiser_session" s ON s.organiser = u.id '
+    "WHERE u.id = {}"
+)
+#: One atomic statement, so two sign-outs at once both count (SQLite ≥ 3.24 and PostgreSQL).
+_END_SESSIONS = (
+    'INSERT INTO "organiser_session" ("organiser", "version") VALUES ({}, 1) '
+    'ON CONFLICT ("organiser") DO UPDATE SET "version" = "organiser_session"."version" + 1'
+)
 
 
 class OrganiserError(ValueError):
@@ -76,42 +95,82 @@ async def authenticate(email: str, password: str) -> dict[str, Any] | None:
     user_id = await BaseUser.login(username=normalise_email(email), password=password)
     if user_id is None:
         return None
-    row = await _user_row(int(user_id))
+    row = await _organiser_row(int(user_id))
     if row is None or not row["active"]:
         return None
-    return {_SESSION_ID: int(row["id"]), _SESSION_FINGERPRINT: _fingerprint(row["password"])}
+    return {
+        _SESSION_ID: int(row["id"]),
+        _SESSION_FINGERPRINT: _fingerprint(row["password"]),
+        _SESSION_VERSION: int(row["session_version"]),
+    }
 
 
 async def from_session(session: Mapping[str, Any]) -> Organiser | None:
-    """The session's organiser, while the account is active and its password unchanged."""
+    """The session's organiser, while the account is active, its password unchanged and the
+    session not ended (signed out, or a new password set) since it was issued.
+
+    A session without a version (issued before versions existed) is refused: it could not be
+    ended otherwise.
+    """
     user_id = session.get(_SESSION_ID)
     fingerprint = session.get(_SESSION_FINGERPRINT)
-    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
+    version = session.get(_SESSION_VERSION)
+    if (
+        not isinstance(user_id, int)
+        or not isinstance(fingerprint, str)
+        or not isinstance(version, int)
+    ):
         return None
-    row = await _user_row(user_id)
-    if row is None or not row["active"]:
+    row = await _organiser_row(user_id)
+    if row is None or not row["active"] or int(row["session_version"]) != version:
         return None
     if not hmac.compare_digest(fingerprint, _fingerprint(row["password"])):
         return None
-    name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
-    return Organiser(id=user_id, email=row["email"] or row["username"], name=name)
+    return _organiser(row)
 
 
-async def _user_row(user_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await BaseUser.select(
-            BaseUser.id,
-            BaseUser.username,
-            BaseUser.email,
-            BaseUser.first_name,
-            BaseUser.last_name,
-            BaseUser.active,
-            BaseUser.password,
+async def end_sessions(db: Database, organiser_id: int) -> None:
+    """End every session of the organiser, in every process (API tokens stay valid)."""
+    async with db.transaction():
+        await OrganiserSession.raw(_END_SESSIONS, organiser_id)
+
+
+async def set_password(db: Database, email: str, password: str) -> Organiser:
+    """Give the organiser a new password and end all their sessions."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise OrganiserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        BaseUser._validate_password(password)
+    except ValueError as error:
+        # Piccolo's own password rules (e.g. the longest allowed).
+        raise OrganiserError(str(error)) from error
+    # Hashed before the transaction: PBKDF2 takes a while, and SQLite's write lock is held
+    # from BEGIN on.
+    hashed = BaseUser.hash_password(password)
+    address = normalise_email(email)
+    async with db.transaction():
+        updated = (
+            await BaseUser.update({BaseUser.password: hashed})
+            .where(BaseUser.username == address)
+            .returning(BaseUser.id)
         )
-        .where(BaseUser.id == user_id)
-        .first()
-    )
-    return row
+        if not updated:
+            raise OrganiserError("no organiser with this email")
+        organiser_id = int(updated[0]["id"])
+        await end_sessions(db, organiser_id)
+        row = await _organiser_row(organiser_id)
+    assert row is not None
+    return _organiser(row)
+
+
+async def _organiser_row(user_id: int) -> dict[str, Any] | None:
+    rows: list[dict[str, Any]] = await BaseUser.raw(_ORGANISER_SELECT, user_id)
+    return rows[0] if rows else None
+
+
+def _organiser(row: Mapping[str, Any]) -> Organiser:
+    name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+    return Organiser(id=int(row["id"]), email=row["email"] or row["username"], name=name)
 
 
 def _fingerprint(password_hash: str) -> str:

@@ -16,6 +16,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app.db.database import Database
 from app.i18n import _
 from app.services import event_admin, organisers
 from app.services.organisers import Organiser
@@ -80,8 +81,14 @@ class OrganiserAuthController(Controller):
         return Redirect(path=weiter, status_code=HTTP_303_SEE_OTHER)
 
     @post(SIGN_OUT_PATH, name="organiser_sign_out", status_code=HTTP_303_SEE_OTHER)
-    async def sign_out(self, request: Request[Any, Any, Any]) -> Redirect:
-        """End the session (the cookie is deleted)."""
+    async def sign_out(
+        self, request: Request[Organiser, Any, Any], db: NamedDependency[Database]
+    ) -> Redirect:
+        """End every session of the organiser, everywhere, and delete this one's cookie.
+
+        Deleting the cookie alone would leave any copy of it valid until it expires.
+        """
+        await organisers.end_sessions(db, request.user.id)
         request.clear_session()
         return Redirect(
             path=SIGN_IN_PATH, query_params={"abgemeldet": "1"}, status_code=HTTP_303_SEE_OTHER
