@@ -166,6 +166,7 @@ _OTHER_PROCESS = """
 import asyncio, json, sys
 from litestar.testing import AsyncTestClient
 from app.asgi import create_app
+from app.clock import system_clock
 from app.settings import Settings
 
 async def main():
@@ -174,7 +175,7 @@ async def main():
         database_url=url, secret_key=secret, debug=True, mail_sender_in_serve=False
     )
     answers = []
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=create_app(settings, clock=system_clock)) as client:
         for cookie in cookies:
             client.cookies.clear()
             client.cookies.set("treffpunkt_session", cookie)
