@@ -18,9 +18,13 @@ _SECRET_PATH = re.compile(r"^([/.]*/[rj]/+)[^/?#]+")
 QUIET_LOGGERS = ("aiosqlite",)
 
 
+#: The mailed key of the feed of all one's events, below a personal token (already cut out).
+_MAILED_KEY = re.compile(r"^([/.]*/r/+…/+alle/+)[^/?#]+")
+
+
 def redact_path(path: str) -> str:
-    """``path`` with a personal token replaced by ``…``."""
-    return _SECRET_PATH.sub(r"\1…", path)
+    """``path`` with a personal token (and the key of the feed of all events) replaced by ``…``."""
+    return _MAILED_KEY.sub(r"\1…", _SECRET_PATH.sub(r"\1…", path))
 
 
 class RedactTokens(logging.Filter):

@@ -86,6 +86,9 @@ class MailContext:
     #: ``message`` (event_changed, event_cancelled, message), ``subject`` (message).
     payload: Mapping[str, Any] = field(default_factory=dict)
     waitlist_position: int | None = None
+    #: Absolute URL of the feed of all the address's events (``app.domain.mailbox_proof``); only
+    #: ever in a mail to that address, None when the registrant has no confirmed seat.
+    all_events_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +284,8 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
     # instead of telling someone to open "None".
     if context.personal_url is not None:
         values["personal_url"] = context.personal_url
+    if context.all_events_url is not None:
+        values["all_events_url"] = context.all_events_url
     return values
 
 

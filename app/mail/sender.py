@@ -27,8 +27,9 @@ from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind, receives_access, still_relevant
-from app.domain.model import Event, Registration
-from app.domain.validation import is_valid_email
+from app.domain.mailbox_proof import all_events_path
+from app.domain.model import Event, Registration, RegistrationStatus
+from app.domain.validation import is_valid_email, normalise_email
 from app.mail import outbox
 from app.mail.compose import ComposedMail, Invite, compose_message
 from app.mail.outbox import ClaimedMail
@@ -243,6 +244,7 @@ class OutboxSender:
             base_url=base,
             personal_url=f"{base}/r/{token}" if is_for_registrant else None,
             join_url=f"{base}/j/{token}" if include_access else None,
+            all_events_url=self._all_events_url(mail, registration) if is_for_registrant else None,
             include_access=include_access,
             payload=mail.payload,
             waitlist_position=_position(mail),
@@ -278,6 +280,19 @@ class OutboxSender:
             invite=invite,
             now=now,
         )
+
+    def _all_events_url(self, mail: ClaimedMail, registration: Registration | None) -> str | None:
+        """The feed of all the recipient's events: a mail to the address is the only way to it.
+
+        The key is made for the mailbox the mail goes to; the feed opens only when that is the
+        registration's address, so a mail that went elsewhere hands out nothing that works.
+        """
+        if registration is None or registration.status is not RegistrationStatus.CONFIRMED:
+            return None
+        path = all_events_path(
+            self.settings.secret_key, registration.token, normalise_email(mail.recipient)
+        )
+        return f"{self.settings.base_url}{path}"
 
     async def _delivery_failed(
         self, mail: ClaimedMail, error: DeliveryError, report: DrainReport

@@ -1,4 +1,4 @@
-"""What the calendar files show: one public event, the subscription feeds, a personal feed.
+"""What the calendar files show: one public event, the subscription feeds, the personal feeds.
 
 Rendering is ``app.calendar``'s; this module picks the events. Public feeds are answered from a
 short-lived cache (calendar programs poll them, often all at once on the hour), keyed by the
@@ -18,7 +18,8 @@ from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
 from app.db.mapping import CALENDAR_COLUMNS, calendar_event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.mailbox_proof import proves_mailbox
 from app.domain.model import Event, EventStatus, Registration, RegistrationStatus
 from app.domain.validation import is_slug_shaped
 from app.services.events import get_public, get_with_access
@@ -150,23 +151,66 @@ class FeedCache:
 async def personal_feed_file(
     token: str, *, base_url: str, uid_domain: str, now: dt.datetime
 ) -> CalendarFile:
-    """The confirmed events of the person behind ``token``, access data included.
+    """The event of the registration behind ``token`` while it is confirmed, access data included.
 
-    Every registration made with the same address counts: a person subscribes once, from any of
-    their personal links. Cancelled registrations drop out, cancelled events show as cancelled.
+    Only this one registration: the token proves nothing about its address (see
+    :mod:`app.domain.mailbox_proof`), so it must not open the others made with it.
     """
     owner = await find_by_token(token)
+    own = [owner] if owner.status is RegistrationStatus.CONFIRMED else []
+    return await _personal_file(
+        own,
+        name=f"{FEED_NAME}: meine Anmeldung",
+        filename="meine-anmeldung.ics",
+        base_url=base_url,
+        uid_domain=uid_domain,
+        now=now,
+    )
+
+
+async def all_events_feed_file(
+    token: str, key: str, *, secret_key: str, base_url: str, uid_domain: str, now: dt.datetime
+) -> CalendarFile:
+    """The confirmed events of every registration made with the address behind ``token``.
+
+    ``key`` must be the one mailed to that address (``app.domain.mailbox_proof``), else
+    :class:`NotFound`, as for a wrong token: a person subscribes once, from the link in any of
+    their mails. Cancelled registrations drop out, cancelled events show as cancelled.
+    """
+    owner = await find_by_token(token)
+    email_key = await _email_key(owner.id)
+    if not proves_mailbox(key, secret_key=secret_key, token=token, email_normalised=email_key):
+        raise NotFound("key")
     rows = await RegistrationTable.select().where(
-        RegistrationTable.email_normalised == await _email_key(owner.id),
+        RegistrationTable.email_normalised == email_key,
         RegistrationTable.status == RegistrationStatus.CONFIRMED.value,
     )
-    entries: list[tuple[Event, Registration]] = []
-    for row in sorted(rows, key=lambda row: row["id"]):
-        registration = registration_from_row(row)
-        entries.append((await get_with_access(registration.event_id), registration))
+    return await _personal_file(
+        [registration_from_row(row) for row in sorted(rows, key=lambda row: row["id"])],
+        name=f"{FEED_NAME}: meine Veranstaltungen",
+        filename="meine-veranstaltungen.ics",
+        base_url=base_url,
+        uid_domain=uid_domain,
+        now=now,
+    )
+
+
+async def _personal_file(
+    registrations: Sequence[Registration],
+    *,
+    name: str,
+    filename: str,
+    base_url: str,
+    uid_domain: str,
+    now: dt.datetime,
+) -> CalendarFile:
+    entries = [
+        (await get_with_access(registration.event_id), registration)
+        for registration in registrations
+    ]
     content = personal_feed_ics(
         entries,
-        name=f"{FEED_NAME}: meine Veranstaltungen",
+        name=name,
         uid_domain=uid_domain,
         base_url=base_url,
         now=now,
@@ -174,7 +218,7 @@ async def personal_feed_file(
     last_modified = max(
         (_changed(event, registration) for event, registration in entries), default=now
     )
-    return _file(content, "meine-veranstaltungen.ics", last_modified)
+    return _file(content, filename, last_modified)
 
 
 def _changed(event: Event, registration: Registration) -> dt.datetime:

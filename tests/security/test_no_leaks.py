@@ -451,7 +451,7 @@ async def full_run(
 
 
 async def test_no_secret_in_logs_or_public_responses(
-    db, database_url, auth_sink, captured, monkeypatch
+    db, database_url, auth_sink, captured, monkeypatch, clock
 ):
     settings = Settings(
         database_url=database_url,
@@ -468,7 +468,7 @@ async def test_no_secret_in_logs_or_public_responses(
         login_rate_limit=0,
         registration_rate_limit=0,
     )
-    go, secrets = await full_run(db, settings, auth_sink, monkeypatch)
+    go, secrets = await full_run(db, settings, auth_sink, monkeypatch, clock)
     # The run did use the SMTP password (and the wrong one once).
     assert (SMTP_USER, SMTP_PASSWORD) in auth_sink.logins
     assert (SMTP_USER, WRONG_PASSWORD) in auth_sink.logins
@@ -611,6 +611,8 @@ def test_the_scanner_finds_a_secret_in_a_log_record_its_args_and_its_traceback(c
         ("/r/SecretTokenLEAK?neu=1", "/r/…?neu=1"),
         ("/r/SecretTokenLEAK/calendar.ics", "/r/…/calendar.ics"),
         ("/r/SecretTokenLEAK/daten.json", "/r/…/daten.json"),
+        ("/r/SecretTokenLEAK/alle/SecretKeyLEAK/calendar.ics", "/r/…/alle/…/calendar.ics"),
+        ("/r//SecretTokenLEAK//alle/SecretKeyLEAK", "/r//…//alle/…"),
         ("/j/SecretTokenLEAK", "/j/…"),
         ("/r//SecretTokenLEAK", "/r//…"),
         ("//r/SecretTokenLEAK", "//r/…"),
@@ -623,6 +625,7 @@ def test_the_access_log_filter_redacts_personal_paths(path, kept):
     assert redact_path(path) == kept
     line = access_log_lines([("GET", path, 200)])[0]
     assert ("SecretTokenLEAK" in line) is (kept == path and "SecretTokenLEAK" in path)
+    assert "SecretKeyLEAK" not in line
 
 
 def test_a_leaking_access_log_is_caught():

@@ -1,4 +1,4 @@
-"""Calendar files: one event, the subscription feeds, the registrant's personal feed."""
+"""Calendar files: one event, the subscription feeds, the registrant's personal feeds."""
 
 from __future__ import annotations
 
@@ -85,9 +85,29 @@ class CalendarController(Controller):
         now: NamedDependency[dt.datetime],
         token: FromPath[str],
     ) -> Response[bytes]:
-        """The registrant's confirmed events, with their access data (behind their token)."""
+        """The registration's own event, with its access data (behind its token)."""
         file = await calendars.personal_feed_file(
             token, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+        )
+        return calendar_response(request, file, public=False)
+
+    @get("/r/{token:str}/alle/{key:str}/calendar.ics", name="all_events_feed")
+    async def all_events_feed(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[dt.datetime],
+        token: FromPath[str],
+        key: FromPath[str],
+    ) -> Response[bytes]:
+        """All confirmed events of the token's address: the key is only ever sent by mail."""
+        file = await calendars.all_events_feed_file(
+            token,
+            key,
+            secret_key=settings.secret_key,
+            base_url=settings.base_url,
+            uid_domain=settings.mail_domain,
+            now=now,
         )
         return calendar_response(request, file, public=False)
 
