@@ -150,3 +150,36 @@ async def test_a_take_over_counts_an_attempt_and_the_last_one_fails_the_mail(
     assert not await outbox.has_due(clock.advance(days=1))
     # The dead worker, should it wake up, cannot record anything over it.
     assert not await outbox.mark_sent(mail_id, worker="dead-worker", message_id="x", now=now)
+
+
+@dataclass
+class StalledHandler(SinkHandler):
+    """Answers every message only after twice the lease (a server that stalls)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(2 * LEASE_SECONDS)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_an_exchange_slower_than_the_lease_is_cut_off_before_the_lease_ends(
+    db: Database, event_factory, now, sink: SmtpSink, mail_settings: Settings
+) -> None:
+    await event_factory(slug="konferenz", reminder_lead=None)
+    await _register_many(db, 1, now)
+    sink.handler = StalledHandler()
+    sink.stop()
+    sink.start()
+    # The SMTP timeout alone would wait far longer than the lease.
+    sender = make_sender(
+        db, mail_settings, running_clock(now), mail_lease_seconds=LEASE_SECONDS, smtp_timeout=30
+    )
+    began = time.monotonic()
+    report = await sender.drain()
+    took = time.monotonic() - began
+    await sender.close()
+
+    assert (report.sent, report.retried) == (0, 1)
+    assert took < LEASE_SECONDS, f"still sending {took:.1f} s after the claim"
+    [row] = await outbox_rows(kind=MailKind.CONFIRMATION.value)
+    assert row["status"] == OutboxStatus.QUEUED.value
+    assert "lease" in row["last_error"]
