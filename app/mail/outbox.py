@@ -4,7 +4,9 @@ Enqueueing writes rows in whatever transaction the caller holds, so a registrati
 commit together or not at all. Senders claim due rows under a lease: on PostgreSQL with
 ``FOR UPDATE SKIP LOCKED``, so any number of workers share the queue without taking the same row;
 on SQLite the claim is one statement under the database's write lock. A row whose lease ran out
-belongs to a worker that died and is claimed again.
+belongs to a worker that died and is claimed again, which counts as an attempt: once a lease ran
+out on the last allowed attempt, the mail is failed instead of being claimed again. A live sender
+keeps its lease ahead with :func:`renew_leases`, which only extends what that sender still holds.
 """
 
 from __future__ import annotations
@@ -94,11 +96,22 @@ async def enqueue(db: Database, mails: Iterable[NewMail], now: dt.datetime) -> i
     return len(rows)
 
 
+#: Why a mail whose lease ran out on its last allowed attempt is given up.
+LEASE_RAN_OUT = (
+    "gave up: the lease ran out on the last allowed attempt (its sender stopped before recording"
+    " the outcome; the mail may have arrived)"
+)
+
+
+def _lease_ran_out(now: dt.datetime) -> Any:
+    # A claim whose worker died (or stalled) between claiming and settling.
+    return (Outbox.status == OutboxStatus.SENDING.value) & (Outbox.lease_until < now)
+
+
 def _due(now: dt.datetime) -> Any:
     return Or(
         (Outbox.status == OutboxStatus.QUEUED.value) & (Outbox.send_after <= now),
-        # A claim whose lease ran out: its worker died between claiming and settling.
-        (Outbox.status == OutboxStatus.SENDING.value) & (Outbox.lease_until < now),
+        _lease_ran_out(now),
     )
 
 
@@ -108,9 +121,20 @@ async def has_due(now: dt.datetime) -> bool:
 
 
 async def claim(
-    db: Database, *, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int
+    db: Database,
+    *,
+    worker: str,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+    max_attempts: int,
 ) -> list[ClaimedMail]:
-    """Claim up to ``limit`` due mails for ``worker`` until ``now + lease``, oldest first."""
+    """Claim up to ``limit`` due mails for ``worker`` until ``now + lease``, oldest first.
+
+    Each claim counts an attempt, a take-over too. A mail whose lease ran out after its
+    ``max_attempts``-th claim is failed instead: a mail that stops its sender every time must
+    not be taken over forever (nor sent again and again by workers that die after sending).
+    """
     due = (
         Outbox.select(Outbox.id)
         .where(_due(now))
@@ -118,10 +142,20 @@ async def claim(
         .order_by(Outbox.id)
         .limit(limit)
     )
+    used_up = Outbox.select(Outbox.id).where(_lease_ran_out(now), Outbox.attempts >= max_attempts)
     if not db.is_sqlite:
         # Rows another worker is claiming right now are skipped, not waited for.
         due = due.lock_rows("UPDATE", skip_locked=True)
+        used_up = used_up.lock_rows("UPDATE", skip_locked=True)
     async with db.transaction():
+        await Outbox.update(
+            {
+                Outbox.status: OutboxStatus.FAILED.value,
+                Outbox.lease_until: None,
+                Outbox.last_error: LEASE_RAN_OUT,
+                Outbox.updated_at: now,
+            }
+        ).where(Outbox.id.is_in(used_up))
         rows = await (
             Outbox.update(
                 {
@@ -148,6 +182,30 @@ async def claim(
     claimed = [_claimed(row) for row in rows]
     claimed.sort(key=lambda mail: mail.id)
     return claimed
+
+
+async def renew_leases(
+    mail_ids: Iterable[int], *, worker: str, now: dt.datetime, lease: dt.timedelta
+) -> set[int]:
+    """Extend ``worker``'s lease on ``mail_ids`` to ``now + lease``; returns those it still holds.
+
+    Conditional, like settling: a row another worker took over, or one already settled, is
+    neither extended nor returned, so its sender knows to leave it alone. (On PostgreSQL a row
+    another worker is claiming right now is waited for and then seen as taken over.)
+    """
+    ids = sorted(set(mail_ids))
+    if not ids:
+        return set()
+    rows = (
+        await Outbox.update({Outbox.lease_until: now + lease, Outbox.updated_at: now})
+        .where(
+            Outbox.id.is_in(ids),
+            Outbox.status == OutboxStatus.SENDING.value,
+            Outbox.claimed_by == worker,
+        )
+        .returning(Outbox.id)
+    )
+    return {row["id"] for row in rows}
 
 
 def _claimed(row: Mapping[str, Any]) -> ClaimedMail:

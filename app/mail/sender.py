@@ -5,6 +5,18 @@ for a moved event shows the new time and a cancelled registration gets no remind
 Every outcome is written to the mail's row: sent (with its Message-ID), queued again after a
 growing delay (temporary failure), failed (permanent failure, attempts used up, a template or
 address that cannot work; the reason kept), or cancelled (no longer relevant).
+
+Never twice by itself: a claim is a lease (``MAIL_LEASE_SECONDS``), and another sender takes a
+mail over only once its lease has run out. So a sender starts a message only while the lease on
+it runs for at least one more SMTP exchange (``SMTP_TIMEOUT``) plus :func:`lease_margin`; when it
+does not, it first renews the lease of what is left of its batch in the database, conditionally
+on still holding it, and a mail another sender took over meanwhile is left to that sender. The
+exchange itself is cut off before the lease ends (a cut-off counts as a temporary failure), so
+no message is ever on the wire after its lease is no longer this sender's; the margin keeps room
+to record the outcome and for the clocks of several hosts to disagree a little. What remains is
+*at least once* for a sender that dies (or is cut off) after the server accepted a message and
+before the outcome was recorded: the mail goes out again, with the same Message-ID. Each claim,
+a take-over too, counts an attempt; a lease that ran out on the last one fails the mail.
 """
 
 from __future__ import annotations
@@ -42,6 +54,9 @@ logger = logging.getLogger("treffpunkt.mail")
 #: The longest wait between two attempts, however many there were.
 MAX_RETRY_DELAY = dt.timedelta(hours=1)
 
+#: The time a lease keeps beyond a message's exchange (capped by :func:`lease_margin`).
+LEASE_MARGIN = dt.timedelta(seconds=5)
+
 #: Kinds that may carry the access data, and when.
 _ACCESS_ALWAYS = frozenset({MailKind.ACCESS, MailKind.REMINDER})
 _ACCESS_ON_REQUEST = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION})
@@ -61,6 +76,14 @@ def transport_for(settings: Settings) -> Transport:
     return FileTransport(settings.mail_dir)
 
 
+def lease_margin(lease: dt.timedelta) -> dt.timedelta:
+    """What a lease keeps after an exchange: to record the outcome, and for clocks that differ.
+
+    At most a quarter of the lease, so that a short lease (in tests) still leaves room to send.
+    """
+    return min(LEASE_MARGIN, lease / 4)
+
+
 def retry_delay(attempts: int, first: float) -> dt.timedelta:
     """The wait after the ``attempts``-th failed try: ``first``, doubled each time, capped."""
     seconds = first * 2 ** max(0, attempts - 1)
@@ -75,6 +98,8 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    #: Claims another sender took over before this one got to them: left to it, not sent here.
+    taken_over: int = 0
 
     @property
     def handled(self) -> int:
@@ -110,6 +135,12 @@ class OutboxSender:
         self.batch_size = batch_size
         self.clock = clock
         self.lease = dt.timedelta(seconds=settings.mail_lease_seconds)
+        margin = lease_margin(self.lease)
+        # One exchange gets SMTP_TIMEOUT; a lease shorter than that bounds it instead.
+        exchange = min(dt.timedelta(seconds=settings.smtp_timeout), self.lease - margin)
+        #: A message is started only while its lease runs at least this much longer.
+        self.lease_needed = exchange + margin
+        self.lease_margin = margin
         self._envelope_sender = parseaddr(settings.mail_from)[1]
         organiser_name, organiser_address = parseaddr(settings.mail_from)
         self._organiser = (organiser_name or "Treffpunkt", organiser_address)
@@ -122,19 +153,24 @@ class OutboxSender:
         """
         report = DrainReport()
         while stop is None or not stop.is_set():
+            claimed_at = self.clock()
             claimed = await outbox.claim(
                 self.db,
                 worker=self.worker,
-                now=self.clock(),
+                now=claimed_at,
                 lease=self.lease,
                 limit=self.batch_size,
+                max_attempts=self.settings.mail_max_attempts,
             )
             if not claimed:
                 break
-            await self._send_batch(claimed, report)
+            lease = _BatchLease({mail.id for mail in claimed}, until=claimed_at + self.lease)
+            await self._send_batch(claimed, report, lease)
         return report
 
-    async def _send_batch(self, claimed: list[ClaimedMail], report: DrainReport) -> None:
+    async def _send_batch(
+        self, claimed: list[ClaimedMail], report: DrainReport, lease: _BatchLease
+    ) -> None:
         # The next message is rendered while the server answers the current one: the two
         # overlap instead of taking turns. Messages still go out one at a time, in order.
         ready: asyncio.Queue[tuple[ClaimedMail, ComposedMail] | None] = asyncio.Queue(maxsize=4)
@@ -166,7 +202,7 @@ class OutboxSender:
         settling = _SentMarks(self.worker, self.clock)
         try:
             while (item := await ready.get()) is not None:
-                await self._deliver(*item, report, settling)
+                await self._deliver(*item, report, settling, lease)
             await preparing
         finally:
             if not preparing.done():
@@ -211,16 +247,47 @@ class OutboxSender:
         message: ComposedMail,
         report: DrainReport,
         settling: _SentMarks,
+        lease: _BatchLease,
     ) -> None:
+        time_left = await self._secure_lease(mail, lease)
+        if time_left is None:
+            logger.info("mail %s (%s): taken over by another sender", mail.id, mail.kind.value)
+            report.taken_over += 1
+            return
         try:
-            await self.transport.send(message, sender=self._envelope_sender)
+            # Cut off before the lease ends: past it, another sender may be sending this mail.
+            async with asyncio.timeout(time_left.total_seconds()):
+                await self.transport.send(message, sender=self._envelope_sender)
         except DeliveryError as error:
             await self._delivery_failed(mail, error, report)
+            return
+        except TimeoutError:
+            cut_off = DeliveryError("no answer before the sender's lease ran out", temporary=True)
+            await self._delivery_failed(mail, cut_off, report)
             return
         report.sent += 1
         # Recorded while the next message goes out: the write no longer waits for the server,
         # and the server no longer waits for the write. The batch ends only when all are done.
         settling.add(mail.id, message.message_id)
+
+    async def _secure_lease(self, mail: ClaimedMail, lease: _BatchLease) -> dt.timedelta | None:
+        """How long the exchange for ``mail`` may take, or ``None`` when it is no longer ours.
+
+        Renews the lease of the rest of the batch when it is not safely ahead: one statement
+        for the lot, rarely (with the defaults once every four and a half minutes), and only
+        for rows this sender still holds.
+        """
+        now = self.clock()
+        if lease.until - now < self.lease_needed:
+            lease.held = await outbox.renew_leases(
+                lease.held, worker=self.worker, now=now, lease=self.lease
+            )
+            lease.until = now + self.lease
+        if mail.id not in lease.held:
+            return None
+        # Measured afresh: the renewal itself took time off the lease it wrote.
+        time_left = lease.until - self.lease_margin - self.clock()
+        return time_left if time_left > dt.timedelta(0) else None
 
     def _compose(
         self, mail: ClaimedMail, event: Event, registration: Registration | None, now: dt.datetime
@@ -348,6 +415,16 @@ class OutboxSender:
             await self.close()
 
 
+@dataclass(slots=True)
+class _BatchLease:
+    """The lease on a claimed batch as this sender last secured it in the database."""
+
+    #: The batch's mails this sender still holds (settled ones drop out at the next renewal).
+    held: set[int]
+    #: Until when nobody else may take them over.
+    until: dt.datetime
+
+
 class _SentMarks:
     """Marks sent mail in the outbox while the next messages go out.
 
@@ -371,7 +448,14 @@ class _SentMarks:
     async def _flush(self) -> None:
         while self.pending:
             batch, self.pending = self.pending, []
-            await outbox.mark_sent_many(batch, worker=self.worker, now=self.clock())
+            marked = await outbox.mark_sent_many(batch, worker=self.worker, now=self.clock())
+            if marked < len(batch):
+                # Only when recording took longer than the lease's margin: worth knowing.
+                logger.warning(
+                    "mail sender: %d sent mails were taken over before they were recorded;"
+                    " they may go out twice",
+                    len(batch) - marked,
+                )
 
     async def flushed(self) -> None:
         """Wait until every mark is written; raises what a flush raised."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -132,6 +133,11 @@ class SmtpTransport:
         except aiosmtplib.SMTPException as error:
             await self.close()
             raise DeliveryError(f"SMTP error: {error}", temporary=True) from error
+        except asyncio.CancelledError:
+            # Cut off mid-command (the sender's lease, a shutdown): the session's state is
+            # unknown, so the connection is dropped rather than reused or politely closed.
+            self._drop()
+            raise
         finally:
             self._last_used = time.monotonic()
 
@@ -144,6 +150,11 @@ class SmtpTransport:
             await client.rset()
         except (aiosmtplib.SMTPException, OSError):
             await self.close()
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     async def close(self) -> None:
         """Say QUIT, or just drop the connection when the server is gone."""

@@ -136,7 +136,12 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     from app.mail import outbox
 
     claimed = await outbox.claim(
-        db, worker="bench-compose", now=now, lease=dt.timedelta(seconds=1), limit=messages
+        db,
+        worker="bench-compose",
+        now=now,
+        lease=dt.timedelta(seconds=1),
+        limit=messages,
+        max_attempts=settings.mail_max_attempts,
     )
     composed = []
     for mail in claimed:

@@ -253,7 +253,14 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
     await _register_many(db, "konferenz", 1, now)
     # A worker claims and dies before sending.
     lease = dt.timedelta(seconds=mail_settings.mail_lease_seconds)
-    claimed = await outbox.claim(db, worker="dead", now=clock.now, lease=lease, limit=10)
+    claimed = await outbox.claim(
+        db,
+        worker="dead",
+        now=clock.now,
+        lease=lease,
+        limit=10,
+        max_attempts=mail_settings.mail_max_attempts,
+    )
     assert len(claimed) == 1
 
     sender = make_sender(db, mail_settings, clock)

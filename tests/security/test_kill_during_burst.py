@@ -8,15 +8,17 @@ its own), each on SQLite and PostgreSQL:
   with all its mails in the outbox; no registration without its mails, no mail without its
   registration; the seats taken match the confirmed registrations. The server starts again on the
   same database and serves, and a sender then delivers every confirmation exactly once.
-* ``python -m app worker`` while the SMTP server holds its 21st message. Nothing is lost: the
-  next worker delivers the rest after the dead one's lease runs out. The at-least-once window is
-  the claim in hand: a mail the server accepted but the dead worker had not yet marked as sent
-  goes out again (with the same Message-ID, so a receiver can tell the repeat); no other mail is
-  sent twice.
+* ``python -m app worker`` mid-batch, after the outbox's writes were blocked while the SMTP
+  server took its 11th message. Unable to renew its lease, the worker sends nothing more, not even
+  once the lease has run out. Nothing is lost: the next worker delivers the rest after the dead
+  one's lease runs out. The at-least-once window: a mail the server accepted but the dead worker
+  had not yet marked as sent goes out again (with the same Message-ID, so a receiver can tell the
+  repeat); no other mail is sent twice.
 
 Requests cut off by the kill may or may not have committed; the tests hold them to the same
 rules as the answered ones, but do not require them to be there. Timings decide nothing: the
-kill follows a count of answers or a message the SMTP server is holding, never a sleep.
+kill follows a count of answers or of messages the SMTP server accepted, never a guess; the one
+wait is the worker's lease, waited out to show that nothing more goes out.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ WAIT_LIMIT_SECONDS = 45
 BURST = 200
 AT_ONCE = 20
 KILL_AFTER = 50
+
+#: The worker's lease in the kill test: short, so the next worker takes over within the test.
+LEASE_SECONDS = 2.0
 
 #: The mails one registration for the test event enqueues: due now, or due the day before.
 DUE_NOW = {"confirmation", "organiser_notice"}
@@ -388,32 +393,25 @@ async def test_serve_killed_during_a_burst_keeps_every_committed_registration_an
 
 
 @dataclass
-class HoldingHandler(SinkHandler):
-    """Pauses before accepting message ``pause_at + 1`` and holds message ``hold_after + 1``.
+class PausingHandler(SinkHandler):
+    """Pauses before accepting message ``pause_at + 1`` until the test resumes it.
 
     The pause lets the test block the outbox's writes, so what is accepted after it cannot be
-    marked as sent. The held message is never accepted: its worker is killed while it waits.
+    marked as sent (and no lease can be renewed).
     """
 
     pause_at: int = 0
-    hold_after: int = 0
     paused: threading.Event = field(default_factory=threading.Event)
     resumed: threading.Event = field(default_factory=threading.Event)
-    holding: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Pause, hold (and then refuse), or accept as the plain sink does."""
+        """Pause once, then accept as the plain sink does."""
         with self.lock:
             count = len(self.received)
-        loop = asyncio.get_running_loop()
         if count == self.pause_at and not self.resumed.is_set():
             self.paused.set()
+            loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self.resumed.wait, WAIT_LIMIT_SECONDS)
-        if count >= self.hold_after and not self.released.is_set():
-            self.holding.set()
-            await loop.run_in_executor(None, self.released.wait, WAIT_LIMIT_SECONDS)
-            return "421 4.3.0 not accepted"
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -489,7 +487,7 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_at_most_its_cla
         }
     assert len(due_ids) == 2 * people
 
-    handler = HoldingHandler(pause_at=10, hold_after=20)
+    handler = PausingHandler(pause_at=10)
     sink = SmtpSink()
     sink.handler = handler
     sink.start()
@@ -501,16 +499,22 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_at_most_its_cla
         SMTP_PORT=str(sink.port),
         SMTP_SECURITY="none",
         # Short, so the next worker takes over the dead one's claim within the test.
-        MAIL_LEASE_SECONDS="2",
+        MAIL_LEASE_SECONDS=str(LEASE_SECONDS),
         MAIL_POLL_SECONDS="0.2",
     )
     try:
         with running(["worker"], env, tmp_path / "worker.log") as worker:
             wait_for(lambda: handler.paused.is_set() or worker.poll() is not None, "10 mails")
+            # The worker secured its lease before it began the 11th message, so that lease
+            # ends at most LEASE_SECONDS after this.
+            lease_over = time.monotonic() + LEASE_SECONDS
             async with outbox_writes_blocked(database_url) as end_orphans:
-                # Mails 11 to 20 are accepted but cannot be marked as sent; 21 is held.
+                # Mail 11 is accepted but cannot be marked as sent, and the lease cannot be
+                # renewed for mail 12: the worker must not send it, neither before its lease
+                # runs out nor after (when the next worker may be sending it).
                 handler.resumed.set()
-                wait_for(lambda: handler.holding.is_set() or worker.poll() is not None, "mail 21")
+                wait_for(lambda: len(sink.received) > handler.pause_at, "mail 11")
+                await asyncio.sleep(max(0.0, lease_over - time.monotonic()) + 1)
                 assert worker.poll() is None, "the worker exited"
                 kill_hard(worker)
                 await end_orphans()
@@ -524,15 +528,15 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_at_most_its_cla
             for i, mail in mails.items()
             if mail["status"] == "sending" and f":{worker.pid}:" in mail["claimed_by"]
         }
-        # The kill came mid-batch: 20 accepted, one held, the rest of the claim still to go.
-        assert sum(before.values()) == len(before) == handler.hold_after
+        # The kill came mid-batch: 11 accepted, nothing after the lease could not be renewed,
+        # the rest of the claim still to go.
+        assert sum(before.values()) == len(before) == handler.pause_at + 1
         assert marked <= set(before), "marked as sent but never accepted"
         assert set(before) <= marked | claimed, "accepted but neither marked nor claimed"
         assert claimed - set(before), "no claimed mail left unsent: the kill missed the batch"
         unmarked = set(before) - marked
-        assert len(unmarked) >= handler.hold_after - handler.pause_at
+        assert unmarked, "mail 11 was marked as sent although the outbox's writes were blocked"
 
-        handler.released.set()
         with running(["worker"], env, tmp_path / "worker-again.log") as worker:
             async with migrated_database(database_url) as db:
                 deadline = time.monotonic() + WAIT_LIMIT_SECONDS
@@ -546,7 +550,7 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_at_most_its_cla
             worker.terminate()
             assert worker.wait(timeout=30) == 0
     finally:
-        handler.released.set()
+        handler.resumed.set()
         sink.stop()
 
     delivered = Counter(outbox_id(message_id) for message_id in sink.message_ids())
