@@ -25,8 +25,9 @@ from app.mail import outbox
 from app.mail.outbox import OutboxStatus
 from app.services.registrations import register
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import registration_form
-from tests.email.conftest import Clock, make_sender, outbox_rows
+from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SinkHandler, SmtpSink
 
 #: Short, so that a slow server outlasts it within a second or two.
@@ -123,7 +124,7 @@ async def _left_by_a_dead_worker(attempts: int, now: dt.datetime) -> int:
 
 
 async def test_a_take_over_counts_an_attempt_and_the_last_one_fails_the_mail(
-    db: Database, event_factory, now, clock: Clock, sink: SmtpSink, mail_settings: Settings
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", reminder_lead=None)
     await _register_many(db, 1, now)
