@@ -39,7 +39,8 @@ from app.web.dependencies import DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
-from app.web.params import refuse_unstorable_ids
+from app.web.bodies import StrictBodyRequest
+from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry
 from app.web.templating import static_files_router, template_config
@@ -166,7 +167,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[security_headers(https=settings.cookies_secure)],
-        before_request=refuse_unstorable_ids,
+        before_request=check_request,
+        # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
+        request_class=StrictBodyRequest,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
         # The session (an encrypted cookie) and the guard of every /organisation page come first,
