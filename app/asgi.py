@@ -20,6 +20,7 @@ from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import session_auth
+from app.web.bodies import StrictBodyRequest
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
@@ -39,7 +40,6 @@ from app.web.dependencies import DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
-from app.web.bodies import StrictBodyRequest
 from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry

@@ -313,7 +313,11 @@ async def test_calendar_files_name_their_charset_once(
     client: SameLoopTestClient,
     world: World,  # noqa: F811
 ) -> None:
-    for path in ("/calendar.ics", f"/events/{world.event.slug}.ics", f"/r/{world.registration.token}/calendar.ics"):
+    for path in (
+        "/calendar.ics",
+        f"/events/{world.event.slug}.ics",
+        f"/r/{world.registration.token}/calendar.ics",
+    ):
         response = await client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"] == "text/calendar; charset=utf-8", path
@@ -323,3 +327,35 @@ async def test_the_schema_documents_the_exports_content_types(client: SameLoopTe
     schema = (await client.get("/api/schema/openapi.json")).json()
     export = schema["paths"]["/api/v1/organiser/events/{event_id}/registrations/export"]["get"]
     assert set(export["responses"]["200"]["content"]) == {"text/csv", XLSX}
+
+
+async def test_the_schema_documents_429_wherever_the_token_throttle_answers_it(
+    client: SameLoopTestClient,
+    world: World,  # noqa: F811
+) -> None:
+    import schemathesis
+
+    from app.web.api_auth import FAILED_ATTEMPTS_LIMIT
+    from tests.security.test_openapi_fuzz import CHECKS
+
+    document = (await client.get("/api/schema/openapi.json")).json()
+    organiser_operations = [
+        (method, path, operation)
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/v1/organiser/")
+        for method, operation in operations.items()
+    ]
+    assert len(organiser_operations) >= 4
+    for method, path, operation in organiser_operations:
+        assert list(operation["responses"]["429"]["content"]) == ["application/problem+json"], (
+            method,
+            path,
+        )
+    # A real 429 of the throttle is an answer the schema documents.
+    bad = {"Authorization": "Bearer tp_" + "B" * 43}
+    for _ in range(FAILED_ATTEMPTS_LIMIT):
+        assert (await client.get("/api/v1/organiser/events", headers=bad)).status_code == 401
+    refused = await client.get("/api/v1/organiser/events", headers=bad)
+    assert refused.status_code == 429
+    schema = schemathesis.openapi.from_dict(document)
+    schema["/api/v1/organiser/events"]["GET"].Case().validate_response(refused, checks=CHECKS)
