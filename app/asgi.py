@@ -21,6 +21,7 @@ from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import session_auth
+from app.web.bodies import StrictBodyRequest
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.health import HealthController
@@ -40,7 +41,7 @@ from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
-from app.web.params import refuse_unstorable_ids
+from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry
 from app.web.templating import static_files_router, template_config
@@ -174,7 +175,9 @@ def create_app(
         # app.web.errors without the path; DEBUG shows their traceback in the response.
         logging_config=LoggingConfig(log_exceptions="never"),
         before_send=[security_headers(https=settings.cookies_secure)],
-        before_request=refuse_unstorable_ids,
+        before_request=check_request,
+        # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
+        request_class=StrictBodyRequest,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
         # The session (an encrypted cookie) and the guard of every /organisation page come first,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
+import socket
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -168,14 +170,50 @@ _SQLITE_UNAVAILABLE = (
 )
 
 
+#: ``OSError`` numbers of a network that fails or a host that is busy or gone.
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ENETRESET,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+        errno.EADDRNOTAVAIL,
+        errno.EAGAIN,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOBUFS,
+    }
+)
+
+
+def _is_network_error(error: OSError) -> bool:
+    """Whether ``error`` is the network's, not a file's (``File name too long``, a folder …).
+
+    Errors of files always carry their number; asyncio's "Multiple exceptions" (every address of
+    a host refused) carries none.
+    """
+    if isinstance(error, (ConnectionError, TimeoutError, socket.gaierror, socket.herror)):
+        return True
+    return error.errno is None or error.errno in _NETWORK_ERRNOS
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database cannot be reached now (worth a retry), on either engine.
 
     Network errors and timeouts (asyncpg's pool waiting for a connection included) are
-    ``OSError``; a pool closed under a running request is asyncpg's ``InterfaceError``.
+    ``OSError``; other ``OSError`` (a file's) are bugs. A pool closed under a running request is
+    asyncpg's ``InterfaceError``.
     """
-    if isinstance(error, (OSError, *_POSTGRES_UNAVAILABLE)):
+    if isinstance(error, _POSTGRES_UNAVAILABLE):
         return True
+    if isinstance(error, OSError):
+        return _is_network_error(error)
     if isinstance(error, asyncpg.InterfaceError):
         return "closed" in str(error) or "closing" in str(error)
     if isinstance(error, sqlite3.OperationalError):

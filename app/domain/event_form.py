@@ -51,6 +51,7 @@ INVALID_URL = "invalid_url"
 INVALID_SLUG = "invalid_slug"
 SLUG_TAKEN = "slug_taken"
 INVALID_TIMEZONE = "invalid_timezone"
+DATE_OUT_OF_RANGE = "date_out_of_range"
 OPTIONS_REQUIRED = "options_required"
 CONTACT_REQUIRED = "contact_required"
 #: Raised by the services: a capacity below the seats already given, a mode people hold seats in.
@@ -60,6 +61,16 @@ MODE_IN_USE = "mode_in_use"
 DEFAULT_TIMEZONE = "Europe/Berlin"
 #: The zones offered in the form's list; any IANA zone is accepted.
 COMMON_TIMEZONES = ("Europe/Berlin", "Europe/Kyiv", "UTC")
+#: The shape of an IANA zone name (``America/Argentina/Buenos_Aires``, ``Etc/GMT+1``; the
+#: longest is 32 characters). Checked before ``ZoneInfo`` sees the name: it opens a file of that
+#: name, and a 100 KB name or a folder (``Europe``) is an ``OSError`` there, not a refusal.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}")
+MAX_ZONE_NAME = 64
+#: The years an event's dates may fall in. Python's datetimes end at the years 1 and 9999, so a
+#: date near either end cannot be moved between the event's zone and UTC (``OverflowError``),
+#: nor can the days around it be computed for mails and calendars; no real event is that far off.
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
 
 MAX_TITLE = 300
 MAX_SHORT = 300
@@ -157,10 +168,18 @@ def local_input(moment: dt.datetime | None, timezone: str) -> str:
 
 
 def _zone(name: str) -> ZoneInfo:
+    return zone_named(name) or ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA time zone ``name``, or ``None`` if there is none by that name."""
+    if len(name) > MAX_ZONE_NAME or not _ZONE_NAME.fullmatch(name):
+        return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of the zone database (``America/Argentina``) is no zone either.
+        return None
 
 
 def _hours(duration: dt.timedelta | None) -> str:
@@ -306,6 +325,9 @@ class _Reader:
                 naive = dt.datetime.strptime(raw, pattern)  # noqa: DTZ007 - zone added below
             except ValueError:
                 continue
+            if not FIRST_YEAR <= naive.year <= LAST_YEAR:
+                self.errors[name] = DATE_OUT_OF_RANGE
+                return None
             return naive.replace(tzinfo=zone).astimezone(dt.UTC)
         self.errors[name] = INVALID_DATETIME
         return None
@@ -365,9 +387,8 @@ def parse_event_form(form: Mapping[str, str], *, current: Event | None = None) -
     event_format = EventFormat(format_value) if format_value else EventFormat.IN_PERSON
 
     timezone = form.get("timezone", "").strip() or DEFAULT_TIMEZONE
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    zone = zone_named(timezone)
+    if zone is None:
         read.errors["timezone"] = INVALID_TIMEZONE
         zone = ZoneInfo(DEFAULT_TIMEZONE)
         timezone = DEFAULT_TIMEZONE

@@ -38,6 +38,7 @@ from app.i18n import N_, _, set_language
 from app.services.events import PublicEvent
 from app.web import organiser_texts, texts
 from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
+from app.web.bodies import PAGE_MESSAGES, UnreadableBody
 from app.web.dependencies import app_clock
 from app.web.language import choose_language
 from app.web.pages import PageLink, event_page, message_page
@@ -240,6 +241,8 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return _with_headers(response, exc.headers)
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return _page(HTTP_500_INTERNAL_SERVER_ERROR)
+    if isinstance(exc, UnreadableBody) and exc.detail in PAGE_MESSAGES:
+        return _page(status, _(PAGE_MESSAGES[exc.detail]))
     if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(ORGANISER_PREFIX):
         return _with_headers(_page(status, _(organiser_texts.TOO_MANY_SIGN_INS)), exc.headers)
     return _with_headers(_page(status), exc.headers)

@@ -109,6 +109,8 @@ _EVENT_ERRORS = {
     ),
     event_form.SLUG_TAKEN: N_("Diesen Kurznamen hat schon eine andere Veranstaltung."),
     event_form.INVALID_TIMEZONE: N_("Diese Zeitzone ist unbekannt, z. B. Europe/Berlin."),
+    # The years are event_form.FIRST_YEAR and LAST_YEAR.
+    event_form.DATE_OUT_OF_RANGE: N_("Bitte geben Sie ein Datum in den Jahren 1900 bis 2999 an."),
     event_form.OPTIONS_REQUIRED: N_(
         "Bitte geben Sie mindestens zwei Antworten an, eine pro Zeile."
     ),

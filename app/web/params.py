@@ -8,6 +8,8 @@ from litestar import Request
 from litestar.exceptions import NotFoundException
 from litestar.params import URLEncodedBody
 
+from app.web.bodies import read_form_strictly
+
 #: A plain HTML form: every field a string (the registration form has ``q_<key>`` fields per
 #: event, so its shape is only known from the event).
 FormBody: TypeAlias = URLEncodedBody[dict[str, str]]
@@ -26,3 +28,9 @@ async def refuse_unstorable_ids(request: Request[Any, Any, Any]) -> None:
     for value in request.path_params.values():
         if isinstance(value, int) and not -_LARGEST_ID <= value <= _LARGEST_ID:
             raise NotFoundException()
+
+
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of the app: unstorable ids refused, form bodies read strictly."""
+    await refuse_unstorable_ids(request)
+    await read_form_strictly(request)

@@ -7,9 +7,12 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
+from litestar import Request
 from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
@@ -85,6 +88,26 @@ def subscription_links(base_url: str, path: str, name: str) -> SubscriptionLinks
     )
 
 
+#: Longer paths and names name no file here, and the file system refuses them with an error.
+_MAX_STATIC_PATH = 1_024
+_MAX_FILE_NAME = 255
+
+
+def refuse_unusable_file_paths(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of ``/static``: 404 for a path no file can have.
+
+    A NUL byte (``/static/%00``) makes the file system call a ``ValueError``, an overlong path
+    or name an ``OSError``: both a 500 with a logged trace in Litestar's file lookup.
+    """
+    path = str(request.path_params.get("file_path", ""))
+    if (
+        "\x00" in path
+        or len(path) > _MAX_STATIC_PATH
+        or any(len(part) > _MAX_FILE_NAME for part in path.split("/"))
+    ):
+        raise NotFoundException()
+
+
 def static_files_router() -> Router:
     """``/static``: CSS and vendored assets, cached for long."""
     return create_static_files_router(
@@ -93,4 +116,5 @@ def static_files_router() -> Router:
         name="static",
         cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE, public=True),
         include_in_schema=False,
+        before_request=refuse_unusable_file_paths,
     )

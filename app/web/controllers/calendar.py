@@ -15,7 +15,8 @@ from app.services import calendars
 from app.services.calendars import CalendarFile, FeedCache, FeedFilter
 from app.settings import Settings
 
-ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+#: Litestar adds "; charset=utf-8" to every text type itself (it was said twice).
+ICS_MEDIA_TYPE = "text/calendar"
 #: Calendar programs poll subscriptions; a few minutes in their cache is fine for a feed.
 PUBLIC_FEED_MAX_AGE = 300
 

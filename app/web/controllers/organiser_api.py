@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+)
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -27,7 +36,12 @@ from app.services.events import get_with_access
 from app.services.organiser_registrations import RegistrationFilter
 from app.services.privacy_notice import CurrentNotice
 from app.web import downloads
-from app.web.api_auth import ORGANISER_API_PREFIX, SECURITY_SCHEME, require_api_token
+from app.web.api_auth import (
+    FAILED_ATTEMPTS_LIMIT,
+    ORGANISER_API_PREFIX,
+    SECURITY_SCHEME,
+    require_api_token,
+)
 from app.web.errors import PROBLEM_JSON, Problem
 
 
@@ -111,11 +125,37 @@ class ExportFormat(enum.StrEnum):
     XLSX = "xlsx"
 
 
+@dataclass
+class ExportOperation(Operation):
+    """The export's operation: its answer is a CSV file or an xlsx workbook, by ``format``.
+
+    A handler declares one media type for its success; the schema must name both, or clients
+    (and schemathesis) take the workbook for an undocumented answer.
+    """
+
+    def __post_init__(self) -> None:
+        success = (self.responses or {}).get(str(HTTP_200_OK))
+        if success is not None and not isinstance(success, Reference):
+            success.content = {
+                "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                downloads.XLSX: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                ),
+            }
+
+
 def _problem(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=Problem, description=description, media_type=PROBLEM_JSON)
 
 
-_UNAUTHORIZED = {401: _problem("No, an invalid or a revoked token (see `WWW-Authenticate`).")}
+#: The token guard's refusals, on every route here (app.web.api_auth).
+_UNAUTHORIZED = {
+    401: _problem("No, an invalid or a revoked token (see `WWW-Authenticate`)."),
+    429: _problem(
+        f"Too many failed tokens from this client ({FAILED_ATTEMPTS_LIMIT} within a minute): "
+        "retry after the seconds in `Retry-After`."
+    ),
+}
 _NOT_FOUND = {404: _problem("No such event.")}
 _BAD_REQUEST = {400: _problem("Invalid query or path value.")}
 
@@ -227,6 +267,7 @@ class OrganiserApiController(Controller):
         name="organiser_api_export",
         summary="An event's registrations as CSV or Excel file",
         media_type="text/csv",
+        operation_class=ExportOperation,
         response_description="The same files as on the organisers' pages: `format=csv` gives "
         "text/csv (UTF-8 with BOM, semicolons, for German Excel), `format=xlsx` an Excel "
         "workbook (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet).",

@@ -26,6 +26,7 @@ from app.domain.event_form import (
     new_event_values,
     row_indices,
     translation_field,
+    zone_named,
 )
 from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
@@ -115,7 +116,8 @@ def event_form_view(
     errors = {field: organiser_texts.event_field_error(code) for field, code in codes.items()}
     timezone = values.get("timezone", "")
     timezones = list(COMMON_TIMEZONES)
-    if timezone and timezone not in timezones:
+    # A refused zone is not offered back (it may be 100 KB of anything).
+    if timezone and timezone not in timezones and zone_named(timezone) is not None:
         timezones.append(timezone)
     translation_labels = _translation_labels()
     return EventFormView(
