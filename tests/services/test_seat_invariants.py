@@ -128,7 +128,9 @@ class SeatMachine(RuleBasedStateMachine):
         return self.loop.run_until_complete(step)
 
     def tick(self) -> dt.datetime:
-        # A real clock has moved on by the next request.
+        # A real clock has moved on by the next request. (Frozen, two people could join a waiting
+        # list at the same instant; the queue then falls back to the row id, and someone who
+        # registers again keeps their old row's smaller id and is placed ahead.)
         self.now += dt.timedelta(seconds=1)
         return self.now
 
