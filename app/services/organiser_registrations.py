@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import WhereRaw
-
 from app.db.database import Database
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
@@ -122,10 +120,10 @@ async def set_checked_in(
     change: dict[Any, Any]
     if checked_in:
         change = {RegistrationTable.checked_in_at: now, RegistrationTable.updated_at: now}
-        state = WhereRaw("checked_in_at IS NULL")
+        state = RegistrationTable.checked_in_at.is_null()
     else:
         change = {RegistrationTable.checked_in_at: None, RegistrationTable.updated_at: now}
-        state = WhereRaw("checked_in_at IS NOT NULL")
+        state = RegistrationTable.checked_in_at.is_not_null()
     async with db.transaction():
         changed = (
             await RegistrationTable.update(change)

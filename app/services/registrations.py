@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
+from piccolo.columns.column_types import Integer
+from piccolo.columns.combination import Or
 
 from app.db.database import Database
 from app.db.mapping import event_from_row, registration_from_row
@@ -51,16 +52,17 @@ from app.services import privacy_notice
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 
-_SEAT_COLUMNS = {
-    AttendanceMode.IN_PERSON: (
-        EventTable.seats_taken_in_person,
-        "capacity_in_person IS NULL OR seats_taken_in_person < capacity_in_person",
-    ),
-    AttendanceMode.ONLINE: (
-        EventTable.seats_taken_online,
-        "capacity_online IS NULL OR seats_taken_online < capacity_online",
-    ),
+#: Each mode's seat counter and capacity.
+_SEAT_COLUMNS: dict[AttendanceMode, tuple[Integer, Integer]] = {
+    AttendanceMode.IN_PERSON: (EventTable.seats_taken_in_person, EventTable.capacity_in_person),
+    AttendanceMode.ONLINE: (EventTable.seats_taken_online, EventTable.capacity_online),
 }
+
+
+def _has_room(taken: Integer, capacity: Integer) -> Or:
+    # Built from Piccolo's operators, which bracket each combination: a raw "capacity IS NULL
+    # OR taken < capacity" next to the id condition once matched every event with room.
+    return Or(capacity.is_null(), taken < capacity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +97,10 @@ async def _locked_event(db: Database, event_id: int) -> Event:
 
 
 async def _take_seat(event_id: int, mode: AttendanceMode) -> None:
-    column, has_room = _SEAT_COLUMNS[mode]
+    column, capacity = _SEAT_COLUMNS[mode]
     taken = (
         await EventTable.update({column: column + 1})
-        .where(EventTable.id == event_id, WhereRaw(has_room))
+        .where(EventTable.id == event_id, _has_room(column, capacity))
         .returning(EventTable.id)
     )
     if not taken:

@@ -310,3 +310,33 @@ async def test_processes_race_cancellations_against_registrations(
     assert counts["confirmed"] == capacity
     assert counts["cancelled"] == 21
     assert counts["waitlisted"] == 30 + 60 - 21 - capacity
+
+
+async def test_a_seat_taken_at_one_event_leaves_every_other_event_alone(db, event_factory, now):
+    """The seat update is limited to its own event, for limited and unlimited events alike.
+
+    It once read ``id = :id AND capacity IS NULL OR taken < capacity`` (AND binds first): every
+    registration raised the counter of every other event with room, so a one-seat event nobody
+    had registered for put its first registrant on the waiting list.
+    """
+    unlimited = await event_factory(slug="offen", in_person_seats=Seats(None, 0))
+    one_seat = await event_factory(slug="ein-platz", in_person_seats=Seats(1, 0))
+    hybrid = await event_factory(
+        slug="hybrid",
+        format=EventFormat.HYBRID,
+        in_person_seats=Seats(5, 0),
+        online_seats=Seats(5, 0),
+    )
+    await registrations.register(db, unlimited.slug, registration_form("a@example.org"), now)
+    await registrations.register(
+        db, hybrid.slug, registration_form("b@example.org", mode="online"), now
+    )
+    assert await seats_taken(unlimited.id) == (1, 0)
+    assert await seats_taken(one_seat.id) == (0, 0)
+    assert await seats_taken(hybrid.id) == (0, 1)
+
+    first = await registrations.register(db, one_seat.slug, registration_form("c@example.org"), now)
+    assert first.registration.status is RegistrationStatus.CONFIRMED
+    assert await seats_taken(one_seat.id) == (1, 0)
+    assert await seats_taken(unlimited.id) == (1, 0)
+    assert await seats_taken(hybrid.id) == (0, 1)
