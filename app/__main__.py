@@ -25,6 +25,7 @@ def _database(settings: Settings) -> Database:
         settings.database_url,
         sqlite_readers=1,
         pool_size=2,
+        lock_timeout=settings.database_lock_timeout,
     )
 
 
@@ -65,7 +66,10 @@ async def work(settings: Settings) -> None:
     from app.services.background import run_background
 
     db = Database.from_url(
-        settings.database_url, sqlite_readers=settings.sqlite_readers, pool_size=4
+        settings.database_url,
+        sqlite_readers=settings.sqlite_readers,
+        pool_size=4,
+        lock_timeout=settings.database_lock_timeout,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -83,6 +83,7 @@ def create_app(
             settings.database_url,
             sqlite_readers=settings.sqlite_readers,
             pool_size=settings.database_pool_size,
+            lock_timeout=settings.database_lock_timeout,
         )
         await db.connect()
         holder.database = db

@@ -11,6 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
+#: How long a write waits for a lock before it is answered as busy; long enough for a queue of
+#: many short writes, short enough that nobody waits on a page for a lock that is stuck.
+DEFAULT_LOCK_TIMEOUT_SECONDS = 5.0
+#: The shortest lock wait accepted: PostgreSQL reads a ``lock_timeout`` of 0 as "wait forever".
+MIN_LOCK_TIMEOUT_SECONDS = 0.01
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_DIR = "var/mail"
 #: The privacy notice shipped with the app: ``de.md`` (required), ``en.md``, ``uk.md``.
@@ -56,6 +61,9 @@ class Settings:
     sqlite_readers: int = 4
     #: ``DATABASE_POOL_SIZE``: the PostgreSQL connection pool's maximum size.
     database_pool_size: int = 10
+    #: ``DATABASE_LOCK_TIMEOUT``: seconds a write waits for a lock (SQLite's write lock in this
+    #: process, PostgreSQL's row locks) before it is answered as busy (503, ``Retry-After``).
+    database_lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
     #: ``REGISTRATION_RATE_LIMIT``: registrations and cancellations one client address may send
     #: per minute (0: no limit). A town hall behind one address still fits a team's sign-ups.
     registration_rate_limit: int = 30
@@ -168,6 +176,9 @@ class Settings:
         try:
             readers = int(env.get("SQLITE_READERS", "4"))
             pool_size = int(env.get("DATABASE_POOL_SIZE", "10"))
+            lock_timeout = float(
+                env.get("DATABASE_LOCK_TIMEOUT", "").strip() or DEFAULT_LOCK_TIMEOUT_SECONDS
+            )
             rate_limit = int(env.get("REGISTRATION_RATE_LIMIT", "30"))
             login_rate_limit = int(env.get("LOGIN_RATE_LIMIT", "10"))
             smtp_port = int(env.get("SMTP_PORT", "").strip() or _DEFAULT_SMTP_PORTS[security])
@@ -201,6 +212,7 @@ class Settings:
             load_samples=_flag(env.get("LOAD_SAMPLES"), default=True),
             sqlite_readers=max(1, readers),
             database_pool_size=max(2, pool_size),
+            database_lock_timeout=max(MIN_LOCK_TIMEOUT_SECONDS, lock_timeout),
             registration_rate_limit=max(0, rate_limit),
             login_rate_limit=max(0, login_rate_limit),
             redis_url=redis_url,

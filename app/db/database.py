@@ -24,6 +24,7 @@ from piccolo.table import Table
 
 from app.db.engine import KeptSQLiteEngine, engine_from_url, is_sqlite
 from app.db.tables import TABLES, Event
+from app.settings import DEFAULT_LOCK_TIMEOUT_SECONDS
 
 
 class MigrationFailed(RuntimeError):
@@ -47,9 +48,17 @@ class Database:
         self.mail_waiting = asyncio.Event()
 
     @classmethod
-    def from_url(cls, url: str, *, sqlite_readers: int = 4, pool_size: int = 10) -> Database:
-        """The database ``DATABASE_URL`` names."""
-        return cls(engine_from_url(url, sqlite_readers=sqlite_readers), pool_size=pool_size)
+    def from_url(
+        cls,
+        url: str,
+        *,
+        sqlite_readers: int = 4,
+        pool_size: int = 10,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    ) -> Database:
+        """The database ``DATABASE_URL`` names; writes wait at most ``lock_timeout`` for a lock."""
+        engine = engine_from_url(url, sqlite_readers=sqlite_readers, lock_timeout=lock_timeout)
+        return cls(engine, pool_size=pool_size)
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,7 +138,8 @@ class Database:
 
         Every change of seats or of the waiting list takes it first, so deciding from the event's
         counters and then writing is safe. SQLite needs nothing: its IMMEDIATE transaction already
-        holds the database's write lock.
+        holds the database's write lock. On PostgreSQL the wait for a row another transaction
+        holds ends after the lock timeout (``LockNotAvailableError``: busy, answered with 503).
         """
         if self.is_sqlite:
             return
@@ -152,8 +162,10 @@ def is_unique_violation(error: BaseException) -> bool:
 
 
 #: asyncpg errors that mean the server cannot be reached or will not take a connection now
-#: (refused, broken, shutting down, recovering, out of connections), not that a query was wrong.
+#: (refused, broken, shutting down, recovering, out of connections), or that a lock stayed
+#: taken past ``lock_timeout`` (busy), not that a query was wrong.
 _POSTGRES_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.LockNotAvailableError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
@@ -206,9 +218,9 @@ def _is_network_error(error: OSError) -> bool:
 def is_unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database cannot be reached now (worth a retry), on either engine.
 
-    Network errors and timeouts (asyncpg's pool waiting for a connection included) are
-    ``OSError``; other ``OSError`` (a file's) are bugs. A pool closed under a running request is
-    asyncpg's ``InterfaceError``.
+    Network errors and timeouts (asyncpg's pool waiting for a connection and the SQLite
+    engine's ``WriteLockTimeout`` included) are ``OSError``; other ``OSError`` (a file's) are
+    bugs. A pool closed under a running request is asyncpg's ``InterfaceError``.
     """
     if isinstance(error, _POSTGRES_UNAVAILABLE):
         return True

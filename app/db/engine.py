@@ -5,16 +5,22 @@ busy handler arbitrate writers, which is slow and unfair under load. ``KeptSQLit
 one writer connection, serialised by an asyncio lock so writers queue fairly in FIFO order and
 never spin on ``SQLITE_BUSY`` inside one process, and a few reader connections that WAL lets run
 beside the writer.
+
+The writer survives cancelled tasks: aiosqlite runs a statement in the connection's thread
+whatever becomes of the task awaiting it, so every statement on the writer is awaited to its
+end (``run_to_completion``) before the lock goes to the next writer, and the lock is released
+only with the writer out of any transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -22,8 +28,46 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
+from app.settings import DEFAULT_LOCK_TIMEOUT_SECONDS, Settings
+
 #: How long a writer waits for another *process* holding the SQLite write lock.
 BUSY_TIMEOUT_MS = 10_000
+
+logger = logging.getLogger("treffpunkt.db")
+
+_Result = TypeVar("_Result")
+
+
+class WriteLockTimeout(TimeoutError):
+    """The SQLite write lock stayed taken past the lock timeout: the database is busy.
+
+    A ``TimeoutError``, so an ``OSError``: the app answers it like any database out of reach,
+    503 with ``Retry-After`` (see ``app.db.database.is_unavailable``).
+    """
+
+
+async def run_to_completion(work: Awaitable[_Result]) -> _Result:
+    """Await ``work`` to its end even if the caller is cancelled meanwhile; then re-raise that.
+
+    A statement handed to aiosqlite runs in the connection's thread whatever becomes of the task
+    awaiting it. Only once it has ended is the connection's state known (in a transaction or
+    not, committed or not), and only then may the write lock go to the next writer.
+    """
+    task = asyncio.ensure_future(work)
+    cancellation: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            # Unlike awaiting the task, wait() does not cancel it when this task is cancelled.
+            await asyncio.wait((task,))
+        except asyncio.CancelledError as error:
+            cancellation = error
+    if cancellation is not None:
+        if not task.cancelled():
+            # The cancellation is what the caller gets; the statement's own error is consumed
+            # here so that asyncio does not report it as never retrieved.
+            task.exception()
+        raise cancellation
+    return task.result()
 
 
 class KeptSQLiteTransaction(SQLiteTransaction):
@@ -34,13 +78,14 @@ class KeptSQLiteTransaction(SQLiteTransaction):
     async def __aenter__(self) -> KeptSQLiteTransaction:
         if self._parent is not None:
             return cast(KeptSQLiteTransaction, self._parent)
-        await self.engine.ensure_started()
-        await self.engine.write_lock.acquire()
+        self.connection = await self.engine.acquire_writer()
         try:
-            self.connection = self.engine.writer
-            await self.connection.execute(f"BEGIN {self.transaction_type.value}")
+            await run_to_completion(
+                self.engine.execute_on(self.connection, f"BEGIN {self.transaction_type.value}")
+            )
         except BaseException:
-            self.engine.write_lock.release()
+            # Cancelled after BEGIN ran, or BEGIN failed: roll back whatever is open, free the lock.
+            await self.engine.release_writer()
             raise
         self.context = self.engine.current_transaction.set(self)
         return self
@@ -49,24 +94,31 @@ class KeptSQLiteTransaction(SQLiteTransaction):
         if self._parent:
             return exception is None
         try:
-            if exception:
-                if not self._rolled_back:
-                    await self.connection.execute("ROLLBACK")
-            elif not self._committed and not self._rolled_back:
-                await self.connection.execute("COMMIT")
+            if exception is None and not self._committed and not self._rolled_back:
+                await run_to_completion(self.engine.execute_on(self.connection, "COMMIT"))
         finally:
             self.engine.current_transaction.reset(self.context)
-            self.engine.write_lock.release()
+            # An exception, a cancellation or a failed COMMIT leaves the transaction open:
+            # release_writer rolls it back before anyone else may write.
+            await self.engine.release_writer()
         return exception is None
 
 
 class KeptSQLiteEngine(SQLiteEngine):
     """SQLite with long-lived connections: one serialised writer, a small pool of readers."""
 
-    def __init__(self, path: str, readers: int = 4, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        path: str,
+        readers: int = 4,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    ) -> None:
         super().__init__(path=path, timeout=busy_timeout_ms / 1000)
         self.reader_count = readers
         self.busy_timeout_ms = busy_timeout_ms
+        #: Seconds a writer waits for the write lock before ``WriteLockTimeout``.
+        self.lock_timeout = lock_timeout
         self._writer: aiosqlite.Connection | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] | None = None
         self._all_readers: list[aiosqlite.Connection] = []
@@ -134,6 +186,44 @@ class KeptSQLiteEngine(SQLiteEngine):
         for connection in connections:
             await connection.close()
 
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        """Take the write lock, waiting at most ``lock_timeout``; the writer, in no transaction.
+
+        Pair every call with :meth:`release_writer`.
+        """
+        await self.ensure_started()
+        try:
+            async with asyncio.timeout(self.lock_timeout):
+                await self.write_lock.acquire()
+        except TimeoutError as error:
+            raise WriteLockTimeout(
+                f"SQLite write lock still taken after {self.lock_timeout:g} s"
+            ) from error
+        try:
+            if self.writer.in_transaction:
+                # Only a bug can get here (a BEGIN run outside KeptSQLiteTransaction, say);
+                # joining that transaction would make this write part of someone else's.
+                logger.warning("SQLite writer found in an open transaction: rolling it back")
+                await run_to_completion(self.execute_on(self.writer, "ROLLBACK"))
+        except BaseException:
+            self.write_lock.release()
+            raise
+        return self.writer
+
+    async def release_writer(self) -> None:
+        """Roll back whatever transaction is still open on the writer, then free the write lock."""
+        try:
+            if self.writer.in_transaction:
+                await run_to_completion(self.execute_on(self.writer, "ROLLBACK"))
+        finally:
+            self.write_lock.release()
+
+    async def execute_on(
+        self, connection: aiosqlite.Connection, query: str, args: list[Any] | None = None
+    ) -> Any:
+        """Run one statement on ``connection`` (the writer's statements go through here)."""
+        return await self._execute(connection, query, args or [])
+
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
         await self.ensure_started()
@@ -156,9 +246,11 @@ class KeptSQLiteEngine(SQLiteEngine):
         if read_only:
             async with self._reader() as connection:
                 return await self._execute(connection, query, args)
-        await self.ensure_started()
-        async with self.write_lock:
-            return await self._execute(self.writer, query, args)
+        writer = await self.acquire_writer()
+        try:
+            return await run_to_completion(self._execute(writer, query, args))
+        finally:
+            await self.release_writer()
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         """Run a Piccolo query on the transaction's, a reader's or the writer's connection."""
@@ -188,21 +280,30 @@ def _is_read(query: str) -> bool:
     return query.lstrip()[:6].upper() == "SELECT"
 
 
-def engine_from_url(url: str, *, sqlite_readers: int = 4, kept: bool = True) -> Engine[Any]:
+def engine_from_url(
+    url: str,
+    *,
+    sqlite_readers: int = 4,
+    kept: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+) -> Engine[Any]:
     """The engine ``DATABASE_URL`` names.
 
     ``kept=False`` gives Piccolo's stock SQLite engine, for short-lived command-line use where
-    nothing would close kept connections.
+    nothing would close kept connections. ``lock_timeout`` bounds, in seconds, the wait for the
+    SQLite write lock and for PostgreSQL's locks (its ``lock_timeout``, set per connection, so
+    a ``SELECT ... FOR UPDATE`` behind another transaction fails instead of hanging).
     """
     if url.startswith("sqlite:"):
-        from app.settings import Settings
-
         path = Settings(database_url=url).sqlite_path
         if not kept:
             return SQLiteEngine(path=str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-        return KeptSQLiteEngine(path=str(path), readers=sqlite_readers)
+        return KeptSQLiteEngine(path=str(path), readers=sqlite_readers, lock_timeout=lock_timeout)
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url})
+        lock_timeout_ms = str(max(1, round(lock_timeout * 1000)))
+        return PostgresEngine(
+            config={"dsn": url, "server_settings": {"lock_timeout": lock_timeout_ms}}
+        )
     raise ValueError(f"unsupported DATABASE_URL: {url.split(':', 1)[0]}")
 
 
