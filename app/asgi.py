@@ -16,6 +16,7 @@ from litestar.logging.config import LoggingConfig
 
 from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
+from app.resources import check_resources
 from app.services.background import run_background
 from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
@@ -67,8 +68,11 @@ def create_app(
     shutdown. Migrations are the command line's job, not the app's. With
     ``settings.mail_sender_in_serve`` the app sends mail (and releases expired opt-in holds)
     in the background while it runs. The privacy notice in force is read from
-    ``PRIVACY_NOTICE_DIR`` here (a missing one fails now) and recorded on start-up.
+    ``PRIVACY_NOTICE_DIR`` here (a missing one fails now) and recorded on start-up. So are the
+    templates, catalogs and fonts the package ships: a missing or unreadable one raises
+    :class:`app.resources.ResourceError` naming it, rather than a 500 on the first request.
     """
+    check_resources()
     settings = settings or Settings.from_env()
     holder = DatabaseHolder(database)
     privacy_notice = CurrentNotice(load_notice(settings))

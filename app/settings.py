@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from app.resources import app_folder
+
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_DIR = "var/mail"
 #: The privacy notice shipped with the app: ``de.md`` (required), ``en.md``, ``uk.md``.
-DEFAULT_PRIVACY_NOTICE_DIR = Path(__file__).resolve().parent / "privacy"
+DEFAULT_PRIVACY_NOTICE_DIR = app_folder("privacy")
 #: Shown in the privacy notice until ``PRIVACY_CONTROLLER`` is set.
 DEFAULT_PRIVACY_CONTROLLER = (
     "**Noch nicht eingetragen:** Der Betreiber dieses Dienstes muss hier mit der Einstellung "
