@@ -176,7 +176,13 @@ def create_app(
         # Litestar would log every handled domain error (a 404 for an unknown token included)
         # with the request path, which holds personal tokens. Unexpected errors are logged by
         # app.web.errors without the path; DEBUG shows their traceback in the response.
-        logging_config=LoggingConfig(log_exceptions="never"),
+        # Litestar's own records go to the root logger, whose one format the command line sets
+        # (app.logs); Litestar would otherwise give its logger and the root a format of its own.
+        logging_config=LoggingConfig(
+            log_exceptions="never",
+            configure_root_logger=False,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
         before_send=[security_headers(https=settings.cookies_secure)],
         before_request=refuse_unstorable_ids,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).

@@ -146,8 +146,14 @@ class Settings:
         return self.base_url.startswith("https://")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build the settings from ``environ`` (default: the process environment)."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, default_base_url: str = DEFAULT_BASE_URL
+    ) -> Settings:
+        """Build the settings from ``environ`` (default: the process environment).
+
+        ``default_base_url`` is the ``BASE_URL`` when the environment sets none: ``serve``
+        passes the address it listens on (:func:`listening_base_url`).
+        """
         env = os.environ if environ is None else environ
         debug = _flag(env.get("DEBUG"), default=False)
         database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -189,7 +195,7 @@ class Settings:
             raise SettingsError(
                 "PRIVACY_NOTICE_VERSION must be at most 50 letters, digits, '.', '-' or '_'"
             )
-        base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+        base_url = (env.get("BASE_URL", "").strip() or default_base_url).rstrip("/")
         mail_from = env.get("MAIL_FROM", "").strip() or _default_mail_from(base_url)
         if "@" not in mail_from or "\n" in mail_from or "\r" in mail_from:
             raise SettingsError(
@@ -228,6 +234,16 @@ class Settings:
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
         )
+
+
+#: Addresses that listen on every interface: no other machine can reach them under that name.
+UNSPECIFIED_HOSTS = ("0.0.0.0", "::")  # noqa: S104 - names to recognise, not to bind to
+
+
+def listening_base_url(host: str, port: int) -> str:
+    """``http://host:port`` for a server listening there; an IPv6 host in brackets."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _default_mail_from(base_url: str) -> str:
