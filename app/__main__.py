@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "anonymise",
         "anonymise the registrations of events that ended RETENTION_DAYS ago",
-        "The service does this every day by itself; this command does it now.",
+        "The running service does this every hour by itself; this command does it now.",
     )
     return parser
 
