@@ -6,6 +6,7 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
 from litestar.datastructures import CacheControlHeader
@@ -18,8 +19,8 @@ from app import formatting, i18n
 from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
 
 #: The page templates: the repository's ``templates/``, installed as ``app._templates``.
-TEMPLATES_DIR = package_folder(TEMPLATES_PACKAGE)
-STATIC_DIR = app_folder("static")
+TEMPLATES_DIR: Path = package_folder(TEMPLATES_PACKAGE)
+STATIC_DIR: Path = app_folder("static")
 STATIC_PATH = "/static"
 #: Asset URLs carry a content hash (``?v=``), so browsers may keep them for a year.
 STATIC_MAX_AGE = 365 * 24 * 3600
