@@ -1,6 +1,6 @@
 """The command line: ``python -m app [command]`` (serve, worker, migrate, load-samples, …).
 
-The default is ``serve``.
+The default is ``serve``. The help texts below are what ``--help`` prints: plain words.
 """
 
 from __future__ import annotations
@@ -9,13 +9,31 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from app.clock import system_clock
 from app.db.database import Database
-from app.settings import Settings, SettingsError
+from app.logs import configure_logging
+from app.resources import ResourceError, check_resources
+from app.settings import (
+    DEFAULT_BASE_URL,
+    UNSPECIFIED_HOSTS,
+    Settings,
+    SettingsError,
+    listening_base_url,
+)
+
+DESCRIPTION = (
+    "Treffpunkt: events and registrations. Without a command, it serves the web app "
+    "(the same as the command serve). The settings come from environment variables; "
+    "see the README."
+)
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
 
 logger = logging.getLogger("treffpunkt")
 
@@ -54,7 +72,14 @@ async def load_samples(settings: Settings) -> int:
 
 async def prepare(settings: Settings) -> None:
     """What ``serve`` does before it answers: migrate, then samples into an empty database."""
-    await migrate(settings)
+    db = _database(settings)
+    try:
+        await db.connect()
+        # Quietly: Piccolo's progress report (print) would break the console's one format.
+        await db.migrate()
+    finally:
+        await db.close()
+    logger.info("database schema up to date")
     if settings.load_samples:
         created = await load_samples(settings)
         if created:
@@ -65,6 +90,8 @@ async def work(settings: Settings) -> None:
     """Send mail and release expired holds until SIGTERM or SIGINT (``python -m app worker``)."""
     from app.services.background import run_background
 
+    # A missing mail template would fail every mail one by one: fail now, naming it.
+    check_resources()
     db = Database.from_url(
         settings.database_url,
         sqlite_readers=settings.sqlite_readers,
@@ -144,19 +171,38 @@ async def anonymise(settings: Settings) -> int:
         await db.close()
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Migrate, load samples when empty, and serve with uvicorn."""
+def serve(settings: Settings, host: str, port: int, *, base_url_set: bool) -> None:
+    """Check the shipped files, migrate, load samples when empty, and serve with uvicorn.
+
+    ``base_url_set``: ``BASE_URL`` came from the environment, not from ``host`` and ``port``.
+    """
     import uvicorn
 
     from app.asgi import create_app
     from app.logs import uvicorn_log_config
 
+    # Before the database is touched: a broken installation fails here, naming the file.
+    application = create_app(settings, clock=system_clock)
     asyncio.run(prepare(settings))
-    logger.info(
-        "Treffpunkt on http://%s:%d (database: %s)", host, port, settings.database_url_for_logs
-    )
+    database = settings.database_url_for_logs
+    if settings.is_sqlite:
+        # Piccolo's own version line says "3.4" for 3.40.1 (app.logs drops it).
+        database += f", SQLite {sqlite3.sqlite_version}"
+    logger.info("serving on %s (database: %s)", listening_base_url(host, port), database)
+    if base_url_set:
+        logger.info("links in mails, feeds and the API use BASE_URL %s", settings.base_url)
+    else:
+        logger.info(
+            "links in mails, feeds and the API use %s (BASE_URL is not set: --host and --port)",
+            settings.base_url,
+        )
+        if host.strip("[]") in UNSPECIFIED_HOSTS:
+            logger.warning(
+                "links to %s work on this machine only: set BASE_URL to the address others use",
+                settings.base_url,
+            )
     uvicorn.run(
-        create_app(settings, clock=system_clock),
+        application,
         host=host,
         port=port,
         log_level="info",
@@ -165,45 +211,109 @@ def serve(settings: Settings, host: str, port: int) -> None:
     )
 
 
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    more: str,
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help says ``summary`` and then ``more``."""
+    return commands.add_parser(
+        name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {more}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m app``."""
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
-    commands = parser.add_subparsers(dest="command")
-    serve_parser = commands.add_parser("serve", help="run the web service (the default)")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
-    commands.add_parser("worker", help="send mail from the outbox (as many as wanted)")
-    commands.add_parser("migrate", help="apply pending database migrations")
-    commands.add_parser("load-samples", help="load the sample events into an empty database")
-    organiser_parser = commands.add_parser(
-        "create-organiser", help="make an organiser account (the password is asked for)"
+    parser = argparse.ArgumentParser(prog="python -m app", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+    serve_parser = _command(
+        commands,
+        "serve",
+        "run the web app (the default command)",
+        "It applies pending migrations first and, unless LOAD_SAMPLES=0, loads the sample "
+        "events into an empty database. When BASE_URL is not set, links in mails, feeds and "
+        "the API use http://HOST:PORT.",
     )
-    organiser_parser.add_argument("--email", required=True)
-    organiser_parser.add_argument("--name", default="")
-    password_parser = commands.add_parser(
+    serve_parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default: {DEFAULT_PORT})",
+    )
+    _command(
+        commands,
+        "worker",
+        "send mail from the outbox",
+        "Run as many as wanted beside serve (set MAIL_SENDER=0 for serve to leave sending to "
+        "them); stops on Ctrl+C or SIGTERM.",
+    )
+    _command(commands, "migrate", "apply pending database migrations", "Prints each one.")
+    _command(
+        commands,
+        "load-samples",
+        "load the sample events into an empty database",
+        "A database with events is left alone.",
+    )
+    organiser_parser = _command(
+        commands,
+        "create-organiser",
+        "make an organiser account",
+        "The password is asked for twice (or read from the first two lines of a pipe), never "
+        "taken from the command line.",
+    )
+    organiser_parser.add_argument("--email", required=True, help="the organiser's email address")
+    organiser_parser.add_argument("--name", default="", help="the name shown to other organisers")
+    password_parser = _command(
+        commands,
         "set-password",
-        help="give an organiser a new password (asked for) and sign them out everywhere",
+        "give an organiser a new password and sign them out everywhere",
+        "The password is asked for twice (or read from the first two lines of a pipe).",
     )
-    password_parser.add_argument("--email", required=True)
-    commands.add_parser(
+    password_parser.add_argument("--email", required=True, help="the organiser's email address")
+    _command(
+        commands,
         "anonymise",
-        help="anonymise the registrations of events that ended RETENTION_DAYS ago (now)",
+        "anonymise the registrations of events that ended RETENTION_DAYS ago",
+        "The running service does this every hour by itself; this command does it now.",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     arguments = build_parser().parse_args(argv)
+    command = arguments.command or "serve"
+    host = getattr(arguments, "host", DEFAULT_HOST)
+    port = getattr(arguments, "port", DEFAULT_PORT)
+    base_url_set = bool(os.environ.get("BASE_URL", "").strip())
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(
+            default_base_url=listening_base_url(host, port)
+            if command == "serve"
+            else DEFAULT_BASE_URL
+        )
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    command = arguments.command or "serve"
+    try:
+        return _run(command, arguments, settings, base_url_set=base_url_set)
+    except ResourceError as error:
+        print(f"start-up error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(
+    command: str, arguments: argparse.Namespace, settings: Settings, *, base_url_set: bool
+) -> int:
+    host = getattr(arguments, "host", DEFAULT_HOST)
+    port = getattr(arguments, "port", DEFAULT_PORT)
     if command == "serve":
-        serve(settings, getattr(arguments, "host", "127.0.0.1"), getattr(arguments, "port", 8000))
+        serve(settings, host, port, base_url_set=base_url_set)
     elif command == "worker":
         asyncio.run(work(settings))
     elif command == "migrate":

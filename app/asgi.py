@@ -16,6 +16,7 @@ from litestar.logging.config import LoggingConfig
 
 from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
+from app.resources import check_resources
 from app.services.background import run_background
 from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
@@ -68,8 +69,11 @@ def create_app(
     shutdown. Migrations are the command line's job, not the app's. With
     ``settings.mail_sender_in_serve`` the app sends mail (and releases expired opt-in holds)
     in the background while it runs. The privacy notice in force is read from
-    ``PRIVACY_NOTICE_DIR`` here (a missing one fails now) and recorded on start-up.
+    ``PRIVACY_NOTICE_DIR`` here (a missing one fails now) and recorded on start-up. So are the
+    templates, catalogs and fonts the package ships: a missing or unreadable one raises
+    :class:`app.resources.ResourceError` naming it, rather than a 500 on the first request.
     """
+    check_resources()
     settings = settings or Settings.from_env()
     holder = DatabaseHolder(database)
     privacy_notice = CurrentNotice(load_notice(settings))
@@ -174,7 +178,13 @@ def create_app(
         # Litestar would log every handled domain error (a 404 for an unknown token included)
         # with the request path, which holds personal tokens. Unexpected errors are logged by
         # app.web.errors without the path; DEBUG shows their traceback in the response.
-        logging_config=LoggingConfig(log_exceptions="never"),
+        # Litestar's own records go to the root logger, whose one format the command line sets
+        # (app.logs); Litestar would otherwise give its logger and the root a format of its own.
+        logging_config=LoggingConfig(
+            log_exceptions="never",
+            configure_root_logger=False,
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+        ),
         before_send=[security_headers(https=settings.cookies_secure)],
         before_request=check_request,
         # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).

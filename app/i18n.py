@@ -17,12 +17,13 @@ import io
 from collections.abc import Iterator
 from contextvars import ContextVar
 from functools import lru_cache
-from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment
+
+from app.resources import app_folder
 
 #: The languages the product speaks, German first.
 LANGUAGES = ("de", "en", "uk")
@@ -32,7 +33,7 @@ LANGUAGE_NAMES = {"de": "Deutsch", "en": "English", "uk": "Українська"
 #: Babel locales for dates and numbers.
 LOCALES = {"de": "de_DE", "en": "en_GB", "uk": "uk_UA"}
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = app_folder("locale")
 
 _current: ContextVar[str] = ContextVar("treffpunkt_language", default=DEFAULT_LANGUAGE)
 

@@ -1,13 +1,15 @@
-"""Logging for ``serve``: uvicorn's format, with personal tokens cut out of logged paths."""
+"""Logging for the command line: one format for the app, uvicorn and Piccolo; no tokens in paths."""
 
 from __future__ import annotations
 
-import copy
 import logging
+import logging.config
 import re
 from typing import Any
 
-from uvicorn.config import LOGGING_CONFIG
+#: Every line on the console: time, level, logger, message.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 #: Paths that carry a personal token: the personal page (and what hangs below it), the join link.
 #: The router also takes ``/r//token`` and ``/./r/token``, and uvicorn logs the path as sent.
@@ -40,11 +42,60 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class DropPiccoloVersion(logging.Filter):
+    """Drops Piccolo's "Running Sqlite version 3.4": a float that cuts 3.40.1 to 3.4.
+
+    ``serve`` logs the real SQLite version once instead.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for Piccolo's version line, True for everything else."""
+        return not (isinstance(record.msg, str) and record.msg.startswith("Running "))
+
+
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with :class:`RedactTokens` on the access log."""
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
-    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    """The logging configuration of every command, uvicorn's loggers included.
+
+    The root logger writes :data:`LOG_FORMAT` to stderr; uvicorn's and Litestar's loggers pass
+    their records on to it, the access log through :class:`RedactTokens`.
+    """
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "redact_tokens": {"()": RedactTokens},
+            "drop_piccolo_version": {"()": DropPiccoloVersion},
+        },
+        "formatters": {
+            "default": {"()": "logging.Formatter", "fmt": LOG_FORMAT, "datefmt": LOG_DATE_FORMAT},
+            "access": {
+                "()": "uvicorn.logging.AccessFormatter",
+                "fmt": LOG_FORMAT,
+                "datefmt": LOG_DATE_FORMAT,
+                "use_colors": False,
+            },
+        },
+        "handlers": {
+            "default": {**handler, "formatter": "default"},
+            "access": {**handler, "formatter": "access", "filters": ["redact_tokens"]},
+        },
+        "root": {"handlers": ["default"], "level": "INFO"},
+        "loggers": {
+            # uvicorn's own configuration would give these handlers of their own (another format).
+            "uvicorn": {"handlers": [], "level": "INFO", "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": "INFO", "propagate": True},
+            "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            "piccolo.engine.base": {"filters": ["drop_piccolo_version"]},
+        },
+    }
     for name in QUIET_LOGGERS:
         config["loggers"][name] = {"level": "INFO"}
     return config
+
+
+def configure_logging() -> None:
+    """Use :func:`uvicorn_log_config` for this process; warnings become log lines, too."""
+    logging.config.dictConfig(uvicorn_log_config())
+    # Piccolo warns (about pools, versions) through the warnings module: same format.
+    logging.captureWarnings(True)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from app.resources import app_folder
+
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
 #: How long a write waits for a lock before it is answered as busy; long enough for a queue of
 #: many short writes, short enough that nobody waits on a page for a lock that is stuck.
@@ -19,7 +21,7 @@ MIN_LOCK_TIMEOUT_SECONDS = 0.01
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_DIR = "var/mail"
 #: The privacy notice shipped with the app: ``de.md`` (required), ``en.md``, ``uk.md``.
-DEFAULT_PRIVACY_NOTICE_DIR = Path(__file__).resolve().parent / "privacy"
+DEFAULT_PRIVACY_NOTICE_DIR = app_folder("privacy")
 #: Shown in the privacy notice until ``PRIVACY_CONTROLLER`` is set.
 DEFAULT_PRIVACY_CONTROLLER = (
     "**Noch nicht eingetragen:** Der Betreiber dieses Dienstes muss hier mit der Einstellung "
@@ -152,8 +154,14 @@ class Settings:
         return self.base_url.startswith("https://")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build the settings from ``environ`` (default: the process environment)."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, default_base_url: str = DEFAULT_BASE_URL
+    ) -> Settings:
+        """Build the settings from ``environ`` (default: the process environment).
+
+        ``default_base_url`` is the ``BASE_URL`` when the environment sets none: ``serve``
+        passes the address it listens on (:func:`listening_base_url`).
+        """
         env = os.environ if environ is None else environ
         debug = _flag(env.get("DEBUG"), default=False)
         database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -198,7 +206,7 @@ class Settings:
             raise SettingsError(
                 "PRIVACY_NOTICE_VERSION must be at most 50 letters, digits, '.', '-' or '_'"
             )
-        base_url = env.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+        base_url = (env.get("BASE_URL", "").strip() or default_base_url).rstrip("/")
         mail_from = env.get("MAIL_FROM", "").strip() or _default_mail_from(base_url)
         if "@" not in mail_from or "\n" in mail_from or "\r" in mail_from:
             raise SettingsError(
@@ -238,6 +246,16 @@ class Settings:
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
         )
+
+
+#: Addresses that listen on every interface: no other machine can reach them under that name.
+UNSPECIFIED_HOSTS = ("0.0.0.0", "::")  # noqa: S104 - names to recognise, not to bind to
+
+
+def listening_base_url(host: str, port: int) -> str:
+    """``http://host:port`` for a server listening there; an IPv6 host in brackets."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _default_mail_from(base_url: str) -> str:

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 from app.domain.model import Event, EventFormat, Registration, RegistrationStatus
 from app.formatting import format_event_time
 from app.i18n import N_, _, current_language
+from app.resources import app_folder
 
 ONLINE_PLACE = N_("Online (Zoom)")
 TITLE = N_("Unterschriftenliste")
@@ -25,7 +26,7 @@ ROW_HEIGHT = 13.0
 _COLUMNS = (N_("Nr."), N_("Name"), N_("Organisation"), N_("Unterschrift"))
 _COLUMN_WIDTHS = (12.0, 55.0, 55.0, 58.0)
 #: Noto Sans Arabic and Hebrew (SIL Open Font License, ``fonts/OFL.txt``), for what Roboto lacks.
-_FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+_FONTS_DIR = app_folder("exports") / "fonts"
 _FALLBACK_FONTS = (("NotoSansArabic", "NotoSansArabic"), ("NotoSansHebrew", "NotoSansHebrew"))
 
 

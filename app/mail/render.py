@@ -49,9 +49,10 @@ from app.domain.model import (
     localized,
 )
 from app.i18n import install, use_language
+from app.resources import EMAILS_PACKAGE, package_folder
 
-#: The repository's top-level ``emails/`` folder.
-EMAILS_DIR = Path(__file__).resolve().parents[2] / "emails"
+#: The mail templates: the repository's ``emails/``, installed as ``app._emails``.
+EMAILS_DIR = package_folder(EMAILS_PACKAGE)
 
 #: The language of a mail when none is said, and of every text without translation.
 FALLBACK_LANGUAGE = Language.DE

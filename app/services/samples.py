@@ -50,7 +50,8 @@ BERLIN = ZoneInfo(TIMEZONE)
 #: How far after ``now`` the earliest sample starts at the least.
 LEAD = dt.timedelta(days=14)
 
-CONTACT_EMAIL = "becker@auslandsgesellschaft.de"
+#: A reserved example domain: a demo with SMTP configured must not write to a real person.
+CONTACT_EMAIL = "netzwerkstelle@example.org"
 
 FUNDING_NOTE = (
     "Diese Veranstaltung wird durch das von der Staatskanzlei Nordrhein-Westfalen geförderte "

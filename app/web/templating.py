@@ -19,10 +19,11 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import formatting, i18n
+from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
 
-#: The repository's top-level ``templates/`` folder.
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+#: The page templates: the repository's ``templates/``, installed as ``app._templates``.
+TEMPLATES_DIR: Path = package_folder(TEMPLATES_PACKAGE)
+STATIC_DIR: Path = app_folder("static")
 STATIC_PATH = "/static"
 #: Asset URLs carry a content hash (``?v=``), so browsers may keep them for a year.
 STATIC_MAX_AGE = 365 * 24 * 3600
@@ -53,7 +54,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 
 
 def template_config(base_url: str) -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja2 with autoescaping on, reading the repository's ``templates/``."""
+    """Jinja2 with autoescaping on, reading the installed page templates."""
 
     def configure(engine: JinjaTemplateEngine) -> None:
         _configure(engine)

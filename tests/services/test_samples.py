@@ -195,7 +195,7 @@ def test_titles_formats_and_marks(now):
         assert event.is_sample
         assert event.description.startswith("*Beispielveranstaltung")
         assert "Testdaten" in event.description.split("\n\n")[0]
-        assert event.contact_email == "becker@auslandsgesellschaft.de"
+        assert event.contact_email == "netzwerkstelle@example.org"
         assert event.teaser
         assert event.programme
         assert event.waitlist_enabled

@@ -71,3 +71,33 @@ def test_database_password_never_reaches_the_logs():
     assert "s3cr" not in settings.database_url_for_logs
     plain = Settings.from_env({"DEBUG": "1", "DATABASE_URL": "sqlite:///var/x.sqlite3"})
     assert plain.database_url_for_logs == "sqlite:///var/x.sqlite3"
+
+
+def test_base_url_of_the_listening_address() -> None:
+    from app.settings import listening_base_url
+
+    assert listening_base_url("127.0.0.1", 18080) == "http://127.0.0.1:18080"
+    assert listening_base_url("localhost", 80) == "http://localhost:80"
+    # IPv6 in brackets, whether or not given with them.
+    assert listening_base_url("::1", 18080) == "http://[::1]:18080"
+    assert listening_base_url("[::1]", 18080) == "http://[::1]:18080"
+    assert listening_base_url("0.0.0.0", 8001) == "http://0.0.0.0:8001"  # noqa: S104
+
+
+def test_base_url_from_the_environment_wins_over_the_default_given() -> None:
+    given = {"DEBUG": "1"}
+    assert (
+        Settings.from_env(given, default_base_url="http://127.0.0.1:18080").base_url
+        == "http://127.0.0.1:18080"
+    )
+    assert Settings.from_env(given).base_url == "http://127.0.0.1:8000"
+    set_url = {**given, "BASE_URL": "https://treffpunkt.example/"}
+    assert (
+        Settings.from_env(set_url, default_base_url="http://127.0.0.1:18080").base_url
+        == "https://treffpunkt.example"
+    )
+    # Set but empty counts as not set.
+    assert (
+        Settings.from_env({**given, "BASE_URL": " "}, default_base_url="http://[::1]:9").base_url
+        == "http://[::1]:9"
+    )

@@ -1,0 +1,4 @@
+"""The page templates, installed as the package ``app._templates`` (see pyproject.toml).
+
+This file only lets an editable install map the folder into the package; it holds no code.
+"""
