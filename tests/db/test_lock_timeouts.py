@@ -22,9 +22,10 @@ from app.db.engine import WriteLockTimeout
 from app.db.tables import Event as EventTable
 from app.services import events as event_service
 from app.settings import Settings
+from tests.clock import ManualClock
 from tests.conftest import BACKENDS, POSTGRES_URL, make_event, registration_form
 from tests.conftest import reset_postgres_schema as reset_postgres
-from tests.web.conftest import SameLoopTestClient, cookie_token, upcoming
+from tests.web.conftest import SameLoopTestClient, cookie_token
 from tests.web.test_database_unavailable import app_settings, assert_page_503
 
 #: Short, so that the tests wait little; the holders keep their locks far longer.
@@ -148,12 +149,12 @@ async def test_an_autocommit_write_waits_for_the_sqlite_lock_at_most_the_bound(t
 
 
 async def test_a_registration_behind_a_held_lock_gets_503_with_retry_after(
-    impatient_db, now: dt.datetime
+    impatient_db, now: dt.datetime, clock: ManualClock
 ):
     db = impatient_db
-    event = await event_service.create_event(db, make_event(now, **upcoming()))
+    event = await event_service.create_event(db, make_event(now))
     settings: Settings = app_settings("sqlite:///unused.sqlite3")
-    app = create_app(settings, database=db)
+    app = create_app(settings, database=db, clock=clock)
     async with SameLoopTestClient(app) as client:
         assert (await client.get(f"/events/{event.slug}")).status_code == 200
         form = {**registration_form("olena@example.org"), "_csrf_token": cookie_token(client)}
