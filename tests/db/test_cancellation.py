@@ -138,10 +138,15 @@ async def test_cancelled_at_every_step_of_a_transaction(sqlite_db, sqlite_path, 
     # Cancel after n event-loop iterations, for every n until the work outruns the cancellation:
     # before the lock, during BEGIN, between and during the statements, during COMMIT, during
     # the autocommit write after it. Thread timing decides which point each n hits, so the sweep
-    # goes on well past the first n that completes.
+    # goes on well past the first n that completes. On a busy machine the writer's thread may
+    # need far more loop iterations than an idle one, so past the first 400 n grows by a quarter
+    # each round: the sweep ends by count, never by a clock.
     engine = kept_engine(sqlite_db)
     completed_rounds = 0
-    for iterations in range(400):
+    sweep = list(range(400))
+    while sweep[-1] < 2_000_000:
+        sweep.append(sweep[-1] * 5 // 4)
+    for iterations in sweep:
         title = f"Runde {iterations}"
 
         async def work(title: str = title) -> None:
