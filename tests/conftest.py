@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh, migrated database per test, on SQLite and (when asked) PostgreSQL.
 
-``TEST_DATABASE_URL=postgres://...`` runs every test that uses ``db`` on PostgreSQL as well.
-Under ``CI`` an unreachable PostgreSQL fails the run instead of skipping.
+``TEST_DATABASE_URL=postgres://...`` runs every test that uses ``db`` on PostgreSQL as well, in
+databases made beside the one named (``<name>_<worker>`` and ``<name>_template_<worker>``, one
+pair per pytest-xdist worker). Under ``CI`` an unreachable PostgreSQL fails the run instead of
+skipping.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -27,8 +31,28 @@ from app.domain.model import (
 from app.services import events as event_service
 from tests.clock import ManualClock
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+#: The PostgreSQL server and database named by ``TEST_DATABASE_URL``: the tests connect there
+#: to make databases of their own beside it (trust auth, a role that may create databases).
+ADMIN_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+#: This test process's name: pytest-xdist's worker ("gw0", "gw1", ...) or "main".
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _beside(url: str, name: str) -> str:
+    """``url`` with its database replaced by ``name``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+_ADMIN_DATABASE = urlsplit(ADMIN_POSTGRES_URL).path.lstrip("/") or "postgres"
+#: This process's own PostgreSQL database: emptied or cloned for every test, so that several
+#: pytest-xdist workers never share one.
+POSTGRES_URL = (
+    _beside(ADMIN_POSTGRES_URL, f"{_ADMIN_DATABASE}_{WORKER}") if ADMIN_POSTGRES_URL else ""
+)
+#: A database migrated once per test process, cloned for every test that wants a database.
+_POSTGRES_TEMPLATE = f"{_ADMIN_DATABASE}_template_{WORKER}"
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
@@ -39,11 +63,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: PostgreSQL is required")
     if POSTGRES_URL:
         try:
-            asyncio.run(_check_postgres(POSTGRES_URL))
+            asyncio.run(_check_postgres(ADMIN_POSTGRES_URL))
         except (OSError, asyncpg.PostgresError) as error:
             raise pytest.UsageError(
                 f"PostgreSQL at TEST_DATABASE_URL is unreachable: {error}"
             ) from error
+        asyncio.run(_recreate_postgres_database(_database_name(POSTGRES_URL)))
 
 
 async def _check_postgres(url: str) -> None:
@@ -51,8 +76,24 @@ async def _check_postgres(url: str) -> None:
     await connection.close()
 
 
+def _database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+async def _recreate_postgres_database(name: str, *, template: str | None = None) -> None:
+    """Drop the database ``name`` (ending its connections) and make it anew, empty or as a copy
+    of ``template`` (PostgreSQL 15 copies a small database in a few ms by its WAL)."""
+    connection = await asyncpg.connect(ADMIN_POSTGRES_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copy}')
+    finally:
+        await connection.close()
+
+
 async def reset_postgres_schema(url: str) -> None:
-    """Drop every table: each test starts from an empty database and runs the migrations."""
+    """Drop every table: the database at ``url`` is empty, ready for the migrations."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
@@ -60,13 +101,50 @@ async def reset_postgres_schema(url: str) -> None:
         await connection.close()
 
 
+async def _migrate(url: str) -> None:
+    async with migrated_database(url):
+        pass
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once per test process; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "treffpunkt.sqlite3"
+    asyncio.run(_migrate(f"sqlite:///{path}"))
+    # Closed, the WAL is checkpointed into the file: the file alone is the whole database.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> str:
+    """A PostgreSQL database migrated once per test process; each test gets a copy."""
+    asyncio.run(_recreate_postgres_database(_POSTGRES_TEMPLATE))
+    asyncio.run(_migrate(_beside(ADMIN_POSTGRES_URL, _POSTGRES_TEMPLATE)))
+    return _POSTGRES_TEMPLATE
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of a fresh database: an SQLite file in the test's folder, or PostgreSQL."""
+    """The URL of a fresh, migrated database of its own: a copy of a database migrated once per
+    test process (an SQLite file in the test's folder, or this process's PostgreSQL database).
+    Migrating again finds nothing to do."""
     if request.param == "sqlite":
+        path = tmp_path / "treffpunkt.sqlite3"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         # tmp_path is absolute, so this is sqlite:////tmp/...: an absolute file path.
+        return f"sqlite:///{path}"
+    template = request.getfixturevalue("_postgres_template")
+    asyncio.run(_recreate_postgres_database(_database_name(POSTGRES_URL), template=template))
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a fresh database without any tables: for tests of the migrations themselves."""
+    if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'treffpunkt.sqlite3'}"
-    asyncio.run(reset_postgres_schema(POSTGRES_URL))
+    asyncio.run(_recreate_postgres_database(_database_name(POSTGRES_URL)))
     return POSTGRES_URL
 
 

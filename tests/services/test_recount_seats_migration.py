@@ -66,9 +66,9 @@ async def _counters() -> dict[str, tuple[int, int]]:
 
 
 async def test_counters_are_recounted_from_the_seat_holding_registrations(
-    database_url: str, now: dt.datetime
+    empty_database_url: str, now: dt.datetime
 ) -> None:
-    database = Database.from_url(database_url)
+    database = Database.from_url(empty_database_url)
     await database.connect()
     try:
         await _migrate_up_to(before.ID)

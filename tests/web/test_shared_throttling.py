@@ -1,9 +1,9 @@
 """Throttles shared across processes through Redis (``REDIS_URL``), counted alone without it.
 
 Two ``create_app`` calls stand for two server processes: they share nothing but the database and,
-when configured, Redis. ``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/7``) names a Redis
-database these tests empty; without a reachable Redis they skip, except under ``CI``, where they
-fail.
+when configured, Redis. ``TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/7``; 8 for the
+pytest-xdist worker gw1, and so on) names a Redis database these tests empty; without a reachable
+Redis they skip, except under ``CI``, where they fail.
 """
 
 from __future__ import annotations
@@ -25,10 +25,15 @@ from app.settings import Settings
 from app.web.api_auth import FAILED_ATTEMPTS_LIMIT, ORGANISER_API_PREFIX
 from app.web.stores import NAMESPACE
 from tests.clock import ManualClock
-from tests.conftest import FIXED_NOW, IN_CI, registration_form
+from tests.conftest import FIXED_NOW, IN_CI, WORKER, registration_form
 from tests.web.conftest import SameLoopTestClient, cookie_token, submit, upcoming
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip() or "redis://127.0.0.1:6379/7"
+#: Redis database 7, and one more per pytest-xdist worker (gw0: 7, gw1: 8, ...), so that
+#: workers running at once never empty each other's.
+_REDIS_DATABASE = 7 + (int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else 0)
+TEST_REDIS_URL = (
+    os.environ.get("TEST_REDIS_URL", "").strip() or f"redis://127.0.0.1:6379/{_REDIS_DATABASE}"
+)
 EMAIL = "drossel@example.org"
 PASSWORD = "ein-langes-passwort-42"
 
