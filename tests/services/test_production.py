@@ -89,6 +89,8 @@ class AppProcesses:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.started: list[tuple[subprocess.Popen[bytes], Path]] = []
+        #: The web processes serve started: ended by serve, or by the test if serve could not.
+        self.web_pids: list[int] = []
 
     def start(
         self, name: str, arguments: list[str], env: dict[str, str]
@@ -122,12 +124,22 @@ class AppProcesses:
         except subprocess.TimeoutExpired:
             pytest.fail(f"still running after SIGTERM:\n{self.log(process)}")
 
-    def kill_leftovers(self) -> None:
-        for process, log in self.started:
+    def end_leftovers(self) -> None:
+        """After a failed test: SIGTERM first, so that serve stops its workers itself (a
+        SIGKILL would leave them running without a parent); SIGKILL what is left."""
+        for process, _ in self.started:
             if process.poll() is None:
+                process.terminate()
+        for process, log in self.started:
+            try:
+                process.wait(timeout=LIMIT_SECONDS)
+            except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
             print(f"--- {log.name}\n{log.read_text(errors='replace')}")
+        for pid in self.web_pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -136,7 +148,7 @@ def processes(tmp_path: Path) -> Iterator[AppProcesses]:
     try:
         yield group
     finally:
-        group.kill_leftovers()
+        group.end_leftovers()
 
 
 def start_web_workers(
@@ -156,7 +168,9 @@ def start_web_workers(
         ready = len(pids) == WEB_WORKERS and log.count(_STARTUP_COMPLETE) == WEB_WORKERS
         return pids if ready else []
 
-    return parent, wait_for(all_started, "two web processes to start")
+    web_pids: list[int] = wait_for(all_started, "two web processes to start")
+    processes.web_pids.extend(web_pids)
+    return parent, web_pids
 
 
 @contextlib.contextmanager
