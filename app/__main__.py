@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app.clock import system_clock
 from app.db.database import Database
@@ -27,6 +28,9 @@ from app.settings import (
     listening_base_url,
 )
 
+if TYPE_CHECKING:
+    from litestar import Litestar
+
 DESCRIPTION = (
     "Treffpunkt: events and registrations. Without a command, it serves the web app "
     "(the same as the command serve). The settings come from environment variables; "
@@ -34,6 +38,8 @@ DESCRIPTION = (
 )
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: What each of several web processes imports and calls to build its app (see ``serve``).
+SERVED_APP_FACTORY = "app.asgi:create_served_app"
 
 logger = logging.getLogger("treffpunkt")
 
@@ -86,12 +92,34 @@ async def prepare(settings: Settings) -> None:
             logger.info("loaded %d sample events", created)
 
 
-async def work(settings: Settings) -> None:
+def worker_base_url_error(settings: Settings, *, base_url_set: bool) -> str | None:
+    """Why ``worker`` must not start with these settings, or None.
+
+    A worker cannot know the address ``serve`` listens on: without ``BASE_URL`` the links in its
+    mails would go to the default port, dead beside ``serve --port 18080``. Only in development
+    (``DEBUG``) is the default taken on trust.
+    """
+    if base_url_set or settings.debug:
+        return None
+    return (
+        "worker needs BASE_URL, the address users reach serve at: the links in its mails go "
+        f"there (DEBUG=1 allows the default {DEFAULT_BASE_URL})"
+    )
+
+
+async def work(settings: Settings, *, base_url_set: bool = True) -> None:
     """Send mail and release expired holds until SIGTERM or SIGINT (``python -m app worker``)."""
     from app.services.background import run_background
 
     # A missing mail template would fail every mail one by one: fail now, naming it.
     check_resources()
+    if base_url_set:
+        logger.info("links in mails use BASE_URL %s", settings.base_url)
+    else:
+        logger.warning(
+            "links in mails use %s (BASE_URL is not set): set it unless serve listens there",
+            settings.base_url,
+        )
     db = Database.from_url(
         settings.database_url,
         sqlite_readers=settings.sqlite_readers,
@@ -171,10 +199,14 @@ async def anonymise(settings: Settings) -> int:
         await db.close()
 
 
-def serve(settings: Settings, host: str, port: int, *, base_url_set: bool) -> None:
+def serve(
+    settings: Settings, host: str, port: int, *, base_url_set: bool, workers: int = 1
+) -> None:
     """Check the shipped files, migrate, load samples when empty, and serve with uvicorn.
 
     ``base_url_set``: ``BASE_URL`` came from the environment, not from ``host`` and ``port``.
+    ``workers``: how many web processes; with more than one, uvicorn starts them (each builds
+    its own app through :data:`SERVED_APP_FACTORY`) after this process has migrated.
     """
     import uvicorn
 
@@ -201,14 +233,51 @@ def serve(settings: Settings, host: str, port: int, *, base_url_set: bool) -> No
                 "links to %s work on this machine only: set BASE_URL to the address others use",
                 settings.base_url,
             )
+    served: Litestar | str = application
+    if workers > 1:
+        _hand_settings_to_workers(settings)
+        served = SERVED_APP_FACTORY
+        logger.info(
+            "%d worker processes; %s",
+            workers,
+            "each sends mail too (MAIL_SENDER=0 leaves it to python -m app worker)"
+            if settings.mail_sender_in_serve
+            else "mail is left to python -m app worker (MAIL_SENDER=0)",
+        )
     uvicorn.run(
-        application,
+        served,
         host=host,
         port=port,
+        # Several processes need an import string; the factory reads the environment in each.
+        factory=workers > 1,
+        workers=workers,
         log_level="info",
         log_config=uvicorn_log_config(),
         proxy_headers=True,
     )
+
+
+def _hand_settings_to_workers(settings: Settings) -> None:
+    """Put what this process worked out into the environment the worker processes start with.
+
+    uvicorn spawns each worker as a fresh interpreter that reads its settings from the
+    environment. Without this, the workers would fall back to the default ``BASE_URL`` (not the
+    one from ``--host``/``--port``), and under ``DEBUG`` each would make its own throwaway
+    ``SECRET_KEY``, refusing the CSRF tokens and session cookies the others hand out.
+    """
+    os.environ["BASE_URL"] = settings.base_url
+    os.environ["SECRET_KEY"] = settings.secret_key
+
+
+def _positive_count(text: str) -> int:
+    """A whole number of at least 1, for ``--workers``."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return count
 
 
 def _command(
@@ -244,12 +313,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help=f"port to listen on (default: {DEFAULT_PORT})",
     )
+    serve_parser.add_argument(
+        "--workers",
+        type=_positive_count,
+        default=1,
+        metavar="N",
+        help="how many web processes share the port (default: 1); migrations and samples run "
+        "once before they start, and each sends mail too unless MAIL_SENDER=0",
+    )
     _command(
         commands,
         "worker",
         "send mail from the outbox",
         "Run as many as wanted beside serve (set MAIL_SENDER=0 for serve to leave sending to "
-        "them); stops on Ctrl+C or SIGTERM.",
+        "them); stops on Ctrl+C or SIGTERM. It needs BASE_URL, the address users reach serve "
+        "at, for the links in its mails (only DEBUG=1 allows the default).",
     )
     _command(commands, "migrate", "apply pending database migrations", "Prints each one.")
     _command(
@@ -300,6 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    if command == "worker":
+        refusal = worker_base_url_error(settings, base_url_set=base_url_set)
+        if refusal:
+            print(f"configuration error: {refusal}", file=sys.stderr)
+            return 2
     try:
         return _run(command, arguments, settings, base_url_set=base_url_set)
     except ResourceError as error:
@@ -313,9 +396,15 @@ def _run(
     host = getattr(arguments, "host", DEFAULT_HOST)
     port = getattr(arguments, "port", DEFAULT_PORT)
     if command == "serve":
-        serve(settings, host, port, base_url_set=base_url_set)
+        serve(
+            settings,
+            host,
+            port,
+            base_url_set=base_url_set,
+            workers=getattr(arguments, "workers", 1),
+        )
     elif command == "worker":
-        asyncio.run(work(settings))
+        asyncio.run(work(settings, base_url_set=base_url_set))
     elif command == "migrate":
         asyncio.run(migrate(settings))
     elif command == "load-samples":

@@ -1,4 +1,8 @@
-"""The ASGI application: ``create_app(settings)``; servers may import ``app.asgi:app``."""
+"""The ASGI application: ``create_app(settings)``.
+
+Servers may import ``app.asgi:app``, or call the factory ``app.asgi:create_served_app`` (what
+``python -m app serve --workers N`` has each worker process do).
+"""
 
 from __future__ import annotations
 
@@ -202,11 +206,21 @@ def create_app(
     )
 
 
+def create_served_app() -> Litestar:
+    """The app a server process serves: settings from the environment, the system clock.
+
+    An app factory for servers that start processes of their own, e.g.
+    ``uvicorn --factory app.asgi:create_served_app``: each process builds its app from the same
+    environment, so all of them share ``SECRET_KEY`` and ``BASE_URL``.
+    """
+    return create_app(Settings.from_env(), clock=system_clock)
+
+
 def __getattr__(name: str) -> Any:
     # ``app.asgi:app`` for servers, built on first access so that importing this module needs
     # no SECRET_KEY.
     if name == "app":
-        application = create_app(clock=system_clock)
+        application = create_served_app()
         globals()["app"] = application
         return application
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
