@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +22,7 @@ from app.services import registrations
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import FIXED_NOW, registration_form
+from tests.email import conftest as email_fixtures
 from tests.email.conftest import make_sender
 from tests.email.mailbox import text_body
 from tests.security.conftest import client
@@ -40,14 +40,8 @@ _LINK = re.compile(r'(?:href|action)="(/[^"]*)"|https?://[^/\s"<>]+(/[^\s"<>]*)'
 _ALL_EVENTS_FEED = re.compile(re.escape(MAIL_ORIGIN) + r"(/r/\S+/calendar\.ics)")
 
 
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    """A running SMTP server for the mails, stopped after the test."""
-    server = SmtpSink().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+# The mail tests' SMTP server, started and stopped around each test.
+sink = email_fixtures.sink
 
 
 @pytest.fixture
