@@ -13,8 +13,8 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 from app.clock import system_clock
 from app.db.database import Database
@@ -422,36 +422,39 @@ def _run(
     return 0
 
 
-def _create_organiser(settings: Settings, email: str, name: str) -> int:
+def _with_new_password(
+    apply: Callable[[str], Coroutine[Any, Any, str]], refused: str, done: str
+) -> int:
+    """Read a new password, ``apply`` it; print ``done`` with its result, or ``refused``."""
     from app.services.organisers import OrganiserError
 
     try:
         password = read_password()
-        created = asyncio.run(create_organiser(settings, email, name, password))
+        result = asyncio.run(apply(password))
     except (ValueError, OrganiserError) as error:
-        print(f"no organiser created: {error}", file=sys.stderr)
+        print(f"{refused}: {error}", file=sys.stderr)
         return 1
     except (EOFError, KeyboardInterrupt):
-        print("no organiser created", file=sys.stderr)
+        print(refused, file=sys.stderr)
         return 1
-    print(f"organiser {created} created")
+    print(done.format(result))
     return 0
+
+
+def _create_organiser(settings: Settings, email: str, name: str) -> int:
+    return _with_new_password(
+        lambda password: create_organiser(settings, email, name, password),
+        "no organiser created",
+        "organiser {} created",
+    )
 
 
 def _set_password(settings: Settings, email: str) -> int:
-    from app.services.organisers import OrganiserError
-
-    try:
-        password = read_password()
-        changed = asyncio.run(set_password(settings, email, password))
-    except (ValueError, OrganiserError) as error:
-        print(f"password not changed: {error}", file=sys.stderr)
-        return 1
-    except (EOFError, KeyboardInterrupt):
-        print("password not changed", file=sys.stderr)
-        return 1
-    print(f"new password set for {changed}; all their sessions are ended")
-    return 0
+    return _with_new_password(
+        lambda password: set_password(settings, email, password),
+        "password not changed",
+        "new password set for {}; all their sessions are ended",
+    )
 
 
 if __name__ == "__main__":
