@@ -215,11 +215,11 @@ async def test_manual_add_after_the_deadline_respects_capacity(
         client, f"{_base(event)}/registrations/new", **registration_form("anna@example.org")
     )
     assert first.status_code == 303
-    assert "als=confirmed" in first.headers["location"]
+    assert "added_as=confirmed" in first.headers["location"]
     second = await _post(
         client, f"{_base(event)}/registrations/new", **registration_form("borys@example.org")
     )
-    assert "als=waitlisted" in second.headers["location"]
+    assert "added_as=waitlisted" in second.headers["location"]
     page = await client.get(second.headers["location"])
     assert "Die Anmeldung wurde hinzugefügt, Status: Warteliste." in page.text
     assert 'data-count="confirmed-in_person">1<' in page.text
