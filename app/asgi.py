@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 
+from app import paths
 from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
 from app.resources import check_resources
@@ -25,7 +27,7 @@ from app.services.background import run_background
 from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
-from app.web.auth import session_auth
+from app.web.auth import organiser_guard, session_auth
 from app.web.bodies import StrictBodyRequest
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
@@ -45,6 +47,7 @@ from app.web.controllers.registration import RegistrationController
 from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
+from app.web.moved import moved_handlers
 from app.web.openapi import openapi_config
 from app.web.params import check_request
 from app.web.security import security_headers
@@ -149,17 +152,11 @@ def create_app(
             PersonalDataController,
             JoinController,
             EventsApiController,
-            OrganiserAuthController,
-            OrganiserController,
-            OrganiserEventsController,
-            OrganiserRegistrationsController,
-            OrganiserActionsController,
-            OrganiserDataController,
-            OrganiserMailController,
-            OrganiserApiTokensController,
+            organiser_router(settings),
             OrganiserApiController,
             HealthController,
             static_files_router(),
+            *moved_handlers(),
         ],
         dependencies=dependencies(holder, settings, FeedCache(), privacy_notice, clock),
         state=State({CLOCK_STATE_KEY: clock}),
@@ -175,7 +172,7 @@ def create_app(
             # Calendar files are fetched by programs and hold no form. The organiser API is
             # authenticated by the Authorization header only, which a cross-site form cannot
             # send (the session cookie never counts there; see app.web.api_auth).
-            exclude=[r"\.ics$", r"^/api/v1/organiser/"],
+            exclude=[r"\.ics$", "^" + re.escape(paths.API_ORGANISER + "/")],
         ),
         openapi_config=openapi_config(),
         exception_handlers=exception_handlers(debug=settings.debug),
@@ -195,14 +192,36 @@ def create_app(
         request_class=StrictBodyRequest,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
-        # The session (an encrypted cookie) and the guard of every /organisation page come first,
-        # so refusals pass through the app's exception handlers.
-        middleware=[
-            language_middleware(secure_cookie=settings.cookies_secure),
-            session_auth(settings).middleware,
-            *throttles,
-        ],
+        middleware=[language_middleware(secure_cookie=settings.cookies_secure), *throttles],
         debug=settings.debug,
+    )
+
+
+def organiser_router(settings: Settings) -> Router:
+    """The organisers' area: the session loads the organiser, a guard refuses who is not one.
+
+    The guard sits on the inner router, so every organiser page added there is protected; only
+    the sign-in stays outside it. Roles, once they exist, go into the same guard.
+    """
+    return Router(
+        path=paths.ORGANISER,
+        middleware=[session_auth(settings).middleware],
+        route_handlers=[
+            OrganiserAuthController,
+            Router(
+                path="/",
+                guards=[organiser_guard],
+                route_handlers=[
+                    OrganiserController,
+                    OrganiserEventsController,
+                    OrganiserRegistrationsController,
+                    OrganiserActionsController,
+                    OrganiserDataController,
+                    OrganiserMailController,
+                    OrganiserApiTokensController,
+                ],
+            ),
+        ],
     )
 
 

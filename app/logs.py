@@ -21,7 +21,7 @@ QUIET_LOGGERS = ("aiosqlite",)
 
 
 #: The mailed key of the feed of all one's events, below a personal token (already cut out).
-_MAILED_KEY = re.compile(r"^([/.]*/r/+…/+alle/+)[^/?#]+")
+_MAILED_KEY = re.compile(r"^([/.]*/r/+…/+(?:all|alle)/+)[^/?#]+")
 
 
 def redact_path(path: str) -> str:

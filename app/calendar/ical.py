@@ -34,6 +34,7 @@ from collections.abc import Iterable, Sequence
 from icalendar import Alarm, Calendar, vDuration, vText
 from icalendar import Event as VEvent
 
+from app import paths
 from app.domain.mail import receives_access
 from app.domain.model import (
     AttendanceMode,
@@ -314,7 +315,7 @@ def feed_ics(
     return _wrap(
         calendar("PUBLISH", name=name, refresh=refresh),
         [
-            _public_vevent(event, uid_domain, f"{base_url}/events/{event.slug}", stamp)
+            _public_vevent(event, uid_domain, base_url + paths.event(event.slug), stamp)
             for event in events
         ],
     )
@@ -357,8 +358,8 @@ def _personal_vevent(
     base_url: str,
     stamp: dt.datetime,
 ) -> VEvent:
-    event_url = f"{base_url}/events/{event.slug}"
-    personal_url = f"{base_url}/r/{registration.token}"
+    event_url = base_url + paths.event(event.slug)
+    personal_url = base_url + paths.personal(registration.token)
     if event.status is EventStatus.CANCELLED or registration.status is RegistrationStatus.CANCELLED:
         status = "CANCELLED"
     elif registration.status is RegistrationStatus.CONFIRMED:
@@ -371,7 +372,7 @@ def _personal_vevent(
     access = ""
     access_data = event.online_access
     if access_data is not None and receives_access(event, registration):
-        join_url = f"{base_url}/j/{registration.token}"
+        join_url = base_url + paths.join(registration.token)
         # The words of the emails' access block (emails/_access.txt).
         lines = [_label(_("Zugang"), join_url)]
         if access_data.meeting_id:

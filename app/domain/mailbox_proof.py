@@ -17,6 +17,8 @@ import base64
 import hashlib
 import hmac
 
+from app import paths
+
 #: Binds the key to this one use, so no other HMAC of the same secret can stand in for it.
 _PURPOSE = b"treffpunkt all-events feed v1"
 #: 24 bytes of the HMAC, 32 URL-safe characters: as unguessable as the token itself.
@@ -38,4 +40,4 @@ def proves_mailbox(key: str, *, secret_key: str, token: str, email_normalised: s
 
 def all_events_path(secret_key: str, token: str, email_normalised: str) -> str:
     """Where the feed of all events of the address is: for mails to it, never for a page."""
-    return f"/r/{token}/alle/{all_events_key(secret_key, token, email_normalised)}/calendar.ics"
+    return paths.all_events_feed(token, all_events_key(secret_key, token, email_normalised))

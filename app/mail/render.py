@@ -36,7 +36,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from app import formatting
+from app import formatting, paths
 from app.calendar.invite import venue_line
 from app.domain.mail import MailKind
 from app.domain.model import (
@@ -266,7 +266,7 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         "online": _attends_online(event, registration),
         "hybrid": event.format is EventFormat.HYBRID,
         "base_url": context.base_url,
-        "event_url": f"{context.base_url}/events/{event.slug}",
+        "event_url": context.base_url + paths.event(event.slug),
         "access": _access(context),
         "waitlist_position": context.waitlist_position,
         "held_seat": bool(payload.get("held_seat")),

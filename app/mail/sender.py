@@ -32,6 +32,7 @@ import socket
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from app import paths
 from app.calendar.invite import build_invite, invite_method_for
 from app.clock import Clock
 from app.db.database import Database
@@ -309,8 +310,8 @@ class OutboxSender:
             registration=registration,
             language=mail.language,
             base_url=base,
-            personal_url=f"{base}/r/{token}" if is_for_registrant else None,
-            join_url=f"{base}/j/{token}" if include_access else None,
+            personal_url=base + paths.personal(token) if is_for_registrant else None,
+            join_url=base + paths.join(token) if include_access else None,
             all_events_url=self._all_events_url(mail, registration) if is_for_registrant else None,
             include_access=include_access,
             payload=mail.payload,
@@ -333,7 +334,7 @@ class OutboxSender:
                     now=now,
                     # The mail's language, so text and invite always speak the same one.
                     language=mail.language,
-                    personal_url=f"{base}/r/{token}",
+                    personal_url=base + paths.personal(token),
                 ),
             )
         to_name = registration.full_name if is_for_registrant and registration else ""

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app import paths
 from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
 from app.db.mapping import CALENDAR_COLUMNS, calendar_event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
@@ -97,7 +98,7 @@ async def public_event_file(
     """One published (or cancelled) event as ``.ics``; :class:`NotFound` for anything else."""
     event = (await get_public(slug)).event
     content = public_event_ics(
-        event, uid_domain=uid_domain, event_url=f"{base_url}/events/{event.slug}", now=now
+        event, uid_domain=uid_domain, event_url=base_url + paths.event(event.slug), now=now
     )
     return _file(content, f"{event.slug}.ics", event.updated_at or event.created_at or now)
 

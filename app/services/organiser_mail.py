@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app import paths
 from app.db.database import Database
 from app.db.mapping import registration_from_row
 from app.db.tables import Event as EventTable
@@ -247,7 +248,7 @@ async def preview(event: Event, message: Message, base_url: str) -> Preview:
         registration=sample,
         language=sample.language,
         base_url=base_url,
-        personal_url=f"{base_url}/r/{sample.token}",
+        personal_url=base_url + paths.personal(sample.token),
         join_url=None,
         include_access=False,
         # As the sender will see it: through JSON.

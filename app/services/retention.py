@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from app import paths
 from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox
@@ -172,7 +173,7 @@ async def personal_data(token: str) -> dict[str, Any]:
         "consent": {
             "privacy_notice_version": registration.consent_version,
             # The text agreed to, always readable there (base URL: the service's own).
-            "privacy_notice_path": "/datenschutz?"
+            "privacy_notice_path": f"{paths.PRIVACY}?"
             + urlencode({"version": registration.consent_version}),
             "given_at": moment(registration.consent_at),
         },

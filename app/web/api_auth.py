@@ -16,11 +16,12 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
+from app import paths
 from app.services import api_tokens
 from app.services.organisers import Organiser
 from app.web.dependencies import app_clock
 
-ORGANISER_API_PREFIX = "/api/v1/organiser"
+ORGANISER_API_PREFIX = paths.API_ORGANISER
 #: The OpenAPI security scheme's name.
 SECURITY_SCHEME = "bearerAuth"
 #: Where the guard leaves the authenticated organiser (``request.state``).

@@ -1,8 +1,9 @@
-"""Organiser sessions: an encrypted cookie, and a guard over every path under ``/organisation``.
+"""Organiser sessions: an encrypted cookie, and the guard of the organisers' router.
 
 The session lives in the cookie itself (AES-GCM, key derived from ``SECRET_KEY``), so any number
-of processes serve it without a shared store. The guard goes by path, not by route handler: an
-organiser route added later is protected without anyone remembering to.
+of processes serve it without a shared store. The middleware only loads the organiser; the guard
+on the router of ``/organiser`` (see ``app.asgi``) refuses who is not signed in, so an organiser
+route added to that router is protected without anyone remembering to.
 """
 
 from __future__ import annotations
@@ -14,42 +15,48 @@ from urllib.parse import urlencode
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.security.session_auth import SessionAuth, SessionAuthMiddleware
 
+from app import paths
 from app.services import organisers
 from app.services.organisers import Organiser
 from app.settings import Settings
 
-ORGANISER_PREFIX = "/organisation"
-SIGN_IN_PATH = "/organisation/anmelden"
-SIGN_OUT_PATH = "/organisation/abmelden"
-HOME_PATH = "/organisation/"
 SESSION_COOKIE = "treffpunkt_session"
 SESSION_MAX_AGE = 12 * 60 * 60
-#: Where ``weiter`` may lead after signing in: organiser pages of this site only.
-_SAFE_NEXT = re.compile(r"/organisation(?:[/?][A-Za-z0-9\-._~/%?=&+]*)?")
+#: Where ``next`` may lead after signing in: organiser pages of this site only.
+_SAFE_NEXT = re.compile(re.escape(paths.ORGANISER) + r"(?:[/?][A-Za-z0-9\-._~/%?=&+]*)?")
 
 
-def is_guarded(path: str) -> bool:
-    """Whether ``path`` is an organiser page that needs a signed-in organiser."""
-    if path.rstrip("/") == SIGN_IN_PATH:
-        return False
-    return path == ORGANISER_PREFIX or path.startswith(ORGANISER_PREFIX + "/")
+class SignInRequired(NotAuthorizedException):
+    """An organiser page asked for without a signed-in organiser."""
+
+
+def organiser_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Let signed-in organisers through.
+
+    Roles, once organisers have them, are checked here too: a route names the role it needs in
+    its ``opt``, and this one guard compares it with the organiser's.
+    """
+    if not isinstance(connection.user, Organiser):
+        raise SignInRequired()
 
 
 def safe_next(target: str | None) -> str:
     """``target`` when it is an organiser page of this site, else the organisers' start page."""
     if target and _SAFE_NEXT.fullmatch(target) and "//" not in target:
         return target
-    return HOME_PATH
+    return paths.organiser_home()
 
 
 def sign_in_location(path: str, query: str = "") -> str:
     """The sign-in page, remembering where the organiser wanted to go."""
     target = f"{path}?{query}" if query else path
-    return f"{SIGN_IN_PATH}?{urlencode({'weiter': safe_next(target)})}"
+    return f"{paths.sign_in()}?{urlencode({'next': safe_next(target)})}"
 
 
 def session_secret(secret_key: str) -> bytes:
@@ -60,15 +67,17 @@ def session_secret(secret_key: str) -> bytes:
 
 
 class OrganiserAuthMiddleware(SessionAuthMiddleware):
-    """Litestar's session authentication, applied to the organiser pages only."""
+    """Litestar's session authentication, loading the organiser without refusing anyone."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        """Public pages pass without a user; organiser pages need a valid session."""
-        if not is_guarded(connection.scope["path"]):
+        """The organiser of a valid session, else no user (and an invalid session cleared)."""
+        try:
+            return await super().authenticate_request(connection)
+        except NotAuthorizedException:
+            # The sign-in page is open to all; the guard of every other page refuses.
             return AuthenticationResult(user=None, auth=None)
-        return await super().authenticate_request(connection)
 
 
 async def _retrieve_organiser(
@@ -78,7 +87,7 @@ async def _retrieve_organiser(
 
 
 def session_auth(settings: Settings) -> SessionAuth[Organiser, ClientSideSessionBackend]:
-    """The session middleware and the guard, for ``Litestar(middleware=[....middleware])``.
+    """The session middleware, for the organisers' ``Router(middleware=[....middleware])``.
 
     Added as middleware rather than through ``on_app_init`` so the public API's OpenAPI schema
     does not claim to need the session cookie.

@@ -32,12 +32,13 @@ from litestar.types import ExceptionHandler, ExceptionHandlersMap
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app import paths
 from app.db.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.i18n import N_, _, set_language
 from app.services.events import PublicEvent
 from app.web import organiser_texts, texts
-from app.web.auth import ORGANISER_PREFIX, is_guarded, sign_in_location
+from app.web.auth import SignInRequired, sign_in_location
 from app.web.bodies import PAGE_MESSAGES, UnreadableBody
 from app.web.dependencies import app_clock
 from app.web.language import choose_language
@@ -196,7 +197,7 @@ def _hold_expired(request: Request[Any, Any, Any]) -> Response[Any]:
     # page behind the same token still exists and shows the cancelled registration.
     slug = request.state.get(_EVENT_SLUG_KEY)
     link = (
-        PageLink(href=f"/events/{slug}#anmeldung", label=_("Erneut anmelden"))
+        PageLink(href=paths.event(slug) + "#anmeldung", label=_("Erneut anmelden"))
         if isinstance(slug, str)
         else None
     )
@@ -243,7 +244,7 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return _page(HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, UnreadableBody) and exc.detail in PAGE_MESSAGES:
         return _page(status, _(PAGE_MESSAGES[exc.detail]))
-    if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(ORGANISER_PREFIX):
+    if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(paths.ORGANISER):
         return _with_headers(_page(status, _(organiser_texts.TOO_MANY_SIGN_INS)), exc.headers)
     return _with_headers(_page(status), exc.headers)
 
@@ -253,7 +254,7 @@ def handle_not_authorized(
 ) -> Response[Any]:
     """No organiser session: pages redirect to the sign-in, everything else gets 401."""
     path = request.scope["path"]
-    if request.method == "GET" and is_guarded(path):
+    if request.method == "GET" and isinstance(exc, SignInRequired):
         query = request.scope.get("query_string", b"").decode("latin-1")
         return Redirect(path=sign_in_location(path, query), status_code=HTTP_303_SEE_OTHER)
     if _is_api(request):

@@ -57,7 +57,7 @@ def openapi_config() -> OpenAPIConfig:
         title="Treffpunkt API",
         version="1.0.0",
         description="Public events of the municipal partnership network, and (with a personal "
-        "API token made on /organisation/api-zugang) the organisers' registrations.",
+        "API token made on /organiser/api-tokens) the organisers' registrations.",
         path=DOCS_PREFIX,
         render_plugins=[LocalSwaggerRenderPlugin(), JsonRenderPlugin()],
         components=Components(

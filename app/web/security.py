@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from app import paths
+
 #: URLs that hold a personal token (personal page, join link) or organisers' data: never cached,
 #: never sent as referrer, never indexed. The join link's redirect must not hand its token to the
 #: meeting host.
-PERSONAL_PREFIXES = ("/r/", "/j/", "/organisation")
+PERSONAL_PREFIXES = (*paths.PERSONAL_PREFIXES, paths.ORGANISER)
 #: The API docs page runs the vendored Swagger UI, which styles elements inline.
-DOCS_PREFIX = "/api/schema"
+DOCS_PREFIX = paths.API_DOCS
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -18,13 +18,13 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import formatting, i18n
+from app import formatting, i18n, paths
 from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
 
 #: The page templates: the repository's ``templates/``, installed as ``app._templates``.
 TEMPLATES_DIR: Path = package_folder(TEMPLATES_PACKAGE)
 STATIC_DIR: Path = app_folder("static")
-STATIC_PATH = "/static"
+STATIC_PATH = paths.STATIC
 #: Asset URLs carry a content hash (``?v=``), so browsers may keep them for a year.
 STATIC_MAX_AGE = 365 * 24 * 3600
 
@@ -46,6 +46,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
     i18n.install(env)
     env.globals["static_url"] = static_url
+    env.globals["paths"] = paths
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
     env.filters["deadline"] = formatting.format_deadline

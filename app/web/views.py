@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from app import paths
 from app.domain.mail import receives_access
 from app.domain.model import (
     AttendanceMode,
@@ -345,7 +346,7 @@ def shows_access(registration: Registration, event: Event) -> bool:
 
 def join_link(token: str) -> str:
     """The personal join link: redirects to the meeting URL as it is at the moment of the click."""
-    return f"/j/{token}"
+    return paths.join(token)
 
 
 def is_usable_join_url(url: str) -> bool:

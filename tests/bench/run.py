@@ -340,7 +340,7 @@ def organiser_cookie(server: Server, database_url: str) -> str:
     )
     if created.returncode != 0 and "exists already" not in created.stderr:
         raise RuntimeError(f"create-organiser failed: {created.stderr[-500:]}")
-    status, html, headers = get(server.port, "/organisation/anmelden")
+    status, html, headers = get(server.port, "/organiser/sign-in")
     cookies = {
         value.split("=", 1)[0]: value.split(";", 1)[0]
         for name, value in headers
@@ -353,7 +353,7 @@ def organiser_cookie(server: Server, database_url: str) -> str:
         {"_csrf_token": match.group(1), "email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD}
     )
     status, _, headers = post_form(
-        server.port, "/organisation/anmelden", body, {"Cookie": "; ".join(cookies.values())}
+        server.port, "/organiser/sign-in", body, {"Cookie": "; ".join(cookies.values())}
     )
     for name, value in headers:
         if name.lower() == "set-cookie":
@@ -368,8 +368,8 @@ def measure_organiser_pages(
 ) -> None:
     """The organisers' daily pages, signed in; the list holds the registrations just made."""
     cookie = organiser_cookie(server, database_url)
-    status, html, _ = get(server.port, "/organisation/", {"Cookie": cookie})
-    found = re.findall(r'<a href="/organisation/veranstaltungen/(\d+)">([^<]*)</a>', html)
+    status, html, _ = get(server.port, "/organiser/", {"Cookie": cookie})
+    found = re.findall(r'<a href="/organiser/events/(\d+)">([^<]*)</a>', html)
     bench_id = next((i for i, title in found if title.startswith("Benchmark")), None)
     sample_id = next((i for i, title in found if not title.startswith("Benchmark")), None)
     if status != 200 or bench_id is None or sample_id is None:
@@ -377,15 +377,15 @@ def measure_organiser_pages(
         return
     registrations = count_registrations(database_url, bench_slug)
     for name, path in (
-        ("GET /organisation/ (start)", "/organisation/"),
-        ("GET …/{sample} (overview)", f"/organisation/veranstaltungen/{sample_id}"),
+        ("GET /organiser/ (start)", "/organiser/"),
+        ("GET …/{sample} (overview)", f"/organiser/events/{sample_id}"),
         (
-            "GET …/{sample}/bearbeiten (form)",
-            f"/organisation/veranstaltungen/{sample_id}/bearbeiten",
+            "GET …/{sample}/edit (form)",
+            f"/organiser/events/{sample_id}/edit",
         ),
         (
-            f"GET …/{{bench}}/anmeldungen ({registrations})",
-            f"/organisation/veranstaltungen/{bench_id}/anmeldungen",
+            f"GET …/{{bench}}/registrations ({registrations})",
+            f"/organiser/events/{bench_id}/registrations",
         ),
     ):
         results.rows.append(load(server, name, path, options, headers=[f"Cookie: {cookie}"]))

@@ -84,7 +84,7 @@ def test_public_pages_and_the_registration_flow_pass_axe(
 ) -> None:
     page = new_context().new_page()
     query = f"?lang={language}"
-    for path in ("/", "/past", "/datenschutz", "/organisation/anmelden", "/gibt-es-nicht"):
+    for path in ("/", "/past", "/privacy", "/organiser/sign-in", "/gibt-es-nicht"):
         page.goto(path + query)
         expect(page.locator("html")).to_have_attribute("lang", language)
         check(page, f"{path} ({language})")

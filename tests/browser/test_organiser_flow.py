@@ -38,7 +38,7 @@ ORGANISATION = '=HYPERLINK("x")<b>'
 pytestmark = pytest.mark.browser
 
 #: The event's dashboard, perhaps with a notice in the query.
-_EVENT_PATH = re.compile(r"/organisation/veranstaltungen/(\d+)(\?[^/]*)?$")
+_EVENT_PATH = re.compile(r"/organiser/events/(\d+)(\?[^/]*)?$")
 
 
 def field(page: Page, label: str) -> Locator:
@@ -54,11 +54,11 @@ def _local_start() -> dt.datetime:
 
 def create_and_publish_event(page: Page) -> tuple[int, str]:
     """Create the event through the form, publish it; returns its id and public path."""
-    page.goto("/organisation/")
+    page.goto("/organiser/")
     # A link, perhaps dressed as a button.
     new = page.get_by_role("link", name="Neue Veranstaltung")
     new.or_(page.get_by_role("button", name="Neue Veranstaltung")).click()
-    expect(page).to_have_url(re.compile(r"/organisation/veranstaltungen/neu$"))
+    expect(page).to_have_url(re.compile(r"/organiser/events/new$"))
     starts = _local_start()
     field(page, "Titel").fill(TITLE)
     field(page, "Format").select_option(label="Vor Ort")
@@ -99,14 +99,14 @@ def register_as_attendee(page: Page) -> None:
     page.get_by_label("Ich bin mit der Verarbeitung meiner Angaben").check()
     page.get_by_role("button", name="Verbindlich anmelden").click()
 
-    expect(page).to_have_url(re.compile(r"/r/[^/?]+\?neu=1$"))
+    expect(page).to_have_url(re.compile(r"/r/[^/?]+\?new=1$"))
     expect(page.get_by_role("status").first).to_contain_text("Sie sind angemeldet")
     expect(page.locator(".details")).to_contain_text(FULL_NAME)
 
 
 def check_registration_listed(page: Page, base: str) -> None:
     """The registrations list shows the person, the organisation as plain text."""
-    page.goto(f"{base}/anmeldungen")
+    page.goto(f"{base}/registrations")
     expect(page.locator("#shown")).to_have_text("1 von 1 angezeigt.")
     row = page.get_by_role("row").filter(has_text=FULL_NAME)
     expect(row).to_have_count(1)
@@ -123,7 +123,7 @@ def check_registration_listed(page: Page, base: str) -> None:
 
 def check_in_at_the_door(page: Page, base: str) -> None:
     """Search the person on the door page, let her in, undo, let her in again."""
-    page.goto(f"{base}/einlass")
+    page.goto(f"{base}/check-in")
     count = page.locator("#checked-in-count")
     expect(count).to_contain_text("0 von 1")
     page.get_by_role("searchbox", name="Name, E-Mail oder Organisation suchen").fill(LAST_NAME)
@@ -143,7 +143,7 @@ def check_in_at_the_door(page: Page, base: str) -> None:
     expect(page.locator("article").filter(has_text=FULL_NAME)).to_contain_text("Eingelassen um")
     expect(count).to_contain_text("1 von 1")
 
-    page.goto(f"{base}/anmeldungen")
+    page.goto(f"{base}/registrations")
     expect(page.get_by_role("row").filter(has_text=FULL_NAME)).to_contain_text("(eingelassen)")
 
 
@@ -160,7 +160,7 @@ def download(page: Page, link_name: str, folder: Path) -> Path:
 
 def check_exports(page: Page, base: str, folder: Path) -> None:
     """Download CSV, Excel and the signature list from the registrations page and read them."""
-    page.goto(f"{base}/anmeldungen")
+    page.goto(f"{base}/registrations")
 
     csv_file = download(page, "CSV", folder)
     assert csv_file.name.endswith("-anmeldungen.csv")
@@ -204,13 +204,13 @@ def test_organiser_publishes_an_event_and_handles_a_registration(
     live_server: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
 ) -> None:
     organiser = new_context().new_page()
-    organiser.goto("/organisation/anmelden")
+    organiser.goto("/organiser/sign-in")
     sign_in(organiser)
-    expect(organiser).to_have_url(live_server.url("/organisation/"))
+    expect(organiser).to_have_url(live_server.url("/organiser/"))
     expect(organiser.get_by_text(f"Angemeldet als {ORGANISER_NAME}.")).to_be_visible()
 
     event_id, public_path = create_and_publish_event(organiser)
-    base = f"/organisation/veranstaltungen/{event_id}"
+    base = f"/organiser/events/{event_id}"
 
     # A second context: separate cookies, nobody signed in. The event is on the start page.
     attendee = new_context().new_page()
@@ -218,8 +218,8 @@ def test_organiser_publishes_an_event_and_handles_a_registration(
     attendee.get_by_role("link", name=TITLE).click()
     expect(attendee).to_have_url(live_server.url(public_path))
     register_as_attendee(attendee)
-    attendee.goto(f"{base}/anmeldungen")
-    expect(attendee).to_have_url(re.compile(r"/organisation/anmelden\?weiter="))
+    attendee.goto(f"{base}/registrations")
+    expect(attendee).to_have_url(re.compile(r"/organiser/sign-in\?next="))
 
     check_registration_listed(organiser, base)
     check_in_at_the_door(organiser, base)
@@ -244,9 +244,9 @@ def test_sign_in_returns_to_the_deep_page_asked_for(
         ]
     )
     page = context.new_page()
-    deep = "/organisation/postausgang?status=failed"
+    deep = "/organiser/outbox?status=failed"
     page.goto(deep)
-    expect(page).to_have_url(re.compile(r"/organisation/anmelden\?weiter="))
+    expect(page).to_have_url(re.compile(r"/organiser/sign-in\?next="))
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmeldung für Organisatoren")
 
     # A wrong password keeps the destination.
@@ -258,9 +258,9 @@ def test_sign_in_returns_to_the_deep_page_asked_for(
     expect(page.locator("nav[aria-label=Filter] strong")).to_have_text("Fehlgeschlagen")
 
     # Signing out ends the session: the organiser pages ask for the sign-in again.
-    page.goto("/organisation/")
+    page.goto("/organiser/")
     page.get_by_role("button", name="Abmelden").click()
     expect(page.get_by_role("status")).to_have_text("Sie sind abgemeldet.")
-    page.goto("/organisation/")
-    expect(page).to_have_url(re.compile(r"/organisation/anmelden\?weiter=%2Forganisation"))
-    assert re.search(r"\?weiter=%2Forganisation(%2F)?$", page.url), page.url
+    page.goto("/organiser/")
+    expect(page).to_have_url(re.compile(r"/organiser/sign-in\?next=%2Forganisation"))
+    assert re.search(r"\?next=%2Forganisation(%2F)?$", page.url), page.url

@@ -120,9 +120,9 @@ async def test_an_address_alone_reaches_nothing_of_the_victims(
 
     # Everything the attacker's token reaches, and every link found there, followed.
     to_visit = [
-        f"/r/{attacker_token}?neu=1",
+        f"/r/{attacker_token}?new=1",
         f"/r/{attacker_token}/calendar.ics",
-        f"/r/{attacker_token}/daten.json",
+        f"/r/{attacker_token}/data.json",
         f"/j/{attacker_token}",
     ]
     seen: set[str] = set()

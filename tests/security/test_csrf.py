@@ -79,22 +79,22 @@ def fill(path: str, values: dict[str, str]) -> str:
 
 #: A plausible form for each route, so that only the token is missing.
 def form_for(path: str, world: World) -> dict[str, str]:
-    if path.endswith(("/register", "/anmeldungen/neu")):
+    if path.endswith(("/register", "/registrations/new")):
         return {
             "first_name": "Mallory",
             "last_name": "Forge",
             "email": "mallory@example.org",
             "consent": "on",
         }
-    if path == "/organisation/anmelden":
+    if path == "/organiser/sign-in":
         return {"email": "orga@example.org", "password": "ein-langes-passwort-42"}
-    if path.endswith(("/bearbeiten", "/neu")):
+    if path.endswith(("/edit", "/new")):
         return {"title": "Gekapert", "slug": "gekapert"}
-    if "/nachricht" in path:
+    if "/message" in path:
         return {"subject": "Gekapert", "body": "Bitte hier klicken", "recipients": "all"}
-    if path == "/organisation/api-zugang":
+    if path == "/organiser/api-tokens":
         return {"name": "Gekapert"}
-    if path.endswith("/absagen"):
+    if path.endswith("/cancel"):
         return {"reason": "Gekapert"}
     return {"confirm": "1"}
 
@@ -133,8 +133,8 @@ async def test_every_form_route_refuses_missing_or_foreign_tokens(
     # The walk covers the public forms and the organisers' ones.
     assert "/events/{slug:str}/register" in routes
     assert "/r/{token:str}/cancel" in routes
-    assert "/r/{token:str}/daten-loeschen" in routes
-    assert "/organisation/veranstaltungen/neu" in routes
+    assert "/r/{token:str}/delete-data" in routes
+    assert "/organiser/events/new" in routes
     assert len(routes) >= 20, routes
     values = await path_values(world)
 
@@ -144,7 +144,7 @@ async def test_every_form_route_refuses_missing_or_foreign_tokens(
         other = cookie_token(stranger)
 
     assert (await sign_in(client)).status_code == 303
-    await client.get("/organisation")
+    await client.get("/organiser")
     victim = cookie_token(client)
     assert victim != other
     before = await snapshot()
@@ -173,7 +173,7 @@ async def test_every_form_route_refuses_missing_or_foreign_tokens(
 
     # Still signed in, and the right token gets through on each route: nothing above was
     # refused for another reason. Signing out comes last.
-    ordered = sorted(routes, key=lambda r: r == "/organisation/abmelden")
+    ordered = sorted(routes, key=lambda r: r == "/organiser/sign-out")
     for route in ordered:
         path = fill(route, values)
         data = {**form_for(path, world), "_csrf_token": victim}
@@ -186,11 +186,11 @@ async def test_every_form_route_refuses_missing_or_foreign_tokens(
 async def test_the_sign_in_form_refuses_a_foreign_token(
     client: SameLoopTestClient, world: World
 ) -> None:
-    await client.get("/organisation/anmelden")
+    await client.get("/organiser/sign-in")
     form = {"email": "orga@example.org", "password": "ein-langes-passwort-42"}
     forged = generate_csrf_token("y" * 32)
     response = await client.post(
-        "/organisation/anmelden",
+        "/organiser/sign-in",
         data={**form, "_csrf_token": forged},
         headers={"Origin": "https://evil.example"},
         follow_redirects=False,
@@ -198,7 +198,7 @@ async def test_the_sign_in_form_refuses_a_foreign_token(
     assert response.status_code == 403
     assert "treffpunkt_session" not in response.headers.get("set-cookie", "")
     # The organiser pages stay closed.
-    assert (await client.get("/organisation", follow_redirects=False)).status_code == 303
+    assert (await client.get("/organiser", follow_redirects=False)).status_code == 303
 
 
 async def test_json_or_multipart_bodies_do_not_bypass_the_check(

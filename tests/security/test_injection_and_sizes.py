@@ -107,7 +107,7 @@ async def test_metacharacters_in_the_organisers_search_and_the_api_queries(
     )
     assert percent.status_code == 303
     await sign_in(client)
-    page = f"/organisation/veranstaltungen/{world.event.id}/anmeldungen"
+    page = f"/organiser/events/{world.event.id}/registrations"
     api = f"/api/v1/organiser/events/{world.event.id}/registrations"
     bearer = {"Authorization": f"Bearer {world.api_secret}"}
     for q in METACHARACTERS:
@@ -165,7 +165,7 @@ async def test_a_10_mb_body_is_413_on_the_forms_and_the_api(
         follow_redirects=False,
     )
     event_form = await client.post(
-        "/organisation/veranstaltungen/neu",
+        "/organiser/events/new",
         data={"title": "Groß", "slug": "gross", "description": huge, "_csrf_token": csrf},
         follow_redirects=False,
     )

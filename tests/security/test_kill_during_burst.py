@@ -618,12 +618,12 @@ def test_the_integrity_check_sees_a_broken_state(broken: dict[str, Any]) -> None
 def test_the_burst_check_sees_a_lost_or_foreign_registration() -> None:
     state = _state()
     kept = Burst(
-        answers={"a@example.org": (303, "/r/t1?neu=1")}, cut={"b@example.org": "ReadError"}
+        answers={"a@example.org": (303, "/r/t1?new=1")}, cut={"b@example.org": "ReadError"}
     )
     check_burst_kept(kept, state)
     for burst in (
-        Burst(answers={**kept.answers, "z@example.org": (303, "/r/tz?neu=1")}, cut=kept.cut),
-        Burst(answers={"a@example.org": (303, "/r/t2?neu=1")}, cut=kept.cut),
+        Burst(answers={**kept.answers, "z@example.org": (303, "/r/tz?new=1")}, cut=kept.cut),
+        Burst(answers={"a@example.org": (303, "/r/t2?new=1")}, cut=kept.cut),
         Burst(answers={**kept.answers, "b@example.org": (500, "")}),
         Burst(answers=kept.answers),
     ):

@@ -279,10 +279,10 @@ async def full_run(
         go = Recorder(client)
         # Public pages before anything happens, and the sign-in: once wrong, once right.
         await go("GET", "/")
-        await go("GET", "/organisation/anmelden")
+        await go("GET", "/organiser/sign-in")
         wrong = await go(
             "POST",
-            "/organisation/anmelden",
+            "/organiser/sign-in",
             data={
                 "email": ORGANISER_EMAIL,
                 "password": WRONG_PASSWORD,
@@ -292,7 +292,7 @@ async def full_run(
         assert wrong.status_code == 400
         right = await go(
             "POST",
-            "/organisation/anmelden",
+            "/organiser/sign-in",
             data={
                 "email": ORGANISER_EMAIL,
                 "password": PASSWORD,
@@ -306,10 +306,10 @@ async def full_run(
             secrets[f"session cookie {name}"] = value
 
         # The organiser's own pages: an API token, the event (online, Zoom data), published.
-        page = await go("GET", "/organisation/api-zugang/", public=False)
+        page = await go("GET", "/organiser/api-tokens/", public=False)
         made = await go(
             "POST",
-            "/organisation/api-zugang/",
+            "/organiser/api-tokens/",
             data={"name": "Leckprobe", "_csrf_token": csrf_token(page.text)},
             public=False,
         )
@@ -317,29 +317,29 @@ async def full_run(
         api_secret = re.search(r'value="(tp_[^"]+)"', made.text)
         assert api_secret
         secrets["API token"] = api_secret.group(1)
-        await go("GET", "/organisation/veranstaltungen/neu", public=False)
+        await go("GET", "/organiser/events/new", public=False)
         created = await go(
             "POST",
-            "/organisation/veranstaltungen/neu",
+            "/organiser/events/new",
             data=event_form(cookie_token(client)),
             public=False,
         )
         assert created.status_code == 303, created.text
         event_id = int(re.findall(r"\d+", created.headers["location"])[0])
-        base = f"/organisation/veranstaltungen/{event_id}"
+        base = f"/organiser/events/{event_id}"
         published = await go(
             "POST",
-            f"{base}/veroeffentlichen",
+            f"{base}/publish",
             data={"_csrf_token": cookie_token(client)},
             public=False,
         )
         assert published.status_code == 303
-        await go("GET", f"{base}/vorschau", public=False)
+        await go("GET", f"{base}/preview", public=False)
 
     # The public, anonymous from here on (a fresh client without the organiser's cookie).
     async with SameLoopTestClient(app) as client:
         go.client = client
-        for path in ("/", "/past", "/datenschutz", "/events/leckprobe", "/calendar.ics"):
+        for path in ("/", "/past", "/privacy", "/events/leckprobe", "/calendar.ics"):
             assert (await go("GET", path)).status_code == 200, path
         await go("GET", "/api/v1/events")
         await go("GET", "/api/v1/events/leckprobe")
@@ -396,11 +396,11 @@ async def full_run(
                     public=False,
                 )
                 assert confirmed.status_code == 303, confirmed.text
-                await go("GET", f"/r/{token}?bestaetigt=1", public=False)
+                await go("GET", f"/r/{token}?confirmed=1", public=False)
             assert (await go("GET", f"/r/{token}/calendar.ics", public=False)).status_code == 200
             joined = await go("GET", f"/j/{token}", public=False)
             assert joined.status_code in (302, 403)
-            await go("GET", f"/r/{token}/daten.json", public=False)
+            await go("GET", f"/r/{token}/data.json", public=False)
             # Addresses the router takes as well: the access log must hide the token in them too.
             for variant in (f"/r//{token}", f"/%72/{token}", f"/r/{token}%2Fcalendar.ics"):
                 assert (await go("GET", variant, public=False)).status_code == 200, variant
@@ -608,11 +608,11 @@ def test_the_scanner_finds_a_secret_in_a_log_record_its_args_and_its_traceback(c
     ("path", "kept"),
     [
         ("/r/SecretTokenLEAK", "/r/…"),
-        ("/r/SecretTokenLEAK?neu=1", "/r/…?neu=1"),
+        ("/r/SecretTokenLEAK?new=1", "/r/…?new=1"),
         ("/r/SecretTokenLEAK/calendar.ics", "/r/…/calendar.ics"),
-        ("/r/SecretTokenLEAK/daten.json", "/r/…/daten.json"),
-        ("/r/SecretTokenLEAK/alle/SecretKeyLEAK/calendar.ics", "/r/…/alle/…/calendar.ics"),
-        ("/r//SecretTokenLEAK//alle/SecretKeyLEAK", "/r//…//alle/…"),
+        ("/r/SecretTokenLEAK/data.json", "/r/…/data.json"),
+        ("/r/SecretTokenLEAK/all/SecretKeyLEAK/calendar.ics", "/r/…/all/…/calendar.ics"),
+        ("/r//SecretTokenLEAK//all/SecretKeyLEAK", "/r//…//all/…"),
         ("/j/SecretTokenLEAK", "/j/…"),
         ("/r//SecretTokenLEAK", "/r//…"),
         ("//r/SecretTokenLEAK", "//r/…"),

@@ -215,14 +215,14 @@ async def test_an_id_too_large_on_an_organiser_page_is_404_not_500(
 
     await sign_in(client)
     for path in (
-        "/organisation/veranstaltungen/550962372135372324864",
-        "/organisation/veranstaltungen/9223372036854775808/anmeldungen",
-        "/organisation/veranstaltungen/9223372036854775808/vorschau",
+        "/organiser/events/550962372135372324864",
+        "/organiser/events/9223372036854775808/registrations",
+        "/organiser/events/9223372036854775808/preview",
     ):
         response = await client.get(path)
         assert response.status_code == 404, path
     # The largest id that fits is a plain 'no such event'.
-    response = await client.get("/organisation/veranstaltungen/2147483647")
+    response = await client.get("/organiser/events/2147483647")
     assert response.status_code == 404
 
 

@@ -21,8 +21,8 @@ from tests.security.conftest import World
 from tests.security.test_csrf import snapshot
 from tests.web.conftest import SameLoopTestClient, cookie_token
 
-GET_ROUTES = ("/r/{}", "/r/{}/calendar.ics", "/r/{}/daten.json", "/j/{}")
-POST_ROUTES = ("/r/{}/cancel", "/r/{}/confirm", "/r/{}/daten-loeschen")
+GET_ROUTES = ("/r/{}", "/r/{}/calendar.ics", "/r/{}/data.json", "/j/{}")
+POST_ROUTES = ("/r/{}/cancel", "/r/{}/confirm", "/r/{}/delete-data")
 #: What a page for a person would show: names and addresses of both people.
 PERSONAL = ("anna@example.org", "Koval", "borys@example.org", "Shevchenko", "Borys")
 REFUSED = {400, 403, 404, 405}

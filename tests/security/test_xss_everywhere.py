@@ -276,13 +276,13 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     mail_settings,
 ):
     await sign_in(client)
-    created = await _post(client, "/organisation/veranstaltungen/neu", event_form())
+    created = await _post(client, "/organiser/events/new", event_form())
     assert created.status_code == 303, re.findall(
         r'id="([^"]+)-error" class="field-error">([^<]+)', created.text
     )
     event_id = int(re.findall(r"\d+", created.headers["location"])[0])
-    base = f"/organisation/veranstaltungen/{event_id}"
-    assert (await _post(client, f"{base}/veroeffentlichen", {})).status_code == 303
+    base = f"/organiser/events/{event_id}"
+    assert (await _post(client, f"{base}/publish", {})).status_code == 303
     event = await get_with_access(event_id)
     assert "{{7*7}}" in event.title
     assert event.description == BLOCK.replace("\r\n", "\n")
@@ -291,9 +291,7 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     yes_no = next(q for q in event.questions if q.label.startswith("Q0"))
 
     # A 'javascript:' meeting link is refused outright.
-    refused = await _post(
-        client, "/organisation/veranstaltungen/neu", event_form() | {"online_join_url": JS}
-    )
+    refused = await _post(client, "/organiser/events/new", event_form() | {"online_join_url": JS})
     assert refused.status_code == 400
     assert_inert("refused form", refused.text)
 
@@ -344,24 +342,24 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     assert len(tokens) >= 2
 
     # An API token with a payload name, and an organiser message with payloads.
-    await client.get("/organisation/api-zugang/")
-    token_page = await _post(client, "/organisation/api-zugang/", {"name": f"K {PAYLOAD}"[:60]})
+    await client.get("/organiser/api-tokens/")
+    token_page = await _post(client, "/organiser/api-tokens/", {"name": f"K {PAYLOAD}"[:60]})
     assert token_page.status_code == 201, token_page.text[:500]
     assert_inert("API tokens", token_page.text)
-    await client.get(f"{base}/nachricht")
+    await client.get(f"{base}/message")
     message = {
         "subject": f"S {PAYLOAD}\r\nBcc: victim@example.org",
         "text": BLOCK,
         "audience": "all",
     }
-    preview = await _post(client, f"{base}/nachricht/vorschau", message)
+    preview = await _post(client, f"{base}/message/preview", message)
     assert preview.status_code in (200, 400), preview.text[:500]
     assert_inert("message preview", preview.text)
     message["subject"] = f"S {PAYLOAD}"
-    preview = await _post(client, f"{base}/nachricht/vorschau", message)
+    preview = await _post(client, f"{base}/message/preview", message)
     assert preview.status_code == 200, preview.text[:500]
     assert_inert("message preview", preview.text)
-    sent = await _post(client, f"{base}/nachricht", message)
+    sent = await _post(client, f"{base}/message", message)
     assert sent.status_code == 303, sent.text[:500]
 
     # Pages: public, personal, organisers'.
@@ -372,18 +370,18 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
         "event": f"/events/{event.slug}",
         "event en": f"/events/{event.slug}?lang=en",
         "event uk": f"/events/{event.slug}?lang=uk",
-        "privacy": "/datenschutz",
-        "organiser home": "/organisation/",
+        "privacy": "/privacy",
+        "organiser home": "/organiser/",
         "dashboard": base,
-        "edit form": f"{base}/bearbeiten",
-        "preview": f"{base}/vorschau",
-        "registrations": f"{base}/anmeldungen",
-        "check-in": f"{base}/einlass",
-        "new registration": f"{base}/anmeldungen/neu",
-        "message form": f"{base}/nachricht",
-        "cancel form": f"{base}/absagen",
-        "outbox": "/organisation/postausgang",
-        "api tokens": "/organisation/api-zugang/",
+        "edit form": f"{base}/edit",
+        "preview": f"{base}/preview",
+        "registrations": f"{base}/registrations",
+        "check-in": f"{base}/check-in",
+        "new registration": f"{base}/registrations/new",
+        "message form": f"{base}/message",
+        "cancel form": f"{base}/cancel",
+        "outbox": "/organiser/outbox",
+        "api tokens": "/organiser/api-tokens/",
     }
     for number, token in enumerate(tokens):
         pages[f"personal {number}"] = f"/r/{token}"
@@ -407,18 +405,18 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     assert api.json()["title"] == event.title
 
     # Exports.
-    exported = await client.get(f"{base}/anmeldungen.csv")
+    exported = await client.get(f"{base}/registrations.csv")
     assert exported.status_code == 200
     rows = assert_csv_neutral("CSV", exported.content)
     flat = "\n".join(";".join(row) for row in rows)
     assert f"F {PAYLOAD}" in flat
     assert "'=HYPERLINK" in flat
-    sheet = await client.get(f"{base}/anmeldungen.xlsx")
+    sheet = await client.get(f"{base}/registrations.xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(sheet.content))
     cells = [cell for ws in workbook.worksheets for row in ws.iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells)
     assert FORMULAS[0] in [cell.value for cell in cells]  # kept as text, not as a formula
-    pdf = await client.get(f"{base}/unterschriftenliste.pdf")
+    pdf = await client.get(f"{base}/signature-list.pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
     # No script or launch actions (fpdf2's /OpenAction only sets the zoom: an array, no action).

@@ -173,7 +173,7 @@ def test_the_wheel_serves_pages_and_sends_the_mail_from_another_directory(
         home = client.get("/")
         assert home.status_code == 200, home.text
         assert SAMPLE_SLUG in home.text
-        assert client.get("/datenschutz").status_code == 200
+        assert client.get("/privacy").status_code == 200
         assert client.get("/static/site.css").status_code == 200
         page = client.get(f"/events/{SAMPLE_SLUG}")
         assert page.status_code == 200, page.text

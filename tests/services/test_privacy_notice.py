@@ -167,7 +167,7 @@ async def test_registrations_keep_the_version_they_consented_to(
     ]
     data = await retention.personal_data(given.registration.token)
     assert data["consent"]["privacy_notice_version"] == "v-alt"
-    assert data["consent"]["privacy_notice_path"] == "/datenschutz?version=v-alt"
+    assert data["consent"]["privacy_notice_path"] == "/privacy?version=v-alt"
 
 
 async def test_the_migration_keeps_the_text_earlier_registrations_agreed_to(

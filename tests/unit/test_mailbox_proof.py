@@ -17,7 +17,7 @@ ADDRESS = "olena@stadt.example"
 def test_the_key_is_a_url_safe_path_segment_as_long_as_a_token() -> None:
     key = all_events_key(SECRET, TOKEN, ADDRESS)
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}", key)
-    assert all_events_path(SECRET, TOKEN, ADDRESS) == f"/r/{TOKEN}/alle/{key}/calendar.ics"
+    assert all_events_path(SECRET, TOKEN, ADDRESS) == f"/r/{TOKEN}/all/{key}/calendar.ics"
 
 
 def test_the_key_proves_only_its_own_token_address_and_secret() -> None:

@@ -58,7 +58,7 @@ def test_the_secret_key_is_not_in_the_repr():
 def test_access_log_paths_lose_their_tokens():
     from app.logs import redact_path
 
-    assert redact_path("/r/abcDEF123_-xyz?neu=1") == "/r/…?neu=1"
+    assert redact_path("/r/abcDEF123_-xyz?new=1") == "/r/…?new=1"
     assert redact_path("/r/abcDEF123_-xyz/cancel") == "/r/…/cancel"
     assert redact_path("/events/r/x") == "/events/r/x"
 

@@ -102,6 +102,6 @@ async def submit(
 
 
 def token_from(location: str) -> str:
-    """The personal token in a redirect to ``/r/<token>?neu=1``."""
+    """The personal token in a redirect to ``/r/<token>?new=1``."""
     assert location.startswith("/r/"), location
     return location.removeprefix("/r/").split("?")[0]

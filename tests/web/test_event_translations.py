@@ -34,7 +34,7 @@ def _h1(page: str) -> str:
 
 
 async def test_the_form_offers_english_and_ukrainian_fieldsets(signed_in):
-    page = (await signed_in.get("/organisation/veranstaltungen/neu")).text
+    page = (await signed_in.get("/organiser/events/new")).text
     assert '<h2 lang="en">English</h2>' in page
     assert '<h2 lang="uk">Українська</h2>' in page
     for name in ("title_en", "teaser_en", "description_en", "title_uk", "teaser_uk"):
@@ -55,7 +55,7 @@ async def test_translations_are_stored_shown_again_and_kept_by_a_copy(signed_in)
     stored = await get_with_access(event_id)
     assert stored.translations == {"uk": UK, "en": EventText(title="Kick-off")}
 
-    form = html.unescape((await signed_in.get(f"{_base(event_id)}/bearbeiten")).text)
+    form = html.unescape((await signed_in.get(f"{_base(event_id)}/edit")).text)
     assert f'name="title_uk" value="{UK.title}"' in form
     assert 'name="title_en" value="Kick-off"' in form
     assert f">{UK.description}</textarea>" in form
@@ -63,19 +63,17 @@ async def test_translations_are_stored_shown_again_and_kept_by_a_copy(signed_in)
     # Saving the form unchanged keeps them; clearing the English title drops English.
     edited = {**full_form(), "title_uk": UK.title, "teaser_uk": UK.teaser}
     edited["description_uk"] = UK.description
-    response = await _post(signed_in, f"{_base(event_id)}/bearbeiten", edited)
+    response = await _post(signed_in, f"{_base(event_id)}/edit", edited)
     assert response.status_code == 303, response.text
     assert (await get_with_access(event_id)).translations == {"uk": UK}
 
-    response = await _post(signed_in, f"{_base(event_id)}/duplizieren", {})
-    copy_id = int(re.search(r"/(\d+)/bearbeiten", response.headers["location"]).group(1))
+    response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
+    copy_id = int(re.search(r"/(\d+)/edit", response.headers["location"]).group(1))
     assert (await get_with_access(copy_id)).translations == {"uk": UK}
 
 
 async def test_a_bad_translation_is_shown_next_to_its_field(signed_in):
-    response = await _post(
-        signed_in, "/organisation/veranstaltungen/neu", full_form(title_en="x" * 301)
-    )
+    response = await _post(signed_in, "/organiser/events/new", full_form(title_en="x" * 301))
     assert response.status_code == 400
     page = response.text
     assert '<a href="#f-title_en">Titel (English): Diese Angabe ist zu lang.</a>' in page
@@ -154,9 +152,7 @@ async def test_the_api_gives_german_texts_and_the_translations(client, event_fac
     ],
 )
 async def test_the_form_speaks_the_organisers_language(signed_in, language, texts):
-    page = html.unescape(
-        (await signed_in.get(f"/organisation/veranstaltungen/neu?lang={language}")).text
-    )
+    page = html.unescape((await signed_in.get(f"/organiser/events/new?lang={language}")).text)
     for text in texts:
         assert text in page
     assert "Neue Veranstaltung" not in page

@@ -72,7 +72,7 @@ async def test_the_url_choice_is_remembered_in_a_cookie(client: AsyncTestClient)
 
 async def test_a_cookie_alone_chooses_the_language(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
     client.cookies.set("treffpunkt_lang", "en")
-    page = (await client.get("/datenschutz")).text
+    page = (await client.get("/privacy")).text
     assert '<html lang="en">' in page
     assert "<h1>Privacy notice</h1>" in page
 
@@ -118,7 +118,7 @@ async def test_unknown_languages_get_german_never_an_error(
     headers: dict[str, str | bytes],
 ) -> None:
     event = await event_factory(**upcoming())
-    for path in ("/", f"/events/{event.slug}", "/datenschutz"):
+    for path in ("/", f"/events/{event.slug}", "/privacy"):
         response = await client.get(path + query, headers=headers)
         assert response.status_code == 200, path
         if query != "?lang=uk&lang=en":

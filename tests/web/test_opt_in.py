@@ -93,7 +93,7 @@ async def test_confirming_makes_the_registration_confirmed(
         f"/r/{token}/confirm", data={"_csrf_token": cookie_token(client)}, follow_redirects=False
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/r/{token}?bestaetigt=1"
+    assert response.headers["location"] == f"/r/{token}?confirmed=1"
     assert response.headers["cache-control"] == "no-store"
     [confirmed] = await registrations.list_for_event(event.id)
     assert confirmed.status is RegistrationStatus.CONFIRMED
@@ -105,7 +105,7 @@ async def test_confirming_makes_the_registration_confirmed(
     assert "Status: <strong>bestätigt</strong>" in html
     assert "Anmeldung bestätigen" not in html
     assert "/confirm" not in html
-    # Without ?bestaetigt=1 the page has no banner.
+    # Without ?confirmed=1 the page has no banner.
     assert CONFIRMED_BANNER not in (await client.get(f"/r/{token}")).text
 
     # A second click (another tab, the back button) changes nothing and does no harm.
@@ -113,7 +113,7 @@ async def test_confirming_makes_the_registration_confirmed(
         f"/r/{token}/confirm", data={"_csrf_token": cookie_token(client)}, follow_redirects=False
     )
     assert again.status_code == 303
-    assert again.headers["location"] == f"/r/{token}?bestaetigt=1"
+    assert again.headers["location"] == f"/r/{token}?confirmed=1"
     [still] = await registrations.list_for_event(event.id)
     assert still.status is RegistrationStatus.CONFIRMED
     assert still.confirmed_at == confirmed.confirmed_at

@@ -123,7 +123,7 @@ async def test_the_organiser_session_alone_does_not_open_the_api(
 ):
     event, _ = people
     assert (await sign_in(client)).status_code == 303
-    assert (await client.get("/organisation/")).status_code == 200
+    assert (await client.get("/organiser/")).status_code == 200
     _is_problem(await client.get(f"{API}/events"), 401)
     _is_problem(await client.get(f"{API}/events/{event.id}/registrations"), 401)
     # Even with the CSRF token a page form would carry.
@@ -418,15 +418,15 @@ async def test_the_page_makes_a_token_shows_it_once_and_revokes_it(
     organiser,  # noqa: F811
 ):
     await sign_in(client)
-    page = await client.get("/organisation/api-zugang")
+    page = await client.get("/organiser/api-tokens")
     assert page.status_code == 200
     assert "API-Zugang" in page.text
     assert "Noch keine." in page.text
-    home = await client.get("/organisation/")
-    assert 'href="/organisation/api-zugang"' in home.text
+    home = await client.get("/organiser/")
+    assert 'href="/organiser/api-tokens"' in home.text
 
     created = await client.post(
-        "/organisation/api-zugang/",
+        "/organiser/api-tokens/",
         data={"name": "Excel-Abgleich", "_csrf_token": cookie_token(client)},
     )
     assert created.status_code == 201
@@ -439,7 +439,7 @@ async def test_the_page_makes_a_token_shows_it_once_and_revokes_it(
     assert row["token_hash"] == api_tokens.token_hash(secret)
     assert secret not in str(row)
 
-    again = await client.get("/organisation/api-zugang")
+    again = await client.get("/organiser/api-tokens")
     assert secret not in again.text
     assert "Nur jetzt sichtbar" not in again.text
     assert "Excel-Abgleich" in again.text
@@ -447,11 +447,11 @@ async def test_the_page_makes_a_token_shows_it_once_and_revokes_it(
     assert again.headers["cache-control"] == "no-store"
 
     assert (await client.get(f"{API}/events", headers=bearer(secret))).status_code == 200
-    used = await client.get("/organisation/api-zugang")
+    used = await client.get("/organiser/api-tokens")
     assert "nie" not in used.text.split("Ihre Tokens")[1].split("Neues Token")[0]
 
     revoked = await client.post(
-        f"/organisation/api-zugang/{row['id']}/widerrufen",
+        f"/organiser/api-tokens/{row['id']}/revoke",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
@@ -467,13 +467,13 @@ async def test_the_page_needs_a_name_and_the_csrf_token(
     organiser,  # noqa: F811
 ):
     await sign_in(client)
-    await client.get("/organisation/api-zugang")
+    await client.get("/organiser/api-tokens")
     refused = await client.post(
-        "/organisation/api-zugang/", data={"name": " ", "_csrf_token": cookie_token(client)}
+        "/organiser/api-tokens/", data={"name": " ", "_csrf_token": cookie_token(client)}
     )
     assert refused.status_code == 400
     assert "Bitte geben Sie dem Token einen Namen" in refused.text
-    forged = await client.post("/organisation/api-zugang/", data={"name": "Fremd"})
+    forged = await client.post("/organiser/api-tokens/", data={"name": "Fremd"})
     assert forged.status_code == 403
     assert await ApiToken.count() == 0
 
@@ -487,15 +487,15 @@ async def test_nobody_revokes_another_organisers_token(
     other = await organisers.create_organiser(db, "andere@example.org", PASSWORD, "Ada")
     theirs = await api_tokens.create(db, other.id, "Fremd", now)
     await sign_in(client)
-    await client.get("/organisation/api-zugang")
+    await client.get("/organiser/api-tokens")
     response = await client.post(
-        f"/organisation/api-zugang/{theirs.info.id}/widerrufen",
+        f"/organiser/api-tokens/{theirs.info.id}/revoke",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
     assert response.status_code == 404
     assert await api_tokens.authenticate(theirs.secret, now) == other
-    page = await client.get("/organisation/api-zugang")
+    page = await client.get("/organiser/api-tokens")
     assert "Fremd" not in page.text
 
 

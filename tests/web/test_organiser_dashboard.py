@@ -19,7 +19,7 @@ from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fix
 
 
 def _base(event) -> str:
-    return f"/organisation/veranstaltungen/{event.id}"
+    return f"/organiser/events/{event.id}"
 
 
 async def _status(registration_id: int) -> RegistrationStatus:
@@ -70,7 +70,7 @@ async def test_dashboard_counts_free_seats_and_check_ins(client, organiser, db, 
     assert 'data-count="checked-in">1<' in page.text
     assert 'data-free="in_person">0<' in page.text
     assert 'data-free="online">unbegrenzt<' in page.text
-    home = await client.get("/organisation/")
+    home = await client.get("/organiser/")
     assert f'href="{_base(event)}"' in home.text
 
 
@@ -121,12 +121,12 @@ async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
     assert await _status(borys.id) is RegistrationStatus.WAITLISTED
 
     await sign_in(client)
-    await client.get(f"{_base(event)}/anmeldungen")
-    response = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
+    await client.get(f"{_base(event)}/registrations")
+    response = await _post(client, f"{_base(event)}/registrations/{anna.id}/cancel")
     assert response.status_code == 303
     location = response.headers["location"]
-    assert "hinweis=storniert" in location
-    assert "nachgerueckt=1" in location
+    assert "notice=storniert" in location
+    assert "promoted=1" in location
 
     assert await _status(anna.id) is RegistrationStatus.CANCELLED
     assert await _status(borys.id) is RegistrationStatus.CONFIRMED
@@ -137,8 +137,8 @@ async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
     assert "Die Anmeldung wurde storniert" in page.text
     assert "1 Person ist von der Warteliste nachgerückt." in page.text
 
-    again = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
-    assert "hinweis=schon-storniert" in again.headers["location"]
+    again = await _post(client, f"{_base(event)}/registrations/{anna.id}/cancel")
+    assert "notice=schon-storniert" in again.headers["location"]
 
 
 async def test_organiser_cancel_refuses_a_registration_of_another_event(
@@ -154,8 +154,8 @@ async def test_organiser_cancel_refuses_a_registration_of_another_event(
         await registrations.register(db, "andere", registration_form("anna@example.org"), now)
     ).registration
     await sign_in(client)
-    await client.get(f"{_base(event)}/anmeldungen")
-    response = await _post(client, f"{_base(event)}/anmeldungen/{anna.id}/stornieren")
+    await client.get(f"{_base(event)}/registrations")
+    response = await _post(client, f"{_base(event)}/registrations/{anna.id}/cancel")
     assert response.status_code == 404
     assert await _status(anna.id) is RegistrationStatus.CONFIRMED
     assert other.id != event.id
@@ -174,16 +174,16 @@ async def test_promote_fills_seats_after_capacity_was_raised(
     await EventTable.update({EventTable.capacity_in_person: 2}).where(EventTable.id == event.id)
 
     await sign_in(client)
-    page = await client.get(f"{_base(event)}/anmeldungen")
+    page = await client.get(f"{_base(event)}/registrations")
     assert "Von der Warteliste nachrücken" in page.text
-    response = await _post(client, f"{_base(event)}/anmeldungen/nachruecken")
+    response = await _post(client, f"{_base(event)}/registrations/promote")
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
     assert "1 Person ist von der Warteliste nachgerückt." in page.text
     assert 'data-count="confirmed-in_person">2<' in page.text
     assert 'data-count="waitlisted-in_person">1<' in page.text
 
-    response = await _post(client, f"{_base(event)}/anmeldungen/nachruecken")
+    response = await _post(client, f"{_base(event)}/registrations/promote")
     page = await client.get(response.headers["location"])
     assert "niemand" in page.text
 
@@ -207,26 +207,26 @@ async def test_manual_add_after_the_deadline_respects_capacity(
         await registrations.register(db, "forum", registration_form("late@example.org"), now)
 
     await sign_in(client)
-    form_page = await client.get(f"{_base(event)}/anmeldungen/neu")
+    form_page = await client.get(f"{_base(event)}/registrations/new")
     assert form_page.status_code == 200
     assert 'name="email"' in form_page.text
 
     first = await _post(
-        client, f"{_base(event)}/anmeldungen/neu", **registration_form("anna@example.org")
+        client, f"{_base(event)}/registrations/new", **registration_form("anna@example.org")
     )
     assert first.status_code == 303
-    assert "als=confirmed" in first.headers["location"]
+    assert "added_as=confirmed" in first.headers["location"]
     second = await _post(
-        client, f"{_base(event)}/anmeldungen/neu", **registration_form("borys@example.org")
+        client, f"{_base(event)}/registrations/new", **registration_form("borys@example.org")
     )
-    assert "als=waitlisted" in second.headers["location"]
+    assert "added_as=waitlisted" in second.headers["location"]
     page = await client.get(second.headers["location"])
     assert "Die Anmeldung wurde hinzugefügt, Status: Warteliste." in page.text
     assert 'data-count="confirmed-in_person">1<' in page.text
     assert 'data-count="waitlisted-in_person">1<' in page.text
 
     twice = await _post(
-        client, f"{_base(event)}/anmeldungen/neu", **registration_form("anna@example.org")
+        client, f"{_base(event)}/registrations/new", **registration_form("anna@example.org")
     )
     assert twice.status_code == 409
     assert "schon angemeldet" in twice.text
@@ -235,9 +235,9 @@ async def test_manual_add_after_the_deadline_respects_capacity(
 async def test_manual_add_with_an_invalid_email_keeps_the_input(client, organiser, event_factory):  # noqa: F811
     event = await event_factory(slug="forum")
     await sign_in(client)
-    await client.get(f"{_base(event)}/anmeldungen/neu")
+    await client.get(f"{_base(event)}/registrations/new")
     form = registration_form("kein-at-zeichen", first_name="Mykola", organisation="Rada")
-    response = await _post(client, f"{_base(event)}/anmeldungen/neu", **form)
+    response = await _post(client, f"{_base(event)}/registrations/new", **form)
     assert response.status_code == 400
     assert 'id="email-error"' in response.text
     assert 'value="kein-at-zeichen"' in response.text
@@ -253,9 +253,9 @@ async def test_anonymous_visitors_are_refused(client, db, event_factory, now):
     ).registration
     page = await client.get(_base(event), follow_redirects=False)
     assert page.status_code == 303
-    assert page.headers["location"].startswith("/organisation/anmelden")
+    assert page.headers["location"].startswith("/organiser/sign-in")
     response = await client.post(
-        f"{_base(event)}/anmeldungen/{anna.id}/stornieren", follow_redirects=False
+        f"{_base(event)}/registrations/{anna.id}/cancel", follow_redirects=False
     )
     assert response.status_code in (303, 401, 403)
     assert await _status(anna.id) is RegistrationStatus.CONFIRMED

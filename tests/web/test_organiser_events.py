@@ -25,7 +25,7 @@ from tests.email.conftest import outbox_rows
 from tests.web.conftest import SECRETS, cookie_token, upcoming
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
 
-NEW = "/organisation/veranstaltungen/neu"
+NEW = "/organiser/events/new"
 
 
 def _payload(row) -> dict[str, object]:
@@ -34,7 +34,7 @@ def _payload(row) -> dict[str, object]:
 
 
 def _base(event_id: int) -> str:
-    return f"/organisation/veranstaltungen/{event_id}"
+    return f"/organiser/events/{event_id}"
 
 
 def full_form(**overrides: str) -> dict[str, str]:
@@ -104,7 +104,7 @@ async def _create(client, **overrides: str) -> int:
     response = await _post(client, NEW, full_form(**overrides))
     assert response.status_code == 303, response.text
     location = response.headers["location"]
-    match = re.fullmatch(r"/organisation/veranstaltungen/(\d+)\?hinweis=angelegt", location)
+    match = re.fullmatch(r"/organiser/events/(\d+)\?notice=angelegt", location)
     assert match, location
     return int(match.group(1))
 
@@ -207,7 +207,7 @@ async def test_create_stores_every_field_as_a_draft(signed_in):
     ]
     # A draft is not public.
     assert (await signed_in.get(f"/events/{event.slug}")).status_code == 404
-    overview = await signed_in.get(f"{_base(event_id)}?hinweis=angelegt")
+    overview = await signed_in.get(f"{_base(event_id)}?notice=angelegt")
     assert "als Entwurf angelegt" in overview.text
     assert 'id="event-status">Entwurf<' in overview.text
 
@@ -217,7 +217,7 @@ async def test_edit_form_shows_the_stored_values_and_saving_it_unchanged_changes
 ):
     event_id = await _create(signed_in)
     before = await get_with_access(event_id)
-    page = (await signed_in.get(f"{_base(event_id)}/bearbeiten")).text
+    page = (await signed_in.get(f"{_base(event_id)}/edit")).text
     assert 'value="2030-12-04T10:00"' in page
     assert 'value="Олена Коваль"' in page
     assert "vegetarisch\nvegan\nalles</textarea>" in page
@@ -246,7 +246,7 @@ async def test_edit_form_shows_the_stored_values_and_saving_it_unchanged_changes
         if name != "_csrf_token":
             values[name] = value
     values["notify"] = "no"
-    response = await _post(signed_in, f"{_base(event_id)}/bearbeiten", values)
+    response = await _post(signed_in, f"{_base(event_id)}/edit", values)
     assert response.status_code == 303, response.text
     after = await get_with_access(event_id)
     assert after == dataclass_without_updated(before, after)
@@ -330,9 +330,9 @@ async def test_a_taken_slug_is_refused_and_an_empty_one_is_made_unique(signed_in
 async def test_publish_and_unpublish(signed_in):
     event_id = await _create(signed_in, starts_at="2030-12-04T10:00", registration_opens_at="")
     slug = (await get_with_access(event_id)).slug
-    response = await _post(signed_in, f"{_base(event_id)}/veroeffentlichen", {})
+    response = await _post(signed_in, f"{_base(event_id)}/publish", {})
     assert response.status_code == 303
-    assert response.headers["location"].endswith("hinweis=veroeffentlicht")
+    assert response.headers["location"].endswith("notice=veroeffentlicht")
     page = await signed_in.get(f"/events/{slug}")
     assert page.status_code == 200
     assert "Auftakt Reallabor Kyjiw" in page.text
@@ -342,14 +342,14 @@ async def test_publish_and_unpublish(signed_in):
     assert 'id="event-status">Veröffentlicht<' in overview
     assert f'href="/events/{slug}">Öffentliche Seite' in overview
 
-    response = await _post(signed_in, f"{_base(event_id)}/zurueckziehen", {})
-    assert response.headers["location"].endswith("hinweis=zurueckgezogen")
+    response = await _post(signed_in, f"{_base(event_id)}/unpublish", {})
+    assert response.headers["location"].endswith("notice=zurueckgezogen")
     assert (await signed_in.get(f"/events/{slug}")).status_code == 404
 
 
 async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
     event_id = await _create(signed_in, double_opt_in="", registration_opens_at="")
-    await _post(signed_in, f"{_base(event_id)}/veroeffentlichen", {})
+    await _post(signed_in, f"{_base(event_id)}/publish", {})
     slug = (await get_with_access(event_id)).slug
     await registrations.register(
         db,
@@ -357,8 +357,8 @@ async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
         registration_form("a@example.org", mode="online", q_uebernachtung_noetig="no"),
         now,
     )
-    response = await _post(signed_in, f"{_base(event_id)}/zurueckziehen", {})
-    assert response.headers["location"].endswith("abgelehnt=has_registrations")
+    response = await _post(signed_in, f"{_base(event_id)}/unpublish", {})
+    assert response.headers["location"].endswith("refused=has_registrations")
     page = (await signed_in.get(response.headers["location"])).text
     assert "bitte sagen Sie sie ab" in page
     assert (await get_with_access(event_id)).status is EventStatus.PUBLISHED
@@ -366,7 +366,7 @@ async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
 
 async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_in, db, now):
     event_id = await _create(signed_in, double_opt_in="", registration_opens_at="")
-    await _post(signed_in, f"{_base(event_id)}/veroeffentlichen", {})
+    await _post(signed_in, f"{_base(event_id)}/publish", {})
     slug = (await get_with_access(event_id)).slug
     await registrations.register(
         db,
@@ -374,9 +374,9 @@ async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_
         registration_form("a@example.org", mode="in_person", q_uebernachtung_noetig="no"),
         now,
     )
-    response = await _post(signed_in, f"{_base(event_id)}/duplizieren", {})
+    response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
     match = re.fullmatch(
-        r"/organisation/veranstaltungen/(\d+)/bearbeiten\?hinweis=dupliziert",
+        r"/organiser/events/(\d+)/edit\?notice=dupliziert",
         response.headers["location"],
     )
     assert match
@@ -398,7 +398,7 @@ async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_
 
 async def test_preview_shows_the_public_page_without_access_data(signed_in):
     event_id = await _create(signed_in, registration_opens_at="")
-    page = await signed_in.get(f"{_base(event_id)}/vorschau")
+    page = await signed_in.get(f"{_base(event_id)}/preview")
     assert page.status_code == 200
     assert 'id="preview-banner"' in page.text
     assert "Auftakt Reallabor Kyjiw" in page.text
@@ -414,7 +414,7 @@ async def _published_with_registrants(client, db, **overrides: str):
     event_id = await _create(
         client, double_opt_in="", registration_opens_at="", notify_organisers="", **overrides
     )
-    await _post(client, f"{_base(event_id)}/veroeffentlichen", {})
+    await _post(client, f"{_base(event_id)}/publish", {})
     slug = (await get_with_access(event_id)).slug
     now = FIXED_NOW
     made = [
@@ -441,11 +441,11 @@ async def test_a_change_of_time_tells_the_registrants_with_a_new_invite(signed_i
     before = await get_with_access(event_id)
     response = await _post(
         signed_in,
-        f"{_base(event_id)}/bearbeiten",
+        f"{_base(event_id)}/edit",
         _edit({}, starts_at="2030-12-04T11:00", notify="yes", message="Wir beginnen später."),
     )
     assert response.status_code == 303
-    assert "informiert=2" in response.headers["location"]
+    assert "informed=2" in response.headers["location"]
     after = await get_with_access(event_id)
     assert after.starts_at == dt.datetime(2030, 12, 4, 10, 0, tzinfo=dt.UTC)
     assert after.revision == before.revision + 1
@@ -461,11 +461,11 @@ async def test_a_change_can_be_saved_without_telling_anyone(signed_in, db):
     before = await get_with_access(event_id)
     response = await _post(
         signed_in,
-        f"{_base(event_id)}/bearbeiten",
+        f"{_base(event_id)}/edit",
         _edit({}, venue_name="Museum Haus Opherdicke, Saal 2", notify="no"),
     )
     assert response.status_code == 303
-    assert "informiert=0" in response.headers["location"]
+    assert "informed=0" in response.headers["location"]
     after = await get_with_access(event_id)
     assert after.venue_name == "Museum Haus Opherdicke, Saal 2"
     # The invite's SEQUENCE still rises: calendars that see the next invite must take it.
@@ -476,25 +476,23 @@ async def test_a_change_can_be_saved_without_telling_anyone(signed_in, db):
 async def test_a_published_events_address_stays(signed_in, db):
     event_id, _ = await _published_with_registrants(signed_in, db)
     slug = (await get_with_access(event_id)).slug
-    page = (await signed_in.get(f"{_base(event_id)}/bearbeiten")).text
+    page = (await signed_in.get(f"{_base(event_id)}/edit")).text
     assert re.search(r'name="slug" value="[^"]*" readonly', page)
-    await _post(
-        signed_in, f"{_base(event_id)}/bearbeiten", _edit({}, slug="neue-adresse", notify="no")
-    )
+    await _post(signed_in, f"{_base(event_id)}/edit", _edit({}, slug="neue-adresse", notify="no"))
     assert (await get_with_access(event_id)).slug == slug
 
 
 async def test_capacity_below_seats_taken_and_dropping_a_used_mode_are_refused(signed_in, db):
     event_id, _ = await _published_with_registrants(signed_in, db, capacity_online="5")
     response = await _post(
-        signed_in, f"{_base(event_id)}/bearbeiten", _edit({}, capacity_online="0", notify="no")
+        signed_in, f"{_base(event_id)}/edit", _edit({}, capacity_online="0", notify="no")
     )
     assert response.status_code == 400
     assert 'id="capacity_online-error"' in response.text
     assert "mehr Plätze vergeben" in response.text
     response = await _post(
         signed_in,
-        f"{_base(event_id)}/bearbeiten",
+        f"{_base(event_id)}/edit",
         _edit(
             {},
             format="in_person",
@@ -511,11 +509,11 @@ async def test_capacity_below_seats_taken_and_dropping_a_used_mode_are_refused(s
 
 async def test_cancel_asks_for_confirmation_then_tells_everyone(signed_in, db):
     event_id, made = await _published_with_registrants(signed_in, db)
-    form_page = await signed_in.get(f"{_base(event_id)}/absagen")
+    form_page = await signed_in.get(f"{_base(event_id)}/cancel")
     assert form_page.status_code == 200
     assert 'name="message"' in form_page.text
     response = await _post(
-        signed_in, f"{_base(event_id)}/absagen", {"message": "Leider krank.\r\nBis bald."}
+        signed_in, f"{_base(event_id)}/cancel", {"message": "Leider krank.\r\nBis bald."}
     )
     assert response.status_code == 400
     assert "Leider krank." in response.text  # kept
@@ -524,11 +522,11 @@ async def test_cancel_asks_for_confirmation_then_tells_everyone(signed_in, db):
 
     response = await _post(
         signed_in,
-        f"{_base(event_id)}/absagen",
+        f"{_base(event_id)}/cancel",
         {"message": "Leider krank.\r\nBis bald.", "confirm": "yes"},
     )
     assert response.status_code == 303
-    assert response.headers["location"].endswith("hinweis=abgesagt")
+    assert response.headers["location"].endswith("notice=abgesagt")
     event = await get_with_access(event_id)
     assert event.status is EventStatus.CANCELLED
     told = await outbox_rows(kind=MailKind.EVENT_CANCELLED.value)
@@ -539,7 +537,7 @@ async def test_cancel_asks_for_confirmation_then_tells_everyone(signed_in, db):
     assert "Abgesagt:" in page
     overview = (await signed_in.get(_base(event_id))).text
     assert 'id="event-status">Abgesagt<' in overview
-    assert "/absagen" not in overview
+    assert "/cancel" not in overview
 
 
 async def test_start_page_groups_drafts_upcoming_past_and_cancelled(signed_in, event_factory, now):
@@ -552,8 +550,8 @@ async def test_start_page_groups_drafts_upcoming_past_and_cancelled(signed_in, e
         ends_at=dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC),
     )
     await event_factory(slug="abgesagt", title="Fällt aus", status=EventStatus.CANCELLED)
-    page = (await signed_in.get("/organisation/")).text
-    assert 'href="/organisation/veranstaltungen/neu"' in page
+    page = (await signed_in.get("/organiser/")).text
+    assert 'href="/organiser/events/new"' in page
 
     def group(key: str) -> str:
         match = re.search(rf'<section id="gruppe-{key}">(.*?)</section>', page, re.S)
@@ -568,16 +566,16 @@ async def test_start_page_groups_drafts_upcoming_past_and_cancelled(signed_in, e
 
 
 async def test_unknown_events_are_404(signed_in):
-    for path in ("/bearbeiten", "/vorschau", "/absagen"):
+    for path in ("/edit", "/preview", "/cancel"):
         assert (await signed_in.get(f"{_base(999)}{path}")).status_code == 404
-    for path in ("/veroeffentlichen", "/zurueckziehen", "/duplizieren", "/absagen"):
+    for path in ("/publish", "/unpublish", "/duplicate", "/cancel"):
         response = await _post(signed_in, f"{_base(999)}{path}", {"confirm": "yes"})
         assert response.status_code == 404, path
 
 
 async def test_the_edit_page_speaks_the_organisers_language(signed_in):
     event_id = await _create(signed_in)
-    response = await _post(signed_in, f"{_base(event_id)}/duplizieren", {})
+    response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
     page = (await signed_in.get(response.headers["location"] + "&lang=en")).text
     assert "This is a copy as a draft" in page
     assert "Dies ist eine Kopie" not in page

@@ -17,7 +17,7 @@ from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fix
 #: Per page (a path under the event, or absolute), texts each language must show.
 PAGES = {
     "home": (
-        "/organisation/",
+        "/organiser/",
         {
             "de": ["Veranstaltungen verwalten", "Kommende", "Abmelden"],
             "en": ["Manage events", "Upcoming", "Sign out", "Outbox: all emails and their status"],
@@ -33,7 +33,7 @@ PAGES = {
         },
     ),
     "registrations": (
-        "/anmeldungen",
+        "/registrations",
         {
             "de": ["5 Anmeldungen insgesamt", "5 von 5 angezeigt.", "Warteliste", "vor Ort"],
             "en": ["5 registrations in total", "Showing 5 of 5.", "Waiting list", "in person"],
@@ -41,7 +41,7 @@ PAGES = {
         },
     ),
     "new_registration": (
-        "/anmeldungen/neu",
+        "/registrations/new",
         {
             "de": ["Anmeldung hinzufügen: Forum", "Vorname", "Sprache für E-Mails"],
             "en": ["Add registration: Forum", "First name", "Language for emails"],
@@ -49,7 +49,7 @@ PAGES = {
         },
     ),
     "check_in": (
-        "/einlass",
+        "/check-in",
         {
             "de": ["Einlass: Forum", "0 von 3 bestätigten Anmeldungen eingelassen.", "Einlassen"],
             "en": ["Check-in: Forum", "0 of 3 confirmed registrations checked in.", "Check in"],
@@ -57,7 +57,7 @@ PAGES = {
         },
     ),
     "message": (
-        "/nachricht",
+        "/message",
         {
             "de": ["Nachricht an die Angemeldeten", "Nur Warteliste", "Senden"],
             "en": ["Message to those registered", "Waiting list only", "Send"],
@@ -65,7 +65,7 @@ PAGES = {
         },
     ),
     "outbox": (
-        "/organisation/postausgang",
+        "/organiser/outbox",
         {
             "de": ["Postausgang", "Fehlgeschlagen", "Letzter Fehler", "Wartet"],
             "en": ["Outbox", "Failed", "Last error", "Waiting"],
@@ -73,7 +73,7 @@ PAGES = {
         },
     ),
     "cancel_event": (
-        "/absagen",
+        "/cancel",
         {
             "de": ["Veranstaltung absagen", "Nachricht an alle Angemeldeten (optional)"],
             "en": ["Cancel event", "Message to everyone registered (optional)"],
@@ -81,7 +81,7 @@ PAGES = {
         },
     ),
     "api_tokens": (
-        "/organisation/api-zugang",
+        "/organiser/api-tokens",
         {
             "de": ["API-Zugang", "Neues Token erstellen", "Noch keine."],
             "en": ["API access", "Create a new token", "None yet."],
@@ -105,11 +105,11 @@ GERMAN_LEFTOVERS = {
 
 
 def _base(event) -> str:
-    return f"/organisation/veranstaltungen/{event.id}"
+    return f"/organiser/events/{event.id}"
 
 
 def _url(event, path: str, language: str | None) -> str:
-    url = path if path.startswith("/organisation/") else _base(event) + path
+    url = path if path.startswith("/organiser/") else _base(event) + path
     return f"{url}?lang={language}" if language else url
 
 
@@ -143,7 +143,7 @@ async def test_german_is_the_default_on_every_organiser_page(client, organiser, 
 
 
 async def test_sign_in_page_and_its_refusal_are_translated(client, organiser):  # noqa: F811
-    page = await client.get("/organisation/anmelden?lang=en")
+    page = await client.get("/organiser/sign-in?lang=en")
     assert "Sign in for organisers" in page.text
     assert "Password" in page.text
     client.cookies.set(LANGUAGE_COOKIE, "uk")
@@ -151,40 +151,40 @@ async def test_sign_in_page_and_its_refusal_are_translated(client, organiser):  
     assert refused.status_code == 400
     assert "Вхід для організаторів" in refused.text
     assert "Неправильна адреса електронної пошти або пароль." in refused.text
-    signed_out = await client.get("/organisation/anmelden?abgemeldet=1&lang=en")
+    signed_out = await client.get("/organiser/sign-in?signed_out=1&lang=en")
     assert "You have been signed out." in signed_out.text
 
 
 async def test_notices_and_refusals_follow_the_language(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    published = await client.get(f"{_base(event)}?hinweis=veroeffentlicht&lang=uk")
+    published = await client.get(f"{_base(event)}?notice=veroeffentlicht&lang=uk")
     assert "Захід опубліковано" in published.text
-    refused = await client.get(f"{_base(event)}?abgelehnt=cannot_publish&lang=en")
+    refused = await client.get(f"{_base(event)}?refused=cannot_publish&lang=en")
     assert "Only drafts can be published" in refused.text
     added = await client.get(
-        f"{_base(event)}/anmeldungen?hinweis=hinzugefuegt&als=waitlisted&lang=de"
+        f"{_base(event)}/registrations?notice=hinzugefuegt&added_as=waitlisted&lang=de"
     )
     assert "Die Anmeldung wurde hinzugefügt, Status: Warteliste." in added.text
     added = await client.get(
-        f"{_base(event)}/anmeldungen?hinweis=hinzugefuegt&als=waitlisted&lang=en"
+        f"{_base(event)}/registrations?notice=hinzugefuegt&added_as=waitlisted&lang=en"
     )
     assert "The registration has been added, status: Waiting list." in added.text
     promoted = await client.get(
-        f"{_base(event)}/anmeldungen?hinweis=nachgerueckt&nachgerueckt=2&lang=uk"
+        f"{_base(event)}/registrations?notice=nachgerueckt&promoted=2&lang=uk"
     )
     assert "Переведення зі списку очікування: 2 особи перейшли зі списку очікування." in (
         promoted.text
     )
-    door = await client.get(f"{_base(event)}/einlass?hinweis=nicht-bestaetigt&lang=en")
+    door = await client.get(f"{_base(event)}/check-in?notice=nicht-bestaetigt&lang=en")
     assert "Only confirmed registrations can be checked in." in door.text
 
 
 async def test_message_form_errors_and_preview_are_translated(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    await client.get(f"{_base(event)}/nachricht?lang=en")
-    path = f"{_base(event)}/nachricht/vorschau"
+    await client.get(f"{_base(event)}/message?lang=en")
+    path = f"{_base(event)}/message/preview"
     token = cookie_token(client)
     empty = await client.post(path, data={"subject": "", "text": "", "_csrf_token": token})
     assert empty.status_code == 400
@@ -200,23 +200,23 @@ async def test_message_form_errors_and_preview_are_translated(client, organiser,
 
 async def test_api_token_page_errors_are_translated(client, organiser):  # noqa: F811
     await sign_in(client)
-    await client.get("/organisation/api-zugang/?lang=uk")
+    await client.get("/organiser/api-tokens/?lang=uk")
     refused = await client.post(
-        "/organisation/api-zugang/", data={"name": " ", "_csrf_token": cookie_token(client)}
+        "/organiser/api-tokens/", data={"name": " ", "_csrf_token": cookie_token(client)}
     )
     assert refused.status_code == 400
     assert "Будь ласка, дайте токену назву" in refused.text
 
 
 async def _exports(client, event) -> tuple[list[str], list[str], str]:
-    csv_response = await client.get(f"{_base(event)}/anmeldungen.csv")
+    csv_response = await client.get(f"{_base(event)}/registrations.csv")
     assert csv_response.status_code == 200
     rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";"))
-    xlsx = await client.get(f"{_base(event)}/anmeldungen.xlsx")
+    xlsx = await client.get(f"{_base(event)}/registrations.xlsx")
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    pdf = await client.get(f"{_base(event)}/unterschriftenliste.pdf")
+    pdf = await client.get(f"{_base(event)}/signature-list.pdf")
     assert pdf.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(pdf.content))
     text = "".join(page.extract_text() for page in reader.pages)
@@ -253,7 +253,7 @@ async def test_english_exports_translate_values_too(client, organiser, people): 
     event, _ = people
     await sign_in(client)
     client.cookies.set(LANGUAGE_COOKIE, "en")
-    response = await client.get(f"{_base(event)}/anmeldungen.csv")
+    response = await client.get(f"{_base(event)}/registrations.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["No.", "First name", "Last name"]
     values = {cell for row in rows[1:] for cell in row}

@@ -82,7 +82,7 @@ async def test_outbox_page_lists_mails_with_their_state(client, organiser, hybri
     rows = await outbox_rows()
     await _set_status(rows[0]["id"], OutboxStatus.FAILED, last_error="550 mailbox unknown")
     await sign_in(client)
-    page = await client.get("/organisation/postausgang")
+    page = await client.get("/organiser/outbox")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
     assert "on1@stadt.example" in page.text
@@ -94,10 +94,10 @@ async def test_outbox_page_lists_mails_with_their_state(client, organiser, hybri
     assert page.text.index(f'id="mail-{rows[-1]["id"]}"') < page.text.index(
         f'id="mail-{rows[0]["id"]}"'
     )
-    failed = await client.get("/organisation/postausgang?status=failed")
+    failed = await client.get("/organiser/outbox?status=failed")
     assert failed.text.count('data-status="') == 1
-    assert f"/organisation/postausgang/{rows[0]['id']}/erneut" in failed.text
-    other = await client.get(f"/organisation/postausgang?event={hybrid.id + 99}")
+    assert f"/organiser/outbox/{rows[0]['id']}/retry" in failed.text
+    other = await client.get(f"/organiser/outbox?event={hybrid.id + 99}")
     assert 'data-status="' not in other.text
 
 
@@ -106,15 +106,15 @@ async def test_retry_and_abort_only_from_allowed_states(client, organiser, hybri
     await _set_status(first["id"], OutboxStatus.FAILED, attempts=5, last_error="550 nein")
     await _set_status(second["id"], OutboxStatus.SENT)
     await sign_in(client)
-    await client.get("/organisation/postausgang")
+    await client.get("/organiser/outbox")
 
-    retried = await _post(client, f"/organisation/postausgang/{first['id']}/erneut")
+    retried = await _post(client, f"/organiser/outbox/{first['id']}/retry")
     assert retried.status_code == 303
-    assert retried.headers["location"].startswith("/organisation/postausgang")
+    assert retried.headers["location"].startswith("/organiser/outbox")
     # A sent mail is neither retried nor aborted; a queued one is not "retried" either.
-    await _post(client, f"/organisation/postausgang/{second['id']}/erneut")
-    await _post(client, f"/organisation/postausgang/{second['id']}/abbrechen")
-    await _post(client, f"/organisation/postausgang/{third['id']}/erneut")
+    await _post(client, f"/organiser/outbox/{second['id']}/retry")
+    await _post(client, f"/organiser/outbox/{second['id']}/abort")
+    await _post(client, f"/organiser/outbox/{third['id']}/retry")
     rows = {row["id"]: row for row in await outbox_rows()}
     assert rows[first["id"]]["status"] == "queued"
     assert rows[first["id"]]["attempts"] == 0
@@ -123,15 +123,15 @@ async def test_retry_and_abort_only_from_allowed_states(client, organiser, hybri
     assert rows[third["id"]]["status"] == "queued"
     assert rows[third["id"]]["attempts"] == 0
 
-    aborted = await _post(client, f"/organisation/postausgang/{third['id']}/abbrechen")
+    aborted = await _post(client, f"/organiser/outbox/{third['id']}/abort")
     assert aborted.status_code == 303
     await _set_status(first["id"], OutboxStatus.FAILED)
-    await _post(client, f"/organisation/postausgang/{first['id']}/abbrechen")
+    await _post(client, f"/organiser/outbox/{first['id']}/abort")
     rows = {row["id"]: row for row in await outbox_rows()}
     assert rows[third["id"]]["status"] == rows[first["id"]]["status"] == "cancelled"
     assert rows[third["id"]]["last_error"] == "abgebrochen"
     # Cancelled is final: no retry from there.
-    await _post(client, f"/organisation/postausgang/{third['id']}/erneut")
+    await _post(client, f"/organiser/outbox/{third['id']}/retry")
     assert {row["id"]: row for row in await outbox_rows()}[third["id"]]["status"] == "cancelled"
 
 
@@ -139,7 +139,7 @@ async def test_actions_need_the_csrf_token(client, organiser, hybrid) -> None:
     [first, *_] = await outbox_rows()
     await _set_status(first["id"], OutboxStatus.FAILED)
     await sign_in(client)
-    refused = await client.post(f"/organisation/postausgang/{first['id']}/erneut")
+    refused = await client.post(f"/organiser/outbox/{first['id']}/retry")
     assert refused.status_code == 403
     assert (await outbox_rows(id=first["id"]))[0]["status"] == "failed"
 
@@ -159,8 +159,8 @@ async def test_a_retried_mail_is_delivered_once(
     [first, *_] = await outbox_rows(status="sent")
     await _set_status(first["id"], OutboxStatus.FAILED, last_error="550 nein")
     await sign_in(client)
-    await client.get("/organisation/postausgang")
-    await _post(client, f"/organisation/postausgang/{first['id']}/erneut")
+    await client.get("/organiser/outbox")
+    await _post(client, f"/organiser/outbox/{first['id']}/retry")
     report = await sender.drain()
     again = await sender.drain()
     await sender.close()
@@ -176,11 +176,11 @@ async def test_a_retried_mail_is_delivered_once(
 
 async def test_preview_shows_escaped_html_and_the_count(client, organiser, hybrid) -> None:
     await sign_in(client)
-    form = await client.get(f"/organisation/veranstaltungen/{hybrid.id}/nachricht")
+    form = await client.get(f"/organiser/events/{hybrid.id}/message")
     assert form.status_code == 200
     response = await _post(
         client,
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht/vorschau",
+        f"/organiser/events/{hybrid.id}/message/preview",
         subject=SUBJECT,
         text="<script>alert(1)</script>\nZweite Zeile",
         audience="online",
@@ -214,16 +214,16 @@ async def test_sending_enqueues_one_mail_per_chosen_recipient(
     expected: set[str],
 ) -> None:
     await sign_in(client)
-    await client.get(f"/organisation/veranstaltungen/{hybrid.id}/nachricht")
+    await client.get(f"/organiser/events/{hybrid.id}/message")
     response = await _post(
         client,
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht",
+        f"/organiser/events/{hybrid.id}/message",
         subject=SUBJECT,
         text="Wir treffen uns in Raum 2.",
         audience=audience,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/organisation/postausgang?event={hybrid.id}"
+    assert response.headers["location"] == f"/organiser/outbox?event={hybrid.id}"
     rows = await outbox_rows(kind=MailKind.MESSAGE.value)
     assert sorted(row["recipient"] for row in rows) == sorted(
         f"{name}@stadt.example" for name in expected
@@ -243,10 +243,10 @@ async def test_sent_message_is_delivered(
     await sender.drain()
     before = len(sink.received)
     await sign_in(client)
-    await client.get(f"/organisation/veranstaltungen/{hybrid.id}/nachricht")
+    await client.get(f"/organiser/events/{hybrid.id}/message")
     await _post(
         client,
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht",
+        f"/organiser/events/{hybrid.id}/message",
         subject=SUBJECT,
         text="Wir treffen uns in Raum 2.",
         audience="confirmed",
@@ -274,11 +274,11 @@ async def test_empty_subject_is_shown_next_to_the_field_and_text_kept(
     hybrid,
 ) -> None:
     await sign_in(client)
-    await client.get(f"/organisation/veranstaltungen/{hybrid.id}/nachricht")
-    for path in ("nachricht", "nachricht/vorschau"):
+    await client.get(f"/organiser/events/{hybrid.id}/message")
+    for path in ("message", "message/preview"):
         response = await _post(
             client,
-            f"/organisation/veranstaltungen/{hybrid.id}/{path}",
+            f"/organiser/events/{hybrid.id}/{path}",
             subject="  ",
             text="Bitte <b>nicht</b> vergessen",
             audience="all",
@@ -289,7 +289,7 @@ async def test_empty_subject_is_shown_next_to_the_field_and_text_kept(
         assert "Bitte &lt;b&gt;nicht&lt;/b&gt; vergessen</textarea>" in response.text
     too_long = await _post(
         client,
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht",
+        f"/organiser/events/{hybrid.id}/message",
         subject="x" * 151,
         text="",
         audience="all",
@@ -302,22 +302,22 @@ async def test_empty_subject_is_shown_next_to_the_field_and_text_kept(
 
 async def test_message_to_unknown_event_is_not_found(client, organiser) -> None:
     await sign_in(client)
-    response = await client.get("/organisation/veranstaltungen/999/nachricht")
+    response = await client.get("/organiser/events/999/message")
     assert response.status_code == 404
 
 
 async def test_anonymous_access_is_refused(client, hybrid) -> None:
     for path in (
-        "/organisation/postausgang",
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht",
+        "/organiser/outbox",
+        f"/organiser/events/{hybrid.id}/message",
     ):
         response = await client.get(path, follow_redirects=False)
         assert response.status_code == 303
-        assert response.headers["location"].startswith("/organisation/anmelden")
+        assert response.headers["location"].startswith("/organiser/sign-in")
     await client.get("/")
     response = await _post(
         client,
-        f"/organisation/veranstaltungen/{hybrid.id}/nachricht",
+        f"/organiser/events/{hybrid.id}/message",
         subject=SUBJECT,
         text="x",
         audience="all",

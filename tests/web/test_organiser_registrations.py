@@ -55,13 +55,13 @@ async def people(db, event_factory, now):
 
 
 def _base(event) -> str:
-    return f"/organisation/veranstaltungen/{event.id}"
+    return f"/organiser/events/{event.id}"
 
 
 async def test_signed_in_organiser_sees_the_list_with_counts(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    page = await client.get(f"{_base(event)}/anmeldungen")
+    page = await client.get(f"{_base(event)}/registrations")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
     assert '<figure class="overflow-auto">' in page.text
@@ -93,7 +93,7 @@ async def test_signed_in_organiser_sees_the_list_with_counts(client, organiser, 
 async def test_search_and_filters(client, organiser, people, query, expected):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    page = await client.get(f"{_base(event)}/anmeldungen", params=query)
+    page = await client.get(f"{_base(event)}/registrations", params=query)
     assert page.status_code == 200
     shown = {
         name
@@ -113,10 +113,10 @@ async def test_search_and_filters(client, organiser, people, query, expected):  
 async def test_names_are_escaped_in_the_page(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    for path in ("anmeldungen", "einlass?q=formel"):
+    for path in ("registrations", "check-in?q=formel"):
         page = await client.get(f"{_base(event)}/{path}")
         assert NASTY not in page.text
-    page = await client.get(f"{_base(event)}/anmeldungen")
+    page = await client.get(f"{_base(event)}/registrations")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "=HYPERLINK(&#34;http://evil&#34;)" in page.text
     assert "Київська Рада" in page.text
@@ -125,7 +125,7 @@ async def test_names_are_escaped_in_the_page(client, organiser, people):  # noqa
 async def test_csv_download(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    response = await client.get(f"{_base(event)}/anmeldungen.csv")
+    response = await client.get(f"{_base(event)}/registrations.csv")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == (
@@ -142,13 +142,13 @@ async def test_csv_download(client, organiser, people):  # noqa: F811
 async def test_xlsx_and_signature_list_downloads(client, organiser, people):  # noqa: F811
     event, _ = people
     await sign_in(client)
-    xlsx = await client.get(f"{_base(event)}/anmeldungen.xlsx")
+    xlsx = await client.get(f"{_base(event)}/registrations.xlsx")
     assert xlsx.status_code == 200
     assert "forum-anmeldungen.xlsx" in xlsx.headers["content-disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     assert sheet.max_row == 6
-    pdf = await client.get(f"{_base(event)}/unterschriftenliste.pdf")
+    pdf = await client.get(f"{_base(event)}/signature-list.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
@@ -159,7 +159,7 @@ async def test_xlsx_and_signature_list_downloads(client, organiser, people):  # 
 
 async def _door(client, event, registration_id, action, q=""):
     return await client.post(
-        f"{_base(event)}/einlass/{registration_id}",
+        f"{_base(event)}/check-in/{registration_id}",
         data={"action": action, "q": q, "_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
@@ -177,7 +177,7 @@ async def _checked_in_at(registration_id):
 async def test_check_in_and_undo(client, organiser, people):  # noqa: F811
     event, made = people
     await sign_in(client)
-    view = await client.get(f"{_base(event)}/einlass")
+    view = await client.get(f"{_base(event)}/check-in")
     assert view.status_code == 200
     assert "0 von 3" in view.text
     assert "Anna Alpha" in view.text
@@ -185,7 +185,7 @@ async def test_check_in_and_undo(client, organiser, people):  # noqa: F811
     anna = made["anna"].id
     answer = await _door(client, event, anna, "in", q="anna")
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"{_base(event)}/einlass?q=anna"
+    assert answer.headers["location"] == f"{_base(event)}/check-in?q=anna"
     assert await _checked_in_at(anna) is not None
     view = await client.get(answer.headers["location"])
     assert "Einlass zurücknehmen" in view.text
@@ -193,12 +193,12 @@ async def test_check_in_and_undo(client, organiser, people):  # noqa: F811
 
     again = await _door(client, event, anna, "in")
     assert again.status_code == 303
-    assert "hinweis=unveraendert" in again.headers["location"]
+    assert "notice=unveraendert" in again.headers["location"]
 
     undone = await _door(client, event, anna, "out")
     assert undone.status_code == 303
     assert await _checked_in_at(anna) is None
-    listing = await client.get(f"{_base(event)}/anmeldungen")
+    listing = await client.get(f"{_base(event)}/registrations")
     assert "(eingelassen)" not in listing.text
 
 
@@ -210,7 +210,7 @@ async def test_two_devices_check_in_the_same_person_at_once(client, organiser, p
         _door(client, event, anna, "in"), _door(client, event, anna, "in")
     )
     assert first.status_code == second.status_code == 303
-    hints = sorted("hinweis=unveraendert" in r.headers["location"] for r in (first, second))
+    hints = sorted("notice=unveraendert" in r.headers["location"] for r in (first, second))
     assert hints == [False, True]
     stamped = await _checked_in_at(anna)
     assert stamped is not None
@@ -224,7 +224,7 @@ async def test_only_confirmed_registrations_can_be_checked_in(client, organiser,
     for key in ("doris", "nasty"):  # cancelled, waiting
         answer = await _door(client, event, made[key].id, "in")
         assert answer.status_code == 303
-        assert "hinweis=nicht-bestaetigt" in answer.headers["location"]
+        assert "notice=nicht-bestaetigt" in answer.headers["location"]
         assert await _checked_in_at(made[key].id) is None
     page = await client.get(answer.headers["location"])
     assert "Nur bestätigte Anmeldungen" in page.text
@@ -236,5 +236,5 @@ async def test_bad_door_requests(client, organiser, people, event_factory):  # n
     await sign_in(client)
     assert (await _door(client, event, made["anna"].id, "rein")).status_code == 400
     assert (await _door(client, other, made["anna"].id, "in")).status_code == 404
-    assert (await client.get("/organisation/veranstaltungen/999999/anmeldungen")).status_code == 404
+    assert (await client.get("/organiser/events/999999/registrations")).status_code == 404
     assert await _checked_in_at(made["anna"].id) is None

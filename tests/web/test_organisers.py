@@ -13,12 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
+from app import paths
 from app.asgi import create_app
 from app.domain.model import EventStatus
 from app.services import organisers
-from app.web.auth import SESSION_COOKIE
+from app.web.auth import SESSION_COOKIE, organiser_guard
 from tests.web.conftest import SameLoopTestClient, cookie_token
 
 EMAIL = "orga@example.org"
@@ -30,11 +32,11 @@ async def sign_in(
     client: httpx.AsyncClient, email: str = EMAIL, password: str = PASSWORD, weiter: str = ""
 ) -> httpx.Response:
     """Open the sign-in page (for the CSRF cookie) and send the form."""
-    await client.get("/organisation/anmelden")
+    await client.get("/organiser/sign-in")
     form = {"email": email, "password": password, "_csrf_token": cookie_token(client)}
     if weiter:
-        form["weiter"] = weiter
-    return await client.post("/organisation/anmelden", data=form, follow_redirects=False)
+        form["next"] = weiter
+    return await client.post("/organiser/sign-in", data=form, follow_redirects=False)
 
 
 @pytest.fixture
@@ -46,34 +48,68 @@ def _example_path(path: str) -> str:
     return re.sub(r"\{(\w+):(\w+)\}", lambda m: "1" if m.group(2) == "int" else "beispiel", path)
 
 
-async def test_every_organiser_route_refuses_anonymous_access(client):
-    routes = [
+def _organiser_routes(client) -> list[HTTPRoute]:
+    return [
         route
         for route in client.app.routes
-        if isinstance(route, HTTPRoute) and route.path.startswith("/organisation")
+        if isinstance(route, HTTPRoute) and route.path.startswith(paths.ORGANISER)
     ]
+
+
+def _handled_methods(route: HTTPRoute) -> list[tuple[HTTPRouteHandler, str]]:
+    """Each method of ``route`` with its handler; OPTIONS is Litestar's own, for every route."""
+    return sorted(
+        (
+            (handler, method)
+            for handler in route.route_handlers
+            for method in handler.http_methods
+            if method != "OPTIONS"
+        ),
+        key=lambda pair: pair[1],
+    )
+
+
+def _is_guarded(handler: HTTPRouteHandler) -> bool:
+    # Litestar wraps each guard of the handler and its layers in an AsyncCallable.
+    return organiser_guard in [guard.func for guard in handler.resolve_guards()]
+
+
+async def test_every_organiser_route_refuses_anonymous_access(client):
+    sign_in_path = paths.sign_in()
     checked = []
-    for route in routes:
+    for route in _organiser_routes(client):
         path = _example_path(route.path)
-        for method in sorted(route.methods - {"OPTIONS"}):
-            if path == "/organisation/anmelden":
+        for handler, method in _handled_methods(route):
+            if path == sign_in_path:
                 continue
+            # Guarded by the router, not by the path: the guard must be on the handler itself.
+            assert _is_guarded(handler), (method, path)
             response = await client.request(method, path, follow_redirects=False)
             checked.append((method, path))
             assert response.status_code not in range(200, 300), (method, path)
             if method == "GET":
                 assert response.status_code == 303, path
                 location = response.headers["location"]
-                assert location.startswith("/organisation/anmelden?weiter="), location
+                assert location.startswith(f"{sign_in_path}?next="), location
             else:
                 assert response.status_code in (303, 401, 403), (method, path)
     # The walk saw the start page and the sign-out at least.
-    assert ("GET", "/organisation") in checked or ("GET", "/organisation/") in checked
-    assert ("POST", "/organisation/abmelden") in checked
+    assert ("GET", "/organiser") in checked or ("GET", "/organiser/") in checked
+    assert ("POST", "/organiser/sign-out") in checked
+
+
+async def test_only_the_sign_in_is_outside_the_guard(client):
+    unguarded = {
+        (method, route.path)
+        for route in _organiser_routes(client)
+        for handler, method in _handled_methods(route)
+        if not _is_guarded(handler)
+    }
+    assert unguarded == {("GET", paths.sign_in()), ("POST", paths.sign_in())}
 
 
 async def test_sign_in_page_is_open_and_german(client):
-    response = await client.get("/organisation/anmelden")
+    response = await client.get("/organiser/sign-in")
     assert response.status_code == 200
     assert '<label for="f-email">E-Mail-Adresse' in response.text
     assert '<label for="f-password">Passwort' in response.text
@@ -86,22 +122,22 @@ async def test_sign_in_lands_on_the_start_page_and_sign_out_ends_the_session(
     await event_factory(slug="entwurf", title="Ein Entwurf", status=EventStatus.DRAFT)
     response = await sign_in(client)
     assert response.status_code == 303
-    assert response.headers["location"] == "/organisation/"
-    home = await client.get("/organisation/")
+    assert response.headers["location"] == "/organiser/"
+    home = await client.get("/organiser/")
     assert home.status_code == 200
     assert "Veranstaltungen verwalten" in home.text
     assert "Ein Entwurf" in home.text
     assert home.headers["cache-control"] == "no-store"
 
     out = await client.post(
-        "/organisation/abmelden",
+        "/organiser/sign-out",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
     assert out.status_code == 303
-    assert out.headers["location"].startswith("/organisation/anmelden")
+    assert out.headers["location"].startswith("/organiser/sign-in")
     assert not client.cookies.get(SESSION_COOKIE)
-    again = await client.get("/organisation/", follow_redirects=False)
+    again = await client.get("/organiser/", follow_redirects=False)
     assert again.status_code == 303
 
 
@@ -119,10 +155,8 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(client, orga
 
 
 async def test_sign_in_needs_the_csrf_token(client, organiser):
-    await client.get("/organisation/anmelden")
-    response = await client.post(
-        "/organisation/anmelden", data={"email": EMAIL, "password": PASSWORD}
-    )
+    await client.get("/organiser/sign-in")
+    response = await client.post("/organiser/sign-in", data={"email": EMAIL, "password": PASSWORD})
     assert response.status_code == 403
 
 
@@ -158,14 +192,14 @@ async def test_session_cookie_is_secure_over_https(db, settings, organiser, cloc
 
 
 async def test_the_organiser_lands_where_they_wanted_to_go(client, organiser):
-    response = await client.get("/organisation/?ansicht=alle", follow_redirects=False)
+    response = await client.get("/organiser/?ansicht=alle", follow_redirects=False)
     assert response.status_code == 303
     location = response.headers["location"]
-    weiter = parse_qs(urlsplit(location).query)["weiter"][0]
+    weiter = parse_qs(urlsplit(location).query)["next"][0]
     # Litestar hands the path on without its trailing slash.
-    assert weiter in ("/organisation?ansicht=alle", "/organisation/?ansicht=alle")
+    assert weiter in ("/organiser?ansicht=alle", "/organiser/?ansicht=alle")
     page = await client.get(location)
-    assert f'name="weiter" value="{weiter}"' in page.text
+    assert f'name="next" value="{weiter}"' in page.text
     signed_in = await sign_in(client, weiter=weiter)
     assert signed_in.headers["location"] == weiter
 
@@ -174,26 +208,26 @@ async def test_the_organiser_lands_where_they_wanted_to_go(client, organiser):
     "weiter",
     [
         "https://evil.example",
-        "//evil.example/organisation/",
+        "//evil.example/organiser/",
         "/events/x",
-        "/organisation//evil",
-        "/organisationx",
-        "/organisation/\\evil.example",
+        "/organiser//evil",
+        "/organiserx",
+        "/organiser/\\evil.example",
     ],
 )
 async def test_weiter_never_leads_off_the_organiser_pages(client, organiser, weiter):
     response = await sign_in(client, weiter=weiter)
     assert response.status_code == 303
-    assert response.headers["location"] == "/organisation/"
+    assert response.headers["location"] == "/organiser/"
 
 
 async def test_a_changed_password_ends_the_session(client, organiser):
     from piccolo.apps.user.tables import BaseUser
 
     await sign_in(client)
-    assert (await client.get("/organisation/")).status_code == 200
+    assert (await client.get("/organiser/")).status_code == 200
     await BaseUser.update_password(EMAIL, "ein-anderes-passwort-43")
-    assert (await client.get("/organisation/", follow_redirects=False)).status_code == 303
+    assert (await client.get("/organiser/", follow_redirects=False)).status_code == 303
 
 
 async def test_sign_in_attempts_are_throttled(db, settings, organiser, clock):
@@ -208,7 +242,7 @@ async def test_sign_in_attempts_are_throttled(db, settings, organiser, clock):
         assert "Zu viele Anfragen" in refused.text
         assert "Anmeldeversuche" in refused.text
         # The sign-in page itself and the public pages stay readable.
-        assert (await client.get("/organisation/anmelden")).status_code == 200
+        assert (await client.get("/organiser/sign-in")).status_code == 200
         assert (await client.get("/")).status_code == 200
 
 
@@ -258,7 +292,7 @@ async def test_create_organiser_on_the_command_line_then_sign_in(
 
     response = await sign_in(client, email="neu@example.org")
     assert response.status_code == 303
-    home = await client.get("/organisation/")
+    home = await client.get("/organiser/")
     assert "Neue Person" in home.text
 
     differing = await _cli(
@@ -277,13 +311,13 @@ async def test_the_start_page_leads_to_each_events_pages_and_they_answer(
 ):
     event = await event_factory(slug="treffen", title="Treffen")
     await sign_in(client)
-    home = (await client.get("/organisation/")).text
+    home = (await client.get("/organiser/")).text
     links = [
-        f"/organisation/veranstaltungen/{event.id}/anmeldungen",
-        f"/organisation/veranstaltungen/{event.id}/einlass",
-        f"/organisation/veranstaltungen/{event.id}/nachricht",
-        f"/organisation/postausgang?event={event.id}",
-        "/organisation/postausgang",
+        f"/organiser/events/{event.id}/registrations",
+        f"/organiser/events/{event.id}/check-in",
+        f"/organiser/events/{event.id}/message",
+        f"/organiser/outbox?event={event.id}",
+        "/organiser/outbox",
     ]
     for link in links:
         assert f'href="{link}"' in home

@@ -177,7 +177,7 @@ async def test_questions_are_on_the_form(client: AsyncTestClient, event_factory)
     assert '<label for="f-q_note">Anmerkung</label>' in html
     assert '<option value="uk" lang="uk">Українська</option>' in html
     assert '<option value="de" lang="de" selected>Deutsch</option>' in html
-    assert 'href="/datenschutz"' in html
+    assert 'href="/privacy"' in html
 
 
 async def test_every_input_has_a_label(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
@@ -231,7 +231,7 @@ async def test_no_page_loads_anything_from_elsewhere(
         "/",
         "/past",
         "/events/konferenz",
-        "/datenschutz",
+        "/privacy",
         location,
         "/nirgends",
         "/api/schema",
@@ -275,7 +275,7 @@ async def test_pages_have_no_inline_scripts_or_styles(
     client: AsyncTestClient, event_factory
 ) -> None:  # type: ignore[type-arg]
     await event_factory(**upcoming())
-    for path in ("/", "/events/konferenz", "/datenschutz"):
+    for path in ("/", "/events/konferenz", "/privacy"):
         html = (await client.get(path)).text
         assert "<script" not in html
         assert "<style" not in html
@@ -283,6 +283,6 @@ async def test_pages_have_no_inline_scripts_or_styles(
 
 
 async def test_privacy_page(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
-    response = await client.get("/datenschutz")
+    response = await client.get("/privacy")
     assert response.status_code == 200
     assert "Datenschutzhinweis" in response.text

@@ -19,7 +19,7 @@ async def _registered(client, event_factory, email="olena@example.org", **form):
 
 async def test_the_registrant_downloads_everything_held_on_them(client, event_factory):
     token = await _registered(client, event_factory, last_name="Коваль <b>")
-    response = await client.get(f"/r/{token}/daten.json")
+    response = await client.get(f"/r/{token}/data.json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert "attachment" in response.headers["content-disposition"]
@@ -31,20 +31,20 @@ async def test_the_registrant_downloads_everything_held_on_them(client, event_fa
     assert token not in response.text
     for secret in SECRETS:
         assert secret not in response.text
-    assert (await client.get("/r/" + "A" * 43 + "/daten.json")).status_code == 404
+    assert (await client.get("/r/" + "A" * 43 + "/data.json")).status_code == 404
 
 
 async def test_deleting_needs_the_tick_then_the_data_and_the_link_are_gone(client, event_factory):
     token = await _registered(client, event_factory)
     await client.get(f"/r/{token}")
     refused = await client.post(
-        f"/r/{token}/daten-loeschen", data={"_csrf_token": cookie_token(client)}
+        f"/r/{token}/delete-data", data={"_csrf_token": cookie_token(client)}
     )
     assert refused.status_code == 400
     assert (await client.get(f"/r/{token}")).status_code == 200
 
     deleted = await client.post(
-        f"/r/{token}/daten-loeschen",
+        f"/r/{token}/delete-data",
         data={"_csrf_token": cookie_token(client), "confirm": "yes"},
     )
     assert deleted.status_code == 200
@@ -57,7 +57,7 @@ async def test_deleting_needs_the_tick_then_the_data_and_the_link_are_gone(clien
 
 async def test_deleting_without_the_csrf_token_is_refused(client, event_factory):
     token = await _registered(client, event_factory)
-    response = await client.post(f"/r/{token}/daten-loeschen", data={"confirm": "yes"})
+    response = await client.post(f"/r/{token}/delete-data", data={"confirm": "yes"})
     assert response.status_code == 403
     assert (await client.get(f"/r/{token}")).status_code == 200
 
@@ -67,15 +67,15 @@ async def test_an_organiser_deletes_one_registrations_data(client, organiser, ev
     row = await RegistrationTable.select().where(RegistrationTable.token == token).first()
     await sign_in(client)
     response = await client.post(
-        f"/organisation/veranstaltungen/{row['event']}/anmeldungen/{row['id']}/daten-loeschen",
+        f"/organiser/events/{row['event']}/registrations/{row['id']}/delete-data",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"].endswith("/anmeldungen?hinweis=daten-geloescht")
+    assert response.headers["location"].endswith("/registrations?notice=daten-geloescht")
     assert (await client.get(f"/r/{token}")).status_code == 404
     missing = await client.post(
-        f"/organisation/veranstaltungen/{row['event']}/anmeldungen/99999/daten-loeschen",
+        f"/organiser/events/{row['event']}/registrations/99999/delete-data",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
@@ -85,6 +85,6 @@ async def test_an_organiser_deletes_one_registrations_data(client, organiser, ev
 async def test_the_personal_page_offers_download_and_deletion(client, event_factory):
     token = await _registered(client, event_factory)
     page = (await client.get(f"/r/{token}")).text
-    assert f'href="/r/{token}/daten.json"' in page
-    assert f'action="/r/{token}/daten-loeschen"' in page
+    assert f'href="/r/{token}/data.json"' in page
+    assert f'action="/r/{token}/delete-data"' in page
     assert 'name="confirm" value="yes"' in page

@@ -44,7 +44,7 @@ async def test_the_page_shows_the_notice_in_the_readers_language(
     heading: str,
     sentence: str,  # type: ignore[type-arg]
 ) -> None:
-    response = await client.get("/datenschutz", params={"lang": language})
+    response = await client.get("/privacy", params={"lang": language})
     assert response.status_code == 200
     html = response.text
     assert f'<html lang="{language}">' in html
@@ -68,7 +68,7 @@ async def test_a_language_without_its_own_text_gets_german(
         dataclasses.replace(settings, privacy_notice_dir=folder), database=db, clock=clock
     )
     async with SameLoopTestClient(app) as client:
-        html = (await client.get("/datenschutz", params={"lang": "en"})).text
+        html = (await client.get("/privacy", params={"lang": "en"})).text
     assert "Nur auf Deutsch." in html
     assert "This notice is available in German only." in html
     assert '<div class="notice-text" lang="de">' in html
@@ -96,9 +96,9 @@ async def test_a_changed_text_is_a_new_version_and_old_consents_keep_theirs(
     async with SameLoopTestClient(create_app(new_settings, database=db, clock=clock)) as client:
         response = await submit(client, "forum", registration_form("neu@example.org"))
         assert response.status_code == 303, response.text
-        current = await client.get("/datenschutz")
-        older = await client.get("/datenschutz", params={"version": old_version})
-        data = (await client.get(f"/r/{old_token}/daten.json")).json()
+        current = await client.get("/privacy")
+        older = await client.get("/privacy", params={"version": old_version})
+        data = (await client.get(f"/r/{old_token}/data.json")).json()
 
     assert await _consent_version("alt@example.org") == old_version
     assert await _consent_version("neu@example.org") == new_version
@@ -106,14 +106,14 @@ async def test_a_changed_text_is_a_new_version_and_old_consents_keep_theirs(
 
     assert "Neue Fassung." in current.text
     assert "Alte Fassung." not in current.text
-    assert f"/datenschutz?version={old_version}" in current.text  # listed as an earlier one
+    assert f"/privacy?version={old_version}" in current.text  # listed as an earlier one
     assert older.status_code == 200
     assert "Alte Fassung." in older.text
     assert "Neue Fassung." not in older.text
     assert f"Frühere Version {old_version}" in older.text
 
     assert data["consent"]["privacy_notice_version"] == old_version
-    assert data["consent"]["privacy_notice_path"] == f"/datenschutz?version={old_version}"
+    assert data["consent"]["privacy_notice_path"] == f"/privacy?version={old_version}"
 
 
 async def test_an_explicit_version_is_shown_and_stored(
@@ -124,18 +124,18 @@ async def test_an_explicit_version_is_shown_and_stored(
     async with SameLoopTestClient(create_app(explicit, database=db, clock=clock)) as client:
         response = await submit(client, "forum", registration_form("a@example.org"))
         assert response.status_code == 303
-        page = await client.get("/datenschutz")
+        page = await client.get("/privacy")
     assert "Version 2027-01, gültig seit" in page.text
     assert await _consent_version("a@example.org") == "2027-01"
 
 
 async def test_an_unknown_version_is_a_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
     for version in ("gibt-es-nicht", "<script>alert(1)</script>", "x" * 200):
-        response = await client.get("/datenschutz", params={"version": version})
+        response = await client.get("/privacy", params={"version": version})
         assert response.status_code == 404, version
         assert "<script>alert" not in response.text
     current = privacy_notice.load_notice(Settings()).version
-    assert (await client.get("/datenschutz", params={"version": current})).status_code == 200
+    assert (await client.get("/privacy", params={"version": current})).status_code == 200
 
 
 async def test_the_consent_label_links_to_the_page(
@@ -146,7 +146,7 @@ async def test_the_consent_label_links_to_the_page(
     html = (await client.get("/events/forum")).text
     label = html[html.index('<label for="f-consent">') :]
     label = label[: label.index("</label>")]
-    assert '<a href="/datenschutz">' in label
+    assert '<a href="/privacy">' in label
 
 
 async def test_two_app_starts_at_once_record_the_version_once(

@@ -28,7 +28,7 @@ async def test_valid_registration_redirects_to_the_personal_page(
     response = await submit(client, event.slug, registration_form("olena@example.org"))
     assert response.status_code == 303
     location = response.headers["location"]
-    assert location.endswith("?neu=1")
+    assert location.endswith("?new=1")
     token = token_from(location)
     [registration] = await registrations.list_for_event(event.id)
     assert registration.token == token
@@ -50,7 +50,7 @@ async def test_valid_registration_redirects_to_the_personal_page(
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["x-robots-tag"] == "noindex"
-    # Without ?neu=1 the page is the same, without the thank-you.
+    # Without ?new=1 the page is the same, without the thank-you.
     again = await client.get(f"/r/{token}")
     assert "Sie sind angemeldet" not in again.text
     assert "bestätigt" in again.text

@@ -24,15 +24,15 @@ PASSWORD = "ein-langes-passwort-42"
 NAMED_PATHS = (
     "/",
     "/events/konferenz",
-    "/datenschutz",
+    "/privacy",
     "/nirgends",
     "/api/v1/events",
     "/api/v1/nirgends",
     "/api/schema",
     "/api/schema/openapi.json",
     "/healthz",
-    "/organisation/anmelden",
-    "/organisation/",
+    "/organiser/sign-in",
+    "/organiser/",
     "/static/site.css",
 )
 
@@ -163,13 +163,13 @@ async def test_the_language_cookie(scheme_client) -> None:
 
 
 async def test_the_session_cookie(scheme_client) -> None:
-    await scheme_client.get("/organisation/anmelden")
+    await scheme_client.get("/organiser/sign-in")
     response = await scheme_client.post(
-        "/organisation/anmelden",
+        "/organiser/sign-in",
         data={"email": EMAIL, "password": PASSWORD, "_csrf_token": cookie_token(scheme_client)},
         follow_redirects=False,
     )
     assert response.status_code == 303
     cookie = _set_cookie(response, SESSION_COOKIE)
     _assert_flags(cookie, https=_is_https(scheme_client))
-    assert (await scheme_client.get("/organisation/")).status_code == 200
+    assert (await scheme_client.get("/organiser/")).status_code == 200

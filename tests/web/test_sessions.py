@@ -28,9 +28,9 @@ async def organiser(db):
 def _organiser_pages(event_id: int) -> list[str]:
     """The registrations CSV and two organiser pages."""
     return [
-        f"/organisation/veranstaltungen/{event_id}/anmeldungen.csv",
-        f"/organisation/veranstaltungen/{event_id}/anmeldungen",
-        "/organisation/",
+        f"/organiser/events/{event_id}/registrations.csv",
+        f"/organiser/events/{event_id}/registrations",
+        "/organiser/",
     ]
 
 
@@ -47,12 +47,12 @@ async def _answers_with_cookie(app: object, cookie: str, paths: list[str]) -> di
 
 async def _sign_out(client: httpx.AsyncClient) -> None:
     out = await client.post(
-        "/organisation/abmelden",
+        "/organiser/sign-out",
         data={"_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )
     assert out.status_code == 303
-    assert out.headers["location"].startswith("/organisation/anmelden")
+    assert out.headers["location"].startswith("/organiser/sign-in")
 
 
 def _signed_in_cookie(client: httpx.AsyncClient) -> str:
@@ -76,12 +76,12 @@ async def test_a_copy_of_the_cookie_is_refused_after_signing_out(client, organis
         for path in pages:
             refused = await thief.get(path, follow_redirects=False)
             assert refused.status_code == 303, path
-            assert refused.headers["location"].startswith("/organisation/anmelden?weiter="), path
+            assert refused.headers["location"].startswith("/organiser/sign-in?next="), path
             assert "Nachname" not in refused.text
         # Nor can the copy change anything (CSRF token and all).
-        await thief.get("/organisation/anmelden")
+        await thief.get("/organiser/sign-in")
         posted = await thief.post(
-            "/organisation/abmelden",
+            "/organiser/sign-out",
             data={"_csrf_token": cookie_token(thief)},
             follow_redirects=False,
         )
@@ -191,7 +191,7 @@ async def test_another_process_refuses_the_signed_out_cookie(
     client, settings, database_url, organiser, event_factory
 ):
     event = await event_factory(slug="treffen")
-    csv = f"/organisation/veranstaltungen/{event.id}/anmeldungen.csv"
+    csv = f"/organiser/events/{event.id}/registrations.csv"
     assert (await sign_in(client)).status_code == 303
     signed_out = _signed_in_cookie(client)
     await _sign_out(client)
@@ -226,7 +226,7 @@ async def test_a_password_set_on_the_command_line_ends_the_sessions_here(
     }
     env.pop("DEBUG", None)
     assert (await sign_in(client)).status_code == 303
-    assert (await client.get("/organisation/")).status_code == 200
+    assert (await client.get("/organiser/")).status_code == 200
 
     run = await _cli(
         ["set-password", "--email", "Orga@Example.org"],
@@ -238,9 +238,9 @@ async def test_a_password_set_on_the_command_line_ends_the_sessions_here(
     assert run.returncode == 0, run.stderr
     assert "orga@example.org" in run.stdout
     assert NEW_PASSWORD not in run.stdout + run.stderr
-    assert (await client.get("/organisation/", follow_redirects=False)).status_code == 303
+    assert (await client.get("/organiser/", follow_redirects=False)).status_code == 303
     assert (await sign_in(client, password=NEW_PASSWORD)).status_code == 303
-    assert (await client.get("/organisation/")).status_code == 200
+    assert (await client.get("/organiser/")).status_code == 200
 
     unknown = await _cli(
         ["set-password", "--email", "niemand@example.org"],

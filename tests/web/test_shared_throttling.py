@@ -120,9 +120,9 @@ async def test_without_redis_each_process_counts_alone(db, settings, event_facto
 
 
 async def _sign_in(client: httpx.AsyncClient, password: str) -> int:
-    await client.get("/organisation/anmelden")
+    await client.get("/organiser/sign-in")
     response = await client.post(
-        "/organisation/anmelden",
+        "/organiser/sign-in",
         data={"email": EMAIL, "password": password, "_csrf_token": cookie_token(client)},
         follow_redirects=False,
     )

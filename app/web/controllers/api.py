@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
+from app import paths
 from app.domain.rules import WindowState, window_state
 from app.services import events as event_service
 from app.services.events import PublicEvent
@@ -89,7 +90,7 @@ def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
     event = public.event
     return EventOut(
         slug=event.slug,
-        url=f"{base_url}/events/{event.slug}",
+        url=base_url + paths.event(event.slug),
         title=event.title,
         teaser=event.teaser,
         description=event.description,
@@ -130,7 +131,7 @@ _BAD_REQUEST = {400: _problem("Invalid query or path value.")}
 class EventsApiController(Controller):
     """``/api/v1/events``."""
 
-    path = "/api/v1/events"
+    path = paths.API_EVENTS
     tags = ("events",)
 
     @get("/", name="api_events", responses=_BAD_REQUEST)

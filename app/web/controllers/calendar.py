@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
+from app import paths
 from app.services import calendars
 from app.services.calendars import CalendarFile, FeedCache, FeedFilter
 from app.settings import Settings
@@ -59,7 +60,7 @@ class CalendarController(Controller):
 
     include_in_schema = False
 
-    @get("/calendar.ics", name="feed")
+    @get(paths.FEED, name="feed")
     async def feed(
         self,
         request: Request[Any, Any, Any],
@@ -78,7 +79,7 @@ class CalendarController(Controller):
         )
         return calendar_response(request, file, public=True)
 
-    @get("/r/{token:str}/calendar.ics", name="personal_feed")
+    @get(paths.PERSONAL_FEED, name="personal_feed")
     async def personal_feed(
         self,
         request: Request[Any, Any, Any],
@@ -92,7 +93,7 @@ class CalendarController(Controller):
         )
         return calendar_response(request, file, public=False)
 
-    @get("/r/{token:str}/alle/{key:str}/calendar.ics", name="all_events_feed")
+    @get([paths.ALL_EVENTS_FEED, paths.OLD_ALL_EVENTS_FEED], name="all_events_feed")
     async def all_events_feed(
         self,
         request: Request[Any, Any, Any],

@@ -9,6 +9,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from app import paths
 from app.db.database import Database
 
 logger = logging.getLogger("treffpunkt.web")
@@ -23,7 +24,7 @@ class Health(msgspec.Struct):
 class HealthController(Controller):
     """``/healthz``."""
 
-    @get("/healthz", name="health", cache_control=None)
+    @get(paths.HEALTH, name="health", cache_control=None)
     async def health(self, db: NamedDependency[Database]) -> Response[Health]:
         """``ok`` after a trivial query; 503 ``unavailable`` when the database fails."""
         try:

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 from litestar.status_codes import HTTP_302_FOUND, HTTP_403_FORBIDDEN
 
+from app import paths
 from app.i18n import _
 from app.services import registrations
 from app.web import texts
@@ -25,7 +26,7 @@ class JoinController(Controller):
 
     include_in_schema = False
 
-    @get("/j/{token:str}", name="join")
+    @get(paths.JOIN, name="join")
     async def join(self, token: FromPath[str]) -> Response[Any]:
         """Redirect to the meeting; otherwise a page (403) that says why not, never the URL."""
         # Read on every request, never cached: the organisers may have changed the room.
@@ -38,5 +39,5 @@ class JoinController(Controller):
             _(texts.JOIN_REFUSED_TITLE),
             texts.join_refusal_text(refusal),
             status_code=HTTP_403_FORBIDDEN,
-            link=PageLink(href=f"/r/{token}", label=_("Zu Ihrer persönlichen Seite")),
+            link=PageLink(href=paths.personal(token), label=_("Zu Ihrer persönlichen Seite")),
         )

@@ -1,26 +1,27 @@
 """The organisers' pages: signing in and out, and their start page.
 
-Every path under ``/organisation`` except the sign-in page needs a signed-in organiser; the guard
-is in ``app.web.auth`` and needs nothing from the handlers here.
+The sign-in is open to all; the start page and the sign-out sit on the organisers' router, whose
+guard (``app.web.auth``) refuses who is not signed in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app import paths
 from app.db.database import Database
 from app.i18n import _
 from app.services import event_admin, organisers
 from app.services.organisers import Organiser
-from app.web.auth import HOME_PATH, SIGN_IN_PATH, SIGN_OUT_PATH, safe_next
+from app.web.auth import safe_next
 from app.web.organiser_texts import SIGN_IN_FAILED, pgettext
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
@@ -35,12 +36,12 @@ class SignInForm:
 
 
 def _sign_in_page(
-    weiter: str, email: str = "", error: str = "", signed_out: bool = False, status: int = 200
+    next_page: str, email: str = "", error: str = "", signed_out: bool = False, status: int = 200
 ) -> Template:
     return Template(
         template_name="organiser/sign_in.html",
         context={
-            "weiter": weiter,
+            "next_page": next_page,
             "form": SignInForm({"email": email}, {"password": error} if error else {}),
             "error": error,
             "signed_out": signed_out,
@@ -54,45 +55,33 @@ class OrganiserAuthController(Controller):
 
     include_in_schema = False
 
-    @get(SIGN_IN_PATH, name="organiser_sign_in")
+    @get(paths.SIGN_IN, name="organiser_sign_in")
     async def sign_in_form(
-        self, weiter: FromQuery[str | None] = None, abgemeldet: FromQuery[str | None] = None
+        self,
+        next_page: Annotated[str | None, QueryParameter(name="next")] = None,
+        signed_out: FromQuery[str | None] = None,
     ) -> Template:
         """The sign-in form."""
-        return _sign_in_page(safe_next(weiter), signed_out=abgemeldet == "1")
+        return _sign_in_page(safe_next(next_page), signed_out=signed_out == "1")
 
     @post(
-        SIGN_IN_PATH,
+        paths.SIGN_IN,
         name="organiser_sign_in_submit",
         status_code=HTTP_303_SEE_OTHER,
         opt={LOGIN_THROTTLED: True},
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: FormBody) -> Redirect | Template:
-        """Check the password; on success a fresh session and on to ``weiter``."""
+        """Check the password; on success a fresh session and on to ``next``."""
         email = data.get("email", "").strip()
-        weiter = safe_next(data.get("weiter"))
+        next_page = safe_next(data.get("next"))
         session = await organisers.authenticate(email, data.get("password", ""))
         if session is None:
             # One message for an unknown email and a wrong password.
             return _sign_in_page(
-                weiter, email=email, error=_(SIGN_IN_FAILED), status=HTTP_400_BAD_REQUEST
+                next_page, email=email, error=_(SIGN_IN_FAILED), status=HTTP_400_BAD_REQUEST
             )
         request.set_session(session)
-        return Redirect(path=weiter, status_code=HTTP_303_SEE_OTHER)
-
-    @post(SIGN_OUT_PATH, name="organiser_sign_out", status_code=HTTP_303_SEE_OTHER)
-    async def sign_out(
-        self, request: Request[Organiser, Any, Any], db: NamedDependency[Database]
-    ) -> Redirect:
-        """End every session of the organiser, everywhere, and delete this one's cookie.
-
-        Deleting the cookie alone would leave any copy of it valid until it expires.
-        """
-        await organisers.end_sessions(db, request.user.id)
-        request.clear_session()
-        return Redirect(
-            path=SIGN_IN_PATH, query_params={"abgemeldet": "1"}, status_code=HTTP_303_SEE_OTHER
-        )
+        return Redirect(path=next_page, status_code=HTTP_303_SEE_OTHER)
 
 
 class OrganiserController(Controller):
@@ -100,7 +89,7 @@ class OrganiserController(Controller):
 
     include_in_schema = False
 
-    @get(HOME_PATH, name="organiser_home")
+    @get(paths.HOME, name="organiser_home")
     async def home(
         self, request: Request[Organiser, Any, Any], now: NamedDependency[dt.datetime]
     ) -> Template:
@@ -119,4 +108,18 @@ class OrganiserController(Controller):
                 "groups": groups,
                 "sign_out": pgettext("organiser", "Abmelden"),
             },
+        )
+
+    @post(paths.SIGN_OUT, name="organiser_sign_out", status_code=HTTP_303_SEE_OTHER)
+    async def sign_out(
+        self, request: Request[Organiser, Any, Any], db: NamedDependency[Database]
+    ) -> Redirect:
+        """End every session of the organiser, everywhere, and delete this one's cookie.
+
+        Deleting the cookie alone would leave any copy of it valid until it expires.
+        """
+        await organisers.end_sessions(db, request.user.id)
+        request.clear_session()
+        return Redirect(
+            path=paths.sign_in(), query_params={"signed_out": "1"}, status_code=HTTP_303_SEE_OTHER
         )

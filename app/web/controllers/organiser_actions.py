@@ -1,6 +1,6 @@
 """Organisers act on one event: the dashboard, cancelling, promoting, adding someone by hand.
 
-Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. The seat
+On the organisers' router, so its guard (``app.web.auth``) covers every handler here. The seat
 work happens in ``app.services.registrations``, on the same path as the public registrations.
 """
 
@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 
+from app import paths
 from app.db.database import Database
 from app.domain.errors import InvalidInput, RegistrationClosed
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
@@ -29,7 +30,6 @@ from app.services.events import get_with_access
 from app.services.organiser_registrations import DayCount
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
-from app.web.controllers.organiser_registrations import EVENT_PATH
 from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
 from app.web.params import FormBody
 from app.web.views import form_view
@@ -77,17 +77,13 @@ def chart_bars(per_day: list[DayCount]) -> list[Bar]:
     return bars
 
 
-def _base(event_id: int) -> str:
-    return f"/organisation/veranstaltungen/{event_id}"
-
-
 def _promoted(changes: tuple[Change, ...]) -> int:
     return sum(1 for change in changes if change.kind is ChangeKind.PROMOTED)
 
 
-def _event_notice(hinweis: str | None, informed: int | None, promoted: int | None) -> str:
+def _event_notice(notice: str | None, informed: int | None, promoted: int | None) -> str:
     """What the overview says after an event step; empty for unknown values."""
-    text = event_notice(hinweis)
+    text = event_notice(notice)
     if not text:
         return ""
     if informed:
@@ -110,7 +106,7 @@ def _event_notice(hinweis: str | None, informed: int | None, promoted: int | Non
 
 
 def _back_to_list(event_id: int, **query: str | int) -> Redirect:
-    target = f"{_base(event_id)}/anmeldungen?{urlencode(query)}"
+    target = f"{paths.registrations(event_id)}?{urlencode(query)}"
     return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
 
 
@@ -127,7 +123,7 @@ def _new_form(
             "event": event,
             "form": form_view(event, values, error_codes),
             "notice": notice,
-            "base": _base(event.id),
+            "event_id": event.id,
         },
         status_code=status_code,
     )
@@ -137,16 +133,15 @@ class OrganiserActionsController(Controller):
     """An event's dashboard and the organisers' changes to its registrations."""
 
     include_in_schema = False
-    path = EVENT_PATH
 
-    @get("/", name="organiser_dashboard")
+    @get(paths.EVENT_OVERVIEW, name="organiser_dashboard")
     async def dashboard(
         self,
         event_id: FromPath[int],
-        hinweis: FromQuery[str | None] = None,
-        abgelehnt: FromQuery[str | None] = None,
-        informiert: FromQuery[int | None] = None,
-        nachgerueckt: FromQuery[int | None] = None,
+        notice: FromQuery[str | None] = None,
+        refused: FromQuery[str | None] = None,
+        informed: FromQuery[int | None] = None,
+        promoted: FromQuery[int | None] = None,
     ) -> Template:
         """Status and its steps, counts, free seats, check-ins, registrations per day."""
         overview = await organiser_registrations.dashboard(event_id)
@@ -154,8 +149,8 @@ class OrganiserActionsController(Controller):
         return Template(
             template_name="organiser/dashboard.html",
             context={
-                "notice": _event_notice(hinweis, informiert, nachgerueckt),
-                "refusal": status_refusal(abgelehnt),
+                "notice": _event_notice(notice, informed, promoted),
+                "refusal": status_refusal(refused),
                 "event_status_labels": translated(EVENT_STATUS_LABELS),
                 "when": format_event_time(
                     event.starts_at, event.ends_at, event.timezone, current_language()
@@ -168,11 +163,11 @@ class OrganiserActionsController(Controller):
                 "bars": chart_bars(overview.per_day),
                 "chart_width": CHART_WIDTH,
                 "chart_height": CHART_HEIGHT,
-                "base": _base(event_id),
+                "event_id": event_id,
             },
         )
 
-    @post("/anmeldungen/{registration_id:int}/stornieren", name="organiser_cancel")
+    @post(paths.REGISTRATION_CANCEL, name="organiser_cancel")
     async def cancel(
         self,
         db: NamedDependency[Database],
@@ -183,10 +178,10 @@ class OrganiserActionsController(Controller):
         """Cancel as the registrant would: the seat goes to the waiting list, mails go out."""
         outcome = await registrations.cancel_by_organiser(db, event_id, registration_id, now)
         if not outcome.changes:
-            return _back_to_list(event_id, hinweis="schon-storniert")
-        return _back_to_list(event_id, hinweis="storniert", nachgerueckt=_promoted(outcome.changes))
+            return _back_to_list(event_id, notice="schon-storniert")
+        return _back_to_list(event_id, notice="storniert", promoted=_promoted(outcome.changes))
 
-    @post("/anmeldungen/nachruecken", name="organiser_promote")
+    @post(paths.PROMOTE, name="organiser_promote")
     async def promote(
         self,
         db: NamedDependency[Database],
@@ -196,14 +191,14 @@ class OrganiserActionsController(Controller):
         """Fill the free seats from the waiting list (e.g. after the capacity was raised)."""
         await get_with_access(event_id)
         changes = await registrations.promote_waiting(db, event_id, now)
-        return _back_to_list(event_id, hinweis="nachgerueckt", nachgerueckt=_promoted(changes))
+        return _back_to_list(event_id, notice="nachgerueckt", promoted=_promoted(changes))
 
-    @get("/anmeldungen/neu", name="organiser_new_registration")
+    @get(paths.NEW_REGISTRATION, name="organiser_new_registration")
     async def new_registration(self, event_id: FromPath[int]) -> Template:
         """The public form's fields, for adding someone by hand."""
         return _new_form(await get_with_access(event_id))
 
-    @post("/anmeldungen/neu", name="organiser_new_registration_submit")
+    @post(paths.NEW_REGISTRATION, name="organiser_new_registration_submit")
     async def add_registration(
         self,
         db: NamedDependency[Database],
@@ -237,5 +232,5 @@ class OrganiserActionsController(Controller):
                 event, data, notice=_(_ALREADY_REGISTERED), status_code=HTTP_409_CONFLICT
             )
         return _back_to_list(
-            event_id, hinweis="hinzugefuegt", als=outcome.registration.status.value
+            event_id, notice="hinzugefuegt", added_as=outcome.registration.status.value
         )

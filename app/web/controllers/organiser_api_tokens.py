@@ -1,6 +1,6 @@
 """The organisers' page for their personal API tokens: list, make, revoke.
 
-Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. A new
+On the organisers' router, so its guard (``app.web.auth``) covers every handler here. A new
 token's secret is in the one response that makes it and nowhere else (the page is ``no-store``
 like every organiser page).
 """
@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app import paths
 from app.db.database import Database
 from app.domain.errors import InvalidInput
 from app.domain.validation import TOO_LONG
@@ -25,7 +26,6 @@ from app.services.api_tokens import MAX_NAME, NewToken
 from app.services.organisers import Organiser
 from app.web.params import FormBody
 
-TOKENS_PATH = "/organisation/api-zugang"
 _NAME_ERROR = N_("Bitte geben Sie dem Token einen Namen, z. B. „Excel-Abgleich“.")
 NOTICES = {
     "widerrufen": N_("Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen."),
@@ -57,20 +57,19 @@ async def _page(
 
 
 class OrganiserApiTokensController(Controller):
-    """``/organisation/api-zugang``."""
+    """``/organiser/api-tokens``."""
 
     include_in_schema = False
-    path = TOKENS_PATH
 
-    @get("/", name="organiser_api_tokens")
+    @get(paths.API_TOKENS, name="organiser_api_tokens")
     async def tokens(
-        self, request: Request[Organiser, Any, Any], hinweis: FromQuery[str | None] = None
+        self, request: Request[Organiser, Any, Any], notice: FromQuery[str | None] = None
     ) -> Template:
         """The organiser's tokens and the form for a new one."""
-        notice = _(NOTICES[hinweis]) if hinweis in NOTICES else ""
-        return await _page(request.user, notice=notice)
+        notice_text = _(NOTICES[notice]) if notice in NOTICES else ""
+        return await _page(request.user, notice=notice_text)
 
-    @post("/", name="organiser_api_token_create", status_code=HTTP_201_CREATED)
+    @post(paths.API_TOKENS, name="organiser_api_token_create", status_code=HTTP_201_CREATED)
     async def create(
         self,
         request: Request[Organiser, Any, Any],
@@ -92,7 +91,7 @@ class OrganiserApiTokensController(Controller):
             )
         return await _page(request.user, created=created, status_code=HTTP_201_CREATED)
 
-    @post("/{token_id:int}/widerrufen", name="organiser_api_token_revoke")
+    @post(paths.API_TOKEN_REVOKE, name="organiser_api_token_revoke")
     async def revoke(
         self,
         request: Request[Organiser, Any, Any],
@@ -102,5 +101,7 @@ class OrganiserApiTokensController(Controller):
     ) -> Redirect:
         """Revoke one of the organiser's own tokens (another's is 404); back to the list."""
         changed = await api_tokens.revoke(db, request.user.id, token_id, now)
-        hinweis = "widerrufen" if changed else "schon-widerrufen"
-        return Redirect(path=f"{TOKENS_PATH}?hinweis={hinweis}", status_code=HTTP_303_SEE_OTHER)
+        notice = "widerrufen" if changed else "schon-widerrufen"
+        return Redirect(
+            path=f"{paths.api_tokens()}?notice={notice}", status_code=HTTP_303_SEE_OTHER
+        )

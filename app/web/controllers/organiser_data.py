@@ -1,6 +1,6 @@
 """Organisers delete one registration's personal data at once (a request under Art. 17 DSGVO).
 
-Under ``/organisation``, so the guard in ``app.web.auth`` covers it.
+On the organisers' router, so its guard (``app.web.auth``) covers it.
 """
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from app import paths
 from app.db.database import Database
 from app.services import retention
-from app.web.controllers.organiser_registrations import EVENT_PATH
 
 
 class OrganiserDataController(Controller):
-    """``…/anmeldungen/{id}/daten-loeschen``."""
+    """``…/registrations/{id}/delete-data``."""
 
     include_in_schema = False
-    path = EVENT_PATH
 
     @post(
-        "/anmeldungen/{registration_id:int}/daten-loeschen",
+        paths.REGISTRATION_DELETE_DATA,
         name="organiser_delete_data",
         status_code=HTTP_303_SEE_OTHER,
     )
@@ -39,7 +38,7 @@ class OrganiserDataController(Controller):
         """Cancel if needed (the seat moves on), then anonymise; back to the list."""
         await retention.delete_registration_data(db, event_id, registration_id, now)
         return Redirect(
-            path=f"/organisation/veranstaltungen/{event_id}/anmeldungen",
-            query_params={"hinweis": "daten-geloescht"},
+            path=paths.registrations(event_id),
+            query_params={"notice": "daten-geloescht"},
             status_code=HTTP_303_SEE_OTHER,
         )

@@ -1,6 +1,6 @@
 """Organisers manage events: new, edit, preview, publish and unpublish, duplicate, cancel.
 
-Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here. A refused
+On the organisers' router, so its guard (``app.web.auth``) covers every handler here. A refused
 form comes back with everything typed and a message next to each field.
 """
 
@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app import paths
 from app.db.database import Database
 from app.domain.errors import InvalidInput
 from app.domain.event_form import (
@@ -44,8 +45,6 @@ from app.web import organiser_texts, texts
 from app.web.pages import event_page
 from app.web.params import FormBody
 
-EVENTS_PATH = "/organisation/veranstaltungen"
-NEW_PATH = EVENTS_PATH + "/neu"
 #: The longest message to attendees about a change or a cancellation.
 MAX_MESSAGE = 5_000
 
@@ -151,21 +150,19 @@ def event_form_view(
     )
 
 
-def _base(event_id: int) -> str:
-    return f"{EVENTS_PATH}/{event_id}"
-
-
 def _to_overview(event_id: int, notice: str) -> Redirect:
     return Redirect(
-        path=_base(event_id), query_params={"hinweis": notice}, status_code=HTTP_303_SEE_OTHER
+        path=paths.event_overview(event_id),
+        query_params={"notice": notice},
+        status_code=HTTP_303_SEE_OTHER,
     )
 
 
 def _refused(event_id: int, error: InvalidInput) -> Redirect:
     """Back to the overview, saying why the step was not taken."""
     return Redirect(
-        path=_base(event_id),
-        query_params={"abgelehnt": error.errors.get("status", "")},
+        path=paths.event_overview(event_id),
+        query_params={"refused": error.errors.get("status", "")},
         status_code=HTTP_303_SEE_OTHER,
     )
 
@@ -183,7 +180,7 @@ def _form_page(
             "form": event_form_view(values, error_codes),
             "event": event,
             "status_labels": organiser_texts.translated(organiser_texts.EVENT_STATUS_LABELS),
-            "action": f"{_base(event.id)}/bearbeiten" if event else NEW_PATH,
+            "action": paths.event_edit(event.id) if event else paths.new_event(),
             # Published events have registrants (or may): the form asks whether to tell them.
             "asks_to_notify": event is not None and event.status is EventStatus.PUBLISHED,
             "slug_fixed": event is not None and event.status is not EventStatus.DRAFT,
@@ -204,12 +201,12 @@ class OrganiserEventsController(Controller):
 
     include_in_schema = False
 
-    @get(NEW_PATH, name="organiser_new_event")
+    @get(paths.NEW_EVENT, name="organiser_new_event")
     async def new_event(self, now: NamedDependency[dt.datetime]) -> Template:
         """An empty event form with sensible defaults."""
         return _form_page(new_event_values(now))
 
-    @post(NEW_PATH, name="organiser_new_event_submit")
+    @post(paths.NEW_EVENT, name="organiser_new_event_submit")
     async def create_event(
         self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], data: FormBody
     ) -> Redirect | Template:
@@ -220,17 +217,17 @@ class OrganiserEventsController(Controller):
             return _form_page(data, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST)
         return _to_overview(event.id, "angelegt")
 
-    @get(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event")
+    @get(paths.EVENT_EDIT, name="organiser_edit_event")
     async def edit_event(
-        self, event_id: FromPath[int], hinweis: FromQuery[str | None] = None
+        self, event_id: FromPath[int], notice: FromQuery[str | None] = None
     ) -> Template:
         """The form with every field of the stored event."""
         event = await get_with_access(event_id)
         page = _form_page(event_values(event), event=event)
-        page.context["notice"] = organiser_texts.event_notice(hinweis)
+        page.context["notice"] = organiser_texts.event_notice(notice)
         return page
 
-    @post(EVENTS_PATH + "/{event_id:int}/bearbeiten", name="organiser_edit_event_submit")
+    @post(paths.EVENT_EDIT, name="organiser_edit_event_submit")
     async def update_event(
         self,
         db: NamedDependency[Database],
@@ -253,14 +250,16 @@ class OrganiserEventsController(Controller):
             return _form_page(
                 data, event=event, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST
             )
-        query = {"hinweis": "gespeichert"}
+        query = {"notice": "gespeichert"}
         if outcome.significant:
-            query["informiert"] = str(outcome.notified)
+            query["informed"] = str(outcome.notified)
         if outcome.promoted:
-            query["nachgerueckt"] = str(outcome.promoted)
-        return Redirect(path=_base(event_id), query_params=query, status_code=HTTP_303_SEE_OTHER)
+            query["promoted"] = str(outcome.promoted)
+        return Redirect(
+            path=paths.event_overview(event_id), query_params=query, status_code=HTTP_303_SEE_OTHER
+        )
 
-    @get(EVENTS_PATH + "/{event_id:int}/vorschau", name="organiser_preview_event")
+    @get(paths.EVENT_PREVIEW, name="organiser_preview_event")
     async def preview(self, now: NamedDependency[dt.datetime], event_id: FromPath[int]) -> Template:
         """The public page as it will look once published (the form cannot be sent)."""
         public = await event_admin.preview(event_id)
@@ -268,10 +267,10 @@ class OrganiserEventsController(Controller):
         if event.status is EventStatus.DRAFT:
             event = dataclasses.replace(event, status=EventStatus.PUBLISHED)
         page = event_page(PublicEvent(event, public.availability), now)
-        page.context.update(preview=True, overview=_base(event_id))
+        page.context.update(preview=True, overview=paths.event_overview(event_id))
         return page
 
-    @post(EVENTS_PATH + "/{event_id:int}/veroeffentlichen", name="organiser_publish_event")
+    @post(paths.EVENT_PUBLISH, name="organiser_publish_event")
     async def publish(
         self,
         db: NamedDependency[Database],
@@ -285,7 +284,7 @@ class OrganiserEventsController(Controller):
             return _refused(event_id, error)
         return _to_overview(event_id, "veroeffentlicht")
 
-    @post(EVENTS_PATH + "/{event_id:int}/zurueckziehen", name="organiser_unpublish_event")
+    @post(paths.EVENT_UNPUBLISH, name="organiser_unpublish_event")
     async def unpublish(
         self,
         db: NamedDependency[Database],
@@ -299,7 +298,7 @@ class OrganiserEventsController(Controller):
             return _refused(event_id, error)
         return _to_overview(event_id, "zurueckgezogen")
 
-    @post(EVENTS_PATH + "/{event_id:int}/duplizieren", name="organiser_duplicate_event")
+    @post(paths.EVENT_DUPLICATE, name="organiser_duplicate_event")
     async def duplicate(
         self,
         db: NamedDependency[Database],
@@ -309,18 +308,18 @@ class OrganiserEventsController(Controller):
         """A draft copy, opened for editing."""
         copy = await event_admin.duplicate(db, event_id, now)
         return Redirect(
-            path=f"{_base(copy.id)}/bearbeiten",
-            query_params={"hinweis": "dupliziert"},
+            path=paths.event_edit(copy.id),
+            query_params={"notice": "dupliziert"},
             status_code=HTTP_303_SEE_OTHER,
         )
 
-    @get(EVENTS_PATH + "/{event_id:int}/absagen", name="organiser_cancel_event_form")
+    @get(paths.EVENT_CANCEL, name="organiser_cancel_event_form")
     async def cancel_form(self, event_id: FromPath[int]) -> Template:
         """Ask for the message to everyone before cancelling."""
         event = await get_with_access(event_id)
         return _cancel_page(event, {}, {})
 
-    @post(EVENTS_PATH + "/{event_id:int}/absagen", name="organiser_cancel_event")
+    @post(paths.EVENT_CANCEL, name="organiser_cancel_event")
     async def cancel(
         self,
         db: NamedDependency[Database],
@@ -350,7 +349,7 @@ def _cancel_page(
         context={
             "event": event,
             "form": MessageForm(values=dict(values), errors=dict(errors)),
-            "base": _base(event.id),
+            "event_id": event.id,
         },
         status_code=status_code,
     )

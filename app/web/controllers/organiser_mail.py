@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from app import paths
 from app.db.database import Database
 from app.domain.model import Event
 from app.i18n import N_, _
@@ -19,9 +20,6 @@ from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
 from app.settings import Settings
 from app.web.params import FormBody
-
-OUTBOX_PATH = "/organisation/postausgang"
-_MESSAGE_PATH = "/organisation/veranstaltungen/{event_id:int}/nachricht"
 
 _STATUS_LABELS = {
     "queued": N_("Wartet"),
@@ -42,7 +40,7 @@ class MessageForm:
 
 def _back(status: str, event: str) -> Redirect:
     query = {key: value for key, value in (("status", status), ("event", event)) if value}
-    return Redirect(path=OUTBOX_PATH, query_params=query, status_code=HTTP_303_SEE_OTHER)
+    return Redirect(path=paths.outbox(), query_params=query, status_code=HTTP_303_SEE_OTHER)
 
 
 def _message_page(
@@ -72,7 +70,7 @@ class OrganiserMailController(Controller):
 
     include_in_schema = False
 
-    @get(OUTBOX_PATH, name="organiser_outbox")
+    @get(paths.OUTBOX, name="organiser_outbox")
     async def outbox(
         self, status: FromQuery[str | None] = None, event: FromQuery[int | None] = None
     ) -> Template:
@@ -90,7 +88,7 @@ class OrganiserMailController(Controller):
             },
         )
 
-    @post(f"{OUTBOX_PATH}/{{mail_id:int}}/erneut", name="organiser_outbox_retry")
+    @post(paths.OUTBOX_RETRY, name="organiser_outbox_retry")
     async def retry(
         self,
         db: NamedDependency[Database],
@@ -102,7 +100,7 @@ class OrganiserMailController(Controller):
         await organiser_mail.retry(db, mail_id, now)
         return _back(data.get("status", ""), data.get("event", ""))
 
-    @post(f"{OUTBOX_PATH}/{{mail_id:int}}/abbrechen", name="organiser_outbox_abort")
+    @post(paths.OUTBOX_ABORT, name="organiser_outbox_abort")
     async def abort(
         self,
         db: NamedDependency[Database],
@@ -114,13 +112,13 @@ class OrganiserMailController(Controller):
         await organiser_mail.abort(db, mail_id, now)
         return _back(data.get("status", ""), data.get("event", ""))
 
-    @get(_MESSAGE_PATH, name="organiser_message_form")
+    @get(paths.MESSAGE, name="organiser_message_form")
     async def message_form(self, event_id: FromPath[int]) -> Template:
         """The form for a message to the event's registrants."""
         event = await organiser_mail.event(event_id)
         return _message_page(event, MessageForm({"audience": Audience.ALL.value}))
 
-    @post(f"{_MESSAGE_PATH}/vorschau", name="organiser_message_preview", status_code=200)
+    @post(paths.MESSAGE_PREVIEW, name="organiser_message_preview", status_code=200)
     async def message_preview(
         self, settings: NamedDependency[Settings], event_id: FromPath[int], data: FormBody
     ) -> Template:
@@ -133,7 +131,7 @@ class OrganiserMailController(Controller):
         preview = await organiser_mail.preview(event, message, settings.base_url)
         return _message_page(event, form, preview=preview)
 
-    @post(_MESSAGE_PATH, name="organiser_message_send", status_code=HTTP_303_SEE_OTHER)
+    @post(paths.MESSAGE, name="organiser_message_send", status_code=HTTP_303_SEE_OTHER)
     async def message_send(
         self,
         db: NamedDependency[Database],

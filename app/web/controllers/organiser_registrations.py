@@ -1,6 +1,6 @@
 """The organisers' pages for one event's registrations: the list, its exports, the door.
 
-Under ``/organisation``, so the guard in ``app.web.auth`` covers every handler here.
+On the organisers' router, so its guard (``app.web.auth``) covers every handler here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from app import paths
 from app.db.database import Database
 from app.domain.model import AttendanceMode, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
@@ -26,7 +27,6 @@ from app.web import downloads
 from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
-EVENT_PATH = "/organisation/veranstaltungen/{event_id:int}"
 _NOTICES = {
     CheckIn.NOT_CONFIRMED: "nicht-bestaetigt",
     CheckIn.UNCHANGED: "unveraendert",
@@ -37,11 +37,7 @@ NOTICE_TEXTS = {
 }
 
 
-def _base(event_id: int) -> str:
-    return f"/organisation/veranstaltungen/{event_id}"
-
-
-#: What the list says after an organiser's action (``hinweis`` in the redirect's query).
+#: What the list says after an organiser's action (``notice`` in the redirect's query).
 ACTION_NOTICES = {
     "storniert": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
     "schon-storniert": N_("Diese Anmeldung war schon storniert."),
@@ -53,15 +49,15 @@ ACTION_NOTICES = {
 }
 
 
-def action_notice(hinweis: str | None, promoted: int | None, status: str | None) -> str:
-    """The notice for ``hinweis``, translated; empty for unknown values."""
-    if hinweis == "hinzugefuegt":
+def action_notice(notice: str | None, promoted: int | None, status: str | None) -> str:
+    """The notice for ``notice``, translated; empty for unknown values."""
+    if notice == "hinzugefuegt":
         label = STATUS_LABELS.get(RegistrationStatus(status)) if status in _STATUSES else None
         return _("Die Anmeldung wurde hinzugefügt, Status: %(status)s.") % {
             "status": _(label) if label else _("unbekannt")
         }
-    text = _(ACTION_NOTICES[hinweis]) if hinweis in ACTION_NOTICES else ""
-    if hinweis in ("storniert", "nachgerueckt"):
+    text = _(ACTION_NOTICES[notice]) if notice in ACTION_NOTICES else ""
+    if notice in ("storniert", "nachgerueckt"):
         if promoted:
             moved = ngettext(
                 "%(count)d Person ist von der Warteliste nachgerückt.",
@@ -69,7 +65,7 @@ def action_notice(hinweis: str | None, promoted: int | None, status: str | None)
                 promoted,
             ) % {"count": promoted}
             text = f"{text} {moved}"
-        elif hinweis == "nachgerueckt":
+        elif notice == "nachgerueckt":
             nobody = _("niemand – kein freier Platz oder niemand auf der Warteliste.")
             text = f"{text} {nobody}"
     return text
@@ -82,18 +78,17 @@ class OrganiserRegistrationsController(Controller):
     """One event's registrations for organisers."""
 
     include_in_schema = False
-    path = EVENT_PATH
 
-    @get("/anmeldungen", name="organiser_registrations")
+    @get(paths.REGISTRATIONS, name="organiser_registrations")
     async def registrations(
         self,
         event_id: FromPath[int],
         q: FromQuery[str | None] = None,
         status: FromQuery[str | None] = None,
         mode: FromQuery[str | None] = None,
-        hinweis: FromQuery[str | None] = None,
-        nachgerueckt: FromQuery[int | None] = None,
-        als: FromQuery[str | None] = None,
+        notice: FromQuery[str | None] = None,
+        promoted: FromQuery[int | None] = None,
+        added_as: FromQuery[str | None] = None,
     ) -> Template:
         """The list with counts, search, filters and the result of the last action.
 
@@ -101,7 +96,7 @@ class OrganiserRegistrationsController(Controller):
         """
         search = RegistrationFilter.parse(q, status, mode)
         listing = await service.list_registrations(event_id, search)
-        notice = action_notice(hinweis, nachgerueckt, als)
+        notice_text = action_notice(notice, promoted, added_as)
         return Template(
             template_name="organiser/registrations.html",
             context={
@@ -111,32 +106,32 @@ class OrganiserRegistrationsController(Controller):
                 "modes": list(AttendanceMode),
                 "status_labels": translated(STATUS_LABELS),
                 "mode_labels": translated(MODE_LABELS),
-                "base": _base(event_id),
-                "notice": notice,
+                "event_id": event_id,
+                "notice": notice_text,
             },
         )
 
-    @get("/anmeldungen.csv", name="organiser_registrations_csv")
+    @get(paths.REGISTRATIONS_CSV, name="organiser_registrations_csv")
     async def registrations_csv(self, event_id: FromPath[int]) -> Stream:
         """Every registration as CSV for Excel, streamed in chunks."""
         return await downloads.csv_download(await get_with_access(event_id))
 
-    @get("/anmeldungen.xlsx", name="organiser_registrations_xlsx")
+    @get(paths.REGISTRATIONS_XLSX, name="organiser_registrations_xlsx")
     async def registrations_xlsx(self, event_id: FromPath[int]) -> Response[bytes]:
         """Every registration as an Excel workbook."""
         return await downloads.xlsx_download(await get_with_access(event_id))
 
-    @get("/unterschriftenliste.pdf", name="organiser_signature_list")
+    @get(paths.SIGNATURE_LIST, name="organiser_signature_list")
     async def signature_list(self, event_id: FromPath[int]) -> Response[bytes]:
         """The signature list of the confirmed registrations as a PDF."""
         return await downloads.signature_list_download(await get_with_access(event_id))
 
-    @get("/einlass", name="organiser_check_in")
+    @get(paths.CHECK_IN, name="organiser_check_in")
     async def check_in_view(
         self,
         event_id: FromPath[int],
         q: FromQuery[str | None] = None,
-        hinweis: FromQuery[str | None] = None,
+        notice: FromQuery[str | None] = None,
     ) -> Template:
         """The door: the confirmed registrations, searchable, one button each."""
         search = RegistrationFilter.parse(q, RegistrationStatus.CONFIRMED.value, None)
@@ -152,12 +147,12 @@ class OrganiserRegistrationsController(Controller):
                 "search": search,
                 "confirmed": confirmed,
                 "checked_in": checked_in,
-                "notice": _(NOTICE_TEXTS[hinweis]) if hinweis in NOTICE_TEXTS else "",
-                "base": _base(event_id),
+                "notice": _(NOTICE_TEXTS[notice]) if notice in NOTICE_TEXTS else "",
+                "event_id": event_id,
             },
         )
 
-    @post("/einlass/{registration_id:int}", name="organiser_check_in_submit")
+    @post(paths.CHECK_IN_SUBMIT, name="organiser_check_in_submit")
     async def check_in(
         self,
         db: NamedDependency[Database],
@@ -173,8 +168,8 @@ class OrganiserRegistrationsController(Controller):
         outcome = await service.set_checked_in(db, event_id, registration_id, action == "in", now)
         query = {"q": data["q"]} if data.get("q") else {}
         if outcome in _NOTICES:
-            query["hinweis"] = _NOTICES[outcome]
-        target = _base(event_id) + "/einlass"
+            query["notice"] = _NOTICES[outcome]
+        target = paths.check_in(event_id)
         if query:
             target += "?" + urlencode(query)
         return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)

@@ -14,6 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
+from app import paths
 from app.db.database import Database
 from app.i18n import _
 from app.services import retention
@@ -23,11 +24,11 @@ from app.web.throttling import THROTTLED
 
 
 class PersonalDataController(Controller):
-    """``/r/{token}/daten.json`` and ``/r/{token}/daten-loeschen``."""
+    """``/r/{token}/data.json`` and ``/r/{token}/delete-data``."""
 
     include_in_schema = False
 
-    @get("/r/{token:str}/daten.json", name="personal_data")
+    @get(paths.PERSONAL_DATA, name="personal_data")
     async def download(self, token: FromPath[str]) -> Response[bytes]:
         """Everything held on the registrant, as a JSON file."""
         data = await retention.personal_data(token)
@@ -39,7 +40,7 @@ class PersonalDataController(Controller):
         )
 
     @post(
-        "/r/{token:str}/daten-loeschen",
+        paths.PERSONAL_DATA_DELETE,
         name="personal_data_delete",
         status_code=HTTP_200_OK,
         opt={THROTTLED: True},
@@ -57,7 +58,9 @@ class PersonalDataController(Controller):
                 _("Bitte bestätigen"),
                 _("Bitte setzen Sie das Häkchen, um Ihre Daten endgültig zu löschen."),
                 status_code=HTTP_400_BAD_REQUEST,
-                link=PageLink(href=f"/r/{token}#daten", label=_("Zurück zu Ihrer Anmeldung")),
+                link=PageLink(
+                    href=paths.personal(token) + "#daten", label=_("Zurück zu Ihrer Anmeldung")
+                ),
             )
         await retention.delete_own_data(db, token, now)
         return message_page(

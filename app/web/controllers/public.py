@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from app import paths
 from app.db.database import Database
 from app.domain.errors import NotFound
 from app.i18n import current_language
@@ -30,12 +31,12 @@ class PublicController(Controller):
 
     include_in_schema = False
 
-    @get("/", name="index")
+    @get(paths.INDEX, name="index")
     async def index(self, now: NamedDependency[dt.datetime]) -> Template:
         """Upcoming events, soonest first."""
         return await self._listing(now, past=False)
 
-    @get("/past", name="past")
+    @get(paths.PAST, name="past")
     async def past(self, now: NamedDependency[dt.datetime]) -> Template:
         """Past events, latest first."""
         return await self._listing(now, past=True)
@@ -47,7 +48,7 @@ class PublicController(Controller):
             context={"events": [public_event_view(e, now) for e in events], "past": past},
         )
 
-    @get("/events/{slug:str}", name="event")
+    @get(paths.EVENT, name="event")
     async def event(
         self,
         request: Request[Any, Any, Any],
@@ -64,7 +65,7 @@ class PublicController(Controller):
             return await event_file_response(request, slug.removesuffix(ICS_SUFFIX), settings, now)
         return event_page(await event_service.get_public(slug), now)
 
-    @get("/datenschutz", name="privacy")
+    @get(paths.PRIVACY, name="privacy")
     async def privacy(
         self,
         db: NamedDependency[Database],
@@ -94,6 +95,6 @@ class PublicController(Controller):
                 "current": current,
                 "is_current": shown.version == current.version,
                 "earlier": [n for n in await notices.versions() if n.version != current.version],
-                "language_path": "/datenschutz",
+                "language_path": paths.PRIVACY,
             },
         )

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from app import paths
 from app.db.database import Database
 from app.domain.model import RegistrationStatus
 from app.i18n import _
@@ -30,7 +31,7 @@ class RegistrationController(Controller):
     include_in_schema = False
 
     @post(
-        "/events/{slug:str}/register",
+        paths.REGISTER,
         name="register",
         status_code=HTTP_303_SEE_OTHER,
         opt={THROTTLED: True},
@@ -70,26 +71,26 @@ class RegistrationController(Controller):
                 context={"event": public_event_view(event, now), "message": message},
             )
         return Redirect(
-            path=f"/r/{outcome.registration.token}",
-            query_params={"neu": "1"},
+            path=paths.personal(outcome.registration.token),
+            query_params={"new": "1"},
             status_code=HTTP_303_SEE_OTHER,
         )
 
-    @get("/r/{token:str}", name="personal")
+    @get(paths.PERSONAL, name="personal")
     async def personal(
         self,
         token: FromPath[str],
         now: NamedDependency[dt.datetime],
-        neu: FromQuery[str | None] = None,
-        bestaetigt: FromQuery[str | None] = None,
+        new: FromQuery[str | None] = None,
+        confirmed: FromQuery[str | None] = None,
     ) -> Template:
         """The registrant's own page: details, status, confirm, Zoom data when confirmed, cancel."""
         registration, event = await registrations.personal_view(token)
         banner = ""
-        if neu == "1" and registration.status is not RegistrationStatus.CANCELLED:
+        if new == "1" and registration.status is not RegistrationStatus.CANCELLED:
             position = await registrations.waitlist_position(registration, now)
             banner = texts.thank_you(registration.status, position)
-        elif bestaetigt == "1" and registration.status is RegistrationStatus.CONFIRMED:
+        elif confirmed == "1" and registration.status is RegistrationStatus.CONFIRMED:
             banner = _(texts.CONFIRMED_BANNER)
         return Template(
             template_name="personal.html",
@@ -97,7 +98,7 @@ class RegistrationController(Controller):
         )
 
     @post(
-        "/r/{token:str}/cancel",
+        paths.PERSONAL_CANCEL,
         name="cancel",
         status_code=HTTP_303_SEE_OTHER,
         opt={THROTTLED: True},
@@ -107,13 +108,13 @@ class RegistrationController(Controller):
     ) -> Redirect:
         """Cancel the registration; a freed seat goes to the waiting list."""
         await registrations.cancel(db, token, now=now)
-        return Redirect(path=f"/r/{token}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(path=paths.personal(token), status_code=HTTP_303_SEE_OTHER)
 
     # A form button, not a link in the mail: mail scanners and link previews open every link in
     # a message, and a GET must never change state, or a scanner would confirm an address that
     # nobody read. The opt-in mail links to the personal page, which shows this button.
     @post(
-        "/r/{token:str}/confirm",
+        paths.PERSONAL_CONFIRM,
         name="confirm",
         status_code=HTTP_303_SEE_OTHER,
         opt={THROTTLED: True},
@@ -130,5 +131,7 @@ class RegistrationController(Controller):
         remember_event(request, event.slug)
         await registrations.confirm_address(db, token, now=now)
         return Redirect(
-            path=f"/r/{token}", query_params={"bestaetigt": "1"}, status_code=HTTP_303_SEE_OTHER
+            path=paths.personal(token),
+            query_params={"confirmed": "1"},
+            status_code=HTTP_303_SEE_OTHER,
         )

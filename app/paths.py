@@ -1,0 +1,278 @@
+"""Every URL path of the site, in one language (English), and how to build concrete ones.
+
+Route templates use Litestar's syntax (``{event_id:int}``) so controllers declare them as they
+are; :func:`fill` turns a template into a concrete path, and the functions below name the paths
+that pages, mails and feeds link to. A leaf module without imports from the app, so the mail,
+calendar and domain code may build links from it as well as the web layer.
+
+Organiser paths are relative to :data:`ORGANISER`, the prefix of the organisers' router; their
+builders return absolute paths.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+# Public pages and personal links (absolute).
+INDEX = "/"
+PAST = "/past"
+EVENT = "/events/{slug:str}"
+REGISTER = "/events/{slug:str}/register"
+PRIVACY = "/privacy"
+FEED = "/calendar.ics"
+PERSONAL = "/r/{token:str}"
+PERSONAL_CANCEL = "/r/{token:str}/cancel"
+PERSONAL_CONFIRM = "/r/{token:str}/confirm"
+PERSONAL_FEED = "/r/{token:str}/calendar.ics"
+ALL_EVENTS_FEED = "/r/{token:str}/all/{key:str}/calendar.ics"
+PERSONAL_DATA = "/r/{token:str}/data.json"
+PERSONAL_DATA_DELETE = "/r/{token:str}/delete-data"
+JOIN = "/j/{token:str}"
+HEALTH = "/healthz"
+STATIC = "/static"
+API_EVENTS = "/api/v1/events"
+API_ORGANISER = "/api/v1/organiser"
+API_DOCS = "/api/schema"
+#: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
+PERSONAL_PREFIXES = ("/r/", "/j/")
+
+# The organisers' area: its prefix, then paths relative to it.
+ORGANISER = "/organiser"
+SIGN_IN = "/sign-in"
+SIGN_OUT = "/sign-out"
+HOME = "/"
+NEW_EVENT = "/events/new"
+EVENT_OVERVIEW = "/events/{event_id:int}"
+EVENT_EDIT = EVENT_OVERVIEW + "/edit"
+EVENT_PREVIEW = EVENT_OVERVIEW + "/preview"
+EVENT_PUBLISH = EVENT_OVERVIEW + "/publish"
+EVENT_UNPUBLISH = EVENT_OVERVIEW + "/unpublish"
+EVENT_DUPLICATE = EVENT_OVERVIEW + "/duplicate"
+EVENT_CANCEL = EVENT_OVERVIEW + "/cancel"
+REGISTRATIONS = EVENT_OVERVIEW + "/registrations"
+REGISTRATIONS_CSV = EVENT_OVERVIEW + "/registrations.csv"
+REGISTRATIONS_XLSX = EVENT_OVERVIEW + "/registrations.xlsx"
+SIGNATURE_LIST = EVENT_OVERVIEW + "/signature-list.pdf"
+CHECK_IN = EVENT_OVERVIEW + "/check-in"
+CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
+NEW_REGISTRATION = REGISTRATIONS + "/new"
+PROMOTE = REGISTRATIONS + "/promote"
+REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
+REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
+MESSAGE = EVENT_OVERVIEW + "/message"
+MESSAGE_PREVIEW = MESSAGE + "/preview"
+OUTBOX = "/outbox"
+OUTBOX_RETRY = OUTBOX + "/{mail_id:int}/retry"
+OUTBOX_ABORT = OUTBOX + "/{mail_id:int}/abort"
+API_TOKENS = "/api-tokens"
+API_TOKEN_REVOKE = API_TOKENS + "/{token_id:int}/revoke"
+
+_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def fill(template: str, **values: object) -> str:
+    """``template`` with each ``{name:type}`` replaced by ``values[name]``, URL-quoted."""
+    return _PARAMETER.sub(lambda match: quote(str(values[match.group(1)]), safe=""), template)
+
+
+def organiser(template: str, **values: object) -> str:
+    """The absolute path of an organiser ``template`` (relative to :data:`ORGANISER`)."""
+    return ORGANISER + fill(template, **values)
+
+
+def event(slug: str) -> str:
+    return fill(EVENT, slug=slug)
+
+
+def register(slug: str) -> str:
+    return fill(REGISTER, slug=slug)
+
+
+def personal(token: str) -> str:
+    return fill(PERSONAL, token=token)
+
+
+def personal_cancel(token: str) -> str:
+    return fill(PERSONAL_CANCEL, token=token)
+
+
+def personal_confirm(token: str) -> str:
+    return fill(PERSONAL_CONFIRM, token=token)
+
+
+def personal_feed(token: str) -> str:
+    return fill(PERSONAL_FEED, token=token)
+
+
+def all_events_feed(token: str, key: str) -> str:
+    return fill(ALL_EVENTS_FEED, token=token, key=key)
+
+
+def personal_data(token: str) -> str:
+    return fill(PERSONAL_DATA, token=token)
+
+
+def personal_data_delete(token: str) -> str:
+    return fill(PERSONAL_DATA_DELETE, token=token)
+
+
+def join(token: str) -> str:
+    return fill(JOIN, token=token)
+
+
+def organiser_home() -> str:
+    return organiser(HOME)
+
+
+def sign_in() -> str:
+    return organiser(SIGN_IN)
+
+
+def sign_out() -> str:
+    return organiser(SIGN_OUT)
+
+
+def new_event() -> str:
+    return organiser(NEW_EVENT)
+
+
+def event_overview(event_id: int) -> str:
+    return organiser(EVENT_OVERVIEW, event_id=event_id)
+
+
+def event_edit(event_id: int) -> str:
+    return organiser(EVENT_EDIT, event_id=event_id)
+
+
+def event_preview(event_id: int) -> str:
+    return organiser(EVENT_PREVIEW, event_id=event_id)
+
+
+def event_publish(event_id: int) -> str:
+    return organiser(EVENT_PUBLISH, event_id=event_id)
+
+
+def event_unpublish(event_id: int) -> str:
+    return organiser(EVENT_UNPUBLISH, event_id=event_id)
+
+
+def event_duplicate(event_id: int) -> str:
+    return organiser(EVENT_DUPLICATE, event_id=event_id)
+
+
+def event_cancel(event_id: int) -> str:
+    return organiser(EVENT_CANCEL, event_id=event_id)
+
+
+def registrations(event_id: int) -> str:
+    return organiser(REGISTRATIONS, event_id=event_id)
+
+
+def registrations_csv(event_id: int) -> str:
+    return organiser(REGISTRATIONS_CSV, event_id=event_id)
+
+
+def registrations_xlsx(event_id: int) -> str:
+    return organiser(REGISTRATIONS_XLSX, event_id=event_id)
+
+
+def signature_list(event_id: int) -> str:
+    return organiser(SIGNATURE_LIST, event_id=event_id)
+
+
+def check_in(event_id: int) -> str:
+    return organiser(CHECK_IN, event_id=event_id)
+
+
+def check_in_submit(event_id: int, registration_id: int) -> str:
+    return organiser(CHECK_IN_SUBMIT, event_id=event_id, registration_id=registration_id)
+
+
+def new_registration(event_id: int) -> str:
+    return organiser(NEW_REGISTRATION, event_id=event_id)
+
+
+def promote(event_id: int) -> str:
+    return organiser(PROMOTE, event_id=event_id)
+
+
+def registration_cancel(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_CANCEL, event_id=event_id, registration_id=registration_id)
+
+
+def registration_delete_data(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_DELETE_DATA, event_id=event_id, registration_id=registration_id)
+
+
+def message(event_id: int) -> str:
+    return organiser(MESSAGE, event_id=event_id)
+
+
+def message_preview(event_id: int) -> str:
+    return organiser(MESSAGE_PREVIEW, event_id=event_id)
+
+
+def outbox() -> str:
+    return organiser(OUTBOX)
+
+
+def outbox_retry(mail_id: int) -> str:
+    return organiser(OUTBOX_RETRY, mail_id=mail_id)
+
+
+def outbox_abort(mail_id: int) -> str:
+    return organiser(OUTBOX_ABORT, mail_id=mail_id)
+
+
+def api_tokens() -> str:
+    return organiser(API_TOKENS)
+
+
+def api_token_revoke(token_id: int) -> str:
+    return organiser(API_TOKEN_REVOKE, token_id=token_id)
+
+
+#: The German addresses of before, each with the template it moved to (absolute). Links in sent
+#: mails, bookmarks and pages open in old tabs still lead there: GET answers 301, POST 308.
+_OLD_EVENT = "/organisation/veranstaltungen/{event_id:int}"
+_OLD_REGISTRATIONS = _OLD_EVENT + "/anmeldungen"
+MOVED: tuple[tuple[str, str], ...] = (
+    ("/datenschutz", PRIVACY),
+    ("/r/{token:str}/daten.json", PERSONAL_DATA),
+    ("/r/{token:str}/daten-loeschen", PERSONAL_DATA_DELETE),
+    ("/organisation", ORGANISER + HOME),
+    ("/organisation/anmelden", ORGANISER + SIGN_IN),
+    ("/organisation/abmelden", ORGANISER + SIGN_OUT),
+    ("/organisation/veranstaltungen/neu", ORGANISER + NEW_EVENT),
+    (_OLD_EVENT, ORGANISER + EVENT_OVERVIEW),
+    (_OLD_EVENT + "/bearbeiten", ORGANISER + EVENT_EDIT),
+    (_OLD_EVENT + "/vorschau", ORGANISER + EVENT_PREVIEW),
+    (_OLD_EVENT + "/veroeffentlichen", ORGANISER + EVENT_PUBLISH),
+    (_OLD_EVENT + "/zurueckziehen", ORGANISER + EVENT_UNPUBLISH),
+    (_OLD_EVENT + "/duplizieren", ORGANISER + EVENT_DUPLICATE),
+    (_OLD_EVENT + "/absagen", ORGANISER + EVENT_CANCEL),
+    (_OLD_REGISTRATIONS, ORGANISER + REGISTRATIONS),
+    (_OLD_EVENT + "/anmeldungen.csv", ORGANISER + REGISTRATIONS_CSV),
+    (_OLD_EVENT + "/anmeldungen.xlsx", ORGANISER + REGISTRATIONS_XLSX),
+    (_OLD_EVENT + "/unterschriftenliste.pdf", ORGANISER + SIGNATURE_LIST),
+    (_OLD_EVENT + "/einlass", ORGANISER + CHECK_IN),
+    (_OLD_EVENT + "/einlass/{registration_id:int}", ORGANISER + CHECK_IN_SUBMIT),
+    (_OLD_REGISTRATIONS + "/neu", ORGANISER + NEW_REGISTRATION),
+    (_OLD_REGISTRATIONS + "/nachruecken", ORGANISER + PROMOTE),
+    (_OLD_REGISTRATIONS + "/{registration_id:int}/stornieren", ORGANISER + REGISTRATION_CANCEL),
+    (
+        _OLD_REGISTRATIONS + "/{registration_id:int}/daten-loeschen",
+        ORGANISER + REGISTRATION_DELETE_DATA,
+    ),
+    (_OLD_EVENT + "/nachricht", ORGANISER + MESSAGE),
+    (_OLD_EVENT + "/nachricht/vorschau", ORGANISER + MESSAGE_PREVIEW),
+    ("/organisation/postausgang", ORGANISER + OUTBOX),
+    ("/organisation/postausgang/{mail_id:int}/erneut", ORGANISER + OUTBOX_RETRY),
+    ("/organisation/postausgang/{mail_id:int}/abbrechen", ORGANISER + OUTBOX_ABORT),
+    ("/organisation/api-zugang", ORGANISER + API_TOKENS),
+    ("/organisation/api-zugang/{token_id:int}/widerrufen", ORGANISER + API_TOKEN_REVOKE),
+)
+#: The feed of all one's events, under the address mailed before: served there as well, since
+#: calendar programs that subscribed to it do not all follow redirects.
+OLD_ALL_EVENTS_FEED = "/r/{token:str}/alle/{key:str}/calendar.ics"
