@@ -22,7 +22,6 @@ from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
 from app.resources import check_resources
 from app.services.background import run_background
-from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import session_auth
@@ -46,6 +45,7 @@ from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.openapi import openapi_config
+from app.web.page_cache import PageCache
 from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry
@@ -132,6 +132,7 @@ def create_app(
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
 
+    page_cache = PageCache(clock, holder.writes_committed)
     stores, close_stores = store_registry(settings.redis_url)
     throttles = [
         throttle.middleware
@@ -161,11 +162,11 @@ def create_app(
             HealthController,
             static_files_router(),
         ],
-        dependencies=dependencies(holder, settings, FeedCache(), privacy_notice, clock),
+        dependencies=dependencies(holder, settings, page_cache, privacy_notice, clock),
         state=State({CLOCK_STATE_KEY: clock}),
         lifespan=[open_database, record_privacy_notice, send_mail, close_stores],
         stores=stores,
-        template_config=template_config(settings.base_url),
+        template_config=template_config(settings.base_url, reload=settings.debug),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="treffpunkt_csrf",
@@ -199,6 +200,7 @@ def create_app(
         # so refusals pass through the app's exception handlers.
         middleware=[
             language_middleware(secure_cookie=settings.cookies_secure),
+            page_cache.middleware,
             session_auth(settings).middleware,
             *throttles,
         ],
