@@ -24,7 +24,6 @@ from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
 from app.resources import check_resources
 from app.services.background import run_background
-from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import organiser_guard, session_auth
@@ -49,6 +48,7 @@ from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.moved import moved_handlers
 from app.web.openapi import openapi_config
+from app.web.page_cache import PageCache
 from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry
@@ -135,6 +135,7 @@ def create_app(
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
 
+    page_cache = PageCache(clock, holder.writes_committed)
     stores, close_stores = store_registry(settings.redis_url)
     throttles = [
         throttle.middleware
@@ -158,11 +159,11 @@ def create_app(
             static_files_router(),
             *moved_handlers(),
         ],
-        dependencies=dependencies(holder, settings, FeedCache(), privacy_notice, clock),
+        dependencies=dependencies(holder, settings, page_cache, privacy_notice, clock),
         state=State({CLOCK_STATE_KEY: clock}),
         lifespan=[open_database, record_privacy_notice, send_mail, close_stores],
         stores=stores,
-        template_config=template_config(settings.base_url),
+        template_config=template_config(settings.base_url, reload=settings.debug),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="treffpunkt_csrf",
@@ -192,7 +193,13 @@ def create_app(
         request_class=StrictBodyRequest,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
-        middleware=[language_middleware(secure_cookie=settings.cookies_secure), *throttles],
+        # The page cache answers public pages before the throttles; the session is loaded only on
+        # the organiser router (see organiser_router).
+        middleware=[
+            language_middleware(secure_cookie=settings.cookies_secure),
+            page_cache.middleware,
+            *throttles,
+        ],
         debug=settings.debug,
     )
 

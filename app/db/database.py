@@ -46,6 +46,9 @@ class Database:
         #: Set when a transaction of this process has committed new mail: the sender in this
         #: process wakes at once instead of at its next poll.
         self.mail_waiting = asyncio.Event()
+        #: How many write transactions this process has committed: caches of what the public
+        #: sees compare it to notice this process's own changes at once (app.web.page_cache).
+        self.writes_committed = 0
 
     @classmethod
     def from_url(
@@ -118,6 +121,7 @@ class Database:
                 yield
         finally:
             _after_commit.reset(token)
+        self.writes_committed += 1
         for callback in callbacks:
             callback()
 

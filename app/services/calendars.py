@@ -1,15 +1,14 @@
 """What the calendar files show: one public event, the subscription feeds, the personal feeds.
 
-Rendering is ``app.calendar``'s; this module picks the events. Public feeds are answered from a
-short-lived cache (calendar programs poll them, often all at once on the hour), keyed by the
-feed, and carry an ETag and Last-Modified so an unchanged feed costs a 304.
+Rendering is ``app.calendar``'s; this module picks the events. Public files carry an ETag and
+Last-Modified so an unchanged one costs a 304; the web layer answers them from its page cache
+(calendar programs poll feeds, often all at once on the hour).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +27,6 @@ from app.services.registrations import find_by_token
 
 #: How far back a feed reaches: the events of the last months stay in subscribers' calendars.
 FEED_HISTORY = dt.timedelta(days=183)
-#: How long a rendered public feed is served from memory before it is built again.
-FEED_CACHE_SECONDS = 30.0
 #: The longest series or tag name a feed may be asked for.
 MAX_FILTER = 120
 FEED_NAME = "Treffpunkt"
@@ -120,33 +117,16 @@ async def feed_events(feed: FeedFilter, now: dt.datetime) -> list[Event]:
     return [event for event in events if feed.admits(event)]
 
 
-class FeedCache:
-    """Rendered public feeds, kept for :data:`FEED_CACHE_SECONDS` (per process)."""
-
-    def __init__(self, seconds: float = FEED_CACHE_SECONDS) -> None:
-        self.seconds = seconds
-        self._entries: dict[FeedFilter, tuple[float, CalendarFile]] = {}
-
-    async def feed(
-        self, feed: FeedFilter, *, base_url: str, uid_domain: str, now: dt.datetime
-    ) -> CalendarFile:
-        """The feed's file, rendered at most once per cache period."""
-        entry = self._entries.get(feed)
-        if entry is not None and time.monotonic() < entry[0]:
-            return entry[1]
-        events = await feed_events(feed, now)
-        content = feed_ics(
-            events, name=feed.name, uid_domain=uid_domain, base_url=base_url, now=now
-        )
-        last_modified = max(
-            (event.updated_at or event.created_at or now for event in events), default=now
-        )
-        file = _file(content, "treffpunkt.ics", last_modified)
-        if len(self._entries) > 256:
-            # Every series and tag is a key; a flood of made-up ones must not grow without end.
-            self._entries.clear()
-        self._entries[feed] = (time.monotonic() + self.seconds, file)
-        return file
+async def feed_file(
+    feed: FeedFilter, *, base_url: str, uid_domain: str, now: dt.datetime
+) -> CalendarFile:
+    """A public feed as ``.ics``; the web layer keeps it in its page cache."""
+    events = await feed_events(feed, now)
+    content = feed_ics(events, name=feed.name, uid_domain=uid_domain, base_url=base_url, now=now)
+    last_modified = max(
+        (event.updated_at or event.created_at or now for event in events), default=now
+    )
+    return _file(content, "treffpunkt.ics", last_modified)
 
 
 async def personal_feed_file(

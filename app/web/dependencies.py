@@ -9,9 +9,9 @@ from litestar.di import Provide
 
 from app.clock import Clock
 from app.db.database import Database
-from app.services.calendars import FeedCache
 from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
+from app.web.page_cache import PageCache
 
 #: Where the app keeps its clock in ``app.state``, for code that runs outside dependency
 #: injection (exception handlers, guards).
@@ -36,16 +36,20 @@ class DatabaseHolder:
             raise RuntimeError("the database is not connected (the app has not started)")
         return self.database
 
+    def writes_committed(self) -> int:
+        """The database's count of this process's committed writes (-1 before it is open)."""
+        return -1 if self.database is None else self.database.writes_committed
+
 
 def dependencies(
     holder: DatabaseHolder,
     settings: Settings,
-    feed_cache: FeedCache,
+    page_cache: PageCache,
     privacy_notice: CurrentNotice,
     clock: Clock,
 ) -> dict[str, Provide]:
     """The app-level dependencies: ``db``, ``now`` (read from ``clock`` once per request),
-    ``settings``, ``feed_cache`` and ``privacy_notice`` (the notice in force)."""
+    ``settings``, ``page_cache`` and ``privacy_notice`` (the notice in force)."""
 
     async def provide_now() -> dt.datetime:
         return clock()
@@ -53,8 +57,8 @@ def dependencies(
     async def provide_settings() -> Settings:
         return settings
 
-    async def provide_feed_cache() -> FeedCache:
-        return feed_cache
+    async def provide_page_cache() -> PageCache:
+        return page_cache
 
     async def provide_privacy_notice() -> CurrentNotice:
         return privacy_notice
@@ -63,6 +67,6 @@ def dependencies(
         "db": Provide(holder.provide),
         "now": Provide(provide_now),
         "settings": Provide(provide_settings),
-        "feed_cache": Provide(provide_feed_cache),
+        "page_cache": Provide(provide_page_cache),
         "privacy_notice": Provide(provide_privacy_notice),
     }

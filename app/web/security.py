@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import cast
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from app import paths
@@ -57,15 +57,35 @@ def headers_for(path: str, *, https: bool = False) -> dict[str, str]:
 def security_headers(*, https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     """A ``before_send`` hook adding the headers to the start of every HTTP response.
 
-    ``https``: the service is reached over https (``BASE_URL``), so HSTS is sent.
+    ``https``: the service is reached over https (``BASE_URL``), so HSTS is sent. The three
+    sets (personal, API docs, every other path) are encoded once, not per response.
     """
+    encoded = {
+        path: [
+            (name.lower().encode(), value.encode())
+            for name, value in headers_for(path, https=https).items()
+        ]
+        for path in (PERSONAL_PREFIXES[0], DOCS_PREFIX, "/")
+    }
+    cache_control = b"cache-control"
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        response_headers = MutableScopeHeaders.from_message(message)
-        for name, value in headers_for(scope.get("path", ""), https=https).items():
-            if name == "Cache-Control" or name not in response_headers:
-                response_headers[name] = value
+        path = scope.get("path", "")
+        if path.startswith(PERSONAL_PREFIXES):
+            wanted = encoded[PERSONAL_PREFIXES[0]]
+        elif path.startswith(DOCS_PREFIX):
+            wanted = encoded[DOCS_PREFIX]
+        else:
+            wanted = encoded["/"]
+        headers = cast("list[tuple[bytes, bytes]]", message.setdefault("headers", []))
+        present = {name.lower() for name, _ in headers}
+        for name, value in wanted:
+            if name == cache_control and name in present:
+                headers[:] = [(n, v) for n, v in headers if n.lower() != cache_control]
+            elif name in present:
+                continue
+            headers.append((name, value))
 
     return add_security_headers

@@ -54,11 +54,16 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["clock"] = formatting.format_clock
 
 
-def template_config(base_url: str) -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja2 with autoescaping on, reading the installed page templates."""
+def template_config(base_url: str, *, reload: bool) -> TemplateConfig[JinjaTemplateEngine]:
+    """Jinja2 with autoescaping on, reading the installed page templates.
+
+    ``reload``: look at each template file's time on every render and read it again when it
+    changed (for development: in production it is a file system call per page for nothing).
+    """
 
     def configure(engine: JinjaTemplateEngine) -> None:
         _configure(engine)
+        engine.engine.auto_reload = reload
         engine.engine.globals["subscription"] = functools.partial(subscription_links, base_url)
 
     return TemplateConfig(

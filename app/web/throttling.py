@@ -11,7 +11,8 @@ from litestar.middleware.rate_limit import RateLimitConfig
 THROTTLED = "throttled"
 
 
-def _is_throttled(request: Request[Any, Any, Any]) -> bool:
+# Both checks are coroutines: Litestar runs a plain function in a worker thread, per request.
+async def _is_throttled(request: Request[Any, Any, Any]) -> bool:
     return bool(request.route_handler.opt.get(THROTTLED))
 
 
@@ -34,7 +35,7 @@ def write_throttle(per_minute: int) -> RateLimitConfig | None:
 LOGIN_THROTTLED = "login_throttled"
 
 
-def _is_login(request: Request[Any, Any, Any]) -> bool:
+async def _is_login(request: Request[Any, Any, Any]) -> bool:
     return bool(request.route_handler.opt.get(LOGIN_THROTTLED))
 
 

@@ -16,6 +16,7 @@ from app.services import events as event_service
 from app.services.events import PublicEvent
 from app.settings import Settings
 from app.web.errors import PROBLEM_JSON, Problem
+from app.web.page_cache import PUBLIC_PAGE, changes_with
 
 
 class ProgrammeItemOut(msgspec.Struct):
@@ -134,7 +135,7 @@ class EventsApiController(Controller):
     path = paths.API_EVENTS
     tags = ("events",)
 
-    @get("/", name="api_events", responses=_BAD_REQUEST)
+    @get("/", name="api_events", responses=_BAD_REQUEST, opt=PUBLIC_PAGE)
     async def list_events(
         self,
         now: NamedDependency[dt.datetime],
@@ -143,12 +144,14 @@ class EventsApiController(Controller):
     ) -> list[EventOut]:
         """Upcoming events (soonest first), or past ones (latest first) with ``past=true``."""
         events = await event_service.list_public(now, past=past)
+        changes_with((e.event for e in events), now)
         return [event_out(e, now, settings.base_url) for e in events]
 
     @get(
         "/{slug:str}",
         name="api_event",
         responses={**_BAD_REQUEST, 404: _problem("No published or cancelled event by that slug.")},
+        opt=PUBLIC_PAGE,
     )
     async def get_event(
         self,
@@ -157,4 +160,6 @@ class EventsApiController(Controller):
         settings: NamedDependency[Settings],
     ) -> EventOut:
         """One published or cancelled event; drafts and unknown slugs are 404."""
-        return event_out(await event_service.get_public(slug), now, settings.base_url)
+        public = await event_service.get_public(slug)
+        changes_with([public.event], now)
+        return event_out(public, now, settings.base_url)

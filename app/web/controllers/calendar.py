@@ -13,8 +13,9 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from app import paths
 from app.services import calendars
-from app.services.calendars import CalendarFile, FeedCache, FeedFilter
+from app.services.calendars import CalendarFile, FeedFilter
 from app.settings import Settings
+from app.web.page_cache import PageCache
 
 #: Litestar adds "; charset=utf-8" to every text type itself (it was said twice).
 ICS_MEDIA_TYPE = "text/calendar"
@@ -65,17 +66,19 @@ class CalendarController(Controller):
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
-        feed_cache: NamedDependency[FeedCache],
+        page_cache: NamedDependency[PageCache],
         now: NamedDependency[dt.datetime],
         series: FromQuery[str | None] = None,
         tag: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         """Every published event (upcoming and the last months), or one series or tag."""
-        file = await feed_cache.feed(
-            FeedFilter.checked(series, tag),
-            base_url=settings.base_url,
-            uid_domain=settings.mail_domain,
-            now=now,
+        feed = FeedFilter.checked(series, tag)
+        file = await page_cache.remember(
+            ("feed", feed),
+            now,
+            lambda: calendars.feed_file(
+                feed, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+            ),
         )
         return calendar_response(request, file, public=True)
 
@@ -115,10 +118,18 @@ class CalendarController(Controller):
 
 
 async def event_file_response(
-    request: Request[Any, Any, Any], slug: str, settings: Settings, now: dt.datetime
+    request: Request[Any, Any, Any],
+    slug: str,
+    settings: Settings,
+    now: dt.datetime,
+    page_cache: PageCache,
 ) -> Response[bytes]:
     """``/events/{slug}.ics``: the event page's route hands ``.ics`` requests here."""
-    file = await calendars.public_event_file(
-        slug, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+    file = await page_cache.remember(
+        ("event.ics", slug),
+        now,
+        lambda: calendars.public_event_file(
+            slug, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+        ),
     )
     return calendar_response(request, file, public=True)

@@ -20,6 +20,7 @@ from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.controllers.calendar import event_file_response
 from app.web.markdown import render_markdown
+from app.web.page_cache import PUBLIC_PAGE, PageCache, changes_with
 from app.web.pages import event_page
 from app.web.views import public_event_view
 
@@ -31,30 +32,32 @@ class PublicController(Controller):
 
     include_in_schema = False
 
-    @get(paths.INDEX, name="index")
+    @get(paths.INDEX, name="index", opt=PUBLIC_PAGE)
     async def index(self, now: NamedDependency[dt.datetime]) -> Template:
         """Upcoming events, soonest first."""
         return await self._listing(now, past=False)
 
-    @get(paths.PAST, name="past")
+    @get(paths.PAST, name="past", opt=PUBLIC_PAGE)
     async def past(self, now: NamedDependency[dt.datetime]) -> Template:
         """Past events, latest first."""
         return await self._listing(now, past=True)
 
     async def _listing(self, now: dt.datetime, *, past: bool) -> Template:
         events = await event_service.list_public(now, past=past)
+        changes_with((e.event for e in events), now)
         return Template(
             template_name="index.html",
             context={"events": [public_event_view(e, now) for e in events], "past": past},
         )
 
-    @get(paths.EVENT, name="event")
+    @get(paths.EVENT, name="event", opt=PUBLIC_PAGE)
     async def event(
         self,
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         now: NamedDependency[dt.datetime],
         settings: NamedDependency[Settings],
+        page_cache: NamedDependency[PageCache],
     ) -> Template | Response[bytes]:
         """One event, with the registration form while registration is open.
 
@@ -62,8 +65,12 @@ class PublicController(Controller):
         segment, so this route takes both.
         """
         if slug.endswith(ICS_SUFFIX):
-            return await event_file_response(request, slug.removesuffix(ICS_SUFFIX), settings, now)
-        return event_page(await event_service.get_public(slug), now)
+            return await event_file_response(
+                request, slug.removesuffix(ICS_SUFFIX), settings, now, page_cache
+            )
+        public = await event_service.get_public(slug)
+        changes_with([public.event], now)
+        return event_page(public, now)
 
     @get(paths.PRIVACY, name="privacy")
     async def privacy(

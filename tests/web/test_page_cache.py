@@ -1,0 +1,215 @@
+"""Public pages from the page cache: the same answers as rendered afresh, per visitor.
+
+A fresh app on the same database has an empty cache, so what it answers is the page rendered
+now; the app under test has answered every page before each write, so a cache that missed a
+write would answer the old page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from app.asgi import create_app
+from app.db.database import Database
+from app.domain.model import EventStatus, Seats
+from app.services import event_admin, event_changes, registrations
+from app.services.events import get_with_access
+from app.settings import Settings
+from tests.clock import ManualClock
+from tests.conftest import registration_form
+from tests.web.conftest import SameLoopTestClient, csrf_token, upcoming
+
+PAGES = (
+    "/",
+    "/past",
+    "/events/konferenz",
+    "/events/zweite",
+    "/events/konferenz?lang=en",
+    "/api/v1/events/",
+    "/api/v1/events/?past=true",
+    "/api/v1/events/konferenz",
+    "/calendar.ics",
+    "/events/konferenz.ics",
+)
+LANGUAGES = ("de", "en", "uk")
+#: A token of the shape Litestar makes, held by the test's visitors.
+TOKEN = "ab" * 64
+OTHER_TOKEN = "cd" * 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+async def answer(app: Litestar, path: str, language: str, token: str = TOKEN) -> Answer:
+    async with SameLoopTestClient(app) as client:
+        client.cookies.set("treffpunkt_csrf", token)
+        response = await client.get(path, headers={"Accept-Language": language})
+    return Answer(response.status_code, sorted(response.headers.multi_items()), response.content)
+
+
+@pytest.fixture
+def make_app(settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
+    def make(database: Database) -> Litestar:
+        return create_app(settings, database=database, clock=clock)
+
+    return make
+
+
+async def assert_cached_equals_uncached(app: Litestar, db: Database, make_app) -> None:  # type: ignore[no-untyped-def]
+    # One fresh app for the round: it is asked each page and language once, so it renders each.
+    fresh = make_app(db)
+    for path in PAGES:
+        for language in LANGUAGES:
+            cached = await answer(app, path, language)
+            uncached = await answer(fresh, path, language)
+            assert cached == uncached, (path, language)
+            # And once more: now surely from the cache.
+            assert await answer(app, path, language) == uncached, (path, language)
+
+
+async def test_every_public_page_is_the_same_cached_and_uncached_after_every_kind_of_write(
+    db: Database, make_app, event_factory, now: dt.datetime
+) -> None:
+    app = make_app(db)
+    event = await event_factory(**upcoming(in_person_seats=Seats(1, 0)))
+    second = await event_factory(**upcoming(slug="zweite", status=EventStatus.DRAFT))
+    await assert_cached_equals_uncached(app, db, make_app)
+
+    outcomes = []
+    for person in ("a", "b", "c"):  # registration: a seat, then the waiting list
+        outcomes.append(
+            await registrations.register(
+                db, "konferenz", registration_form(f"{person}@example.org"), now
+            )
+        )
+        await assert_cached_equals_uncached(app, db, make_app)
+    await registrations.cancel(db, outcomes[0].registration.token, now)  # b moves up
+    await assert_cached_equals_uncached(app, db, make_app)
+
+    current = await get_with_access(event.id)
+    wider = dataclasses.replace(current, title="Konferenz neu", in_person_seats=Seats(2, 1))
+    await event_changes.change_event(db, event.id, wider, notify=False, message="", now=now)
+    await assert_cached_equals_uncached(app, db, make_app)
+    await registrations.promote_waiting(db, event.id, now)  # c takes the new seat
+    await assert_cached_equals_uncached(app, db, make_app)
+
+    await event_admin.publish(db, second.id, now)
+    await assert_cached_equals_uncached(app, db, make_app)
+    await event_admin.unpublish(db, second.id, now)
+    await assert_cached_equals_uncached(app, db, make_app)
+    await event_changes.cancel_event(db, event.id, message="Leider", now=now)
+    await assert_cached_equals_uncached(app, db, make_app)
+
+
+async def test_a_write_of_another_process_shows_once_the_clock_moved_a_second(
+    db: Database, make_app, event_factory, clock: ManualClock, now: dt.datetime
+) -> None:
+    # Two processes: each its own cache and its own count of committed writes, one database.
+    here = make_app(db)
+    elsewhere = make_app(Database(db.engine))
+    await event_factory(**upcoming())
+    before = await answer(elsewhere, "/events/konferenz", "de")
+
+    await registrations.register(db, "konferenz", registration_form("a@example.org"), now)
+    fresh = await answer(make_app(db), "/events/konferenz", "de")
+    assert fresh != before
+    assert await answer(here, "/events/konferenz", "de") == fresh
+
+    clock.advance(seconds=0.5)
+    assert await answer(elsewhere, "/events/konferenz", "de") == before  # still its cached page
+    clock.advance(seconds=0.5)
+    assert await answer(elsewhere, "/events/konferenz", "de") == fresh
+
+
+async def test_the_page_changes_when_its_registration_closes_not_a_second_later(
+    db: Database, make_app, event_factory, clock: ManualClock, now: dt.datetime
+) -> None:
+    app = make_app(db)
+    deadline = now + dt.timedelta(milliseconds=300)
+    await event_factory(**upcoming(registration_closes_at=deadline))
+    assert 'name="_csrf_token"' in (await answer(app, "/events/konferenz", "de")).body.decode()
+    clock.advance(milliseconds=300)
+    page = await answer(app, "/events/konferenz", "de")
+    assert 'name="_csrf_token"' not in page.body.decode()
+    assert page == await answer(make_app(db), "/events/konferenz", "de")
+
+
+def _form_token(response: httpx.Response) -> str:
+    return csrf_token(response.text)
+
+
+async def test_visitors_get_their_own_language_and_token_never_anothers(
+    db: Database, make_app, event_factory
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming(translations={}))
+    async with SameLoopTestClient(app) as first, SameLoopTestClient(app) as second:
+        first.cookies.set("treffpunkt_csrf", TOKEN)
+        second.cookies.set("treffpunkt_csrf", OTHER_TOKEN)
+        german = await first.get("/events/konferenz", headers={"Accept-Language": "de"})
+        english = await second.get("/events/konferenz", headers={"Accept-Language": "en"})
+        again = await second.get("/events/konferenz", headers={"Accept-Language": "de"})
+        assert german.headers["content-language"] == "de"
+        assert english.headers["content-language"] == "en"
+        assert '<html lang="de"' in german.text
+        assert '<html lang="en"' in english.text
+        assert _form_token(german) == TOKEN
+        assert _form_token(english) == OTHER_TOKEN
+        assert _form_token(again) == OTHER_TOKEN
+        assert TOKEN not in again.text
+        assert again.text == german.text.replace(TOKEN, OTHER_TOKEN)
+        assert "set-cookie" not in again.headers
+
+
+async def test_a_visitor_without_a_token_gets_one_and_can_register_with_it(
+    db: Database, make_app, event_factory
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming())
+    async with SameLoopTestClient(app) as warm:
+        await warm.get("/events/konferenz")
+        await warm.get("/events/konferenz")
+    async with SameLoopTestClient(app) as newcomer, SameLoopTestClient(app) as other:
+        page = await newcomer.get("/events/konferenz")
+        token = newcomer.cookies.get("treffpunkt_csrf")
+        assert token
+        assert _form_token(page) == token
+        cookie = page.headers["set-cookie"]
+        assert re.fullmatch(rf"treffpunkt_csrf={token}; HttpOnly; Path=/; SameSite=lax", cookie), (
+            cookie
+        )
+        other_page = await other.get("/events/konferenz")
+        assert _form_token(other_page) != token
+
+        refused = await newcomer.post(
+            "/events/konferenz/register",
+            data={**registration_form("x@example.org"), "_csrf_token": _form_token(other_page)},
+        )
+        assert refused.status_code == 403
+        accepted = await newcomer.post(
+            "/events/konferenz/register",
+            data={**registration_form("x@example.org"), "_csrf_token": _form_token(page)},
+            follow_redirects=False,
+        )
+        assert accepted.status_code == 303
+
+
+@pytest.mark.parametrize("cookie", ["nonsense", '"' + TOKEN + '"', "<b>" + "a" * 125])
+async def test_a_token_cookie_of_another_shape_gets_litestars_own_answer(
+    db: Database, make_app, event_factory, cookie: str
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming())
+    await answer(app, "/events/konferenz", "de")
+    cached = await answer(app, "/events/konferenz", "de", token=cookie)
+    assert cached == await answer(make_app(db), "/events/konferenz", "de", token=cookie)
