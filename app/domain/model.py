@@ -302,7 +302,29 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class RegistrationRequest:
-    """What a person submits on the registration form, already validated."""
+    """The command to register someone: what they entered, before any check.
+
+    The web layer builds it from the public form or the organisers' API; the rules in
+    :mod:`app.domain.validation` check it against the event. ``mode`` and ``language`` are the
+    codes as chosen (empty: none chosen), so a wrong one is reported beside the other errors.
+    """
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    mode: str = ""
+    language: str = ""
+    #: Answers by question key; keys the event does not ask are ignored.
+    answers: Mapping[str, str] = field(default_factory=dict)
+    #: The person agreed to the privacy notice.
+    consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Registrant:
+    """A :class:`RegistrationRequest` that passed the rules: clean text, an offered mode."""
 
     first_name: str
     last_name: str
@@ -312,4 +334,4 @@ class RegistrationRequest:
     mode: AttendanceMode
     language: Language
     answers: dict[str, str]
-    consent_version: str
+
