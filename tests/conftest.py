@@ -26,6 +26,7 @@ from app.domain.model import (
     EventFormat,
     EventStatus,
     OnlineAccess,
+    RegistrationRequest,
     Seats,
 )
 from app.services import events as event_service
@@ -237,3 +238,17 @@ def registration_form(email: str, **overrides: str) -> dict[str, str]:
     }
     form.update(overrides)
     return form
+
+
+def registration_request(
+    email: str, *, answers: dict[str, str] | None = None, **overrides: str
+) -> RegistrationRequest:
+    """A valid registration for ``email`` as the services take it: the command, not a form."""
+    fields = {
+        "first_name": "Olena",
+        "last_name": "Koval",
+        "organisation": "Stadt Dortmund",
+        "job_title": "Referentin",
+        **overrides,
+    }
+    return RegistrationRequest(email=email, answers=answers or {}, consent=True, **fields)

@@ -302,7 +302,29 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class RegistrationRequest:
-    """What a person submits on the registration form, already validated."""
+    """The command to register someone: what they entered, before any check.
+
+    The web layer builds it from the public form or the organisers' API; the rules in
+    :mod:`app.domain.validation` check it against the event. ``mode`` and ``language`` are the
+    codes as chosen (empty: none chosen), so a wrong one is reported beside the other errors.
+    """
+
+    first_name: str
+    last_name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    mode: str = ""
+    language: str = ""
+    #: Answers by question key; keys the event does not ask are ignored.
+    answers: Mapping[str, str] = field(default_factory=dict)
+    #: The person agreed to the privacy notice.
+    consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Registrant:
+    """A :class:`RegistrationRequest` that passed the rules: clean text, an offered mode."""
 
     first_name: str
     last_name: str
@@ -312,4 +334,66 @@ class RegistrationRequest:
     mode: AttendanceMode
     language: Language
     answers: dict[str, str]
-    consent_version: str
+
+
+#: The zone of an event that names none.
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionDraft:
+    """An extra question as the organisers set it; the rules give it its key."""
+
+    label: str
+    kind: QuestionKind = QuestionKind.TEXT
+    required: bool = False
+    options: tuple[str, ...] = ()
+    #: The key of the stored question this one edits; empty or unknown: a new question.
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """The command to create or change an event: what the organisers set, before the rules.
+
+    Times are moments (UTC); ``None`` where none was given. The rules
+    (:mod:`app.domain.event_rules`) report errors by these field names, list items as
+    ``questions.<n>.label`` and translations as ``translations.<language>.<field>``.
+    """
+
+    title: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    #: Empty: made from the title (a new event) or kept (a stored one).
+    slug: str = ""
+    teaser: str = ""
+    description: str = ""
+    translations: Mapping[str, EventText] = field(default_factory=dict)
+    format: EventFormat = EventFormat.IN_PERSON
+    timezone: str = DEFAULT_TIMEZONE
+    venue_name: str = ""
+    venue_address: str = ""
+    online_join_url: str = ""
+    online_meeting_id: str = ""
+    online_passcode: str = ""
+    #: ``None``: unlimited (ignored for a mode the format does not offer).
+    capacity_in_person: int | None = None
+    capacity_online: int | None = None
+    registration_opens_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
+    waitlist_enabled: bool = True
+    double_opt_in: bool = False
+    #: No hold (zero) is taken as the usual day.
+    opt_in_hold: dt.timedelta = dt.timedelta(hours=24)
+    access_mail_lead: dt.timedelta = dt.timedelta(hours=24)
+    access_in_confirmation: bool = False
+    #: ``None``: no reminder.
+    reminder_lead: dt.timedelta | None = dt.timedelta(hours=24)
+    notify_organisers: bool = False
+    contact_email: str = ""
+    funding_note: str = ""
+    series: str = ""
+    tags: tuple[str, ...] = ()
+    questions: tuple[QuestionDraft, ...] = ()
+    programme: tuple[ProgrammeItem, ...] = ()
+    people: tuple[Person, ...] = ()

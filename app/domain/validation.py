@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 
 from app.domain.errors import InvalidInput
 from app.domain.model import (
@@ -12,6 +11,7 @@ from app.domain.model import (
     Event,
     Language,
     QuestionKind,
+    Registrant,
     RegistrationRequest,
 )
 
@@ -42,6 +42,9 @@ INVALID_EMAIL = "invalid_email"
 INVALID_CHOICE = "invalid_choice"
 CONSENT_REQUIRED = "consent_required"
 INVALID_TEXT = "invalid_text"
+
+#: The field of a :class:`RegistrationRequest` whose errors are filed per question key.
+ANSWERS = "answers"
 
 
 def normalise_email(email: str) -> str:
@@ -78,18 +81,19 @@ def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" for ch in value)
 
 
-def validate_registration(
-    event: Event, form: Mapping[str, str], *, consent_version: str
-) -> RegistrationRequest:
-    """Check a submitted form against ``event``; raises :class:`InvalidInput` with every error.
+def answer_field(key: str) -> str:
+    """The field name an error about the answer to question ``key`` is filed under."""
+    return f"{ANSWERS}.{key}"
 
-    ``form`` holds the raw strings: ``first_name``, ``last_name``, ``email``, ``organisation``,
-    ``job_title``, ``mode``, ``language``, ``consent`` and ``q_<key>`` per question.
+
+def validate_registration(event: Event, request: RegistrationRequest) -> Registrant:
+    """Check ``request`` against ``event``; raises :class:`InvalidInput` with every error.
+
+    Errors are keyed by the request's field names, answers as ``answers.<key>``.
     """
     errors: dict[str, str] = {}
 
-    def text(name: str, *, required: bool, limit: int = MAX_TEXT) -> str:
-        raw = form.get(name, "")
+    def text(name: str, raw: str, *, required: bool, limit: int = MAX_TEXT) -> str:
         value = clean_text(raw)
         if required and not value:
             errors[name] = REQUIRED
@@ -99,29 +103,29 @@ def validate_registration(
             errors[name] = INVALID_TEXT
         return value
 
-    first_name = text("first_name", required=True)
-    last_name = text("last_name", required=True)
-    organisation = text("organisation", required=False)
-    job_title = text("job_title", required=False)
+    first_name = text("first_name", request.first_name, required=True)
+    last_name = text("last_name", request.last_name, required=True)
+    organisation = text("organisation", request.organisation, required=False)
+    job_title = text("job_title", request.job_title, required=False)
 
-    email = unicodedata.normalize("NFC", form.get("email", "").strip())
+    email = unicodedata.normalize("NFC", request.email.strip())
     if not email:
         errors["email"] = REQUIRED
     elif not is_valid_email(email):
         errors["email"] = INVALID_EMAIL
 
-    mode = _mode(event, form.get("mode", ""), errors)
+    mode = _mode(event, request.mode, errors)
 
     try:
-        language = Language(form.get("language", "") or Language.DE)
+        language = Language(request.language or Language.DE)
     except ValueError:
         errors["language"] = INVALID_CHOICE
         language = Language.DE
 
     answers: dict[str, str] = {}
     for question in event.questions:
-        field_name = f"q_{question.key}"
-        raw_answer = form.get(field_name, "")
+        field_name = answer_field(question.key)
+        raw_answer = request.answers.get(question.key, "")
         if question.kind is QuestionKind.TEXT:
             answer = unicodedata.normalize("NFC", raw_answer.replace("\r\n", "\n")).strip()
             if len(answer) > MAX_ANSWER:
@@ -139,12 +143,12 @@ def validate_registration(
         if answer:
             answers[question.key] = answer
 
-    if form.get("consent", "") not in {"on", "yes", "true", "1"}:
+    if not request.consent:
         errors["consent"] = CONSENT_REQUIRED
 
     if errors:
         raise InvalidInput(errors)
-    return RegistrationRequest(
+    return Registrant(
         first_name=first_name,
         last_name=last_name,
         email=email,
@@ -153,7 +157,6 @@ def validate_registration(
         mode=mode,
         language=language,
         answers=answers,
-        consent_version=consent_version,
     )
 
 

@@ -1,7 +1,7 @@
 """Organisers manage events: create, edit, publish and unpublish, duplicate, preview.
 
 Changing a stored event (and telling its registrants) is ``event_changes.change_event``;
-cancelling it is ``event_changes.cancel_event``. This module turns the organisers' form into
+cancelling it is ``event_changes.cancel_event``. This module turns the organisers' drafts into
 those calls and owns the life-cycle steps around them.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.db.database import Database, is_unique_violation
@@ -17,8 +16,8 @@ from app.db.mapping import event_from_row, event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
-from app.domain.event_form import SLUG_TAKEN, parse_event_form, slugify
-from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
+from app.domain.event_rules import SLUG_TAKEN, build_event, slugify
+from app.domain.model import AttendanceMode, Event, EventDraft, EventStatus, RegistrationStatus
 from app.domain.rules import availability
 from app.services.event_changes import EventChangeOutcome, change_event
 from app.services.events import PublicEvent, get_with_access
@@ -94,9 +93,9 @@ async def _insert(db: Database, event: Event, now: dt.datetime) -> Event:
     return await get_with_access(rows[0]["id"])
 
 
-async def create_event(db: Database, form: Mapping[str, str], now: dt.datetime) -> Event:
-    """A new draft from the organisers' form; raises :class:`InvalidInput` per field."""
-    event = parse_event_form(form)
+async def create_event(db: Database, draft: EventDraft, now: dt.datetime) -> Event:
+    """A new event in status draft; raises :class:`InvalidInput` per field of ``draft``."""
+    event = build_event(draft)
     if event.slug:
         if await _slug_in_use(event.slug):
             raise InvalidInput({"slug": SLUG_TAKEN})
@@ -108,19 +107,19 @@ async def create_event(db: Database, form: Mapping[str, str], now: dt.datetime) 
 async def update_event(
     db: Database,
     event_id: int,
-    form: Mapping[str, str],
+    draft: EventDraft,
     *,
     notify: bool,
     message: str,
     now: dt.datetime,
 ) -> EventChangeOutcome:
-    """Store the edited form; registrants hear of changes to time, place or access if ``notify``.
+    """Store the edited event; registrants hear of changes to time, place or access if ``notify``.
 
     The address (slug) changes only while the event is a draft: once published, links to it
     are out in mails and calendars.
     """
     current = await get_with_access(event_id)
-    updated = parse_event_form(form, current=current)
+    updated = build_event(draft, current=current)
     if current.status is not EventStatus.DRAFT or not updated.slug:
         updated = dataclasses.replace(updated, slug=current.slug)
     elif updated.slug != current.slug and await _slug_in_use(updated.slug, other_than=event_id):

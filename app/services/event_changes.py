@@ -17,7 +17,7 @@ from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
-from app.domain.event_form import BELOW_SEATS_TAKEN, MODE_IN_USE, NOT_AFTER_START
+from app.domain.event_rules import BELOW_SEATS_TAKEN, MODE_IN_USE, NOT_AFTER_START
 from app.domain.mail import MailKind, access_due, reminder_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.mail import outbox

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from app.domain.model import (
     AttendanceMode,
     Event,
     EventStatus,
+    Registrant,
     Registration,
     RegistrationRequest,
     RegistrationStatus,
@@ -123,23 +123,34 @@ async def _waiting_count(event_id: int, mode: AttendanceMode) -> int:
     )
 
 
-async def _registration_row(**where: Any) -> dict[str, Any] | None:
-    query = RegistrationTable.select()
-    for name, value in where.items():
-        query = query.where(getattr(RegistrationTable, name) == value)
-    row: dict[str, Any] | None = await query.first()
+async def _registration_row(registration_id: int) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await RegistrationTable.select().where(RegistrationTable.id == registration_id).first()
+    )
+    return row
+
+
+async def _registration_row_by_email(event_id: int, email_key: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
+        await RegistrationTable.select()
+        .where(
+            RegistrationTable.event == event_id,
+            RegistrationTable.email_normalised == email_key,
+        )
+        .first()
+    )
     return row
 
 
 async def register(
     db: Database,
     slug: str,
-    form: Mapping[str, str],
+    request: RegistrationRequest,
     now: dt.datetime,
     *,
     consent_version: str | None = None,
 ) -> RegistrationOutcome:
-    """Register the person described by ``form`` for the event ``slug``.
+    """Register the person described by ``request`` for the event ``slug``.
 
     ``consent_version`` is the privacy notice version the person agrees to (the web layer
     passes the app's, see :mod:`app.services.privacy_notice`); default: the shipped notice's.
@@ -160,18 +171,18 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
-    return await _register(db, event, form, now, by_organiser=False, consent=consent_version)
+    return await _register(db, event, request, now, by_organiser=False, consent=consent_version)
 
 
 async def register_by_organiser(
     db: Database,
     event_id: int,
-    form: Mapping[str, str],
+    request: RegistrationRequest,
     now: dt.datetime,
     *,
     consent_version: str | None = None,
 ) -> RegistrationOutcome:
-    """An organiser registers someone by hand, with the public form's fields and checks.
+    """An organiser registers someone by hand, with the public form's checks.
 
     Unlike :func:`register` the opening time and the deadline do not apply (organisers add late
     comers after the deadline); everything else does: a cancelled or unpublished event refuses,
@@ -184,26 +195,26 @@ async def register_by_organiser(
     if event_row is None:
         raise NotFound(str(event_id))
     event = event_from_row(event_row)
-    return await _register(db, event, form, now, by_organiser=True, consent=consent_version)
+    return await _register(db, event, request, now, by_organiser=True, consent=consent_version)
 
 
 async def _register(
     db: Database,
     event: Event,
-    form: Mapping[str, str],
+    request: RegistrationRequest,
     now: dt.datetime,
     *,
     by_organiser: bool,
     consent: str | None,
 ) -> RegistrationOutcome:
     """The one seat path for new registrations, public or by an organiser."""
-    version = consent or privacy_notice.default_version()
-    request = validate_registration(event, form, consent_version=version)
+    registrant = validate_registration(event, request)
+    consent_version = consent or privacy_notice.default_version()
 
     async with db.transaction():
         event = await _locked_event(db, event.id)
-        email_key = normalise_email(request.email)
-        existing = await _registration_row(event=event.id, email_normalised=email_key)
+        email_key = normalise_email(registrant.email)
+        existing = await _registration_row_by_email(event.id, email_key)
         if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
             registration = registration_from_row(existing)
             change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
@@ -212,14 +223,14 @@ async def _register(
 
         placement = place_registration(
             event,
-            request.mode,
-            await _waiting_count(event.id, request.mode),
+            registrant.mode,
+            await _waiting_count(event.id, registrant.mode),
             now,
             ignore_dates=by_organiser,
         )
         if placement.takes_seat:
-            await _take_seat(event.id, request.mode)
-        values = _registration_values(request, placement.status, email_key, now)
+            await _take_seat(event.id, registrant.mode)
+        values = _registration_values(registrant, consent_version, placement.status, email_key, now)
         if placement.status is RegistrationStatus.PENDING:
             values["hold_until"] = now + event.opt_in_hold
         if existing is None:
@@ -233,7 +244,7 @@ async def _register(
             registration_id = existing["id"]
             changed = {getattr(RegistrationTable, name): value for name, value in values.items()}
             await RegistrationTable.update(changed).where(RegistrationTable.id == registration_id)
-        row = await _registration_row(id=registration_id)
+        row = await _registration_row(registration_id)
         assert row is not None
         registration = registration_from_row(row)
         kind = {
@@ -250,24 +261,25 @@ async def _register(
 
 
 def _registration_values(
-    request: RegistrationRequest,
+    registrant: Registrant,
+    consent_version: str,
     status: RegistrationStatus,
     email_key: str,
     now: dt.datetime,
 ) -> dict[str, Any]:
     return {
         "token": new_token(),
-        "first_name": request.first_name,
-        "last_name": request.last_name,
-        "email": request.email,
+        "first_name": registrant.first_name,
+        "last_name": registrant.last_name,
+        "email": registrant.email,
         "email_normalised": email_key,
-        "organisation": request.organisation,
-        "job_title": request.job_title,
-        "mode": request.mode.value,
-        "language": request.language.value,
+        "organisation": registrant.organisation,
+        "job_title": registrant.job_title,
+        "mode": registrant.mode.value,
+        "language": registrant.language.value,
         "status": status.value,
-        "answers": request.answers,
-        "consent_version": request.consent_version,
+        "answers": registrant.answers,
+        "consent_version": consent_version,
         "consent_at": now,
         "updated_at": now,
         "confirmed_at": now if status is RegistrationStatus.CONFIRMED else None,
@@ -281,7 +293,7 @@ async def find_by_token(token: str) -> Registration:
     """The registration behind a personal link; :class:`NotFound` for any other token."""
     if not is_token_shaped(token):
         raise NotFound("token")
-    row = await _registration_row(token=token)
+    row = await RegistrationTable.select().where(RegistrationTable.token == token).first()
     # The lookup is by index; the comparison that decides is constant-time.
     if row is None or not hmac.compare_digest(row["token"].encode(), token.encode()):
         raise NotFound("token")
@@ -310,8 +322,10 @@ async def cancel_by_organiser(
 
     Raises :class:`NotFound` when the registration does not belong to the event.
     """
-    row = await _registration_row(id=registration_id, event=event_id)
-    if row is None:
+    belongs = await RegistrationTable.exists().where(
+        RegistrationTable.id == registration_id, RegistrationTable.event == event_id
+    )
+    if not belongs:
         raise NotFound(f"registration {registration_id}")
     return await _cancel(db, event_id, registration_id, now)
 
@@ -321,7 +335,7 @@ async def _cancel(
 ) -> CancellationOutcome:
     async with db.transaction():
         event = await _locked_event(db, event_id)
-        row = await _registration_row(id=registration_id)
+        row = await _registration_row(registration_id)
         assert row is not None
         current = registration_from_row(row)
         if current.status is RegistrationStatus.CANCELLED:
@@ -345,7 +359,7 @@ async def _cancel(
             await _give_back_seat(event.id, current.mode)
             recorded.extend(await promote_within_transaction(db, event.id, now))
         await change_log.record(db, event, recorded, now)
-        cancelled_row = await _registration_row(id=current.id)
+        cancelled_row = await _registration_row(current.id)
         assert cancelled_row is not None
     return CancellationOutcome(registration_from_row(cancelled_row), changes=tuple(recorded))
 
@@ -359,7 +373,7 @@ async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registr
     registration = await find_by_token(token)
     async with db.transaction():
         event = await _locked_event(db, registration.event_id)
-        row = await _registration_row(id=registration.id)
+        row = await _registration_row(registration.id)
         assert row is not None
         current = registration_from_row(row)
         if event.status is EventStatus.CANCELLED:
@@ -373,7 +387,7 @@ async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registr
             confirmed = None
         else:
             await _confirm(db, event, current, now)
-            confirmed = await _registration_row(id=current.id)
+            confirmed = await _registration_row(current.id)
     if expired:
         raise RegistrationClosed("expired")
     # Confirming twice, or after cancelling, changes nothing.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -36,20 +35,16 @@ from app import paths
 from app.db.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.i18n import N_, _, set_language
-from app.services.events import PublicEvent
 from app.web import organiser_texts, texts
 from app.web.auth import SignInRequired, sign_in_location
 from app.web.bodies import PAGE_MESSAGES, UnreadableBody
-from app.web.dependencies import app_clock
 from app.web.language import choose_language
-from app.web.pages import PageLink, event_page, message_page
+from app.web.pages import PageLink, message_page
 
 logger = logging.getLogger("treffpunkt.web")
 
 API_PREFIX = "/api/"
 PROBLEM_JSON = "application/problem+json"
-_FORM_STATE_KEY = "registration_form"
-_EVENT_SLUG_KEY = "event_slug"
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -60,31 +55,6 @@ class Problem(msgspec.Struct, omit_defaults=True):
     type: str = "about:blank"
     detail: str | None = None
     errors: dict[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SubmittedForm:
-    """The event and what was typed, kept so a refused form comes back filled in."""
-
-    event: PublicEvent
-    values: Mapping[str, str]
-
-
-def remember_form(
-    request: Request[Any, Any, Any], event: PublicEvent, values: Mapping[str, str]
-) -> None:
-    """Keep the submitted form on the request for the handlers below."""
-    request.state[_FORM_STATE_KEY] = SubmittedForm(event=event, values=values)
-
-
-def remember_event(request: Request[Any, Any, Any], slug: str) -> None:
-    """Keep the slug of the event a request is about, so a refusal can link to its page."""
-    request.state[_EVENT_SLUG_KEY] = slug
-
-
-def _submitted(request: Request[Any, Any, Any]) -> SubmittedForm | None:
-    form = request.state.get(_FORM_STATE_KEY)
-    return form if isinstance(form, SubmittedForm) else None
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -168,37 +138,27 @@ def handle_not_found(request: Request[Any, Any, Any], exc: NotFound) -> Response
     return _page(HTTP_404_NOT_FOUND)
 
 
-def _form_again(
-    request: Request[Any, Any, Any], status: int, **page_options: Any
-) -> Response[Any] | None:
-    """The event page with the submitted form filled in, if the request carried one."""
-    form = _submitted(request)
-    if form is None:
-        return None
-    return event_page(
-        form.event, app_clock(request.app)(), values=form.values, status_code=status, **page_options
-    )
-
-
 def handle_closed(request: Request[Any, Any, Any], exc: RegistrationClosed) -> Response[Any]:
-    """Registration refused (window, cancelled, full, opt-in hold expired): 409 with the reason."""
+    """Registration refused (window, cancelled, full, opt-in hold expired): 409 with the reason.
+
+    A refused form is drawn again by its controller (``app.web.forms.submit``); this answers
+    the rest.
+    """
     if _is_api(request):
         return problem(HTTP_409_CONFLICT, "Registration not possible", detail=exc.reason)
-    if exc.reason == texts.HOLD_EXPIRED:
-        return _hold_expired(request)
-    return _form_again(request, HTTP_409_CONFLICT, refused=exc.reason) or _page(
-        HTTP_409_CONFLICT, texts.closed_reason(exc.reason)
-    )
+    return closed_page(exc.reason)
 
 
-def _hold_expired(request: Request[Any, Any, Any]) -> Response[Any]:
+def closed_page(reason: str, *, event_slug: str | None = None) -> Response[Any]:
+    """The page saying why a registration step was refused; ``event_slug`` links back to it."""
+    if reason != texts.HOLD_EXPIRED:
+        return _page(HTTP_409_CONFLICT, texts.closed_reason(reason))
     # 409, not 410: the confirmation conflicts with the registration's state (its hold ran out,
     # the seat went back). 410 would say the resource itself is gone for good, yet the personal
     # page behind the same token still exists and shows the cancelled registration.
-    slug = request.state.get(_EVENT_SLUG_KEY)
     link = (
-        PageLink(href=paths.event(slug) + "#anmeldung", label=_("Erneut anmelden"))
-        if isinstance(slug, str)
+        PageLink(href=paths.event(event_slug) + "#anmeldung", label=_("Erneut anmelden"))
+        if event_slug is not None
         else None
     )
     return message_page(
@@ -210,12 +170,10 @@ def _hold_expired(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def handle_invalid(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[Any]:
-    """Bad input: 400, the form again with a message next to each field."""
+    """Bad input: 400 with an error code per field (a form's controller redraws the form)."""
     if _is_api(request):
         return problem(HTTP_400_BAD_REQUEST, "Invalid input", errors=exc.errors)
-    return _form_again(request, HTTP_400_BAD_REQUEST, error_codes=exc.errors) or _page(
-        HTTP_400_BAD_REQUEST
-    )
+    return _page(HTTP_400_BAD_REQUEST)
 
 
 def handle_capacity_conflict(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from app.domain import event_form
+from app.domain import event_rules
 from app.domain.model import EventFormat, EventStatus, PersonRole, QuestionKind
 from app.i18n import N_, _, current_language, translations
 
@@ -90,35 +90,37 @@ _ROW_LABELS = {
 }
 
 _EVENT_ERRORS = {
-    event_form.INVALID_DATETIME: N_(
+    event_rules.INVALID_DATETIME: N_(
         "Bitte geben Sie Datum und Uhrzeit an, z. B. 15.11.2026, 10:00."
     ),
-    event_form.NOT_AFTER_START: N_("Das Ende muss nach dem Beginn liegen."),
-    event_form.DEADLINE_AFTER_END: N_("Der Anmeldeschluss darf nicht nach dem Ende liegen."),
-    event_form.OPENS_AFTER_DEADLINE: N_(
+    event_rules.NOT_AFTER_START: N_("Das Ende muss nach dem Beginn liegen."),
+    event_rules.DEADLINE_AFTER_END: N_("Der Anmeldeschluss darf nicht nach dem Ende liegen."),
+    event_rules.OPENS_AFTER_DEADLINE: N_(
         "Die Anmeldung muss vor dem Anmeldeschluss (oder dem Ende) öffnen."
     ),
-    event_form.INVALID_NUMBER: N_("Bitte geben Sie eine Zahl ab 0 an (leer: unbegrenzt bzw. aus)."),
-    event_form.ACCESS_NOT_ONLINE: N_(
+    event_rules.INVALID_NUMBER: N_(
+        "Bitte geben Sie eine Zahl ab 0 an (leer: unbegrenzt bzw. aus)."
+    ),
+    event_rules.ACCESS_NOT_ONLINE: N_(
         "Zugangsdaten gibt es nur bei Online- und Hybrid-Veranstaltungen. Bitte leeren Sie das "
         "Feld oder wählen Sie ein anderes Format."
     ),
-    event_form.INVALID_URL: N_("Bitte geben Sie einen vollständigen Link an (https://…)."),
-    event_form.INVALID_SLUG: N_(
+    event_rules.INVALID_URL: N_("Bitte geben Sie einen vollständigen Link an (https://…)."),
+    event_rules.INVALID_SLUG: N_(
         "Nur Kleinbuchstaben a–z, Ziffern und Bindestriche, z. B. auftakt-kyjiw-2026."
     ),
-    event_form.SLUG_TAKEN: N_("Diesen Kurznamen hat schon eine andere Veranstaltung."),
-    event_form.INVALID_TIMEZONE: N_("Diese Zeitzone ist unbekannt, z. B. Europe/Berlin."),
-    # The years are event_form.FIRST_YEAR and LAST_YEAR.
-    event_form.DATE_OUT_OF_RANGE: N_("Bitte geben Sie ein Datum in den Jahren 1900 bis 2999 an."),
-    event_form.OPTIONS_REQUIRED: N_(
+    event_rules.SLUG_TAKEN: N_("Diesen Kurznamen hat schon eine andere Veranstaltung."),
+    event_rules.INVALID_TIMEZONE: N_("Diese Zeitzone ist unbekannt, z. B. Europe/Berlin."),
+    # The years are event_rules.FIRST_YEAR and LAST_YEAR.
+    event_rules.DATE_OUT_OF_RANGE: N_("Bitte geben Sie ein Datum in den Jahren 1900 bis 2999 an."),
+    event_rules.OPTIONS_REQUIRED: N_(
         "Bitte geben Sie mindestens zwei Antworten an, eine pro Zeile."
     ),
-    event_form.CONTACT_REQUIRED: N_("Für Benachrichtigungen braucht es eine Kontakt-E-Mail."),
-    event_form.BELOW_SEATS_TAKEN: N_(
+    event_rules.CONTACT_REQUIRED: N_("Für Benachrichtigungen braucht es eine Kontakt-E-Mail."),
+    event_rules.BELOW_SEATS_TAKEN: N_(
         "Es sind schon mehr Plätze vergeben. Bitte mehr Plätze angeben."
     ),
-    event_form.MODE_IN_USE: N_(
+    event_rules.MODE_IN_USE: N_(
         "In der wegfallenden Teilnahmeform sind schon Plätze vergeben. Bitte stornieren Sie diese "
         "Anmeldungen zuerst."
     ),

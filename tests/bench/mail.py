@@ -111,7 +111,7 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     from app.services.events import create_event
     from app.services.registrations import register
     from app.settings import Settings
-    from tests.conftest import make_event, registration_form
+    from tests.conftest import make_event, registration_request
 
     now = dt.datetime.now(dt.UTC)
     settings = Settings(
@@ -129,7 +129,7 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     event = make_event(now, slug="bench", in_person_seats=Seats(None, 0), reminder_lead=None)
     await create_event(db, event)
     for number in range(messages):
-        await register(db, "bench", registration_form(f"person{number}@stadt.example"), now)
+        await register(db, "bench", registration_request(f"person{number}@stadt.example"), now)
     transport = SmtpTransport(host="127.0.0.1", port=port, security="none")
     sender = OutboxSender(db, settings, transport, batch_size=100, clock=system_clock)
     # The bare loop sends the very messages the outbox will: composed once, up front.

@@ -18,7 +18,7 @@ from app.services.registrations import list_for_event as registrations_of
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 
@@ -26,7 +26,7 @@ from tests.smtp_sink import SmtpSink
 async def _register_many(db: Database, slug: str, count: int, now: dt.datetime) -> None:
     """``count`` registrations, each enqueueing one confirmation that is due now."""
     for number in range(count):
-        await register(db, slug, registration_form(f"team{number}@stadt.example"), now)
+        await register(db, slug, registration_request(f"team{number}@stadt.example"), now)
 
 
 async def _enqueue_notice(db: Database, event_id: int, recipient: str, now: dt.datetime) -> None:
@@ -56,7 +56,7 @@ async def test_confirmation_arrives_with_headers_body_and_invite(
         slug="runde", title="Online-Runde Energie", format=EventFormat.ONLINE
     )
     outcome = await register(
-        db, "runde", registration_form("olena@stadt.example", mode="online"), now
+        db, "runde", registration_request("olena@stadt.example", mode="online"), now
     )
     sender = make_sender(db, mail_settings, clock)
     report = await sender.drain()
@@ -105,7 +105,7 @@ async def test_header_syntax_in_a_name_cannot_add_headers_or_recipients(
     await register(
         db,
         "konferenz",
-        registration_form(
+        registration_request(
             "eve@stadt.example",
             first_name="Eve\r\nBcc: victim@evil.example",
             last_name='"Mallory" <boss@evil.example>, x',
@@ -130,7 +130,7 @@ async def test_an_invalid_address_never_reaches_smtp(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz", in_person_seats=Seats(0, 0))
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     for recipient in ["team@stadt.example\r\nBcc: x@evil.example", "kein-at-zeichen"]:
         await _enqueue_notice(db, event.id, recipient, now)
     sender = make_sender(db, mail_settings, clock)
@@ -149,7 +149,7 @@ async def test_451_then_250_delivers_once(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz")
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     sink.handler.answers.append("451 4.3.0 Try again later")
     sender = make_sender(db, mail_settings, clock)
 
@@ -176,8 +176,8 @@ async def test_5xx_fails_for_good_and_keeps_the_answer(
 ) -> None:
     await event_factory(slug="konferenz")
     sink.handler.refused_recipients["gone@stadt.example"] = "550 5.1.1 Mailbox unknown"
-    await register(db, "konferenz", registration_form("gone@stadt.example"), now)
-    await register(db, "konferenz", registration_form("here@stadt.example"), now)
+    await register(db, "konferenz", registration_request("gone@stadt.example"), now)
+    await register(db, "konferenz", registration_request("here@stadt.example"), now)
     sender = make_sender(db, mail_settings, clock)
     report = await sender.drain()
     clock.advance(hours=2)
@@ -306,7 +306,7 @@ async def test_a_template_error_fails_the_mail_visibly(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await event_factory(slug="konferenz", double_opt_in=True)
-    outcome = await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    outcome = await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     # A payload the opt-in template cannot use: the mail must fail, not go out half-made.
     from app.db.tables import Outbox
 
@@ -334,8 +334,8 @@ async def test_without_smtp_host_mail_is_written_as_files(
     from app.mail.sender import OutboxSender
 
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
-    await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     settings = dataclasses.replace(mail_settings, smtp_host="", mail_dir=tmp_path / "mail")
     sender = OutboxSender(db, settings, clock=clock)
     report = await sender.drain()

@@ -27,7 +27,7 @@ from app.services.registrations import register
 from app.settings import Settings
 from tests.calendar.readers import read_agreed
 from tests.clock import ManualClock
-from tests.conftest import make_event, registration_form
+from tests.conftest import make_event, registration_request
 from tests.email.conftest import make_sender
 from tests.email.mailbox import text_body, to
 from tests.email.test_render import NOW, PAYLOADS, context, registration
@@ -112,7 +112,7 @@ async def test_the_confirmation_speaks_the_registrants_language(
     language: str,
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE)
-    form = registration_form("olena@stadt.example", mode="online", language=language)
+    form = registration_request("olena@stadt.example", mode="online", language=language)
     # The page was read in another language: the stored choice decides, not the request's.
     with use_language("en" if language != "en" else "uk"):
         outcome = await register(db, "runde", form, now)
@@ -162,7 +162,7 @@ async def test_an_organisers_change_reaches_each_registrant_in_their_language(
         slug="runde", format=EventFormat.ONLINE, online_seats=Seats(None, 0)
     )
     for language in ("de", "en", "uk"):
-        form = registration_form(f"{language}@stadt.example", mode="online", language=language)
+        form = registration_request(f"{language}@stadt.example", mode="online", language=language)
         await register(db, "runde", form, now)
     sender = make_sender(db, mail_settings, clock)
     await sender.drain()  # the confirmations
@@ -220,7 +220,7 @@ async def test_a_cancelled_event_is_announced_in_each_language(
 ) -> None:
     event = await event_factory(slug="runde")
     for language in ("de", "en", "uk"):
-        form = registration_form(f"{language}@stadt.example", language=language)
+        form = registration_request(f"{language}@stadt.example", language=language)
         await register(db, "runde", form, now)
     with use_language("en"):
         await cancel_event(db, event.id, message="", now=now)
@@ -254,7 +254,7 @@ async def test_the_event_text_is_the_one_in_the_registrants_language(
         translations={"uk": EventText(title="Конференція громад", teaser="Коротко про головне")},
     )
     for language in ("de", "en", "uk"):
-        form = registration_form(f"{language}@stadt.example", mode="online", language=language)
+        form = registration_request(f"{language}@stadt.example", mode="online", language=language)
         await register(db, "runde", form, now)
     sender = make_sender(db, mail_settings, clock)
     await sender.drain()

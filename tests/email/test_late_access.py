@@ -15,7 +15,7 @@ from app.services.events import get_with_access
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 
@@ -38,7 +38,7 @@ async def test_access_data_set_late_are_sent_at_once(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_access=None)
-    online = await register(db, "runde", registration_form("olena@stadt.example"), now)
+    online = await register(db, "runde", registration_request("olena@stadt.example"), now)
     sender = make_sender(db, mail_settings, clock)
     await sender.drain()  # the confirmation
 
@@ -76,7 +76,7 @@ async def test_access_data_set_in_time_add_no_second_mail(
     db: Database, event_factory, now, clock: ManualClock, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="runde", format=EventFormat.ONLINE, online_access=None)
-    await register(db, "runde", registration_form("olena@stadt.example"), now)
+    await register(db, "runde", registration_request("olena@stadt.example"), now)
     current = await get_with_access(event.id)
     await change_event(
         db,

@@ -26,7 +26,7 @@ from app.mail.outbox import OutboxStatus
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SinkHandler, SmtpSink
 
@@ -65,7 +65,7 @@ def running_clock(start: dt.datetime) -> Callable[[], dt.datetime]:
 
 async def _register_many(db: Database, count: int, now: dt.datetime) -> None:
     for number in range(count):
-        await register(db, "konferenz", registration_form(f"team{number}@stadt.example"), now)
+        await register(db, "konferenz", registration_request(f"team{number}@stadt.example"), now)
 
 
 async def test_two_workers_on_a_slow_server_send_every_mail_exactly_once(

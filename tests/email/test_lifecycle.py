@@ -16,13 +16,13 @@ from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import RegistrationClosed
 from app.domain.mail import MailKind
-from app.domain.model import EventFormat, RegistrationStatus, Seats
+from app.domain.model import EventFormat, RegistrationRequest, RegistrationStatus, Seats
 from app.mail.outbox import OutboxStatus
 from app.services.event_changes import cancel_event
 from app.services.registrations import cancel, confirm_address, expire_holds, register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.email.conftest import make_sender, outbox_rows
 from tests.email.mailbox import (
     calendar_methods,
@@ -45,9 +45,9 @@ CANCELLED = OutboxStatus.CANCELLED.value
 ORGANISERS = "team@veranstalter.example"
 
 
-def online_form(email: str, **overrides: str) -> dict[str, str]:
-    """A registration form for online participation."""
-    return registration_form(email, mode="online", **overrides)
+def online_form(email: str, **overrides: str) -> RegistrationRequest:
+    """A registration for online participation."""
+    return registration_request(email, mode="online", **overrides)
 
 
 async def seats_taken(event_id: int) -> tuple[int, int]:
@@ -133,10 +133,10 @@ async def test_a_waiting_list_notice_not_yet_sent_is_dropped_once_promoted(
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     ben = (
-        await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+        await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     ).registration
     await cancel(db, anna.token, now)
 
@@ -155,9 +155,9 @@ async def test_cancelling_a_waiting_place_cancels_no_invite_and_promotes_nobody(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ben = (
-        await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+        await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     ).registration
 
     outcome = await cancel(db, ben.token, now)
@@ -178,7 +178,7 @@ async def test_registering_again_before_a_delayed_cancellation_notice_goes_out_d
 ) -> None:
     await event_factory(slug="konferenz")
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     sender = make_sender(db, mail_settings, clock)
     await sender.drain()
@@ -187,7 +187,7 @@ async def test_registering_again_before_a_delayed_cancellation_notice_goes_out_d
     assert (await sender.drain()).retried == 1  # the cancellation notice waits for a retry
 
     clock.advance(seconds=10)
-    again = await register(db, "konferenz", registration_form("anna@stadt.example"), clock.now)
+    again = await register(db, "konferenz", registration_request("anna@stadt.example"), clock.now)
     assert again.registration.status is RegistrationStatus.CONFIRMED
     sink.start()
     clock.advance(minutes=5)
@@ -208,13 +208,13 @@ async def test_registering_again_onto_the_waiting_list_still_cancels_the_old_inv
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
-    await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+    await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     await sender_drain(db, mail_settings, clock)
     await cancel(db, anna.token, now)  # ben takes the seat
 
-    again = await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    again = await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     assert again.registration.status is RegistrationStatus.WAITLISTED
     await sender_drain(db, mail_settings, clock)
 
@@ -419,10 +419,10 @@ async def test_an_expired_hold_frees_the_seat_promotes_and_writes_nothing_more_t
         slug="konferenz", in_person_seats=Seats(1, 0), double_opt_in=True, opt_in_hold=2 * HOUR
     )
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     ben = (
-        await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+        await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     ).registration
     assert ben.status is RegistrationStatus.WAITLISTED
     await sender_drain(db, mail_settings, clock)  # anna's opt-in, ben's waiting-list notice
@@ -460,7 +460,7 @@ async def test_an_expired_hold_with_nobody_waiting_gives_the_seat_back_and_stops
 ) -> None:
     event = await event_factory(slug="konferenz", double_opt_in=True, opt_in_hold=HOUR)
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     assert await seats_taken(event.id) == (1, 0)
 
@@ -483,14 +483,14 @@ async def test_a_second_attempt_resends_the_personal_link_at_most_every_15_minut
 ) -> None:
     await event_factory(slug="konferenz")
     anna = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
 
     for minutes in (1, 10, 15):
         again = await register(
             db,
             "konferenz",
-            registration_form(" ANNA@stadt.example"),
+            registration_request(" ANNA@stadt.example"),
             now + dt.timedelta(minutes=minutes),
         )
         assert not again.created
@@ -501,7 +501,7 @@ async def test_a_second_attempt_resends_the_personal_link_at_most_every_15_minut
 
     # Once the quarter of an hour since the last link is over, one more.
     await register(
-        db, "konferenz", registration_form("anna@stadt.example"), now + dt.timedelta(minutes=17)
+        db, "konferenz", registration_request("anna@stadt.example"), now + dt.timedelta(minutes=17)
     )
     assert len(await mails_of(anna.id, MailKind.PERSONAL_LINK)) == 2
 
@@ -539,20 +539,20 @@ async def test_every_new_registration_is_announced_to_the_organisers_once(
     seat = await register(
         db,
         "konferenz",
-        registration_form("anna@stadt.example", first_name="Anna", last_name="Amsel"),
+        registration_request("anna@stadt.example", first_name="Anna", last_name="Amsel"),
         now,
     )
     waiting = await register(
         db,
         "konferenz",
-        registration_form("ben@stadt.example", first_name="Ben", last_name="Buchfink"),
+        registration_request("ben@stadt.example", first_name="Ben", last_name="Buchfink"),
         now,
     )
     pending = await register(
         db, "runde", online_form("cem@stadt.example", first_name="Cem", last_name="Dohle"), now
     )
     # Not new: a second attempt, a confirmed address, a cancellation.
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     await confirm_address(db, pending.registration.token, now)
     await cancel(db, waiting.registration.token, now)
 
@@ -588,6 +588,6 @@ async def test_no_organiser_notice_unless_asked_for_and_addressed(
     db: Database, event_factory, now, notify: bool, contact: str
 ) -> None:
     await event_factory(slug="konferenz", notify_organisers=notify, contact_email=contact)
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
 
     assert await outbox_rows(kind=MailKind.ORGANISER_NOTICE.value) == []

@@ -15,7 +15,13 @@ from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
-from app.domain.model import EventFormat, OnlineAccess, RegistrationStatus, Seats
+from app.domain.model import (
+    EventFormat,
+    OnlineAccess,
+    RegistrationRequest,
+    RegistrationStatus,
+    Seats,
+)
 from app.mail.outbox import OutboxStatus
 from app.services import changes as change_log
 from app.services import registrations
@@ -24,7 +30,7 @@ from app.services.events import get_with_access
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.email.conftest import make_sender, outbox_rows
 from tests.email.mailbox import (
     calendar_methods,
@@ -44,9 +50,9 @@ DAY = dt.timedelta(days=1)
 QUEUED = OutboxStatus.QUEUED.value
 
 
-def online_form(email: str, **overrides: str) -> dict[str, str]:
-    """A registration form for online participation."""
-    return registration_form(email, mode="online", **overrides)
+def online_form(email: str, **overrides: str) -> RegistrationRequest:
+    """A registration for online participation."""
+    return registration_request(email, mode="online", **overrides)
 
 
 # --- What a registration enqueues ----------------------------------------------------------
@@ -56,7 +62,7 @@ async def test_a_confirmed_seat_enqueues_its_confirmation_due_now_and_a_reminder
     db: Database, event_factory, now
 ) -> None:
     event = await event_factory(slug="konferenz")
-    outcome = await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    outcome = await register(db, "konferenz", registration_request("anna@stadt.example"), now)
 
     assert outcome.registration.status is RegistrationStatus.CONFIRMED
     rows = await mails_of(outcome.registration.id)
@@ -75,9 +81,9 @@ async def test_a_full_event_enqueues_a_waiting_list_notice_with_the_position(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
-    first = await register(db, "konferenz", registration_form("ben@stadt.example"), now)
-    second = await register(db, "konferenz", registration_form("cem@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
+    first = await register(db, "konferenz", registration_request("ben@stadt.example"), now)
+    second = await register(db, "konferenz", registration_request("cem@stadt.example"), now)
 
     for outcome, position in ((first, 1), (second, 2)):
         assert outcome.registration.status is RegistrationStatus.WAITLISTED
@@ -160,7 +166,7 @@ async def test_in_a_hybrid_event_only_the_online_registrants_get_access_data(
         online_seats=Seats(5, 0),
     )
     present = await register(
-        db, "hybrid", registration_form("vorort@stadt.example", mode="in_person"), now
+        db, "hybrid", registration_request("vorort@stadt.example", mode="in_person"), now
     )
     online = await register(db, "hybrid", online_form("online@stadt.example"), now)
 
@@ -246,7 +252,7 @@ async def test_a_registration_that_fails_after_enqueueing_leaves_no_mail_behind(
 
     monkeypatch.setattr(change_log, "record", record_then_fail)
     with pytest.raises(RuntimeError, match="after the mail was written"):
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
 
     # Inside the transaction the rows were there (confirmation, reminder, organiser notice) ...
     assert enqueued == [3]
@@ -260,19 +266,16 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
     db: Database, event_factory, now, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = await event_factory(slug="konferenz")
-    first = await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    first = await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     before = await outbox_rows()
-    real_lookup = registrations._registration_row
 
-    async def blind_to_addresses(**where):  # type: ignore[no-untyped-def]
+    async def blind_to_addresses(event_id: int, email_key: str) -> None:
         # Plays the race the unique index is there for: the check misses the other row.
-        if "email_normalised" in where:
-            return None
-        return await real_lookup(**where)
+        return None
 
-    monkeypatch.setattr(registrations, "_registration_row", blind_to_addresses)
+    monkeypatch.setattr(registrations, "_registration_row_by_email", blind_to_addresses)
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-        await register(db, "konferenz", registration_form("ANNA@stadt.example"), now)
+        await register(db, "konferenz", registration_request("ANNA@stadt.example"), now)
 
     assert await outbox_rows() == before
     assert await seats_taken(event.id) == 1
@@ -381,7 +384,7 @@ async def test_a_moved_reminder_goes_out_at_the_new_moment_only(
     db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
 ) -> None:
     event = await event_factory(slug="konferenz")
-    await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+    await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     later = event.starts_at + 2 * DAY
     moved = dataclasses.replace(event, starts_at=later, ends_at=later + 4 * HOUR)
     await change_event(db, event.id, moved, notify=False, message="", now=now)
@@ -497,10 +500,10 @@ async def test_switching_the_reminder_on_later_schedules_it_for_those_already_co
 ) -> None:
     event = await event_factory(slug="konferenz", in_person_seats=Seats(1, 0), reminder_lead=None)
     seated = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     waiting = (
-        await register(db, "konferenz", registration_form("ben@stadt.example"), now)
+        await register(db, "konferenz", registration_request("ben@stadt.example"), now)
     ).registration
     assert await mails_of(seated.id, MailKind.REMINDER) == []
 
@@ -535,7 +538,7 @@ async def test_a_reminder_switched_off_and_on_again_is_planned_anew(
 ) -> None:
     event = await event_factory(slug="konferenz")
     seated = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
     off = dataclasses.replace(event, reminder_lead=None)
     await change_event(db, event.id, off, notify=False, message="", now=now)
@@ -551,7 +554,7 @@ async def test_a_reminder_whose_moment_has_passed_is_not_planned_when_switched_o
 ) -> None:
     event = await event_factory(slug="konferenz", reminder_lead=None)
     seated = (
-        await register(db, "konferenz", registration_form("anna@stadt.example"), now)
+        await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     ).registration
 
     too_early = dataclasses.replace(event, reminder_lead=8 * DAY)  # a day ago

@@ -31,7 +31,7 @@ from app.domain.model import Seats
 from app.mail.outbox import OutboxStatus
 from app.services import events as event_service
 from app.services.registrations import register
-from tests.conftest import make_event, registration_form
+from tests.conftest import make_event, registration_request
 from tests.email.conftest import outbox_rows
 from tests.smtp_sink import SinkHandler, SmtpSink
 
@@ -180,7 +180,7 @@ async def test_worker_processes_send_every_confirmation_exactly_once_and_stop_on
     )
     addresses = [f"team{number}@stadt.example" for number in range(MAILS)]
     for address in addresses:
-        await register(db, event.slug, registration_form(address), now)
+        await register(db, event.slug, registration_request(address), now)
     assert len(await outbox_rows(kind=MailKind.CONFIRMATION.value)) == MAILS
 
     async with claims_collide(db, database_url):
@@ -240,7 +240,7 @@ async def test_sigterm_stops_a_worker_with_a_backlog_soon_and_leaves_the_rest_qu
     )
     backlog = 150
     for number in range(backlog):
-        await register(db, event.slug, registration_form(f"team{number}@stadt.example"), now)
+        await register(db, event.slug, registration_request(f"team{number}@stadt.example"), now)
     handler = gated_sink.handler
     assert isinstance(handler, GatedHandler)
     first = Workers(database_url, gated_sink, tmp_path / "first")

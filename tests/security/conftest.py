@@ -11,7 +11,7 @@ from app.db.database import Database
 from app.domain.model import Event, Registration
 from app.services import api_tokens, organisers, registrations
 from app.settings import Settings
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.web.conftest import client, upcoming
 from tests.web.test_organisers import EMAIL, PASSWORD
 
@@ -48,5 +48,7 @@ async def world(db: Database, event_factory, now: dt.datetime) -> World:  # type
     organiser = await organisers.create_organiser(db, EMAIL, PASSWORD, "Olena Koval")
     secret = (await api_tokens.create(db, organiser.id, "Tests", now)).secret
     event = await event_factory(**upcoming(slug="konferenz"))
-    made = await registrations.register(db, "konferenz", registration_form("anna@example.org"), now)
+    made = await registrations.register(
+        db, "konferenz", registration_request("anna@example.org"), now
+    )
     return World(event=event, registration=made.registration, api_secret=secret)

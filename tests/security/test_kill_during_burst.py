@@ -53,7 +53,7 @@ from app.mail.transport import SmtpTransport
 from app.services import events as event_service
 from app.services import registrations
 from app.settings import Settings
-from tests.conftest import make_event, migrated_database, registration_form
+from tests.conftest import make_event, migrated_database, registration_form, registration_request
 from tests.smtp_sink import SinkHandler, SmtpSink, free_port
 from tests.web.conftest import upcoming
 
@@ -480,7 +480,10 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_at_most_its_cla
     async with migrated_database(database_url) as db:
         for index in range(people):
             await registrations.register(
-                db, slug, registration_form(f"post{index:02d}@example.org"), dt.datetime.now(dt.UTC)
+                db,
+                slug,
+                registration_request(f"post{index:02d}@example.org"),
+                dt.datetime.now(dt.UTC),
             )
         due_ids = {
             mail["id"] for mail in (await snapshot(event_id)).mails if mail["kind"] in DUE_NOW

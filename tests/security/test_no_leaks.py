@@ -38,7 +38,7 @@ from app.services import registrations as registration_service
 from app.settings import Settings
 from app.web.auth import SESSION_COOKIE
 from tests.clock import ManualClock
-from tests.conftest import FIXED_NOW, registration_form
+from tests.conftest import FIXED_NOW, registration_form, registration_request
 from tests.smtp_sink import SinkHandler, free_port
 from tests.web.conftest import SameLoopTestClient, cookie_token, csrf_token
 
@@ -442,7 +442,7 @@ async def full_run(
         await registration_service.register(
             db,
             "leckprobe",
-            registration_form("late@example.org", mode="online"),
+            registration_request("late@example.org", mode="online"),
             FIXED_NOW,
         )
         await drain(db, wrong_login)

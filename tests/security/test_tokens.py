@@ -16,7 +16,7 @@ import pytest
 
 from app.db.database import Database
 from app.services import registrations
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.security.conftest import World
 from tests.security.test_csrf import snapshot
 from tests.web.conftest import SameLoopTestClient, cookie_token
@@ -78,7 +78,7 @@ def altered(token: str) -> dict[str, str]:
 @pytest.fixture
 async def second(db: Database, world: World, now: dt.datetime) -> str:
     """Another person on the same event: their token must never open anything for anyone else."""
-    form = registration_form("borys@example.org", first_name="Borys", last_name="Shevchenko")
+    form = registration_request("borys@example.org", first_name="Borys", last_name="Shevchenko")
     return (await registrations.register(db, world.event.slug, form, now)).registration.token
 
 

@@ -15,6 +15,7 @@ import time
 
 from app.db.database import Database
 from app.domain.errors import RegistrationClosed
+from app.domain.model import RegistrationRequest
 from app.services import registrations
 
 
@@ -28,12 +29,12 @@ async def run(arguments: argparse.Namespace) -> dict[str, int]:
         await asyncio.sleep(max(0.0, arguments.start_at - time.time()))
 
         async def register(index: int) -> None:
-            form = {
-                "first_name": "Burst",
-                "last_name": f"{arguments.prefix}{index}",
-                "email": f"{arguments.prefix}{index}@example.org",
-                "consent": "on",
-            }
+            form = RegistrationRequest(
+                first_name="Burst",
+                last_name=f"{arguments.prefix}{index}",
+                email=f"{arguments.prefix}{index}@example.org",
+                consent=True,
+            )
             try:
                 result = await registrations.register(db, arguments.slug, form, now)
             except RegistrationClosed:

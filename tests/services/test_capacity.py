@@ -20,7 +20,7 @@ from app.domain.errors import RegistrationClosed
 from app.domain.model import AttendanceMode, EventFormat, RegistrationStatus, Seats
 from app.services import registrations
 from app.services.changes import ChangeKind
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ async def test_200_simultaneous_registrations_confirm_exactly_20(db, event_facto
 
     outcomes = await asyncio.gather(
         *(
-            registrations.register(db, event.slug, registration_form(f"p{i}@example.org"), now)
+            registrations.register(db, event.slug, registration_request(f"p{i}@example.org"), now)
             for i in range(200)
         )
     )
@@ -78,7 +78,7 @@ async def test_200_simultaneous_registrations_without_waitlist_refuse_the_rest(
 
     results = await asyncio.gather(
         *(
-            registrations.register(db, event.slug, registration_form(f"p{i}@example.org"), now)
+            registrations.register(db, event.slug, registration_request(f"p{i}@example.org"), now)
             for i in range(200)
         ),
         return_exceptions=True,
@@ -101,7 +101,7 @@ async def test_simultaneous_duplicates_register_an_address_once(db, event_factor
             registrations.register(
                 db,
                 event.slug,
-                registration_form("  SAME@Example.ORG " if i % 2 else "same@example.org"),
+                registration_request("  SAME@Example.ORG " if i % 2 else "same@example.org"),
                 now,
             )
             for i in range(30)
@@ -122,7 +122,7 @@ async def test_hybrid_modes_fill_separately(db, event_factory, now):
             registrations.register(
                 db,
                 event.slug,
-                registration_form(
+                registration_request(
                     f"p{i}@example.org",
                     mode=(AttendanceMode.ONLINE if i % 2 else AttendanceMode.IN_PERSON).value,
                 ),
@@ -145,11 +145,11 @@ async def test_cancellations_race_promotions_and_new_registrations(db, event_fac
     capacity = 20
     event = await event_factory(in_person_seats=Seats(capacity, 0), waitlist_enabled=True)
     confirmed = [
-        await registrations.register(db, event.slug, registration_form(f"c{i}@example.org"), now)
+        await registrations.register(db, event.slug, registration_request(f"c{i}@example.org"), now)
         for i in range(capacity)
     ]
     waiting = [
-        await registrations.register(db, event.slug, registration_form(f"w{i}@example.org"), now)
+        await registrations.register(db, event.slug, registration_request(f"w{i}@example.org"), now)
         for i in range(30)
     ]
     assert all(w.registration.status is RegistrationStatus.WAITLISTED for w in waiting)
@@ -162,7 +162,7 @@ async def test_cancellations_race_promotions_and_new_registrations(db, event_fac
     jobs = [registrations.cancel(db, token, now) for token in cancelled_tokens]
     jobs += [registrations.cancel(db, token, now) for token in cancelled_tokens[:5]]
     jobs += [
-        registrations.register(db, event.slug, registration_form(f"n{i}@example.org"), now)
+        registrations.register(db, event.slug, registration_request(f"n{i}@example.org"), now)
         for i in range(20)
     ]
     results = await asyncio.gather(*jobs)
@@ -220,7 +220,7 @@ async def test_the_database_refuses_a_seat_above_capacity(db, event_factory):
 
 async def test_the_database_refuses_a_second_registration_per_address(db, event_factory, now):
     event = await event_factory()
-    await registrations.register(db, event.slug, registration_form("x@example.org"), now)
+    await registrations.register(db, event.slug, registration_request("x@example.org"), now)
     row = await RegistrationTable.select().where(RegistrationTable.event == event.id).first()
     assert row is not None
     duplicate = {k: v for k, v in row.items() if k != "id"}
@@ -286,7 +286,7 @@ async def test_processes_race_cancellations_against_registrations(
     capacity = 20
     event = await event_factory(in_person_seats=Seats(capacity, 0), waitlist_enabled=True)
     confirmed = [
-        await registrations.register(db, event.slug, registration_form(f"c{i}@example.org"), now)
+        await registrations.register(db, event.slug, registration_request(f"c{i}@example.org"), now)
         for i in range(capacity + 10)
     ]
     tokens = [o.registration.token for o in confirmed]
@@ -327,15 +327,17 @@ async def test_a_seat_taken_at_one_event_leaves_every_other_event_alone(db, even
         in_person_seats=Seats(5, 0),
         online_seats=Seats(5, 0),
     )
-    await registrations.register(db, unlimited.slug, registration_form("a@example.org"), now)
+    await registrations.register(db, unlimited.slug, registration_request("a@example.org"), now)
     await registrations.register(
-        db, hybrid.slug, registration_form("b@example.org", mode="online"), now
+        db, hybrid.slug, registration_request("b@example.org", mode="online"), now
     )
     assert await seats_taken(unlimited.id) == (1, 0)
     assert await seats_taken(one_seat.id) == (0, 0)
     assert await seats_taken(hybrid.id) == (0, 1)
 
-    first = await registrations.register(db, one_seat.slug, registration_form("c@example.org"), now)
+    first = await registrations.register(
+        db, one_seat.slug, registration_request("c@example.org"), now
+    )
     assert first.registration.status is RegistrationStatus.CONFIRMED
     assert await seats_taken(one_seat.id) == (1, 0)
     assert await seats_taken(unlimited.id) == (1, 0)

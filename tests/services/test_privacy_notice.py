@@ -15,7 +15,7 @@ from app.db.tables import PrivacyNotice as PrivacyNoticeTable
 from app.db.tables import Registration as RegistrationTable
 from app.services import privacy_notice, registrations, retention
 from app.settings import DEFAULT_PRIVACY_NOTICE_DIR, Settings, SettingsError
-from tests.conftest import POSTGRES_URL, registration_form
+from tests.conftest import POSTGRES_URL, registration_request
 
 
 def notice_dir(tmp_path: Path, german: str | None = None) -> Path:
@@ -152,9 +152,11 @@ async def test_registrations_keep_the_version_they_consented_to(
 ) -> None:
     event = await event_factory()
     given = await registrations.register(
-        db, event.slug, registration_form("a@example.org"), now, consent_version="v-alt"
+        db, event.slug, registration_request("a@example.org"), now, consent_version="v-alt"
     )
-    default = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+    default = await registrations.register(
+        db, event.slug, registration_request("b@example.org"), now
+    )
     assert given.registration.consent_version == "v-alt"
     assert given.registration.consent_at == now
     assert default.registration.consent_version == privacy_notice.default_version()
@@ -185,7 +187,7 @@ async def test_the_migration_keeps_the_text_earlier_registrations_agreed_to(
         await registrations.register(
             db,
             event.slug,
-            registration_form(email),
+            registration_request(email),
             now + dt.timedelta(hours=offset),
             consent_version=migration.LEGACY_VERSION,
         )

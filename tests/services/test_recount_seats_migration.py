@@ -14,7 +14,7 @@ from app.db.piccolo_migrations import treffpunkt_0010_recount_seats as recount
 from app.db.tables import Event as EventTable
 from app.domain.model import RegistrationStatus
 from app.services import registrations
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 
 
 async def _migrate_up_to(migration_id: str) -> None:
@@ -100,7 +100,7 @@ async def test_counters_are_recounted_from_the_seat_holding_registrations(
         assert recount.ID in {row["name"] for row in migrations}
         # The one-seat event seats its first registrant again instead of making them wait.
         outcome = await registrations.register(
-            database, "one-seat", registration_form("first@example.org", mode="in_person"), now
+            database, "one-seat", registration_request("first@example.org", mode="in_person"), now
         )
         assert outcome.registration.status is RegistrationStatus.CONFIRMED
     finally:

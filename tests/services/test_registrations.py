@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
-from app.domain.errors import NotFound, RegistrationClosed
-from app.domain.model import RegistrationStatus, Seats
+from app.domain.errors import InvalidInput, NotFound, RegistrationClosed
+from app.domain.model import (
+    AttendanceMode,
+    EventFormat,
+    Language,
+    Question,
+    QuestionKind,
+    RegistrationRequest,
+    RegistrationStatus,
+    Seats,
+)
 from app.services import registrations
 from app.services.changes import ChangeKind
 from app.services.event_changes import cancel_event
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 
 
 async def test_second_attempt_changes_nothing_and_asks_to_resend_the_link(db, event_factory, now):
     event = await event_factory()
     first = await registrations.register(
-        db, event.slug, registration_form("olena@example.org"), now
+        db, event.slug, registration_request("olena@example.org"), now
     )
     again = await registrations.register(
         db,
         event.slug,
-        registration_form(" OLENA@example.org", first_name="Anders", organisation="Kreis Lippe"),
+        registration_request(" OLENA@example.org", first_name="Anders", organisation="Kreis Lippe"),
         now + dt.timedelta(minutes=5),
     )
     assert not again.created
@@ -35,11 +45,11 @@ async def test_registering_again_after_cancelling_starts_over_with_a_new_link(
     db, event_factory, now
 ):
     event = await event_factory(in_person_seats=Seats(1, 0))
-    first = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
+    first = await registrations.register(db, event.slug, registration_request("a@example.org"), now)
     await registrations.cancel(db, first.registration.token, now)
 
     again = await registrations.register(
-        db, event.slug, registration_form("a@example.org", first_name="Neu"), now
+        db, event.slug, registration_request("a@example.org", first_name="Neu"), now
     )
 
     assert again.created
@@ -54,8 +64,10 @@ async def test_registering_again_after_cancelling_starts_over_with_a_new_link(
 
 async def test_cancelling_twice_changes_nothing_the_second_time(db, event_factory, now):
     event = await event_factory(in_person_seats=Seats(1, 0))
-    seat = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
-    waiting = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+    seat = await registrations.register(db, event.slug, registration_request("a@example.org"), now)
+    waiting = await registrations.register(
+        db, event.slug, registration_request("b@example.org"), now
+    )
 
     first = await registrations.cancel(db, seat.registration.token, now)
     second = await registrations.cancel(db, seat.registration.token, now)
@@ -68,9 +80,9 @@ async def test_cancelling_twice_changes_nothing_the_second_time(db, event_factor
 
 async def test_a_waiting_person_who_cancels_frees_no_seat(db, event_factory, now):
     event = await event_factory(in_person_seats=Seats(1, 0))
-    await registrations.register(db, event.slug, registration_form("a@example.org"), now)
-    b = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
-    c = await registrations.register(db, event.slug, registration_form("c@example.org"), now)
+    await registrations.register(db, event.slug, registration_request("a@example.org"), now)
+    b = await registrations.register(db, event.slug, registration_request("b@example.org"), now)
+    c = await registrations.register(db, event.slug, registration_request("c@example.org"), now)
 
     outcome = await registrations.cancel(db, b.registration.token, now)
 
@@ -88,17 +100,19 @@ async def test_drafts_are_not_found_and_cancelled_events_refuse(db, event_factor
 
     draft = await event_factory(slug="entwurf", status=EventStatus.DRAFT)
     with pytest.raises(NotFound):
-        await registrations.register(db, draft.slug, registration_form("a@example.org"), now)
+        await registrations.register(db, draft.slug, registration_request("a@example.org"), now)
     cancelled = await event_factory(slug="abgesagt", status=EventStatus.CANCELLED)
     with pytest.raises(RegistrationClosed) as raised:
-        await registrations.register(db, cancelled.slug, registration_form("a@example.org"), now)
+        await registrations.register(db, cancelled.slug, registration_request("a@example.org"), now)
     assert raised.value.reason == "cancelled"
 
 
 async def test_nobody_is_promoted_once_the_event_has_ended(db, event_factory, now):
     event = await event_factory(in_person_seats=Seats(1, 0))
-    seat = await registrations.register(db, event.slug, registration_form("a@example.org"), now)
-    waiting = await registrations.register(db, event.slug, registration_form("b@example.org"), now)
+    seat = await registrations.register(db, event.slug, registration_request("a@example.org"), now)
+    waiting = await registrations.register(
+        db, event.slug, registration_request("b@example.org"), now
+    )
 
     after_the_end = event.ends_at + dt.timedelta(minutes=1)
     outcome = await registrations.cancel(db, seat.registration.token, after_the_end)
@@ -113,7 +127,7 @@ async def test_confirming_after_cancelling_changes_nothing_and_is_not_called_exp
 ):
     await event_factory(slug="konferenz", double_opt_in=True)
     outcome = await registrations.register(
-        db, "konferenz", registration_form("anna@stadt.example"), now
+        db, "konferenz", registration_request("anna@stadt.example"), now
     )
     await registrations.cancel(db, outcome.registration.token, now)
 
@@ -126,7 +140,7 @@ async def test_confirming_after_cancelling_changes_nothing_and_is_not_called_exp
 async def test_an_address_cannot_be_confirmed_for_a_cancelled_event(db, event_factory, now):
     event = await event_factory(slug="konferenz", double_opt_in=True)
     outcome = await registrations.register(
-        db, "konferenz", registration_form("anna@stadt.example"), now
+        db, "konferenz", registration_request("anna@stadt.example"), now
     )
     await cancel_event(db, event.id, message="", now=now)
 
@@ -136,3 +150,45 @@ async def test_an_address_cannot_be_confirmed_for_a_cancelled_event(db, event_fa
     assert refused.value.reason == "cancelled"
     [row] = await registrations.list_for_event(event.id)
     assert row.status is RegistrationStatus.PENDING
+
+
+async def test_the_services_take_the_command_and_store_it_cleaned(db, event_factory, now):
+    questions = (
+        Question("essen", "Verpflegung", QuestionKind.CHOICE, True, ("vegetarisch", "vegan")),
+    )
+    event = await event_factory(slug="forum", questions=questions, format=EventFormat.HYBRID)
+    request = RegistrationRequest(
+        first_name="  Olena ",
+        last_name="Koval",
+        email="olena@example.org",
+        mode="online",
+        language="uk",
+        answers={"essen": "vegan", "nicht_gefragt": "weg"},
+        consent=True,
+    )
+    by_hand = await registrations.register_by_organiser(db, event.id, request, now)
+    public = await registrations.register(
+        db, "forum", dataclasses.replace(request, email="borys@example.org"), now
+    )
+    for outcome in (by_hand, public):
+        stored = outcome.registration
+        assert (stored.first_name, stored.mode, stored.language) == (
+            "Olena",
+            AttendanceMode.ONLINE,
+            Language.UK,
+        )
+        assert stored.answers == {"essen": "vegan"}
+
+
+async def test_a_refused_command_names_the_commands_fields(db, event_factory, now):
+    questions = (Question("essen", "Verpflegung", QuestionKind.TEXT, required=True),)
+    event = await event_factory(questions=questions)
+    request = RegistrationRequest(first_name="Olena", last_name="", email="olena@example.org")
+    with pytest.raises(InvalidInput) as refused:
+        await registrations.register_by_organiser(db, event.id, request, now)
+    assert refused.value.errors == {
+        "last_name": "required",
+        "answers.essen": "required",
+        "consent": "consent_required",
+    }
+    assert await registrations.list_for_event(event.id) == []

@@ -17,7 +17,7 @@ from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus, Seats
 from app.services import registrations, retention
 from app.services.organiser_registrations import dashboard
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 
 ROOT = Path(__file__).resolve().parents[2]
 RETENTION = dt.timedelta(days=90)
@@ -40,7 +40,7 @@ async def ended_and_upcoming(db, event_factory, now):
     registered_at = now - dt.timedelta(days=120)
     for slug in ("vorbei", "bald"):
         for email in ("olena@example.org", "jan@example.org"):
-            form = registration_form(email, organisation="Громада <b>Житомир</b>")
+            form = registration_request(email, organisation="Громада <b>Житомир</b>")
             await registrations.register(db, slug, form, registered_at)
     # The past event happened 100 days before now.
     from app.db.tables import Event as EventTable
@@ -97,8 +97,8 @@ async def test_an_organiser_deletes_one_registration_at_once_and_the_seat_moves_
     db, event_factory, now
 ):
     event = await event_factory(slug="voll", in_person_seats=Seats(1, 0))
-    first = await registrations.register(db, "voll", registration_form("a@example.org"), now)
-    waiting = await registrations.register(db, "voll", registration_form("b@example.org"), now)
+    first = await registrations.register(db, "voll", registration_request("a@example.org"), now)
+    waiting = await registrations.register(db, "voll", registration_request("b@example.org"), now)
     assert waiting.registration.status is RegistrationStatus.WAITLISTED
 
     outcome = await retention.delete_registration_data(db, event.id, first.registration.id, now)
@@ -120,7 +120,7 @@ async def test_an_organiser_deletes_one_registration_at_once_and_the_seat_moves_
 async def test_the_registrant_sees_everything_held_and_can_delete_it(db, event_factory, now):
     await event_factory(slug="forum")
     made = await registrations.register(
-        db, "forum", registration_form("olena@example.org", last_name="Коваль"), now
+        db, "forum", registration_request("olena@example.org", last_name="Коваль"), now
     )
     token = made.registration.token
     data = await retention.personal_data(token)

@@ -47,7 +47,7 @@ from app.domain.model import (
 )
 from app.services import event_changes, registrations
 from app.services import events as event_service
-from tests.conftest import IN_CI, make_event, registration_form
+from tests.conftest import IN_CI, make_event, registration_request
 
 EXAMPLES = 100 if IN_CI else 25
 #: Each example's steps, the events' set-up included: 100 × 30 leaves well over 2,000 operations.
@@ -242,7 +242,7 @@ class SeatMachine(RuleBasedStateMachine):
             ),
             None,
         )
-        form = registration_form(email, mode=mode.value)
+        form = registration_request(email, mode=mode.value)
         error: Exception | None = None
         expected: RegistrationStatus | None = None
         cancelled = event.status is EventStatus.CANCELLED

@@ -10,11 +10,19 @@ import pytest
 
 from app.db.mapping import event_to_row, translations_from_json, translations_to_json
 from app.domain.errors import InvalidInput
-from app.domain.event_form import event_values, new_event_values, parse_event_form
+from app.domain.event_rules import build_event
 from app.domain.model import EventStatus, EventText, german_fallbacks, localized
+from app.web.event_form import event_values, new_event_values, parse_event_form
 from tests.conftest import make_event
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def event_from_form(form, current=None):
+    """The event the organisers' form describes: the web layer reads it, the rules build it."""
+    return build_event(parse_event_form(form), current=current)
+
+
 UK_TITLE = "Зустріч у Києві"
 
 
@@ -23,7 +31,7 @@ def _form(**overrides: str) -> dict[str, str]:
 
 
 def test_the_form_reads_translations_and_shows_them_again():
-    event = parse_event_form(
+    event = event_from_form(
         _form(
             title_en="  Forum   in English ",
             teaser_en="Short\r\nand sweet",
@@ -40,18 +48,18 @@ def test_the_form_reads_translations_and_shows_them_again():
     assert values["teaser_en"] == "Short\nand sweet"
     assert values["description_en"] == ""
     assert values["title_uk"] == UK_TITLE
-    assert parse_event_form(values, current=event) == event
+    assert event_from_form(values, current=event) == event
 
 
 def test_a_language_left_empty_is_not_stored():
-    event = parse_event_form(_form(title_en="", teaser_en="  ", description_uk="\r\n"))
+    event = event_from_form(_form(title_en="", teaser_en="  ", description_uk="\r\n"))
     assert event.translations == {}
     assert "title_en" not in event_values(event)
 
 
 def test_translations_are_checked_like_the_german_texts_but_optional():
     with pytest.raises(InvalidInput) as caught:
-        parse_event_form(
+        event_from_form(
             _form(
                 title_en="x" * 301,
                 teaser_uk="y" * 1_001,
@@ -65,7 +73,7 @@ def test_translations_are_checked_like_the_german_texts_but_optional():
         "teaser_uk": "too_long",
     }
     # A teaser alone is fine: the title falls back to German.
-    assert parse_event_form(_form(teaser_uk="Коротко")).translations == {
+    assert event_from_form(_form(teaser_uk="Коротко")).translations == {
         "uk": EventText(teaser="Коротко")
     }
 
@@ -125,4 +133,4 @@ def test_a_published_event_keeps_its_translations_through_the_form():
         id=3,
         status=EventStatus.PUBLISHED,
     )
-    assert parse_event_form(event_values(current), current=current) == current
+    assert event_from_form(event_values(current), current=current) == current

@@ -18,8 +18,9 @@ from app.db.database import is_unavailable
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
-from app.domain.event_form import INVALID_TIMEZONE, parse_event_form
+from app.domain.event_rules import INVALID_TIMEZONE
 from app.web.downloads import XLSX
+from app.web.event_form import parse_event_form
 from tests.conftest import registration_form
 from tests.security.conftest import World
 from tests.security.test_csrf import snapshot

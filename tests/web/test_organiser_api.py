@@ -16,7 +16,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.model import EventFormat, EventStatus, Question, QuestionKind, Seats
 from app.services import api_tokens, organisers, registrations
 from app.web.api_auth import FAILED_ATTEMPTS_LIMIT
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.web.conftest import SECRETS, cookie_token, upcoming
 from tests.web.test_organisers import PASSWORD, organiser, sign_in  # noqa: F401 - fixture used
 
@@ -50,8 +50,9 @@ async def people(db, event_factory, now):
         ("borys", "borys@example.org", "online", "Борис", "Київська Рада"),
         ("doris", "doris@example.org", "in_person", "Doris", "Weg e.V."),
     ]:
-        form = registration_form(email, first_name=first, organisation=org, mode=mode)
-        form["q_essen"] = "vegan"
+        form = registration_request(
+            email, first_name=first, organisation=org, mode=mode, answers={"essen": "vegan"}
+        )
         made[key] = (await registrations.register(db, "forum", form, now)).registration
     await registrations.cancel(db, made["doris"].token, now)
     return event, made

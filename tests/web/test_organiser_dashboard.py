@@ -12,7 +12,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import RegistrationClosed
 from app.domain.model import EventFormat, RegistrationStatus, Seats
 from app.services import organiser_registrations, registrations
-from tests.conftest import registration_form
+from tests.conftest import registration_form, registration_request
 from tests.email.conftest import outbox_rows
 from tests.web.conftest import cookie_token
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
@@ -52,11 +52,11 @@ async def test_dashboard_counts_free_seats_and_check_ins(client, organiser, db, 
         ("dora", "in_person"),
         ("emil", "online"),
     ]:
-        form = registration_form(f"{name}@example.org", mode=mode)
+        form = registration_request(f"{name}@example.org", mode=mode)
         made[name] = (await registrations.register(db, "forum", form, now)).registration
     await registrations.cancel(db, made["borys"].token, now)  # dora moves up
     await registrations.register(
-        db, "forum", registration_form("fritz@example.org", mode="in_person"), now
+        db, "forum", registration_request("fritz@example.org", mode="in_person"), now
     )  # waits
     await organiser_registrations.set_checked_in(db, event.id, made["anna"].id, True, now)
 
@@ -84,7 +84,7 @@ async def test_chart_has_one_bar_per_day_with_registrations(
     event = await event_factory(slug="forum")
     days = [now, now + dt.timedelta(days=2), now + dt.timedelta(days=2, hours=1)]
     for index, when in enumerate(days):
-        form = registration_form(f"p{index}@example.org")
+        form = registration_request(f"p{index}@example.org")
         await registrations.register(db, "forum", form, when)
 
     await sign_in(client)
@@ -113,10 +113,10 @@ async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
 ):
     event = await event_factory(slug="forum", in_person_seats=Seats(1, 0))
     anna = (
-        await registrations.register(db, "forum", registration_form("anna@example.org"), now)
+        await registrations.register(db, "forum", registration_request("anna@example.org"), now)
     ).registration
     borys = (
-        await registrations.register(db, "forum", registration_form("borys@example.org"), now)
+        await registrations.register(db, "forum", registration_request("borys@example.org"), now)
     ).registration
     assert await _status(borys.id) is RegistrationStatus.WAITLISTED
 
@@ -151,7 +151,7 @@ async def test_organiser_cancel_refuses_a_registration_of_another_event(
     event = await event_factory(slug="forum")
     other = await event_factory(slug="andere")
     anna = (
-        await registrations.register(db, "andere", registration_form("anna@example.org"), now)
+        await registrations.register(db, "andere", registration_request("anna@example.org"), now)
     ).registration
     await sign_in(client)
     await client.get(f"{_base(event)}/registrations")
@@ -170,7 +170,7 @@ async def test_promote_fills_seats_after_capacity_was_raised(
 ):
     event = await event_factory(slug="forum", in_person_seats=Seats(1, 0))
     for name in ("anna", "borys", "carl"):
-        await registrations.register(db, "forum", registration_form(f"{name}@example.org"), now)
+        await registrations.register(db, "forum", registration_request(f"{name}@example.org"), now)
     await EventTable.update({EventTable.capacity_in_person: 2}).where(EventTable.id == event.id)
 
     await sign_in(client)
@@ -204,7 +204,7 @@ async def test_manual_add_after_the_deadline_respects_capacity(
         in_person_seats=Seats(1, 0),
     )
     with pytest.raises(RegistrationClosed):
-        await registrations.register(db, "forum", registration_form("late@example.org"), now)
+        await registrations.register(db, "forum", registration_request("late@example.org"), now)
 
     await sign_in(client)
     form_page = await client.get(f"{_base(event)}/registrations/new")
@@ -249,7 +249,7 @@ async def test_manual_add_with_an_invalid_email_keeps_the_input(client, organise
 async def test_anonymous_visitors_are_refused(client, db, event_factory, now):
     event = await event_factory(slug="forum")
     anna = (
-        await registrations.register(db, "forum", registration_form("anna@example.org"), now)
+        await registrations.register(db, "forum", registration_request("anna@example.org"), now)
     ).registration
     page = await client.get(_base(event), follow_redirects=False)
     assert page.status_code == 303

@@ -20,7 +20,7 @@ from app.domain.model import (
 )
 from app.services import registrations
 from app.services.events import get_with_access
-from tests.conftest import FIXED_NOW, registration_form
+from tests.conftest import FIXED_NOW, registration_request
 from tests.email.conftest import outbox_rows
 from tests.web.conftest import SECRETS, cookie_token, upcoming
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
@@ -354,7 +354,9 @@ async def test_unpublish_is_refused_once_people_registered(signed_in, db, now):
     await registrations.register(
         db,
         slug,
-        registration_form("a@example.org", mode="online", q_uebernachtung_noetig="no"),
+        registration_request(
+            "a@example.org", mode="online", answers={"uebernachtung_noetig": "no"}
+        ),
         now,
     )
     response = await _post(signed_in, f"{_base(event_id)}/unpublish", {})
@@ -371,7 +373,9 @@ async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_
     await registrations.register(
         db,
         slug,
-        registration_form("a@example.org", mode="in_person", q_uebernachtung_noetig="no"),
+        registration_request(
+            "a@example.org", mode="in_person", answers={"uebernachtung_noetig": "no"}
+        ),
         now,
     )
     response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
@@ -420,7 +424,10 @@ async def _published_with_registrants(client, db, **overrides: str):
     made = [
         (
             await registrations.register(
-                db, slug, registration_form(email, mode=mode, q_uebernachtung_noetig="yes"), now
+                db,
+                slug,
+                registration_request(email, mode=mode, answers={"uebernachtung_noetig": "yes"}),
+                now,
             )
         ).registration
         for email, mode in (("a@example.org", "in_person"), ("b@example.org", "online"))

@@ -17,7 +17,7 @@ from app.services import organisers
 from app.services.registrations import list_for_event, register
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import FIXED_NOW, registration_form
+from tests.conftest import FIXED_NOW, registration_request
 from tests.email import conftest as email_fixtures
 from tests.email.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
@@ -63,11 +63,11 @@ async def hybrid(db: Database, event_factory, now):
         format=EventFormat.HYBRID,
         in_person_seats=Seats(1, 0),
     )
-    await register(db, "runde", registration_form("on1@stadt.example", mode="online"), now)
-    await register(db, "runde", registration_form("on2@stadt.example", mode="online"), now)
-    await register(db, "runde", registration_form("vor@stadt.example", mode="in_person"), now)
-    await register(db, "runde", registration_form("warte@stadt.example", mode="in_person"), now)
-    await register(db, "runde", registration_form("weg@stadt.example", mode="online"), now)
+    await register(db, "runde", registration_request("on1@stadt.example", mode="online"), now)
+    await register(db, "runde", registration_request("on2@stadt.example", mode="online"), now)
+    await register(db, "runde", registration_request("vor@stadt.example", mode="in_person"), now)
+    await register(db, "runde", registration_request("warte@stadt.example", mode="in_person"), now)
+    await register(db, "runde", registration_request("weg@stadt.example", mode="online"), now)
     from app.db.tables import Registration as RegistrationTable
 
     await RegistrationTable.update(

@@ -13,7 +13,7 @@ import pytest
 from app.db.tables import Registration as RegistrationTable
 from app.domain.model import EventFormat, Seats
 from app.services import registrations
-from tests.conftest import registration_form
+from tests.conftest import registration_request
 from tests.web.conftest import cookie_token
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
 
@@ -39,7 +39,7 @@ async def people(db, event_factory, now):
         ("formula", "formula@example.org", "online", "Fred", "Formel", "Tabellen AG"),
         ("doris", "doris@example.org", "online", "Doris", "Delta", "Weg e.V."),
     ]:
-        form = registration_form(
+        form = registration_request(
             email, first_name=first, last_name=last, organisation=org, mode=mode
         )
         made[key] = (await registrations.register(db, "forum", form, now)).registration

@@ -22,7 +22,7 @@ from app.services import event_admin, event_changes, registrations
 from app.services.events import get_with_access
 from app.settings import Settings
 from tests.clock import ManualClock
-from tests.conftest import registration_form
+from tests.conftest import registration_form, registration_request
 from tests.web.conftest import SameLoopTestClient, csrf_token, upcoming
 
 PAGES = (
@@ -89,7 +89,7 @@ async def test_every_public_page_is_the_same_cached_and_uncached_after_every_kin
     for person in ("a", "b", "c"):  # registration: a seat, then the waiting list
         outcomes.append(
             await registrations.register(
-                db, "konferenz", registration_form(f"{person}@example.org"), now
+                db, "konferenz", registration_request(f"{person}@example.org"), now
             )
         )
         await assert_cached_equals_uncached(app, db, make_app)
@@ -120,7 +120,7 @@ async def test_a_write_of_another_process_shows_once_the_clock_moved_a_second(
     await event_factory(**upcoming())
     before = await answer(elsewhere, "/events/konferenz", "de")
 
-    await registrations.register(db, "konferenz", registration_form("a@example.org"), now)
+    await registrations.register(db, "konferenz", registration_request("a@example.org"), now)
     fresh = await answer(make_app(db), "/events/konferenz", "de")
     assert fresh != before
     assert await answer(here, "/events/konferenz", "de") == fresh

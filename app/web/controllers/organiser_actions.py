@@ -15,11 +15,10 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 
 from app import paths
 from app.db.database import Database
-from app.domain.errors import InvalidInput, RegistrationClosed
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.formatting import format_event_time
@@ -30,6 +29,7 @@ from app.services.events import get_with_access
 from app.services.organiser_registrations import DayCount
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
+from app.web.forms import Refusal, registration_field, registration_request, submit
 from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
 from app.web.params import FormBody
 from app.web.views import form_view
@@ -209,23 +209,20 @@ class OrganiserActionsController(Controller):
     ) -> Redirect | Template:
         """Register someone by hand (after the deadline too); refusals keep what was typed.
 
-        The refusals are rendered here rather than by the shared handlers: they belong on this
-        form, not on the public event page.
+        The refusals belong on this form, not on the public event page.
         """
         event = await get_with_access(event_id)
-        try:
-            outcome = await registrations.register_by_organiser(
-                db,
-                event_id,
-                data,
-                now,
-                consent_version=await privacy_notice.consent_version(db, now),
-            )
-        except InvalidInput as error:
-            return _new_form(event, data, error.errors, status_code=HTTP_400_BAD_REQUEST)
-        except RegistrationClosed as error:
+        consent_version = await privacy_notice.consent_version(db, now)
+        outcome = await submit(
+            lambda: registrations.register_by_organiser(
+                db, event_id, registration_request(data), now, consent_version=consent_version
+            ),
+            form_field=registration_field,
+        )
+        if isinstance(outcome, Refusal):
+            notice = texts.closed_reason(outcome.reason) if outcome.reason else ""
             return _new_form(
-                event, data, notice=texts.closed_reason(error.reason), status_code=HTTP_409_CONFLICT
+                event, data, outcome.error_codes, notice=notice, status_code=outcome.status_code
             )
         if not outcome.created:
             return _new_form(

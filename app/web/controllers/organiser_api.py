@@ -28,8 +28,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.db.database import Database
-from app.domain.errors import InvalidInput
-from app.domain.model import Registration
+from app.domain.model import Registration, RegistrationRequest
 from app.services import event_summaries, registrations
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
@@ -117,6 +116,20 @@ class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
     #: The person agreed to the privacy notice (as the tick on the organisers' form).
     consent: bool = False
 
+    def command(self) -> RegistrationRequest:
+        """The registration this body asks for; its fields are the command's, errors alike."""
+        return RegistrationRequest(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            email=self.email,
+            organisation=self.organisation,
+            job_title=self.job_title,
+            mode=self.mode or "",
+            language=self.language,
+            answers=self.answers,
+            consent=self.consent,
+        )
+
 
 class ExportFormat(enum.StrEnum):
     """Export file types."""
@@ -184,30 +197,6 @@ def added_out(registration: Registration, outcome: Outcome) -> AddedRegistration
     """The registration with what adding it did."""
     fields = msgspec.structs.asdict(registration_out(registration))
     return msgspec.convert({**fields, "outcome": outcome}, AddedRegistrationOut)
-
-
-def _form(data: NewRegistrationIn) -> dict[str, str]:
-    """The public form's fields for :func:`registrations.register_by_organiser`."""
-    form = {
-        "first_name": data.first_name,
-        "last_name": data.last_name,
-        "email": data.email,
-        "organisation": data.organisation,
-        "job_title": data.job_title,
-        "mode": data.mode or "",
-        "language": data.language,
-        "consent": "on" if data.consent else "",
-    }
-    form.update({f"q_{key}": value for key, value in data.answers.items()})
-    return form
-
-
-def _api_errors(errors: dict[str, str]) -> dict[str, str]:
-    """Field names as the body has them: ``answers.<key>`` instead of ``q_<key>``."""
-    return {
-        (f"answers.{name[2:]}" if name.startswith("q_") else name): code
-        for name, code in errors.items()
-    }
 
 
 class OrganiserApiController(Controller):
@@ -312,16 +301,13 @@ class OrganiserApiController(Controller):
         Opening time and deadline do not (as when organisers add someone by hand); a full event
         puts the person on the waiting list, or refuses with 409 without one.
         """
-        try:
-            outcome = await registrations.register_by_organiser(
-                db,
-                event_id,
-                _form(data),
-                now,
-                consent_version=await privacy_notice.consent_version(db, now),
-            )
-        except InvalidInput as error:
-            raise InvalidInput(_api_errors(error.errors)) from None
+        outcome = await registrations.register_by_organiser(
+            db,
+            event_id,
+            data.command(),
+            now,
+            consent_version=await privacy_notice.consent_version(db, now),
+        )
         result = (
             Outcome(outcome.registration.status.value)
             if outcome.created

@@ -20,15 +20,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app import paths
 from app.db.database import Database
 from app.domain.errors import InvalidInput
-from app.domain.event_form import (
-    COMMON_TIMEZONES,
-    SPARE_ROWS,
-    event_values,
-    new_event_values,
-    row_indices,
-    translation_field,
-    zone_named,
-)
+from app.domain.event_rules import zone_named
 from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
     TRANSLATED_FIELDS,
@@ -40,8 +32,20 @@ from app.domain.model import (
 )
 from app.i18n import LANGUAGE_NAMES, _
 from app.services import event_admin, event_changes
+from app.services.event_changes import EventChangeOutcome
 from app.services.events import PublicEvent, get_with_access
 from app.web import organiser_texts, texts
+from app.web.event_form import (
+    COMMON_TIMEZONES,
+    SPARE_ROWS,
+    event_values,
+    form_field_names,
+    new_event_values,
+    parse_event_form,
+    row_indices,
+    translation_field,
+)
+from app.web.forms import Refusal, submit
 from app.web.pages import event_page
 from app.web.params import FormBody
 
@@ -158,11 +162,11 @@ def _to_overview(event_id: int, notice: str) -> Redirect:
     )
 
 
-def _refused(event_id: int, error: InvalidInput) -> Redirect:
+def _refused(event_id: int, refusal: Refusal) -> Redirect:
     """Back to the overview, saying why the step was not taken."""
     return Redirect(
         path=paths.event_overview(event_id),
-        query_params={"refused": error.errors.get("status", "")},
+        query_params={"refused": refusal.error_codes.get("status", "")},
         status_code=HTTP_303_SEE_OTHER,
     )
 
@@ -211,10 +215,12 @@ class OrganiserEventsController(Controller):
         self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], data: FormBody
     ) -> Redirect | Template:
         """Save the new event as a draft and show its overview."""
-        try:
-            event = await event_admin.create_event(db, data, now)
-        except InvalidInput as error:
-            return _form_page(data, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST)
+        event = await submit(
+            lambda: event_admin.create_event(db, parse_event_form(data), now),
+            form_field=form_field_names(data),
+        )
+        if isinstance(event, Refusal):
+            return _form_page(data, error_codes=event.error_codes, status_code=event.status_code)
         return _to_overview(event.id, "angelegt")
 
     @get(paths.EVENT_EDIT, name="organiser_edit_event")
@@ -237,18 +243,22 @@ class OrganiserEventsController(Controller):
     ) -> Redirect | Template:
         """Store the changes; registrants are told unless the organiser chose silence."""
         event = await get_with_access(event_id)
-        try:
-            outcome = await event_admin.update_event(
+
+        async def save() -> EventChangeOutcome:
+            message = _message(data)
+            return await event_admin.update_event(
                 db,
                 event_id,
-                data,
+                parse_event_form(data),
                 notify=data.get("notify", "yes") != "no",
-                message=_message(data),
+                message=message,
                 now=now,
             )
-        except InvalidInput as error:
+
+        outcome = await submit(save, form_field=form_field_names(data))
+        if isinstance(outcome, Refusal):
             return _form_page(
-                data, event=event, error_codes=error.errors, status_code=HTTP_400_BAD_REQUEST
+                data, event=event, error_codes=outcome.error_codes, status_code=outcome.status_code
             )
         query = {"notice": "gespeichert"}
         if outcome.significant:
@@ -278,10 +288,9 @@ class OrganiserEventsController(Controller):
         event_id: FromPath[int],
     ) -> Redirect:
         """Publish a draft."""
-        try:
-            await event_admin.publish(db, event_id, now)
-        except InvalidInput as error:
-            return _refused(event_id, error)
+        refused = await submit(lambda: event_admin.publish(db, event_id, now))
+        if isinstance(refused, Refusal):
+            return _refused(event_id, refused)
         return _to_overview(event_id, "veroeffentlicht")
 
     @post(paths.EVENT_UNPUBLISH, name="organiser_unpublish_event")
@@ -292,10 +301,9 @@ class OrganiserEventsController(Controller):
         event_id: FromPath[int],
     ) -> Redirect:
         """Back to draft, while nobody is registered."""
-        try:
-            await event_admin.unpublish(db, event_id, now)
-        except InvalidInput as error:
-            return _refused(event_id, error)
+        refused = await submit(lambda: event_admin.unpublish(db, event_id, now))
+        if isinstance(refused, Refusal):
+            return _refused(event_id, refused)
         return _to_overview(event_id, "zurueckgezogen")
 
     @post(paths.EVENT_DUPLICATE, name="organiser_duplicate_event")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -19,7 +19,9 @@ from app.services import events as event_service
 from app.services import registrations
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
-from app.web.errors import remember_event, remember_form
+from app.web.errors import closed_page
+from app.web.forms import Refusal, registration_field, registration_request, submit
+from app.web.pages import event_page
 from app.web.params import FormBody
 from app.web.throttling import THROTTLED
 from app.web.views import hold_deadline, personal_view, public_event_view
@@ -38,20 +40,30 @@ class RegistrationController(Controller):
     )
     async def register(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         slug: FromPath[str],
         data: FormBody,
         privacy_notice: NamedDependency[CurrentNotice],
     ) -> Redirect | Template:
-        """Register; refused or invalid forms come back filled in (see ``app.web.errors``)."""
+        """Register; refused or invalid forms come back filled in, with a message per field."""
         event = await event_service.get_public(slug)
-        remember_form(request, event, data)
         consent_version = await privacy_notice.consent_version(db, now)
-        outcome = await registrations.register(
-            db, slug, data, now=now, consent_version=consent_version
+        outcome = await submit(
+            lambda: registrations.register(
+                db, slug, registration_request(data), now=now, consent_version=consent_version
+            ),
+            form_field=registration_field,
         )
+        if isinstance(outcome, Refusal):
+            return event_page(
+                event,
+                now,
+                values=data,
+                error_codes=outcome.error_codes,
+                refused=outcome.reason or None,
+                status_code=outcome.status_code,
+            )
         if not outcome.created:
             # Say nothing about the existing registration: the link goes to its owner by mail.
             return Template(
@@ -121,15 +133,15 @@ class RegistrationController(Controller):
     )
     async def confirm(
         self,
-        request: Request[Any, Any, Any],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         token: FromPath[str],
-    ) -> Redirect:
+    ) -> Redirect | Response[Any]:
         """Double opt-in: confirm the address; an expired hold gets a page to register again."""
         _, event = await registrations.personal_view(token)
-        remember_event(request, event.slug)
-        await registrations.confirm_address(db, token, now=now)
+        refused = await submit(lambda: registrations.confirm_address(db, token, now=now))
+        if isinstance(refused, Refusal):
+            return closed_page(refused.reason, event_slug=event.slug)
         return Redirect(
             path=paths.personal(token),
             query_params={"confirmed": "1"},
