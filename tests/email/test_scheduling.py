@@ -16,7 +16,7 @@ from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, OnlineAccess, RegistrationStatus, Seats
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services import changes as change_log
 from app.services import registrations
 from app.services.event_changes import change_event
