@@ -1,13 +1,13 @@
 """The sender: claims due mail, renders each as it is now, sends it, records the outcome.
 
-One plain loop over a claimed batch: for each mail, check it still applies, build the message,
-make sure the lease on it is still this sender's, send it over the kept connection, record the
-outcome, then the next. Each mail is rendered at sending time from the current event and
-registration, so a reminder for a moved event shows the new time and a cancelled registration
-gets no reminder at all. Every outcome is written to the mail's row: sent (with its
-Message-ID), queued again after a growing delay (temporary failure), failed (permanent failure,
-attempts used up, a template or address that cannot work; the reason kept), or cancelled (no
-longer relevant).
+One loop over a claimed batch: for each mail, check it still applies and build the message, make
+sure the lease on it is still this sender's, send it over the kept connection, record the
+outcome; the next message is built while the server answers the current one. Each mail is
+rendered at sending time from the current event and registration, so a reminder for a moved
+event shows the new time and a cancelled registration gets no reminder at all. Every outcome
+is written to the mail's row: sent (with its Message-ID), queued again after a growing delay
+(temporary failure), failed (permanent failure, attempts used up, a template or address that
+cannot work; the reason kept), or cancelled (no longer relevant).
 
 Never twice by itself: a claim is a lease (``MAIL_LEASE_SECONDS``), and another sender takes a
 mail over only once its lease has run out. So a sender starts a message only while the lease on
@@ -191,13 +191,24 @@ class OutboxSender:
         # One moment for the whole batch: the invites' DTSTAMP, and so their shared part, is the
         # same for every registrant of an event in it.
         now = self.clock()
-        for mail in claimed:
+
+        async def prepare(mail: ClaimedMail) -> ComposedMail | None:
             registration = registrations.get(mail.registration_id) if mail.registration_id else None
-            message = await self._prepare(
-                mail, events.get(mail.event_id), registration, now, report
-            )
-            if message is not None:
-                await self._send(mail, message, lease, report)
+            return await self._prepare(mail, events.get(mail.event_id), registration, now, report)
+
+        # Each step sends one message and builds the next: rendering is the sender's own work
+        # and would otherwise wait for the server's answer, and the server for it. Messages
+        # still go out one at a time, in order, each recorded before the next one starts.
+        ready: tuple[ClaimedMail, ComposedMail] | None = None
+        for mail in claimed:
+            async with asyncio.TaskGroup() as step:
+                if ready is not None:
+                    step.create_task(self._send(*ready, lease, report))
+                building = step.create_task(prepare(mail))
+            message = building.result()
+            ready = (mail, message) if message is not None else None
+        if ready is not None:
+            await self._send(*ready, lease, report)
 
     async def _prepare(
         self,

@@ -6,8 +6,10 @@ tested in ``tests/email/``; here each statement is checked directly, on both bac
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -234,3 +236,23 @@ async def test_forgetting_recipients_keeps_the_record_without_the_person(
     assert [_json(row["payload"]) for row in rows] == [{}, {}]
     [untouched] = await outbox.mails_of(ben)
     assert (untouched.recipient, untouched.status) == (f"person{ben}@stadt.example", "queued")
+
+
+def test_the_store_is_the_only_code_that_touches_the_outbox_table() -> None:
+    """One owner: the services go through the store, and ``app/mail/`` sees no table at all."""
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    for path in sorted(app_dir.rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            f"{node.module}.{alias.name}"
+            for node in ast.walk(module)
+            if isinstance(node, ast.ImportFrom) and node.module
+            for alias in node.names
+        }
+        where = path.relative_to(app_dir).as_posix()
+        if where.startswith("mail/"):
+            assert not {name for name in imported if name.startswith("app.db")}, where
+        elif where not in {"db/outbox.py", "db/tables.py"} and not where.startswith(
+            "db/piccolo_migrations/"
+        ):
+            assert "app.db.tables.Outbox" not in imported, where
