@@ -13,6 +13,7 @@ from typing import Protocol
 import aiosmtplib
 
 from app.mail.compose import ComposedMail
+from app.settings import Settings
 
 logger = logging.getLogger("treffpunkt.mail")
 
@@ -191,3 +192,17 @@ class FileTransport:
 
     async def close(self) -> None:
         """Nothing to release."""
+
+
+def transport_for(settings: Settings) -> Transport:
+    """SMTP when ``SMTP_HOST`` is set, otherwise ``.eml`` files under ``MAIL_DIR``."""
+    if settings.smtp_host:
+        return SmtpTransport(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout,
+        )
+    return FileTransport(settings.mail_dir)

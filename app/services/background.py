@@ -13,7 +13,7 @@ import logging
 
 from app.clock import Clock
 from app.db.database import Database
-from app.mail.sender import OutboxSender
+from app.services.delivery import OutboxSender
 from app.services.registrations import expire_holds
 from app.services.retention import anonymise_expired
 from app.settings import Settings

@@ -14,19 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.db import outbox
 from app.db.database import Database
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import (
+    SCHEDULED_KINDS,
     STOPPED_BY_EVENT_CANCELLATION,
     STOPPED_BY_REGISTRATION_CANCELLATION,
     MailKind,
     mails_on_confirmation,
     reminder_due,
+    rescheduled,
 )
 from app.domain.model import Event, Language, Registration
-from app.mail import outbox
-from app.mail.outbox import NewMail
+from app.domain.outbox import NewMail
 
 logger = logging.getLogger("treffpunkt.changes")
 
@@ -51,6 +53,9 @@ class ChangeKind(StrEnum):
     EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
 
+
+#: Changes that end a registration: its waiting mail is called off.
+_ENDS_REGISTRATION = frozenset({ChangeKind.CANCELLED, ChangeKind.HOLD_EXPIRED})
 
 #: Changes that bring a new registrant, announced to the organisers when the event asks for it.
 _NEW_REGISTRANT = frozenset({ChangeKind.CONFIRMED, ChangeKind.PENDING, ChangeKind.WAITLISTED})
@@ -79,7 +84,7 @@ async def record(
     *,
     known: Sequence[Registration] = (),
 ) -> None:
-    """Enqueue, in the caller's transaction, the mails that ``changes`` to ``event`` cause.
+    """In the caller's transaction, call off and enqueue the mails ``changes`` to ``event`` cause.
 
     ``known`` are registrations the caller has just read in this transaction; the others are
     read here.
@@ -94,7 +99,14 @@ async def record(
     for change in changes:
         registration = registrations[change.registration_id]
         logger.info("registration %s of event %s: %s", registration.id, event.id, change.kind.value)
-        mails.extend(await _mails_for(event, registration, change, now))
+        if change.kind in _ENDS_REGISTRATION:
+            await outbox.cancel_waiting(
+                kinds=STOPPED_BY_REGISTRATION_CANCELLATION,
+                reason="registration cancelled",
+                now=now,
+                registration_id=registration.id,
+            )
+        mails.extend(await _mails_caused_by(event, registration, change, now))
     await outbox.enqueue(db, mails, now)
 
 
@@ -121,9 +133,10 @@ def _mail(
     )
 
 
-async def _mails_for(
+async def _mails_caused_by(
     event: Event, registration: Registration, change: Change, now: dt.datetime
 ) -> list[NewMail]:
+    """The new mails ``change`` causes (it only reads: how recently a link went out)."""
     mails: list[NewMail] = []
     match change.kind:
         case ChangeKind.CONFIRMED | ChangeKind.ADDRESS_CONFIRMED | ChangeKind.PROMOTED:
@@ -149,18 +162,12 @@ async def _mails_for(
             )
             if recent == 0:
                 mails.append(_mail(MailKind.PERSONAL_LINK, event, registration, now))
-        case ChangeKind.CANCELLED | ChangeKind.HOLD_EXPIRED:
-            await outbox.cancel_waiting(
-                kinds=STOPPED_BY_REGISTRATION_CANCELLATION,
-                reason="registration cancelled",
-                now=now,
-                registration_id=registration.id,
+        case ChangeKind.CANCELLED:
+            mails.append(
+                _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)
             )
-            # An address that never confirmed gets nothing more: it may not even be theirs.
-            if change.kind is ChangeKind.CANCELLED:
-                mails.append(
-                    _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)
-                )
+        case ChangeKind.HOLD_EXPIRED:
+            pass  # an address that never confirmed gets nothing more: it may not even be theirs
         case ChangeKind.ACCESS_READY:
             mails.append(_mail(MailKind.ACCESS, event, registration, now))
         case ChangeKind.REMINDER_PLANNED:
@@ -194,3 +201,18 @@ async def stop_event_mail(event: Event, now: dt.datetime) -> int:
     return await outbox.cancel_waiting(
         kinds=STOPPED_BY_EVENT_CANCELLATION, reason="event cancelled", now=now, event_id=event.id
     )
+
+
+async def reschedule_mail(event: Event, now: dt.datetime) -> int:
+    """In the caller's transaction, move the event's waiting scheduled mails with it."""
+    moved = 0
+    for kind in SCHEDULED_KINDS:
+        when = rescheduled(kind, event)
+        if when is None:
+            # The event no longer sends this kind (e.g. its reminder was switched off).
+            moved += await outbox.cancel_waiting(
+                kinds=[kind], reason="no longer scheduled", now=now, event_id=event.id
+            )
+        else:
+            moved += await outbox.move_waiting(event.id, kind, when, now)
+    return moved

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from app.db import outbox
 from app.db.database import Database
 from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
@@ -20,10 +21,9 @@ from app.domain.errors import InvalidInput
 from app.domain.event_rules import BELOW_SEATS_TAKEN, MODE_IN_USE, NOT_AFTER_START
 from app.domain.mail import MailKind, access_due, reminder_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
-from app.mail import outbox
-from app.mail.outbox import ACTIVE_STATUSES, OutboxStatus
+from app.domain.outbox import ACTIVE_STATUSES, OutboxStatus
 from app.services import changes as change_log
-from app.services.changes import Change, ChangeKind
+from app.services.changes import Change, ChangeKind, reschedule_mail
 from app.services.events import get_with_access
 from app.services.registrations import promote_within_transaction
 
@@ -156,7 +156,7 @@ async def change_event(
         stored = await get_with_access(event_id)
         moved = _moves_scheduled_mail(current, stored)
         if moved:
-            await outbox.reschedule(stored, now)
+            await reschedule_mail(stored, now)
         promoted = await promote_within_transaction(db, event_id, now)
         # Seats given just now come with their own access mail and reminder (recorded below).
         newly_seated = {change.registration_id for change in promoted}

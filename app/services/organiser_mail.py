@@ -10,16 +10,14 @@ from enum import StrEnum
 from typing import Any
 
 from app import paths
+from app.db import outbox
 from app.db.database import Database
 from app.db.mapping import registration_from_row
-from app.db.tables import Event as EventTable
-from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.domain.outbox import NewMail, OutboxLine, OutboxStatus
 from app.i18n import N_, _
-from app.mail import outbox
-from app.mail.outbox import NewMail, OutboxStatus
 from app.mail.render import MailContext, RenderedMail, render_mail
 from app.services.events import get_with_access
 
@@ -30,111 +28,29 @@ TEXT_MAX = 10_000
 ABORT_REASON = "abgebrochen"
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxLine:
-    """One mail on the organisers' outbox page."""
-
-    id: int
-    kind: str
-    recipient: str
-    event_id: int
-    event_title: str
-    status: str
-    attempts: int
-    last_error: str
-    send_after: dt.datetime | None
-    sent_at: dt.datetime | None
-
-
 async def outbox_lines(
-    *, status: OutboxStatus | None = None, event_id: int | None = None, limit: int = OUTBOX_LIMIT
+    *, status: OutboxStatus | None = None, event_id: int | None = None
 ) -> list[OutboxLine]:
-    """The newest mails, optionally of one status and one event."""
-    query = Outbox.select(
-        Outbox.id,
-        Outbox.kind,
-        Outbox.recipient,
-        Outbox.event,
-        Outbox.status,
-        Outbox.attempts,
-        Outbox.last_error,
-        Outbox.send_after,
-        Outbox.sent_at,
-    )
-    if status is not None:
-        query = query.where(Outbox.status == status.value)
-    if event_id is not None:
-        query = query.where(Outbox.event == event_id)
-    rows: list[dict[str, Any]] = await query.order_by(Outbox.id, ascending=False).limit(limit)
-    ids = sorted({row["event"] for row in rows})
-    titles: dict[int, str] = {}
-    if ids:
-        events = await EventTable.select(EventTable.id, EventTable.title).where(
-            EventTable.id.is_in(ids)
-        )
-        titles = {event["id"]: event["title"] for event in events}
-    return [
-        OutboxLine(
-            id=row["id"],
-            kind=row["kind"],
-            recipient=row["recipient"],
-            event_id=row["event"],
-            event_title=titles.get(row["event"], ""),
-            status=row["status"],
-            attempts=row["attempts"],
-            last_error=row["last_error"],
-            send_after=row["send_after"],
-            sent_at=row["sent_at"],
-        )
-        for row in rows
-    ]
+    """The newest mails (at most :data:`OUTBOX_LIMIT`), optionally of one status and one event."""
+    return await outbox.outbox_lines(status=status, event_id=event_id, limit=OUTBOX_LIMIT)
 
 
 async def retry(db: Database, mail_id: int, now: dt.datetime) -> bool:
     """Put a failed mail back in the queue, due now; ``False`` when it was not failed.
 
-    ``last_error`` stays as the history of why it failed (a successful send clears it), and the
-    attempts start from zero so the sender's retry budget applies afresh.
+    The attempts start from zero so the sender's retry budget applies afresh.
     """
     async with db.transaction():
-        rows = (
-            await Outbox.update(
-                {
-                    Outbox.status: OutboxStatus.QUEUED.value,
-                    Outbox.attempts: 0,
-                    Outbox.send_after: now,
-                    Outbox.lease_until: None,
-                    Outbox.claimed_by: "",
-                    Outbox.updated_at: now,
-                }
-            )
-            .where(Outbox.id == mail_id, Outbox.status == OutboxStatus.FAILED.value)
-            .returning(Outbox.id)
-        )
-    if rows:
+        requeued = await outbox.requeue_failed(mail_id, now)
+    if requeued:
         db.announce_mail()
-    return bool(rows)
+    return requeued
 
 
 async def abort(db: Database, mail_id: int, now: dt.datetime) -> bool:
     """Cancel a queued or failed mail; ``False`` when it was in neither state."""
-    # A mail being sent right now (``sending``) is left alone: its worker settles it.
     async with db.transaction():
-        rows = (
-            await Outbox.update(
-                {
-                    Outbox.status: OutboxStatus.CANCELLED.value,
-                    Outbox.last_error: ABORT_REASON,
-                    Outbox.updated_at: now,
-                }
-            )
-            .where(
-                Outbox.id == mail_id,
-                Outbox.status.is_in([OutboxStatus.QUEUED.value, OutboxStatus.FAILED.value]),
-            )
-            .returning(Outbox.id)
-        )
-    return bool(rows)
+        return await outbox.cancel_unsent(mail_id, ABORT_REASON, now)
 
 
 class Audience(StrEnum):

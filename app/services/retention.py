@@ -17,13 +17,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app import paths
+from app.db import outbox
 from app.db.database import Database
 from app.db.tables import Event as EventTable
-from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus
-from app.mail.outbox import OutboxStatus
 from app.services.registrations import cancel_by_organiser, find_by_token
 
 #: Registrations anonymised per transaction (each one a short write lock on SQLite).
@@ -62,19 +61,7 @@ async def _anonymise(db: Database, registration_ids: list[int], now: dt.datetime
     """In one transaction: blank the registrations and their mails' recipients and contents."""
     async with db.transaction():
         # Mail not yet out would go to an address that no longer exists: it is called off.
-        await Outbox.update(
-            {
-                Outbox.status: OutboxStatus.CANCELLED.value,
-                Outbox.last_error: "personal data deleted",
-                Outbox.updated_at: now,
-            }
-        ).where(
-            Outbox.registration.is_in(registration_ids),
-            Outbox.status.is_in([OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value]),
-        )
-        await Outbox.update(
-            {Outbox.recipient: "", Outbox.payload: "{}", Outbox.updated_at: now}
-        ).where(Outbox.registration.is_in(registration_ids))
+        await outbox.forget_recipients(registration_ids, "personal data deleted", now)
         for registration_id in registration_ids:
             await RegistrationTable.update(_anonymous_values(registration_id, now)).where(
                 RegistrationTable.id == registration_id,
@@ -142,13 +129,7 @@ async def personal_data(token: str) -> dict[str, Any]:
         .first()
     )
     assert event is not None
-    mails = (
-        await Outbox.select(
-            Outbox.kind, Outbox.recipient, Outbox.status, Outbox.created_at, Outbox.sent_at
-        )
-        .where(Outbox.registration == registration.id)
-        .order_by(Outbox.id)
-    )
+    mails = await outbox.mails_of(registration.id)
 
     def moment(value: dt.datetime | None) -> str | None:
         return value.isoformat() if value else None
@@ -185,11 +166,11 @@ async def personal_data(token: str) -> dict[str, Any]:
         },
         "emails": [
             {
-                "kind": mail["kind"],
-                "to": mail["recipient"],
-                "status": mail["status"],
-                "queued_at": moment(mail["created_at"]),
-                "sent_at": moment(mail["sent_at"]),
+                "kind": mail.kind,
+                "to": mail.recipient,
+                "status": mail.status,
+                "queued_at": moment(mail.created_at),
+                "sent_at": moment(mail.sent_at),
             }
             for mail in mails
         ],

@@ -106,8 +106,9 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     """A database with ``messages`` confirmations queued, and the same messages composed."""
     from app.db.database import Database
     from app.domain.model import Seats
-    from app.mail.sender import OutboxSender
+    from app.mail.message import build_message
     from app.mail.transport import SmtpTransport
+    from app.services.delivery import OutboxSender
     from app.services.events import create_event
     from app.services.registrations import register
     from app.settings import Settings
@@ -133,7 +134,7 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     transport = SmtpTransport(host="127.0.0.1", port=port, security="none")
     sender = OutboxSender(db, settings, transport, batch_size=100, clock=system_clock)
     # The bare loop sends the very messages the outbox will: composed once, up front.
-    from app.mail import outbox
+    from app.db import outbox
 
     claimed = await outbox.claim(
         db,
@@ -147,7 +148,7 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
     for mail in claimed:
         event_obj = await _event(mail.event_id)
         registration = await _registration(mail.registration_id)
-        composed.append(sender._compose(mail, event_obj, registration, now))
+        composed.append(build_message(mail, event_obj, registration, settings, now))
     # Give the claims back untouched (the lease ran out), so the outbox run starts from scratch.
     from app.db.tables import Outbox
 
@@ -158,16 +159,16 @@ async def _prepare(url: str, messages: int, port: int) -> tuple[Any, Any, list[C
 
 
 async def _event(event_id: int) -> Any:
-    from app.mail.sender import _load_events
+    from app.services.delivery import load_events
 
-    return (await _load_events({event_id}))[event_id]
+    return (await load_events({event_id}))[event_id]
 
 
 async def _registration(registration_id: int | None) -> Any:
-    from app.mail.sender import _load_registrations
+    from app.services.delivery import load_registrations
 
     assert registration_id is not None
-    return (await _load_registrations({registration_id}))[registration_id]
+    return (await load_registrations({registration_id}))[registration_id]
 
 
 async def _bare_loop(port: int, messages: Sequence[ComposedMail]) -> float:

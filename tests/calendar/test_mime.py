@@ -20,15 +20,13 @@ import pytest
 from app.calendar.invite import InviteMethod, build_invite, invite_method_for
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, EventFormat, Language, RegistrationStatus
+from app.domain.outbox import ClaimedMail
 from app.mail.compose import ComposedMail, Invite, compose_message
-from app.mail.outbox import ClaimedMail
+from app.mail.message import build_message
 from app.mail.render import RenderedMail
-from app.mail.sender import OutboxSender
-from app.mail.transport import FileTransport
 from app.settings import Settings
 from tests.calendar.readers import read_agreed
 from tests.calendar.test_invite import registration
-from tests.clock import ManualClock
 from tests.conftest import make_event
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -121,7 +119,6 @@ def test_the_sender_composes_matching_methods(
         mail_from="Netzwerkstelle <noreply@treffpunkt.example.org>",
         mail_dir=tmp_path,
     )
-    sender = OutboxSender(None, settings, FileTransport(tmp_path), clock=ManualClock(NOW))  # type: ignore[arg-type]
     event = make_event(NOW, id=7, revision=1, format=EventFormat.HYBRID)
     person = registration(status=status, mode=AttendanceMode.ONLINE)
     mail = ClaimedMail(
@@ -135,5 +132,5 @@ def test_the_sender_composes_matching_methods(
         attempts=1,
         created_at=NOW,
     )
-    composed = sender._compose(mail, event, person, NOW)
+    composed = build_message(mail, event, person, settings, NOW)
     check_methods(composed, invite_method_for(kind, payload, person))

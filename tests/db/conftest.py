@@ -1,4 +1,5 @@
-"""Engine tests: an SQLite database of their own, whatever TEST_DATABASE_URL says."""
+"""Database-layer tests: the engine's on an SQLite database of their own, whatever
+TEST_DATABASE_URL says; the outbox store's on the suite's database (both backends)."""
 
 from __future__ import annotations
 

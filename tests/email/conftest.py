@@ -10,8 +10,8 @@ import pytest
 
 from app.db.database import Database
 from app.db.tables import Outbox
-from app.mail.sender import OutboxSender
 from app.mail.transport import SmtpTransport
+from app.services.delivery import OutboxSender
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.smtp_sink import SmtpSink

@@ -9,11 +9,11 @@ from collections import Counter
 
 import pytest
 
+from app.db import outbox
 from app.db.database import Database
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, Language, Seats
-from app.mail import outbox
-from app.mail.outbox import NewMail, OutboxStatus
+from app.domain.outbox import NewMail, OutboxStatus
 from app.services.registrations import list_for_event as registrations_of
 from app.services.registrations import register
 from app.settings import Settings
@@ -331,7 +331,7 @@ async def test_without_smtp_host_mail_is_written_as_files(
 ) -> None:
     import dataclasses
 
-    from app.mail.sender import OutboxSender
+    from app.services.delivery import OutboxSender
 
     await event_factory(slug="konferenz", in_person_seats=Seats(1, 0))
     await register(db, "konferenz", registration_request("anna@stadt.example"), now)

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from app.db.database import Database
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, OnlineAccess
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services.event_changes import change_event
 from app.services.events import get_with_access
 from app.services.registrations import register

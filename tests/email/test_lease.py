@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from app.db import outbox
 from app.db.database import Database
 from app.db.tables import Outbox
 from app.domain.mail import MailKind
 from app.domain.model import Seats
-from app.mail import outbox
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock

@@ -17,7 +17,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import RegistrationClosed
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, RegistrationRequest, RegistrationStatus, Seats
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services.event_changes import cancel_event
 from app.services.registrations import cancel, confirm_address, expire_holds, register
 from app.settings import Settings

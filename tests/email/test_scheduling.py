@@ -22,7 +22,7 @@ from app.domain.model import (
     RegistrationStatus,
     Seats,
 )
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services import changes as change_log
 from app.services import registrations
 from app.services.event_changes import change_event

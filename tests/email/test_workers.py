@@ -28,7 +28,7 @@ from app.db.database import Database
 from app.db.tables import Outbox
 from app.domain.mail import MailKind
 from app.domain.model import Seats
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services import events as event_service
 from app.services.registrations import register
 from tests.conftest import make_event, registration_request

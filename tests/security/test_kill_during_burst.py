@@ -48,10 +48,10 @@ from app.clock import system_clock
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox, Registration
 from app.domain.model import Seats
-from app.mail.sender import OutboxSender
 from app.mail.transport import SmtpTransport
 from app.services import events as event_service
 from app.services import registrations
+from app.services.delivery import OutboxSender
 from app.settings import Settings
 from tests.conftest import make_event, migrated_database, registration_form, registration_request
 from tests.smtp_sink import SinkHandler, SmtpSink, free_port

@@ -32,9 +32,9 @@ from uvicorn.logging import AccessFormatter
 from app.asgi import create_app
 from app.domain.model import Event, OnlineAccess, Registration
 from app.logs import QUIET_LOGGERS, RedactTokens, redact_path, uvicorn_log_config
-from app.mail.sender import OutboxSender
 from app.services import api_tokens, organisers
 from app.services import registrations as registration_service
+from app.services.delivery import OutboxSender
 from app.settings import Settings
 from app.web.auth import SESSION_COOKIE
 from tests.clock import ManualClock

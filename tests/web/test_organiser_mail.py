@@ -12,7 +12,7 @@ from app.db.database import Database
 from app.db.tables import Outbox
 from app.domain.mail import MailKind, still_relevant
 from app.domain.model import AttendanceMode, EventFormat, RegistrationStatus, Seats
-from app.mail.outbox import OutboxStatus
+from app.domain.outbox import OutboxStatus
 from app.services import organisers
 from app.services.registrations import list_for_event, register
 from app.settings import Settings

@@ -14,8 +14,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app import paths
 from app.db.database import Database
 from app.domain.model import Event
+from app.domain.outbox import OutboxStatus
 from app.i18n import N_, _
-from app.mail.outbox import OutboxStatus
 from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
 from app.settings import Settings

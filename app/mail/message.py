@@ -1,0 +1,117 @@
+"""One claimed mail made into the message to send, from the event and registration as they are.
+
+What a mail may show is decided here: the access data only where its kind and the event allow
+and the registration holds a seat that gets them, the personal links only to the registrant, the
+calendar invite only for a confirmed seat (or its cancellation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from email.utils import parseaddr
+
+from app import paths
+from app.calendar.invite import build_invite, invite_method_for
+from app.domain.mail import MailKind, receives_access
+from app.domain.mailbox_proof import all_events_path
+from app.domain.model import Event, Registration, RegistrationStatus
+from app.domain.outbox import ClaimedMail
+from app.domain.validation import normalise_email
+from app.mail.compose import ComposedMail, Invite, compose_message
+from app.mail.render import MailContext, render_mail
+from app.settings import Settings
+
+#: Kinds that may carry the access data, and when.
+_ACCESS_ALWAYS = frozenset({MailKind.ACCESS, MailKind.REMINDER})
+_ACCESS_ON_REQUEST = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION})
+
+
+def build_message(
+    mail: ClaimedMail,
+    event: Event,
+    registration: Registration | None,
+    settings: Settings,
+    now: dt.datetime,
+) -> ComposedMail:
+    """The message for ``mail``; raises ``TemplateFailure`` or ``ValueError`` when none can be.
+
+    ``now`` is the invite's DTSTAMP and the Date header: one moment for a whole batch keeps the
+    invite's shared part the same for every registrant of an event in it.
+    """
+    include_access = registration is not None and (
+        mail.kind in _ACCESS_ALWAYS
+        or (mail.kind in _ACCESS_ON_REQUEST and event.access_in_confirmation)
+    )
+    include_access = (
+        include_access and registration is not None and receives_access(event, registration)
+    )
+    base = settings.base_url
+    is_for_registrant = mail.kind is not MailKind.ORGANISER_NOTICE and registration is not None
+    token = registration.token if registration is not None else ""
+    context = MailContext(
+        kind=mail.kind,
+        # What a mail may not show, it is not given.
+        event=event if include_access else dataclasses.replace(event, online_access=None),
+        registration=registration,
+        language=mail.language,
+        base_url=base,
+        personal_url=base + paths.personal(token) if is_for_registrant else None,
+        join_url=base + paths.join(token) if include_access else None,
+        all_events_url=_all_events_url(mail, registration, settings) if is_for_registrant else None,
+        include_access=include_access,
+        payload=mail.payload,
+        waitlist_position=_position(mail),
+    )
+    rendered = render_mail(context)
+    invite = None
+    # As the registration is now: only a confirmed seat gets (or loses) a calendar entry.
+    method = invite_method_for(mail.kind, mail.payload, registration)
+    if method is not None and registration is not None:
+        organiser_name, organiser_address = parseaddr(settings.mail_from)
+        invite = Invite(
+            method=method,
+            content=build_invite(
+                event,
+                registration,
+                method=method,
+                organiser_name=organiser_name or "Treffpunkt",
+                organiser_email=organiser_address,
+                uid_domain=settings.mail_domain,
+                now=now,
+                # The mail's language, so text and invite always speak the same one.
+                language=mail.language,
+                personal_url=base + paths.personal(token),
+            ),
+        )
+    to_name = registration.full_name if is_for_registrant and registration else ""
+    return compose_message(
+        rendered,
+        from_address=settings.mail_from,
+        reply_to=settings.mail_reply_to or None,
+        to_name=to_name,
+        to_address=mail.recipient,
+        message_id=mail.message_id(settings.mail_domain),
+        invite=invite,
+        now=now,
+    )
+
+
+def _all_events_url(
+    mail: ClaimedMail, registration: Registration | None, settings: Settings
+) -> str | None:
+    """The feed of all the recipient's events: a mail to the address is the only way to it.
+
+    The key is made for the mailbox the mail goes to; the feed opens only when that is the
+    registration's address, so a mail that went elsewhere hands out nothing that works.
+    """
+    if registration is None or registration.status is not RegistrationStatus.CONFIRMED:
+        return None
+    path = all_events_path(settings.secret_key, registration.token, normalise_email(mail.recipient))
+    return f"{settings.base_url}{path}"
+
+
+def _position(mail: ClaimedMail) -> int | None:
+    """The place in the queue a waiting-list notice was enqueued with."""
+    position = mail.payload.get("position")
+    return position if isinstance(position, int) and not isinstance(position, bool) else None
