@@ -309,4 +309,3 @@ def engine_from_url(
 def is_sqlite(engine: Engine[Any]) -> bool:
     """Whether ``engine`` is an SQLite engine."""
     return engine.engine_type == "sqlite"
-
