@@ -45,12 +45,6 @@ def format_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE)
 
 
 @lru_cache(maxsize=4096)
-def format_day_short(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
-    """A compact date, e.g. ``22.11.2023``."""
-    return format_date(local_time(moment, timezone).date(), "medium", locale=_babel_locale(locale))
-
-
-@lru_cache(maxsize=4096)
 def format_clock(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """The clock time without suffix, e.g. ``10:00``."""
     return format_time(local_time(moment, timezone).time(), "short", locale=_babel_locale(locale))

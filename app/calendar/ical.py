@@ -1,7 +1,7 @@
 """iCalendar files (RFC 5545): the public ``.ics`` of an event, the subscription feeds.
 
-Every VEVENT here and in the invites (:mod:`app.calendar.invite`) is the one :func:`base_vevent`
-builds (the public ones written without icalendar, see below). Times are written in UTC
+Every VEVENT here and in the invites (:mod:`app.calendar.invite`) is the one :func:`vevent_parts`
+writes. Times are written in UTC
 (``DTSTART:20261127T090000Z``): RFC 5545 §3.3.5 form #2 needs no VTIMEZONE, so every program
 shows the right moment in its own zone, and nothing depends on our copy of the tz database
 matching the reader's. The event's own zone (``Event.timezone``) only matters for how pages
@@ -16,12 +16,11 @@ reads. What belongs to one registrant (the personal feed, the invites) is in the
 language (catalog ``emails``), with the event's title and teaser as translated by the organisers.
 
 TEXT values are escaped here (:func:`escape_text`), not by icalendar, whose escaper reads a
-literal backslash-N in the text as a line break. The public VEVENTs (the public ``.ics`` and the
-feeds) are written here too, line by line (:func:`vevent_parts`): icalendar's per-property
-machinery and its character-by-character folding made the first render of a 1,000-event feed
-take over 200 ms. They say what :func:`base_vevent` says; the property tests in
-``tests/calendar/test_fast_vevent.py`` hold the two to that. icalendar still writes the calendar
-around them, the personal feed and the invites.
+literal backslash-N in the text as a line break. Every VEVENT, here and in the invites, is
+written by one writer, :func:`vevent_parts`, line by line: icalendar's per-property machinery
+and its character-by-character folding made the first render of a 1,000-event feed take over
+200 ms. icalendar writes the VCALENDAR around them (:func:`calendar`) and reads them in the
+tests (``tests/calendar/test_vevent.py``).
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 
-from icalendar import Alarm, Calendar, vDuration, vText
-from icalendar import Event as VEvent
+from icalendar import Calendar, vCalAddress, vDuration, vText
+from icalendar.parser import Contentline
 
 from app import paths
 from app.domain.mail import receives_access
@@ -129,40 +128,6 @@ def text(value: str) -> vText:
     return _Text(clean_text(value))
 
 
-def base_vevent(
-    *,
-    uid: str,
-    sequence: int,
-    stamp: dt.datetime,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    title: str,
-    location: str,
-    description: str,
-    status: str,
-    url: str | None = None,
-) -> VEvent:
-    """The VEVENT every file shares: identity, time, title, place, text and status.
-
-    Invites add ORGANIZER, ATTENDEE and an alarm to it; the public files add nothing.
-    """
-    vevent = VEvent()
-    vevent.add("uid", text(uid))
-    vevent.add("sequence", sequence)
-    vevent.add("dtstamp", stamp.astimezone(dt.UTC))
-    vevent.add("dtstart", starts_at.astimezone(dt.UTC))
-    vevent.add("dtend", ends_at.astimezone(dt.UTC))
-    vevent.add("summary", text(title))
-    if location:
-        vevent.add("location", text(location))
-    if description:
-        vevent.add("description", text(description))
-    if url:
-        vevent.add("url", url)
-    vevent.add("status", status)
-    return vevent
-
-
 def vevent_parts(
     *,
     uid: str,
@@ -174,12 +139,15 @@ def vevent_parts(
     description: str,
     status: str,
     url: str | None = None,
+    properties: Sequence[bytes] = (),
+    components: Sequence[bytes] = (),
 ) -> tuple[bytes, bytes]:
-    """:func:`base_vevent`'s VEVENT, written without icalendar: the lines before and after its
-    DTSTAMP line, which each file adds (:func:`stamp_line`).
+    """The VEVENT every file shares, as the lines before and after its DTSTAMP line.
 
-    The same properties with the same values, in icalendar's order; only where a long line is
-    folded may differ. Cheap enough for a feed of 1,000 events never written before.
+    Identity, time, title, place, text and status; the public files add nothing, invites add
+    ORGANIZER and ATTENDEE (``properties``, written content lines, see :func:`address_line`) and
+    an alarm (``components``, see :func:`display_alarm`). DTSTAMP is the moment of the file
+    (:func:`stamp_line`), so the rest can be written once and reused by every file it goes in.
     """
     head = [
         b"BEGIN:VEVENT\r\n",
@@ -190,22 +158,35 @@ def vevent_parts(
     tail = [
         content_line("UID", escape_text(clean_text(uid))),
         content_line("SEQUENCE", str(int(sequence))),
+        *properties,
     ]
+    # Optional TEXT that cleaning leaves empty is left out: readers disagree on an empty value.
+    description = clean_text(description)
     if description:
-        tail.append(content_line("DESCRIPTION", escape_text(clean_text(description))))
+        tail.append(content_line("DESCRIPTION", escape_text(description)))
+    location = clean_text(location)
     if location:
-        tail.append(content_line("LOCATION", escape_text(clean_text(location))))
+        tail.append(content_line("LOCATION", escape_text(location)))
     tail.append(content_line("STATUS", escape_text(clean_text(status))))
     if url:
         tail.append(content_line("URL", url))
+    tail.extend(components)
     tail.append(b"END:VEVENT\r\n")
     return b"".join(head), b"".join(tail)
+
+
+def address_line(name: str, address: vCalAddress) -> bytes:
+    """The content line of a CAL-ADDRESS property with its parameters, folded, with CRLF.
+
+    icalendar quotes the parameters (a CN with a comma or a quote in it).
+    """
+    return fold(str(Contentline.from_parts(name, address.params, address)).encode())
 
 
 def utc_datetime(moment: dt.datetime) -> str:
     """A DATE-TIME value in UTC (RFC 5545 §3.3.5 form #2): ``20261127T090000Z``.
 
-    Like :func:`base_vevent`, a naive moment is taken as the machine's local time.
+    A naive moment is taken as the machine's local time, as icalendar would.
     """
     utc = moment.astimezone(dt.UTC)
     return f"{utc.year:04}{utc.month:02}{utc.day:02}T{utc.hour:02}{utc.minute:02}{utc.second:02}Z"
@@ -260,13 +241,19 @@ def fold(line: bytes) -> bytes:
     return b"\r\n ".join(pieces) + b"\r\n"
 
 
-def display_alarm(description: str, before: dt.timedelta) -> Alarm:
+def display_alarm(description: str, before: dt.timedelta) -> bytes:
     """A VALARM that shows ``description`` ``before`` the start (RFC 5545 §3.6.6)."""
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", text(description) if description.strip() else text("Reminder"))
-    alarm.add("trigger", -before)
-    return alarm
+    shown = clean_text(description) if description.strip() else "Reminder"
+    trigger: bytes = vDuration(-before).to_ical()  # type: ignore[no-untyped-call]
+    return b"".join(
+        [
+            b"BEGIN:VALARM\r\n",
+            content_line("ACTION", "DISPLAY"),
+            content_line("DESCRIPTION", escape_text(shown)),
+            content_line("TRIGGER", trigger.decode("ascii")),
+            b"END:VALARM\r\n",
+        ]
+    )
 
 
 def calendar(
@@ -294,7 +281,7 @@ def calendar(
 def public_event_ics(event: Event, *, uid_domain: str, event_url: str, now: dt.datetime) -> bytes:
     """The ``.ics`` of one event for anyone (METHOD:PUBLISH): no attendee, no access data."""
     stamp = stamp_line(now)
-    return _wrap(calendar("PUBLISH"), [_public_vevent(event, uid_domain, event_url, stamp)])
+    return wrap(calendar("PUBLISH"), [_public_vevent(event, uid_domain, event_url, stamp)])
 
 
 def feed_ics(
@@ -312,7 +299,7 @@ def feed_ics(
     reused: a feed of known events is lookups and one join.
     """
     stamp = stamp_line(now)
-    return _wrap(
+    return wrap(
         calendar("PUBLISH", name=name, refresh=refresh),
         [
             _public_vevent(event, uid_domain, base_url + paths.event(event.slug), stamp)
@@ -336,28 +323,25 @@ def personal_feed_ics(
     cancelled registration or event shows as CANCELLED, a seat still waited for as TENTATIVE.
     SEQUENCE counts like the invites': the event's revision plus the person's cancellations.
     """
-    stamp = _utc(now)
-    feed = calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH)
+    stamp = stamp_line(now)
+    vevents = []
     for event, registration in entries:
         # Each entry in the language of its registration, like that registration's mails.
         language = registration.language.value
         with use_language(language):
-            feed.add_component(
-                _personal_vevent(
-                    localized(event, language), registration, uid_domain, base_url, stamp
-                )
+            head, tail = _personal_parts(
+                localized(event, language), registration, uid_domain, base_url
             )
-    content: bytes = feed.to_ical()
-    return content
+        vevents.append(head + stamp + tail)
+    return wrap(calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH), vevents)
 
 
-def _personal_vevent(
+def _personal_parts(
     event: Event,
     registration: Registration,
     uid_domain: str,
     base_url: str,
-    stamp: dt.datetime,
-) -> VEvent:
+) -> tuple[bytes, bytes]:
     event_url = base_url + paths.event(event.slug)
     personal_url = base_url + paths.personal(registration.token)
     if event.status is EventStatus.CANCELLED or registration.status is RegistrationStatus.CANCELLED:
@@ -383,10 +367,9 @@ def _personal_vevent(
         # Calendar programs make a link in LOCATION or URL a "join" button.
         location = join_url
         url = join_url
-    return base_vevent(
+    return vevent_parts(
         uid=event_uid(event, uid_domain),
         sequence=event.revision + registration.invite_sequence,
-        stamp=stamp,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         title=event.title,
@@ -458,7 +441,7 @@ def stamp_line(now: dt.datetime) -> bytes:
     return content_line("DTSTAMP", utc_datetime(_utc(now)))
 
 
-def _wrap(cal: Calendar, vevents: Iterable[bytes]) -> bytes:
+def wrap(cal: Calendar, vevents: Iterable[bytes]) -> bytes:
     """``cal`` with the already serialized VEVENTs inside."""
     shell: bytes = cal.to_ical()
     assert shell.endswith(_END)

@@ -24,12 +24,11 @@ from enum import StrEnum
 from typing import Any
 
 from icalendar import vCalAddress
-from icalendar.parser import Contentline
 
 from app.calendar.ical import (
     ONLINE_LOCATION,
     PRODID,
-    base_vevent,
+    address_line,
     calendar,
     clean_text,
     content_line,
@@ -37,7 +36,10 @@ from app.calendar.ical import (
     escape_text,
     event_uid,
     registrant_location,
+    stamp_line,
     venue_line,
+    vevent_parts,
+    wrap,
 )
 from app.domain.mail import MailKind
 from app.domain.model import Event, Language, Registration, RegistrationStatus, localized
@@ -146,14 +148,14 @@ def build_invite(
 
 
 #: Stands in for the recipient in the part of an invite that all recipients share.
-_ATTENDEE_SLOT = "mailto:attendee-slot@treffpunkt.invalid"
+_ATTENDEE_SLOT = content_line("ATTENDEE", "mailto:attendee-slot@treffpunkt.invalid")
 #: With the line break before it: the same text inside a title is no property of its own.
-_ATTENDEE_SLOT_LINE = f"\r\nATTENDEE:{_ATTENDEE_SLOT}\r\n".encode("ascii")
+_ATTENDEE_SLOT_LINE = b"\r\n" + _ATTENDEE_SLOT
 
 
 # Everything but the attendee and the description (which links the registrant's own page) is
 # the same for every registrant of a batch in one language (one DTSTAMP per batch, and nearly
-# everyone's SEQUENCE is the event's revision): icalendar builds and folds it once, and each
+# everyone's SEQUENCE is the event's revision): it is written once, and each
 # invite only gets its own ATTENDEE and DESCRIPTION lines. Keyed by what the part shows, not
 # by the event, so no field the invite does not show can keep it from being cached.
 @functools.lru_cache(maxsize=64)
@@ -172,31 +174,26 @@ def _shared_invite(
     language: Language,
 ) -> bytes:
     cancel = method is InviteMethod.CANCEL
-    cal = calendar(method.value)
-    vevent = base_vevent(
+    organiser = vCalAddress.new(organiser_email, cn=_one_line(organiser_name) or None)
+    head, tail = vevent_parts(
         uid=uid,
         sequence=sequence,
-        stamp=stamp,
         starts_at=starts_at,
         ends_at=ends_at,
         title=title,
         location=location,
         description="",
         status="CANCELLED" if cancel else "CONFIRMED",
-    )
-    vevent.add("organizer", vCalAddress.new(organiser_email, cn=_one_line(organiser_name) or None))
-    # The recipient only: other registrants' addresses must not travel in anyone's invite.
-    vevent.add("attendee", vCalAddress(_ATTENDEE_SLOT))
-    if not cancel:
+        # The recipient only: other registrants' addresses must not travel in anyone's invite.
+        properties=[address_line("ORGANIZER", organiser), _ATTENDEE_SLOT],
         # An alarm belongs to an entry that stays; a CANCEL takes the entry away.
-        vevent.add_component(display_alarm(alarm, ALARM_BEFORE))
-    cal.add_component(vevent)
-    content: bytes = cal.to_ical()
-    return content
+        components=[] if cancel else [display_alarm(alarm, ALARM_BEFORE)],
+    )
+    return wrap(calendar(method.value), [head + stamp_line(stamp) + tail])
 
 
 def _attendee_line(registration: Registration, *, cancel: bool) -> bytes:
-    """The recipient's ATTENDEE content line, folded, as icalendar writes it in a component."""
+    """The recipient's ATTENDEE content line, folded."""
     attendee = vCalAddress.new(
         registration.email,
         cn=_one_line(registration.full_name) or None,
@@ -205,8 +202,7 @@ def _attendee_line(registration: Registration, *, cancel: bool) -> bytes:
         partstat=None if cancel else "ACCEPTED",
         rsvp=False,
     )
-    line: bytes = Contentline.from_parts("ATTENDEE", attendee.params, attendee).to_ical()
-    return line + b"\r\n"
+    return address_line("ATTENDEE", attendee)
 
 
 def _one_line(value: str) -> str:

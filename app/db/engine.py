@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -310,8 +309,3 @@ def engine_from_url(
 def is_sqlite(engine: Engine[Any]) -> bool:
     """Whether ``engine`` is an SQLite engine."""
     return engine.engine_type == "sqlite"
-
-
-def sqlite_version() -> tuple[int, int, int]:
-    """The linked SQLite library's version; RETURNING needs 3.35."""
-    return sqlite3.sqlite_version_info

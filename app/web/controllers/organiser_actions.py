@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -26,55 +25,15 @@ from app.i18n import N_, _, current_language, ngettext
 from app.services import organiser_registrations, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
-from app.services.organiser_registrations import DayCount
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.forms import Refusal, registration_field, registration_request, submit
+from app.web.organiser_chart import CHART_HEIGHT, CHART_WIDTH, chart_bars
 from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
 from app.web.params import FormBody
 from app.web.views import form_view
 
-#: The chart's drawing area in SVG user units; the bars share the width.
-CHART_WIDTH = 600
-CHART_HEIGHT = 120
-_MAX_BAR_WIDTH = 40
-_GAP = 4
-
 _ALREADY_REGISTERED = N_("Diese Adresse ist für die Veranstaltung schon angemeldet.")
-
-
-class Bar(msgspec.Struct, frozen=True):
-    """One day's bar in the chart, in SVG user units."""
-
-    x: int
-    y: int
-    width: int
-    height: int
-    title: str
-
-
-def chart_bars(per_day: list[DayCount]) -> list[Bar]:
-    """Bars for the registrations per day: one per day that had any, scaled to the tallest."""
-    if not per_day:
-        return []
-    tallest = max(d.count for d in per_day)
-    width = max(1, min(_MAX_BAR_WIDTH, CHART_WIDTH // len(per_day) - _GAP))
-    bars = []
-    for index, day in enumerate(per_day):
-        height = max(1, round(CHART_HEIGHT * day.count / tallest))
-        title = ngettext(
-            "%(day)s: %(count)d Anmeldung", "%(day)s: %(count)d Anmeldungen", day.count
-        ) % {"day": day.day.strftime("%d.%m.%Y"), "count": day.count}
-        bars.append(
-            Bar(
-                x=index * (width + _GAP),
-                y=CHART_HEIGHT - height,
-                width=width,
-                height=height,
-                title=title,
-            )
-        )
-    return bars
 
 
 def _promoted(changes: tuple[Change, ...]) -> int:
