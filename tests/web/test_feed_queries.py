@@ -11,17 +11,18 @@ from tests.web.test_calendar import summaries
 
 async def _queries_for(client, db, monkeypatch, path: str) -> tuple[int, bytes]:
     """How many queries answering ``path`` runs, and the answer."""
-    engine = db.engine
-    real = engine.run_querystring
+    # On the class: PostgresEngine's attributes cannot be replaced on the instance.
+    engine_class = type(db.engine)
+    real = engine_class.run_querystring
     count = 0
 
-    async def counted(*args, **kwargs):
+    async def counted(engine, *args, **kwargs):
         nonlocal count
         count += 1
-        return await real(*args, **kwargs)
+        return await real(engine, *args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "run_querystring", counted)
+        patch.setattr(engine_class, "run_querystring", counted)
         answer = await client.get(path)
     assert answer.status_code == 200
     return count, answer.content
