@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
 from app.domain.model import Event, Registration
 from app.exports.columns import Cell, Wording, headers, row, wording
@@ -34,31 +35,53 @@ def _text(cell: Cell) -> str:
     return cell.strftime("%d.%m.%Y %H:%M")
 
 
+class _CsvWriter:
+    """Turns registrations into CSV text, numbering them on across calls."""
+
+    def __init__(self, event: Event, words: Wording) -> None:
+        self._event = event
+        self._words = words
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(
+            self._buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
+        )
+        self._number = 0
+
+    def header(self) -> str:
+        """The BOM and the header line."""
+        self._writer.writerow([neutralise(h) for h in headers(self._event, self._words)])
+        return BOM + self._drain()
+
+    def rows(self, registrations: Iterable[Registration]) -> str:
+        """The lines of ``registrations``, numbered on from the last call."""
+        questions = self._event.questions
+        for registration in registrations:
+            self._number += 1
+            cells = row(self._number, self._event, registration, questions, self._words)
+            self._writer.writerow([_text(cell) for cell in cells])
+        return self._drain()
+
+    def _drain(self) -> str:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+
 def csv_rows(event: Event, registrations: Iterable[Registration]) -> Iterator[str]:
     """The CSV of ``registrations`` as text chunks, the BOM first; encode each as UTF-8.
 
     A generator: it holds one chunk of rows at a time, so 10,000 registrations take no more
     memory than 100. Its words are in the language in use when it is made, not when it runs.
     """
-    return _csv_rows(event, registrations, wording())
+    return _csv_rows(_CsvWriter(event, wording()), registrations)
 
 
-def _csv_rows(event: Event, registrations: Iterable[Registration], words: Wording) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    questions = event.questions
-    writer.writerow([neutralise(h) for h in headers(event, words)])
-    yield BOM + _drain(buffer)
-    pending = 0
-    for number, registration in enumerate(registrations, start=1):
-        cells = row(number, event, registration, questions, words)
-        writer.writerow([_text(cell) for cell in cells])
-        pending += 1
-        if pending == ROWS_PER_CHUNK:
-            yield _drain(buffer)
-            pending = 0
-    if pending:
-        yield _drain(buffer)
+def _csv_rows(writer: _CsvWriter, registrations: Iterable[Registration]) -> Iterator[str]:
+    yield writer.header()
+    remaining = iter(registrations)
+    while chunk := list(itertools.islice(remaining, ROWS_PER_CHUNK)):
+        yield writer.rows(chunk)
 
 
 def csv_bytes(event: Event, registrations: Iterable[Registration]) -> Iterator[bytes]:
@@ -66,8 +89,20 @@ def csv_bytes(event: Event, registrations: Iterable[Registration]) -> Iterator[b
     return (chunk.encode("utf-8") for chunk in csv_rows(event, registrations))
 
 
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+def csv_stream(
+    event: Event, batches: AsyncIterable[Iterable[Registration]]
+) -> AsyncIterator[bytes]:
+    """The CSV of the registrations in ``batches``, one UTF-8 chunk per batch, the BOM first.
+
+    For registrations read from the database batch by batch while the response is sent: only
+    one batch is held at a time. Its words are in the language in use when it is made.
+    """
+    return _csv_stream(_CsvWriter(event, wording()), batches)
+
+
+async def _csv_stream(
+    writer: _CsvWriter, batches: AsyncIterable[Iterable[Registration]]
+) -> AsyncIterator[bytes]:
+    yield writer.header().encode("utf-8")
+    async for batch in batches:
+        yield writer.rows(batch).encode("utf-8")

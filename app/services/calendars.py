@@ -15,14 +15,19 @@ from typing import Any
 
 from app import paths
 from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
-from app.db.mapping import CALENDAR_COLUMNS, calendar_event_from_row, registration_from_row
+from app.db.mapping import (
+    CALENDAR_COLUMNS,
+    calendar_event_from_row,
+    event_from_row,
+    registration_from_row,
+)
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.mailbox_proof import proves_mailbox
 from app.domain.model import Event, EventStatus, Registration, RegistrationStatus
 from app.domain.validation import is_slug_shaped
-from app.services.events import get_public, get_with_access
+from app.services.events import get_public
 from app.services.registrations import find_by_token
 
 #: How far back a feed reaches: the events of the last months stay in subscribers' calendars.
@@ -185,9 +190,12 @@ async def _personal_file(
     uid_domain: str,
     now: dt.datetime,
 ) -> CalendarFile:
+    events = await _events_with_access({r.event_id for r in registrations})
+    # An event deleted since the registrations were read took them with it: left out.
     entries = [
-        (await get_with_access(registration.event_id), registration)
+        (events[registration.event_id], registration)
         for registration in registrations
+        if registration.event_id in events
     ]
     content = personal_feed_ics(
         entries,
@@ -200,6 +208,14 @@ async def _personal_file(
         (_changed(event, registration) for event, registration in entries), default=now
     )
     return _file(content, filename, last_modified)
+
+
+async def _events_with_access(event_ids: set[int]) -> dict[int, Event]:
+    """The events of ``event_ids`` with their access data, read in one query."""
+    if not event_ids:
+        return {}
+    rows = await EventTable.select().where(EventTable.id.is_in(list(event_ids)))
+    return {row["id"]: event_from_row(row) for row in rows}
 
 
 def _changed(event: Event, registration: Registration) -> dt.datetime:

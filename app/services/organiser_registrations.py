@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from piccolo.query.functions.aggregate import Count
+from piccolo.query.methods.select import Select
+
 from app.db.database import Database
+from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
@@ -16,12 +20,14 @@ from app.services.events import get_with_access
 from app.services.registrations import list_for_event
 
 _E = TypeVar("_E", bound=enum.Enum)
-
-#: Rows fetched per query when reading a whole event: only one batch of raw rows is held next to
-#: the domain objects (10,000 registrations are about 10,000 objects, which is acceptable).
+_Q = TypeVar("_Q", bound=Select[Any])
 
 #: Longer search texts are cut: nobody's name is longer, and it bounds the work per request.
 MAX_QUERY_LENGTH = 200
+#: Registrations per page of the organisers' list.
+PAGE_SIZE = 100
+#: Rows per query when the text search scans an event: only the searched columns are read.
+SEARCH_BATCH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +53,31 @@ class RegistrationFilter:
             return False
         if self.mode is not None and registration.mode is not self.mode:
             return False
+        return self.matches_text(
+            registration.full_name, registration.email, registration.organisation
+        )
+
+    def matches_text(self, full_name: str, email: str, organisation: str) -> bool:
+        """Whether every word of the search text occurs in these fields, in any case."""
         if not self.q:
             return True
-        needle = self.q.casefold()
-        haystack = " ".join(
-            (registration.full_name, registration.email, registration.organisation)
-        ).casefold()
-        return all(word in haystack for word in needle.split())
+        haystack = " ".join((full_name, email, organisation)).casefold()
+        return all(word in haystack for word in self.q.casefold().split())
+
+    def admits_count(self, status: RegistrationStatus, mode: AttendanceMode) -> bool:
+        """Whether registrations of ``status`` and ``mode`` pass the status and mode filters."""
+        return (self.status is None or status is self.status) and (
+            self.mode is None or mode is self.mode
+        )
+
+    def query_parameters(self) -> dict[str, str]:
+        """The filter as the list's query parameters, the empty ones left out."""
+        values = {
+            "q": self.q,
+            "status": self.status.value if self.status else "",
+            "mode": self.mode.value if self.mode else "",
+        }
+        return {name: value for name, value in values.items() if value}
 
 
 def _member(kind: type[_E], value: str | None) -> _E | None:
@@ -65,37 +89,132 @@ def _member(kind: type[_E], value: str | None) -> _E | None:
         return None
 
 
+def page_number(value: str | None) -> int:
+    """The page asked for in a query parameter; 1 for anything that is no positive number."""
+    text = (value or "").strip()
+    return int(text) if text.isdecimal() and len(text) < 10 and int(text) > 0 else 1
+
+
+Counts = dict[tuple[RegistrationStatus, AttendanceMode], int]
+
+
 @dataclass(frozen=True, slots=True)
 class RegistrationList:
-    """One event's registrations as the organiser's list shows them."""
+    """One page of one event's registrations as the organiser's list shows them."""
 
     event: Event
     #: Every registration counted by (status, mode), whatever the filter.
-    counts: dict[tuple[RegistrationStatus, AttendanceMode], int]
+    counts: Counts
     total: int
-    #: The registrations that pass the filter, in the order they came in.
+    #: How many registrations pass the filter, on all pages.
+    matching: int
+    #: The page shown (from 1) and how many there are (at least 1).
+    page: int
+    pages: int
+    #: The registrations of this page that pass the filter, in the order they came in.
     registrations: list[Registration]
 
 
-async def list_registrations(event_id: int, search: RegistrationFilter) -> RegistrationList:
-    """The registrations of ``event_id`` that match ``search``, with the counts of all of them.
+async def registration_counts(event_id: int) -> Counts:
+    """The event's registrations counted by status and mode, in one aggregate query."""
+    counts: Counts = {(status, mode): 0 for status in RegistrationStatus for mode in AttendanceMode}
+    rows = await (
+        RegistrationTable.select(RegistrationTable.status, RegistrationTable.mode, Count(alias="n"))
+        .where(RegistrationTable.event == event_id)
+        .group_by(RegistrationTable.status, RegistrationTable.mode)
+    )
+    for row in rows:
+        counts[(RegistrationStatus(row["status"]), AttendanceMode(row["mode"]))] = int(row["n"])
+    return counts
+
+
+def _filtered(query: _Q, event_id: int, search: RegistrationFilter) -> _Q:
+    query = query.where(RegistrationTable.event == event_id)
+    if search.status is not None:
+        query = query.where(RegistrationTable.status == search.status.value)
+    if search.mode is not None:
+        query = query.where(RegistrationTable.mode == search.mode.value)
+    return query
+
+
+async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
+    """The ids of the registrations whose names, address or organisation match ``search.q``.
 
     The text search runs in Python: it must fold case beyond ASCII (Cyrillic, umlauts), which
-    SQLite's LIKE does not, and one event's registrations fit in memory.
+    SQLite's LIKE does not. It reads only the searched columns, in batches by id, so a search
+    costs a scan of narrow rows and holds one batch and the matching ids at a time.
+    """
+    found: list[int] = []
+    after_id = 0
+    while True:
+        query = RegistrationTable.select(
+            RegistrationTable.id,
+            RegistrationTable.first_name,
+            RegistrationTable.last_name,
+            RegistrationTable.email,
+            RegistrationTable.organisation,
+        ).where(RegistrationTable.id > after_id)
+        rows = (
+            await _filtered(query, event_id, search)
+            .order_by(RegistrationTable.id)
+            .limit(SEARCH_BATCH)
+        )
+        for row in rows:
+            full_name = f"{row['first_name']} {row['last_name']}".strip()
+            if search.matches_text(full_name, row["email"], row["organisation"]):
+                found.append(row["id"])
+        if len(rows) < SEARCH_BATCH:
+            return found
+        after_id = rows[-1]["id"]
+
+
+async def list_registrations(
+    event_id: int, search: RegistrationFilter, page: int = 1, page_size: int = PAGE_SIZE
+) -> RegistrationList:
+    """Page ``page`` of the registrations of ``event_id`` that match ``search``, with the counts
+    of all of them; a page past the last shows the last.
+
+    Status and mode are filtered in SQL; without search text the matches are counted from the
+    aggregate and the page is read with LIMIT and OFFSET in id order (the index on
+    (event, status, id) or (event, id) serves it).
     """
     event = await get_with_access(event_id)
-    everyone = await list_for_event(event_id)
-    counts: dict[tuple[RegistrationStatus, AttendanceMode], int] = {
-        (status, mode): 0 for status in RegistrationStatus for mode in AttendanceMode
-    }
-    for registration in everyone:
-        counts[(registration.status, registration.mode)] += 1
+    counts = await registration_counts(event_id)
+    matching_ids: list[int] = []
+    if search.q:
+        matching_ids = await _text_matches(event_id, search)
+        matching = len(matching_ids)
+    else:
+        matching = sum(n for key, n in counts.items() if search.admits_count(*key))
+    pages = max(1, -(-matching // page_size))
+    page = min(page, pages)
+    offset = (page - 1) * page_size
+    query = RegistrationTable.select()
+    if search.q:
+        query = query.where(
+            RegistrationTable.id.is_in(matching_ids[offset : offset + page_size] or [0])
+        )
+    else:
+        query = _filtered(query, event_id, search).offset(offset)
+    rows = await query.order_by(RegistrationTable.id).limit(page_size)
     return RegistrationList(
         event=event,
         counts=counts,
-        total=len(everyone),
-        registrations=[r for r in everyone if search.matches(r)],
+        total=sum(counts.values()),
+        matching=matching,
+        page=page,
+        pages=pages,
+        registrations=[registration_from_row(row) for row in rows],
     )
+
+
+async def matching_registrations(event_id: int, search: RegistrationFilter) -> list[Registration]:
+    """Every registration of ``event_id`` that matches ``search``, in the order they came in."""
+    rows = await _filtered(RegistrationTable.select(), event_id, search).order_by(
+        RegistrationTable.id
+    )
+    found = (registration_from_row(row) for row in rows)
+    return [registration for registration in found if search.matches(registration)]
 
 
 class CheckIn(enum.Enum):

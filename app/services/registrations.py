@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
@@ -514,3 +515,42 @@ async def list_for_event(event_id: int) -> list[Registration]:
         .order_by(RegistrationTable.id)
     )
     return [registration_from_row(row) for row in rows]
+
+
+#: Registrations per query when an event's are read in batches: one batch of rows and objects
+#: in memory at a time, however large the event.
+BATCH_SIZE = 500
+
+
+async def registrations_after(
+    event_id: int,
+    after_id: int,
+    *,
+    limit: int = BATCH_SIZE,
+    status: RegistrationStatus | None = None,
+) -> list[Registration]:
+    """The next ``limit`` registrations of ``event_id`` with an id above ``after_id``, by id.
+
+    Keyset pagination: each batch starts where the last one ended, served by the index on
+    (event, id), so reading an event whole stays linear and no row is read twice or skipped
+    when others are added meanwhile.
+    """
+    query = RegistrationTable.select().where(
+        RegistrationTable.event == event_id, RegistrationTable.id > after_id
+    )
+    if status is not None:
+        query = query.where(RegistrationTable.status == status.value)
+    rows = await query.order_by(RegistrationTable.id).limit(limit)
+    return [registration_from_row(row) for row in rows]
+
+
+async def batches_for_event(
+    event_id: int, *, status: RegistrationStatus | None = None, batch_size: int = BATCH_SIZE
+) -> AsyncGenerator[list[Registration]]:
+    """Every registration of ``event_id`` (of ``status``, if given) in order, batch by batch."""
+    after_id = 0
+    while batch := await registrations_after(event_id, after_id, limit=batch_size, status=status):
+        yield batch
+        if len(batch) < batch_size:
+            return
+        after_id = batch[-1].id

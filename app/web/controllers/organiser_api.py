@@ -248,8 +248,9 @@ class OrganiserApiController(Controller):
         ``status`` and ``mode`` narrow down; unknown values are ignored.
         """
         search = RegistrationFilter.parse(q, status, mode)
-        found = await listing_service.list_registrations(event_id, search)
-        return [registration_out(r) for r in found.registrations]
+        await get_with_access(event_id)
+        found = await listing_service.matching_registrations(event_id, search)
+        return [registration_out(r) for r in found]
 
     @get(
         "/events/{event_id:int}/registrations/export",
@@ -264,7 +265,7 @@ class OrganiserApiController(Controller):
     )
     async def export(
         self, event_id: FromPath[int], format: FromQuery[ExportFormat] = ExportFormat.CSV
-    ) -> Stream | Response[bytes]:
+    ) -> Stream:
         """Every registration of the event, streamed as CSV or as an xlsx workbook."""
         event = await get_with_access(event_id)
         if format is ExportFormat.XLSX:

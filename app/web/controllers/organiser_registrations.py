@@ -6,13 +6,14 @@ On the organisers' router, so its guard (``app.web.auth``) covers every handler 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Response, Stream, Template
+from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app import paths
@@ -74,6 +75,16 @@ def action_notice(notice: str | None, promoted: int | None, status: str | None) 
 _STATUSES = {s.value for s in RegistrationStatus}
 
 
+def _page_link(event_id: int, search: RegistrationFilter) -> Callable[[int], str]:
+    """The address of a page of the list with the same search and filters."""
+    kept = search.query_parameters()
+
+    def link(page: int) -> str:
+        return paths.registrations(event_id) + "?" + urlencode({**kept, "page": page})
+
+    return link
+
+
 class OrganiserRegistrationsController(Controller):
     """One event's registrations for organisers."""
 
@@ -89,19 +100,21 @@ class OrganiserRegistrationsController(Controller):
         notice: FromQuery[str | None] = None,
         promoted: FromQuery[int | None] = None,
         added_as: FromQuery[str | None] = None,
+        page: FromQuery[str | None] = None,
     ) -> Template:
-        """The list with counts, search, filters and the result of the last action.
+        """One page of the list with counts, search, filters and the result of the last action.
 
-        Unknown filter and notice values are ignored.
+        Unknown filter, page and notice values are ignored.
         """
         search = RegistrationFilter.parse(q, status, mode)
-        listing = await service.list_registrations(event_id, search)
+        listing = await service.list_registrations(event_id, search, service.page_number(page))
         notice_text = action_notice(notice, promoted, added_as)
         return Template(
             template_name="organiser/registrations.html",
             context={
                 "listing": listing,
                 "search": search,
+                "page_link": _page_link(event_id, search),
                 "statuses": list(RegistrationStatus),
                 "modes": list(AttendanceMode),
                 "status_labels": translated(STATUS_LABELS),
@@ -117,12 +130,12 @@ class OrganiserRegistrationsController(Controller):
         return await downloads.csv_download(await get_with_access(event_id))
 
     @get(paths.REGISTRATIONS_XLSX, name="organiser_registrations_xlsx")
-    async def registrations_xlsx(self, event_id: FromPath[int]) -> Response[bytes]:
+    async def registrations_xlsx(self, event_id: FromPath[int]) -> Stream:
         """Every registration as an Excel workbook."""
         return await downloads.xlsx_download(await get_with_access(event_id))
 
     @get(paths.SIGNATURE_LIST, name="organiser_signature_list")
-    async def signature_list(self, event_id: FromPath[int]) -> Response[bytes]:
+    async def signature_list(self, event_id: FromPath[int]) -> Stream:
         """The signature list of the confirmed registrations as a PDF."""
         return await downloads.signature_list_download(await get_with_access(event_id))
 
@@ -135,15 +148,16 @@ class OrganiserRegistrationsController(Controller):
     ) -> Template:
         """The door: the confirmed registrations, searchable, one button each."""
         search = RegistrationFilter.parse(q, RegistrationStatus.CONFIRMED.value, None)
-        listing = await service.list_registrations(event_id, search)
-        checked_in = sum(1 for r in listing.registrations if r.checked_in_at is not None)
-        confirmed = sum(
-            n for (s, _), n in listing.counts.items() if s is RegistrationStatus.CONFIRMED
-        )
+        event = await get_with_access(event_id)
+        found = await service.matching_registrations(event_id, search)
+        counts = await service.registration_counts(event_id)
+        checked_in = sum(1 for r in found if r.checked_in_at is not None)
+        confirmed = sum(n for (s, _), n in counts.items() if s is RegistrationStatus.CONFIRMED)
         return Template(
             template_name="organiser/check_in.html",
             context={
-                "listing": listing,
+                "event": event,
+                "registrations": found,
                 "search": search,
                 "confirmed": confirmed,
                 "checked_in": checked_in,
