@@ -160,7 +160,7 @@ def app_server(name: str, directory: Path, database_url: str, *, workers: int = 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, list]:
     """One GET on 127.0.0.1: status, body text and the response headers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
