@@ -91,7 +91,7 @@ class Options:
     #: Published events, per row of the events growth table.
     growth_events: tuple[int, ...] = (1_000, 10_000)
     #: Seconds each growth measurement runs (one connection).
-    growth_duration: float = 2.0
+    growth_duration: float = 1.5
     json_path: Path | None = None
 
 
