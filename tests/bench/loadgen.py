@@ -253,7 +253,7 @@ class Target:
     def request_factory(self) -> Any:
         """A function n -> request bytes (the body's ``{n}`` replaced by n)."""
         head = self._head(self.method, self.path)
-        if self.body is None:
+        if self.body is None or self.register:  # the body is the registration POST's
             fixed = (head + "\r\n\r\n").encode("latin-1")
             return lambda _n: fixed
         body = self.body
