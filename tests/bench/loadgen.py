@@ -10,6 +10,11 @@ has to be cheap per request, or it, not the server, becomes what is measured. It
 reported, so a saturated client shows. It only talks to 127.0.0.1.
 
 In a ``--body``, every ``{n}`` becomes a number unique within the run (for unique emails).
+
+``--register`` loads the registration form the way people use it: each step GETs ``--url``
+(an event page), takes the CSRF cookie and token from that answer, and POSTs the form to
+``--url`` + ``/register`` with ``--body`` (``{n}`` for a unique address) and that token. One
+step is one registration: its latency is the GET and the POST together, its status the POST's.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -41,8 +47,11 @@ class ProtocolError(Exception):
 class ResponseParser:
     """An incremental HTTP/1.1 response parser: Content-Length, chunked, or until close."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool = False) -> None:
         self.buffer = bytearray()
+        self.keep = keep  # keep the last answer's headers and body (the registration flow)
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = bytearray()
         self._reset()
 
     def _reset(self) -> None:
@@ -54,6 +63,8 @@ class ResponseParser:
         self.close = False
         self.position = 0  # where unparsed body bytes start in the buffer (chunked)
         self.body_bytes = 0
+        self.pending_headers: list[tuple[bytes, bytes]] = []
+        self.pending_body = bytearray()
 
     def feed(self, data: bytes) -> list[tuple[int, bool]]:
         """Add ``data``; returns each response completed by it as (status, connection-close)."""
@@ -92,6 +103,8 @@ class ResponseParser:
             if len(self.buffer) < self.length:
                 return None
             self.body_bytes = self.length
+            if self.keep:
+                self.pending_body += self.buffer[: self.length]
             del self.buffer[: self.length]
             return self._finish()
         if self.until_close:
@@ -116,6 +129,8 @@ class ResponseParser:
                 self.chunked = True
             elif name == b"connection":
                 self.close = value.lower() == b"close"
+            if self.keep:
+                self.pending_headers.append((name, value))
         self.headers_done = True
         if self.chunked:
             self.length = None
@@ -150,10 +165,14 @@ class ResponseParser:
             if len(buffer) < chunk_end + 2:
                 return None
             self.body_bytes += size
+            if self.keep:
+                self.pending_body += buffer[line_end + 2 : chunk_end]
             self.position = chunk_end + 2
 
     def _finish(self) -> tuple[int, bool]:
         result = (self.status, self.close)
+        if self.keep:
+            self.headers, self.body = self.pending_headers, self.pending_body
         self._reset()
         return result
 
@@ -161,8 +180,8 @@ class ResponseParser:
 class ClientProtocol(asyncio.Protocol):
     """One keep-alive connection; ``request`` sends and waits for the complete answer."""
 
-    def __init__(self) -> None:
-        self.parser = ResponseParser()
+    def __init__(self, *, keep: bool = False) -> None:
+        self.parser = ResponseParser(keep=keep)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[tuple[int, bool]] | None = None
         self.closed = False
@@ -205,6 +224,13 @@ class ClientProtocol(asyncio.Protocol):
         return self.waiter
 
 
+class FormMissing(Exception):
+    """The event page held no CSRF cookie or token to register with."""
+
+
+CSRF_FIELD = re.compile(rb'name="_csrf_token" value="([^"]+)"')
+
+
 @dataclass
 class Target:
     """What every request looks like."""
@@ -215,14 +241,19 @@ class Target:
     path: str
     headers: list[tuple[str, str]]
     body: str | None
+    register: bool = False
+
+    def _head(self, method: str, path: str, extra: Sequence[str] = ()) -> str:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines.append("User-Agent: treffpunkt-bench")
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        lines += extra
+        return "\r\n".join(lines)
 
     def request_factory(self) -> Any:
         """A function n -> request bytes (the body's ``{n}`` replaced by n)."""
-        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-        lines.append("User-Agent: treffpunkt-bench")
-        lines += [f"{name}: {value}" for name, value in self.headers]
-        head = "\r\n".join(lines)
-        if self.body is None:
+        head = self._head(self.method, self.path)
+        if self.body is None or self.register:  # the body is the registration POST's
             fixed = (head + "\r\n\r\n").encode("latin-1")
             return lambda _n: fixed
         body = self.body
@@ -238,6 +269,34 @@ class Target:
             return head_bytes + f"\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload
 
         return build
+
+    def registration_post(self, n: int, cookie: str, token: str) -> bytes:
+        """The form's POST with the cookie and token the page just handed out."""
+        payload = f"_csrf_token={token}&" + (self.body or "").replace("{n}", str(n))
+        encoded = payload.encode()
+        head = self._head(
+            "POST",
+            self.path + "/register",
+            [
+                f"Cookie: {cookie}",
+                "Content-Type: application/x-www-form-urlencoded",
+                f"Content-Length: {len(encoded)}",
+            ],
+        )
+        return (head + "\r\n\r\n").encode("latin-1") + encoded
+
+
+def form_cookie_and_token(parser: ResponseParser) -> tuple[str, str]:
+    """The CSRF cookie and hidden token of the page ``parser`` read last."""
+    cookies = [
+        value.split(b";", 1)[0].decode("latin-1")
+        for name, value in parser.headers
+        if name == b"set-cookie"
+    ]
+    match = CSRF_FIELD.search(parser.body)
+    if not cookies or match is None:
+        raise FormMissing("no CSRF cookie or token on the event page")
+    return "; ".join(cookies), match.group(1).decode("latin-1")
 
 
 @dataclass
@@ -273,14 +332,59 @@ class Run:
 async def _connect(run: Run) -> ClientProtocol:
     loop = asyncio.get_running_loop()
     _, protocol = await asyncio.wait_for(
-        loop.create_connection(ClientProtocol, run.target.host, run.target.port), run.timeout
+        loop.create_connection(
+            lambda: ClientProtocol(keep=run.target.register), run.target.host, run.target.port
+        ),
+        run.timeout,
     )
     return protocol
 
 
-async def _connection(run: Run, slot: int) -> None:
+class Connection:
+    """One client connection, reopened when the server closes it."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.protocol: ClientProtocol | None = None
+        self.last = ResponseParser()  # the parser that read the latest answer
+
+    async def send(self, data: bytes) -> int:
+        """Send one request on a live connection; the answer's status."""
+        if self.protocol is None or self.protocol.closed:
+            self.protocol = await _connect(self.run)
+        protocol = self.protocol
+        self.run.in_flight[id(self)] = (time.perf_counter(), protocol)
+        try:
+            status, close = await protocol.request(data)
+        finally:
+            self.run.in_flight.pop(id(self), None)
+        if close:
+            self.close()
+        self.last = protocol.parser
+        return status
+
+    def close(self, *, abort: bool = False) -> None:
+        """Close (or abort, after an error) the connection; the next send opens a new one."""
+        if self.protocol is not None and self.protocol.transport is not None:
+            if abort:
+                self.protocol.transport.abort()
+            else:
+                self.protocol.transport.close()
+        self.protocol = None
+
+
+async def _register(connection: Connection, get: bytes, number: int) -> int:
+    """GET the event page, then POST the form with its token: the POST's status."""
+    status = await connection.send(get)
+    if status != 200:
+        return status
+    cookie, token = form_cookie_and_token(connection.last)
+    return await connection.send(connection.run.target.registration_post(number, cookie, token))
+
+
+async def _connection(run: Run) -> None:
     build = run.target.request_factory()
-    protocol: ClientProtocol | None = None
+    connection = Connection(run)
     clock = time.perf_counter
     while True:
         now = clock()
@@ -296,32 +400,23 @@ async def _connection(run: Run, slot: int) -> None:
         run.counter += 1
         number = run.counter  # taken now: other connections count on while this one connects
         try:
-            if protocol is None or protocol.closed:
-                protocol = await _connect(run)
             started = clock()
-            run.in_flight[slot] = (started, protocol)
-            status, close = await protocol.request(build(number))
+            if run.target.register:
+                status = await _register(connection, build(number), number)
+            else:
+                status = await connection.send(build(number))
             ended = clock()
             phase.latencies.append(ended - started)
             phase.statuses[status] += 1
             if measuring:
                 run.measure_ended = max(run.measure_ended, ended)
-            if close:
-                if protocol.transport is not None:
-                    protocol.transport.close()
-                protocol = None
-        except (OSError, ProtocolError, TimeoutError, ValueError) as error:
+        except (OSError, ProtocolError, TimeoutError, ValueError, FormMissing) as error:
             phase.errors[type(error).__name__] += 1
             if measuring:
                 run.measure_ended = max(run.measure_ended, clock())
-            if protocol is not None and protocol.transport is not None:
-                protocol.transport.abort()
-            protocol = None
+            connection.close(abort=True)
             await asyncio.sleep(0.01)  # don't spin on a refusing server
-        finally:
-            run.in_flight.pop(slot, None)
-    if protocol is not None and protocol.transport is not None:
-        protocol.transport.close()
+    connection.close()
 
 
 async def _watchdog(run: Run) -> None:
@@ -334,16 +429,42 @@ async def _watchdog(run: Run) -> None:
                 protocol._fail(TimeoutError(f"no answer within {run.timeout} s"))
 
 
+def _parents() -> dict[int, int]:
+    """Every process's parent, from /proc (the kernel here lists no children directly)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue  # ended meanwhile
+    return parents
+
+
 def process_cpu_seconds(pid: int | None) -> float | None:
-    """User plus system CPU time of process ``pid`` (all threads), from /proc; None if unknown."""
+    """User plus system CPU time of process ``pid`` and its descendants, from /proc.
+
+    The descendants count because ``serve --workers 2`` answers from its worker processes. None
+    if ``pid`` is unknown.
+    """
     if pid is None:
         return None
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    parents = _parents()
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            if current == pid:
+                return None
+            continue  # a child that just ended
+        total += int(fields[11]) + int(fields[12])
+        pending += [child for child, parent in parents.items() if parent == current]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -384,6 +505,7 @@ async def run_load(
     request_timeout: float = 30.0,
     expect: int | None = None,
     server_pid: int | None = None,
+    register: bool = False,
 ) -> dict[str, Any]:
     """Load ``url`` and return the summary (see the module docstring)."""
     parts = urlsplit(url)
@@ -405,6 +527,7 @@ async def run_load(
         path=path,
         headers=list(headers),
         body=body,
+        register=register,
     )
     start = time.perf_counter()
     run = Run(
@@ -419,7 +542,7 @@ async def run_load(
     cpu_start = time.process_time()
     watchdog = asyncio.create_task(_watchdog(run))
     try:
-        await asyncio.gather(*(_connection(run, slot) for slot in range(connections)))
+        await asyncio.gather(*(_connection(run) for _ in range(connections)))
     finally:
         watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -436,6 +559,8 @@ async def run_load(
         # Over the measured phase only (the few in-flight answers after it are negligible).
         server_cpu = server_cpu_end - run.server_cpu_start
         result["server_cpu_percent"] = round(100 * server_cpu / elapsed, 1)
+        completed = len(run.measured.latencies)
+        result["server_cpu_ms"] = round(1000 * server_cpu / completed, 3) if completed else 0.0
     if warmup:
         result["warmup"] = _summary(run.warmup, warmup)
     if expect is not None:
@@ -468,6 +593,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
     parser.add_argument("--expect", type=int, default=None, help="the status every answer needs")
     parser.add_argument("--server-pid", type=int, default=None, help="report this one's CPU use")
+    parser.add_argument(
+        "--register", action="store_true", help="GET the page at --url, POST its form each step"
+    )
     return parser
 
 
@@ -486,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         request_timeout=arguments.timeout,
         expect=arguments.expect,
         server_pid=arguments.server_pid,
+        register=arguments.register,
     )
     try:
         import uvloop

@@ -5,9 +5,9 @@ from __future__ import annotations
 import collections
 import contextlib
 import http.client
-import importlib.util
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -17,13 +17,6 @@ from pathlib import Path
 
 #: The repository root, so ``python -m tests.bench...`` and ``app`` import in subprocesses.
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def event_loop_and_http() -> tuple[str, str]:
-    """uvloop and httptools when installed, else asyncio and h11 — the same for every server."""
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http_impl = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    return loop, http_impl
 
 
 def free_port() -> int:
@@ -41,9 +34,16 @@ class Server:
     """One server subprocess on 127.0.0.1; its output goes to a log file."""
 
     def __init__(
-        self, name: str, command: Sequence[str], port: int, log_path: Path, ready_path: str
+        self,
+        name: str,
+        command: Sequence[str],
+        port: int,
+        log_path: Path,
+        ready_path: str,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
+        self.env = env or {}
         self.command = list(command)
         self.port = port
         self.log_path = log_path
@@ -55,9 +55,9 @@ class Server:
         """``http://127.0.0.1:PORT``."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the process and wait until ``ready_path`` answers 200."""
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    def launch(self) -> None:
+        """Start the process; :meth:`wait_ready` waits for it to answer."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **self.env}
         with self.log_path.open("wb") as log:
             # A session of its own: a Ctrl-C in the terminal reaches only the runner, which
             # then stops the server itself.
@@ -70,6 +70,10 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until ``ready_path`` answers 200."""
+        assert self.process is not None, "server not launched"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -115,65 +119,48 @@ class Server:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # The server's own session: its worker processes go with it.
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
 
-def hello_server(directory: Path) -> Server:
-    """The baseline: ``tests.bench.hello:app`` under uvicorn."""
-    loop, http_impl = event_loop_and_http()
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "tests.bench.hello:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--loop",
-        loop,
-        "--http",
-        http_impl,
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    return Server("hello", command, port, directory / "hello.log", "/hello")
+#: What ``python -m app serve`` needs besides the database: the benchmark's own key and
+#: address, no sample events, no mail sending in the web process (tests.bench.mail measures
+#: that), and no registration throttle (one load generator is one client address).
+APP_ENVIRONMENT = {
+    "SECRET_KEY": "bench-" * 8,
+    "LOAD_SAMPLES": "0",
+    "MAIL_SENDER": "0",
+    "REGISTRATION_RATE_LIMIT": "0",
+    "DEBUG": "0",
+}
 
 
-def app_server(
-    name: str, directory: Path, database_url: str, *, engine: str, bench_slug: str
+def bare_server(
+    name: str, app: str, directory: Path, ready_path: str, env: dict[str, str] | None = None
 ) -> Server:
-    """Treffpunkt through ``tests.bench.serve`` with the given engine."""
-    loop, http_impl = event_loop_and_http()
+    """A bare Litestar app (``module:attribute``) under the uvicorn settings of ``serve``."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "tests.bench.serve",
-        "--database-url",
-        database_url,
-        "--engine",
-        engine,
-        "--port",
-        str(port),
-        "--loop",
-        loop,
-        "--http",
-        http_impl,
-        "--bench-slug",
-        bench_slug,
-    ]
-    return Server(name, command, port, directory / f"{name}.log", "/healthz")
+    command = [sys.executable, "-m", "tests.bench.bare", app, "--port", str(port)]
+    return Server(name, command, port, directory / f"{name}.log", ready_path, env)
+
+
+def app_server(name: str, directory: Path, database_url: str, *, workers: int = 1) -> Server:
+    """Treffpunkt as production runs it: ``python -m app serve --workers N``."""
+    port = free_port()
+    command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    env = {
+        **APP_ENVIRONMENT,
+        "DATABASE_URL": database_url,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    return Server(name, command, port, directory / f"{name}.log", "/healthz", env)
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, list]:
     """One GET on 127.0.0.1: status, body text and the response headers."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
@@ -197,10 +184,12 @@ def post_form(port: int, path: str, body: str, headers: dict[str, str]) -> tuple
 
 
 @contextlib.contextmanager
-def running(server: Server) -> Iterator[Server]:
-    """Start ``server`` and stop it however the block ends."""
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+def running(servers: Sequence[Server]) -> Iterator[Sequence[Server]]:
+    """Start the servers side by side, wait for each, stop them all however the block ends."""
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.callback(server.stop)
+            server.launch()
+        for server in servers:
+            server.wait_ready()
+        yield servers

@@ -98,7 +98,9 @@ async def test_page_links_keep_the_search(client, organiser, crowd):  # noqa: F8
     assert links["next"] == f"{base}?status=confirmed&mode=online&page=3"
 
 
-@pytest.mark.parametrize(("page_number", "expected"), [("0", 1), ("abc", 1), ("-2", 1), ("999", None)])
+@pytest.mark.parametrize(
+    ("page_number", "expected"), [("0", 1), ("abc", 1), ("-2", 1), ("999", None)]
+)
 async def test_odd_page_numbers_show_a_page(client, organiser, crowd, page_number, expected):  # noqa: F811
     await sign_in(client)
     pages = -(-COUNT // PAGE_SIZE)
