@@ -95,7 +95,7 @@ def an_invite(method: InviteMethod = InviteMethod.REQUEST) -> Invite:
 def shape(part: Message) -> object:
     """The MIME tree as nested content types."""
     if part.is_multipart():
-        return (part.get_content_type(), [shape(p) for p in part.get_payload()])  # type: ignore[union-attr]
+        return (part.get_content_type(), [shape(p) for p in part.get_payload()])
     return part.get_content_type()
 
 

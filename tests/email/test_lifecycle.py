@@ -340,7 +340,7 @@ async def test_cancelling_the_event_stops_all_waiting_mail_and_tells_every_activ
     assert len(sink.received) == 4
 
 
-async def sender_drain(db: Database, settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
+async def sender_drain(db: Database, settings: Settings, clock: ManualClock):
     """One drain by a fresh sender, closed afterwards."""
     sender = make_sender(db, settings, clock)
     try:

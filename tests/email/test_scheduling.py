@@ -239,7 +239,7 @@ async def test_a_registration_that_fails_after_enqueueing_leaves_no_mail_behind(
     real_record = change_log.record
     enqueued: list[int] = []
 
-    async def record_then_fail(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    async def record_then_fail(*args, **kwargs) -> None:
         await real_record(*args, **kwargs)
         enqueued.append(len(await outbox_rows()))
         raise RuntimeError("the transaction breaks after the mail was written")
@@ -264,7 +264,7 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
     before = await outbox_rows()
     real_lookup = registrations._registration_row
 
-    async def blind_to_addresses(**where):  # type: ignore[no-untyped-def]
+    async def blind_to_addresses(**where):
         # Plays the race the unique index is there for: the check misses the other row.
         if "email_normalised" in where:
             return None
@@ -282,7 +282,7 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
 # --- Scheduled mail follows the event -------------------------------------------------------
 
 
-async def _online_event_with_registrants(db: Database, event_factory, now):  # type: ignore[no-untyped-def]
+async def _online_event_with_registrants(db: Database, event_factory, now):
     event = await event_factory(
         slug="runde", format=EventFormat.ONLINE, online_seats=Seats(2, 0), waitlist_enabled=True
     )
