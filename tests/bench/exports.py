@@ -12,6 +12,7 @@ Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
 import tracemalloc
@@ -73,9 +74,9 @@ def main() -> None:
         folder = Path(tmp)
         runs: list[tuple[str, int, Callable[[], int]]] = []
         for count in sizes:
-            runs.append(("csv", count, lambda count=count: _csv(count)))
+            runs.append(("csv", count, functools.partial(_csv, count)))
         for count in sizes:
-            runs.append(("xlsx", count, lambda count=count: _xlsx(count, folder)))
+            runs.append(("xlsx", count, functools.partial(_xlsx, count, folder)))
         runs.append(("pdf", args.pdf_count, lambda: _pdf(args.pdf_count, folder)))
         for name, count, work in runs:
             elapsed, peak, size = _measure(work)

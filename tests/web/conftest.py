@@ -39,7 +39,8 @@ class SameLoopTestClient(AsyncTestClient):
 
     def __init__(self, app: Litestar, base_url: str = "http://testserver.local") -> None:
         super().__init__(app=app, base_url=base_url)
-        self._transport = httpx.ASGITransport(app=app)
+        # Litestar spells the ASGI scope as TypedDicts, httpx as plain mappings: the same protocol.
+        self._transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
 
     async def __aenter__(self) -> SameLoopTestClient:
         await httpx.AsyncClient.__aenter__(self)
@@ -80,7 +81,7 @@ def upcoming(**overrides: object) -> dict[str, object]:
     return {"starts_at": KNOWN_START, "ends_at": KNOWN_END, **overrides}
 
 
-def cookie_token(client: AsyncTestClient) -> str:
+def cookie_token(client: httpx.AsyncClient) -> str:
     """The CSRF token the client holds (the form field carries the same value)."""
     token = client.cookies.get("treffpunkt_csrf")
     assert token, "no CSRF cookie yet: GET a page first"
@@ -88,7 +89,7 @@ def cookie_token(client: AsyncTestClient) -> str:
 
 
 async def submit(
-    client: AsyncTestClient,
+    client: httpx.AsyncClient,
     slug: str,
     form: dict[str, str],
 ) -> httpx.Response:

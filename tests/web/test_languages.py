@@ -106,16 +106,16 @@ async def test_the_browser_language_is_used_without_url_or_cookie(
         ("?lang=%3Cscript%3Ealert(1)%3C/script%3E", {}),
         ("?lang=", {}),
         ("?lang=uk&lang=en", {}),
-        ("", {"Accept-Language": ("\u00ff\u00fe;;;q=zz,*;q=-1," + "x" * 3000).encode("latin-1")}),
+        ("", {b"Accept-Language": ("\u00ff\u00fe;;;q=zz,*;q=-1," + "x" * 3000).encode("latin-1")}),
         ("", {"Accept-Language": "uk;q=NaN"}),
-        ("", {"Cookie": 'treffpunkt_lang="<script>"; x=\u00ff'.encode("latin-1")}),
+        ("", {b"Cookie": 'treffpunkt_lang="<script>"; x=\u00ff'.encode("latin-1")}),
     ],
 )
 async def test_unknown_languages_get_german_never_an_error(
     client: AsyncTestClient,
     event_factory,
     query: str,
-    headers: dict[str, str | bytes],
+    headers: dict[str, str] | dict[bytes, bytes],
 ) -> None:
     event = await event_factory(**upcoming())
     for path in ("/", f"/events/{event.slug}", "/datenschutz"):

@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pypdf
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.web.language import LANGUAGE_COOKIE
 from tests.web.conftest import cookie_token
@@ -208,14 +209,15 @@ async def test_api_token_page_errors_are_translated(client, organiser):  # noqa:
     assert "Будь ласка, дайте токену назву" in refused.text
 
 
-async def _exports(client, event) -> tuple[list[str], list[str], str]:
+async def _exports(client, event) -> tuple[list[str], list[object], str]:
     csv_response = await client.get(f"{_base(event)}/anmeldungen.csv")
     assert csv_response.status_code == 200
     rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";"))
     xlsx = await client.get(f"{_base(event)}/anmeldungen.xlsx")
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert isinstance(sheet, Worksheet)
+    header: list[object] = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
     pdf = await client.get(f"{_base(event)}/unterschriftenliste.pdf")
     assert pdf.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(pdf.content))
