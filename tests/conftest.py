@@ -217,7 +217,7 @@ def make_event(now: dt.datetime, **overrides: object) -> Event:
 
 
 @pytest.fixture
-def event_factory(db: Database, now: dt.datetime):  # type: ignore[no-untyped-def]
+def event_factory(db: Database, now: dt.datetime):
     """Create events in the test's database: ``await event_factory(slug=..., ...)``."""
 
     async def create(**overrides: object) -> Event:

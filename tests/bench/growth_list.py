@@ -51,7 +51,7 @@ async def _measure(database_url: str, count: int, repeat: int) -> None:
         await organisers.create_organiser(db, EMAIL, PASSWORD, "Bench")
         settings = Settings(database_url=database_url, secret_key="x" * 32, debug=False)
         app = create_app(settings, database=db, clock=system_clock)
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar's TypedDict scope
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
             await client.get("/organiser/sign-in")
             form = {"email": EMAIL, "password": PASSWORD, "_csrf_token": cookie_token(client)}

@@ -32,7 +32,7 @@ async def event() -> Template:
 
 app = Litestar(
     route_handlers=[event],
-    template_config=template_config("http://127.0.0.1"),
+    template_config=template_config("http://127.0.0.1", reload=False),
     # The form's hidden token needs it, as on the real page.
     csrf_config=CSRFConfig(secret=APP_ENVIRONMENT["SECRET_KEY"], cookie_name="treffpunkt_csrf"),
 )

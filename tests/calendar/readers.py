@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import vobject
 from ical.calendar_stream import IcsCalendarStream
-from icalendar import Calendar
+from ical.event import Event
+from icalendar import Calendar, Component
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +76,14 @@ def by_icalendar(content: bytes) -> Reading:
     """icalendar's view."""
     calendar = Calendar.from_ical(content)
 
-    def text(vevent: object, name: str) -> str | None:
+    def text(vevent: Component, name: str) -> str | None:
         value = vevent.get(name)
         return None if value is None else str(value)
 
     entries = tuple(
         Entry(
             uid=str(vevent["UID"]),
-            sequence=int(vevent["SEQUENCE"]),
+            sequence=int(vevent.decoded("SEQUENCE")),
             status=str(vevent["STATUS"]),
             summary=str(vevent["SUMMARY"]),
             description=text(vevent, "DESCRIPTION"),
@@ -101,9 +102,8 @@ def by_vobject(content: bytes) -> Reading:
     """vobject's view."""
     calendar = vobject.readOne(content.decode("utf-8"))
 
-    def value(vevent: object, name: str) -> object:
-        found = vevent.contents.get(name)
-        return None if found is None else found[0].value
+    def value(vevent: vobject.base.Component, name: str) -> str | None:
+        return vevent.getChildValue(name)
 
     entries = tuple(
         Entry(
@@ -126,8 +126,16 @@ def by_vobject(content: bytes) -> Reading:
 def by_ical(content: bytes) -> Reading:
     """ical's view (it refuses a file that breaks RFC 5545's rules)."""
     calendar = IcsCalendarStream.calendar_from_ics(content.decode("utf-8"))
-    entries = tuple(
-        Entry(
+
+    def entry(event: Event) -> Entry:
+        # ical types every property as optional; ours are always written, and in datetimes.
+        assert event.sequence is not None
+        assert event.status is not None
+        assert event.summary is not None
+        assert isinstance(event.dtstart, dt.datetime)
+        assert isinstance(event.dtend, dt.datetime)
+        assert isinstance(event.dtstamp, dt.datetime)
+        return Entry(
             uid=event.uid,
             sequence=event.sequence,
             status=event.status.value,
@@ -139,7 +147,7 @@ def by_ical(content: bytes) -> Reading:
             end=event.dtend,
             stamp=event.dtstamp,
         )
-        for event in calendar.events
-    )
+
+    entries = tuple(entry(event) for event in calendar.events)
     assert calendar.method is not None
     return Reading(method=calendar.method, entries=entries)

@@ -9,6 +9,7 @@ import pytest
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar, vCalAddress
+from icalendar import Event as VEvent
 
 from app.calendar.invite import ALARM_BEFORE, InviteMethod, build_invite, invite_method_for
 from app.domain.mail import MailKind
@@ -67,11 +68,12 @@ def invite(
     )
 
 
-def parsed(content: bytes) -> tuple[Calendar, object]:
+def parsed(content: bytes) -> tuple[Calendar, VEvent]:
     """The calendar and its only VEVENT."""
     calendar = Calendar.from_ical(content)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
+    assert isinstance(events[0], VEvent)
     return calendar, events[0]
 
 
@@ -131,6 +133,7 @@ def test_request_describes_the_event_for_the_registrant() -> None:
     assert vevent.DTSTAMP == NOW
     assert vevent.DTSTAMP.utcoffset() == dt.timedelta(0)
     assert vevent.start == event.starts_at
+    assert isinstance(vevent.start, dt.datetime)
     assert vevent.start.utcoffset() == dt.timedelta(0)
     assert vevent.end == event.ends_at
     assert str(vevent["SUMMARY"]) == "Konferenz „Landkreise“"

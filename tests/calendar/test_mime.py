@@ -54,7 +54,10 @@ def calendar_parts(message: EmailMessage) -> list[tuple[str, str | None, bytes]]
         if part.get_content_type() in ("text/calendar", "application/ics"):
             payload = part.get_payload(decode=True)
             assert isinstance(payload, bytes)
-            found.append((part.get_content_type(), part.get_param("method"), payload))
+            method = part.get_param("method")
+            # A tuple would be an RFC 2231 encoded parameter, which a method never needs.
+            assert method is None or isinstance(method, str)
+            found.append((part.get_content_type(), method, payload))
     return found
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from app.clock import Clock
 from app.db.database import Database
 from app.db.tables import Outbox
 from app.mail.transport import SmtpTransport
 from app.services.delivery import OutboxSender
 from app.settings import Settings
-from tests.clock import ManualClock
 from tests.smtp_sink import SmtpSink
 
 
@@ -45,9 +45,7 @@ def mail_settings(sink: SmtpSink) -> Settings:
     )
 
 
-def make_sender(
-    db: Database, settings: Settings, clock: ManualClock, **overrides: Any
-) -> OutboxSender:
+def make_sender(db: Database, settings: Settings, clock: Clock, **overrides: Any) -> OutboxSender:
     """A sender on its own SMTP connection, driven by ``clock``."""
     settings = dataclasses.replace(settings, **overrides) if overrides else settings
     transport = SmtpTransport(

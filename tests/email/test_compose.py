@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-from email.message import EmailMessage, Message
+from email.message import EmailMessage, MIMEPart
 
 import pytest
 from icalendar import Calendar
@@ -92,10 +92,10 @@ def an_invite(method: InviteMethod = InviteMethod.REQUEST) -> Invite:
     return Invite(method=method, content=content)
 
 
-def shape(part: Message) -> object:
+def shape(part: MIMEPart) -> object:
     """The MIME tree as nested content types."""
     if part.is_multipart():
-        return (part.get_content_type(), [shape(p) for p in part.get_payload()])  # type: ignore[union-attr]
+        return (part.get_content_type(), [shape(p) for p in part.iter_parts()])
     return part.get_content_type()
 
 
@@ -186,7 +186,7 @@ def test_wire_format_is_seven_bit_with_short_lines() -> None:
 )
 def test_hostile_names_stay_one_display_name(name: str) -> None:
     message = received(compose(to_name=name))
-    assert len(message.get_all("To")) == 1
+    assert len(message.get_all("To", [])) == 1
     assert "Bcc" not in message
     assert "Cc" not in message
     addresses = message["To"].addresses
@@ -203,7 +203,7 @@ def test_hostile_subject_stays_one_header() -> None:
     message = received(compose(rendered))
     assert message["Subject"] == "Hallo Bcc: victim@example.org Body"
     assert "Bcc" not in message
-    assert len(message.get_all("Subject")) == 1
+    assert len(message.get_all("Subject", [])) == 1
 
 
 @pytest.mark.parametrize(

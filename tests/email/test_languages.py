@@ -360,6 +360,7 @@ def test_translations_hold_no_markup() -> None:
         for message in catalog:
             if not message.id:
                 continue  # the header
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert message.string is not None, (language, message.id)
+            strings = (message.string,) if isinstance(message.string, str) else message.string
             for string in strings:
                 assert not any(char in string for char in "<>&"), (language, message.id)

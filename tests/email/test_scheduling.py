@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ DAY = dt.timedelta(days=1)
 QUEUED = OutboxStatus.QUEUED.value
 
 
-def online_form(email: str, **overrides: str) -> RegistrationRequest:
+def online_form(email: str, **overrides: Any) -> RegistrationRequest:
     """A registration for online participation."""
     return registration_request(email, mode="online", **overrides)
 
@@ -245,7 +246,7 @@ async def test_a_registration_that_fails_after_enqueueing_leaves_no_mail_behind(
     real_record = change_log.record
     enqueued: list[int] = []
 
-    async def record_then_fail(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    async def record_then_fail(*args, **kwargs) -> None:
         await real_record(*args, **kwargs)
         enqueued.append(len(await outbox_rows()))
         raise RuntimeError("the transaction breaks after the mail was written")
@@ -285,7 +286,7 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
 # --- Scheduled mail follows the event -------------------------------------------------------
 
 
-async def _online_event_with_registrants(db: Database, event_factory, now):  # type: ignore[no-untyped-def]
+async def _online_event_with_registrants(db: Database, event_factory, now):
     event = await event_factory(
         slug="runde", format=EventFormat.ONLINE, online_seats=Seats(2, 0), waitlist_enabled=True
     )

@@ -226,7 +226,7 @@ def gated_sink() -> Iterator[SmtpSink]:
     try:
         yield server
     finally:
-        server.handler.gate.set()  # type: ignore[attr-defined]
+        server.handler.gate.set()
         server.stop()
 
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.domain.model import RegistrationStatus
@@ -63,7 +64,9 @@ def test_values_dates_and_answers() -> None:
     ]
     # A real date, in Berlin time (UTC+1 in November), without a zone.
     assert first[8] == dt.datetime(2023, 11, 1, 10, 1)
-    assert sheet.cell(row=2, column=9).is_date
+    date_cell = sheet.cell(row=2, column=9)
+    assert isinstance(date_cell, Cell)
+    assert date_cell.is_date
     assert first[9:] == ["Ja", "Partnerschaften", "B"]
     assert [c.value for c in sheet[3]][9:] == ["Nein", None, None]
 

@@ -43,7 +43,7 @@ class World:
 
 
 @pytest.fixture
-async def world(db: Database, event_factory, now: dt.datetime) -> World:  # type: ignore[no-untyped-def]
+async def world(db: Database, event_factory, now: dt.datetime) -> World:
     """An organiser (``EMAIL``/``PASSWORD``) with an API token; an event with one registration."""
     organiser = await organisers.create_organiser(db, EMAIL, PASSWORD, "Olena Koval")
     secret = (await api_tokens.create(db, organiser.id, "Tests", now)).secret

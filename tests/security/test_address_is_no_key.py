@@ -74,7 +74,7 @@ def own_paths(body: str) -> set[str]:
     return found
 
 
-async def two_events(event_factory) -> None:  # type: ignore[no-untyped-def]
+async def two_events(event_factory) -> None:
     """An online event with Zoom data and an in-person one, both open."""
     await event_factory(
         **upcoming(slug="online-runde", title="Online-Runde", format=EventFormat.ONLINE)
@@ -82,7 +82,7 @@ async def two_events(event_factory) -> None:  # type: ignore[no-untyped-def]
     await event_factory(**upcoming(slug="stammtisch", title="Stammtisch"))
 
 
-async def register(client, slug: str, email: str, **form: str) -> str:  # type: ignore[no-untyped-def]
+async def register(client, slug: str, email: str, **form: str) -> str:
     """Register through the form; the personal token the browser is redirected to."""
     answer = await submit(client, slug, registration_form(email, **form))
     assert answer.status_code == 303, answer.text

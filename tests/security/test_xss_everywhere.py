@@ -24,6 +24,7 @@ import icalendar
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from app.services.events import get_with_access
 from tests.clock import ManualClock
@@ -347,19 +348,19 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     assert token_page.status_code == 201, token_page.text[:500]
     assert_inert("API tokens", token_page.text)
     await client.get(f"{base}/message")
-    message = {
+    message_form = {
         "subject": f"S {PAYLOAD}\r\nBcc: victim@example.org",
         "text": BLOCK,
         "audience": "all",
     }
-    preview = await _post(client, f"{base}/message/preview", message)
+    preview = await _post(client, f"{base}/message/preview", message_form)
     assert preview.status_code in (200, 400), preview.text[:500]
     assert_inert("message preview", preview.text)
-    message["subject"] = f"S {PAYLOAD}"
-    preview = await _post(client, f"{base}/message/preview", message)
+    message_form["subject"] = f"S {PAYLOAD}"
+    preview = await _post(client, f"{base}/message/preview", message_form)
     assert preview.status_code == 200, preview.text[:500]
     assert_inert("message preview", preview.text)
-    sent = await _post(client, f"{base}/message", message)
+    sent = await _post(client, f"{base}/message", message_form)
     assert sent.status_code == 303, sent.text[:500]
 
     # Pages: public, personal, organisers'.
@@ -422,7 +423,9 @@ async def test_payloads_stay_inert_in_pages_mails_exports_and_calendars(
     # No script or launch actions (fpdf2's /OpenAction only sets the zoom: an array, no action).
     for marker in (b"/JavaScript", b"/JS", b"/Launch", b"/URI", b"/SubmitForm", b"/S /"):
         assert marker not in pdf.content, marker
-    open_action = PdfReader(io.BytesIO(pdf.content)).trailer["/Root"].get("/OpenAction")
+    root = PdfReader(io.BytesIO(pdf.content)).trailer["/Root"]
+    assert isinstance(root, DictionaryObject)
+    open_action = root.get("/OpenAction")
     assert open_action is None or isinstance(open_action, list), open_action
     pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "{{7*7}}" in pdf_text

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,7 @@ from app.domain.errors import RegistrationClosed
 from app.domain.model import AttendanceMode, EventFormat, RegistrationStatus, Seats
 from app.services import registrations
 from app.services.changes import ChangeKind
+from app.services.registrations import CancellationOutcome, RegistrationOutcome
 from tests.conftest import registration_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +162,9 @@ async def test_cancellations_race_promotions_and_new_registrations(db, event_fac
     cancelled_tokens = [c.registration.token for c in confirmed[:15]] + [
         w.registration.token for w in waiting[:5]
     ]
-    jobs = [registrations.cancel(db, token, now) for token in cancelled_tokens]
+    jobs: list[Coroutine[Any, Any, CancellationOutcome | RegistrationOutcome]] = [
+        registrations.cancel(db, token, now) for token in cancelled_tokens
+    ]
     jobs += [registrations.cancel(db, token, now) for token in cancelled_tokens[:5]]
     jobs += [
         registrations.register(db, event.slug, registration_request(f"n{i}@example.org"), now)

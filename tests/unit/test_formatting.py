@@ -17,8 +17,8 @@ from app.web.markdown import render_markdown
 BERLIN = "Europe/Berlin"
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_one_day_event_in_winter_time() -> None:

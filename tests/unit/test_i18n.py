@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
+from litestar.types import Scope
 
 from app import i18n
 from app.i18n_tools import problems
@@ -35,13 +38,14 @@ def test_unknown_codes_fall_back_to_german(code, language):
     assert i18n.supported(code) == language
 
 
-def _scope(query: bytes = b"", cookie: str = "", accept: str = "") -> dict[str, object]:
+def _scope(query: bytes = b"", cookie: str = "", accept: str = "") -> Scope:
     headers = []
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     if accept:
         headers.append((b"accept-language", accept.encode()))
-    return {"type": "http", "query_string": query, "headers": headers}
+    # Only the keys choose_language reads, not a whole ASGI scope.
+    return cast("Scope", {"type": "http", "query_string": query, "headers": headers})
 
 
 def test_the_url_beats_the_cookie_which_beats_the_browser():

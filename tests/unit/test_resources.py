@@ -44,12 +44,21 @@ def test_a_package_that_is_not_installed_is_named() -> None:
 def copy(tmp_path: Path) -> Resources:
     """The installed files, copied: each test breaks one."""
     installed = Resources.installed()
-    copied = {}
-    for name in ("templates", "emails", "static", "locale", "fonts", "roboto"):
+
+    def copied(name: str) -> Path:
         target = tmp_path / name
         shutil.copytree(getattr(installed, name), target)
-        copied[name] = target
-    resources = dataclasses.replace(installed, **copied)
+        return target
+
+    resources = dataclasses.replace(
+        installed,
+        templates=copied("templates"),
+        emails=copied("emails"),
+        static=copied("static"),
+        locale=copied("locale"),
+        fonts=copied("fonts"),
+        roboto=copied("roboto"),
+    )
     check_resources(resources)
     return resources
 

@@ -43,7 +43,7 @@ EVENT_FIELDS = {
 }
 
 
-async def test_list_and_detail_shapes(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_list_and_detail_shapes(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(
             format=EventFormat.HYBRID, in_person_seats=Seats(2, 0), online_seats=Seats(None, 0)
@@ -68,7 +68,7 @@ async def test_list_and_detail_shapes(client: AsyncTestClient, event_factory) ->
     assert detail.json() == event
 
 
-async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory, now) -> None:  # type: ignore[type-arg]
+async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory, now) -> None:
     await event_factory(
         slug="vorbei",
         starts_at=now - dt.timedelta(days=2),
@@ -85,7 +85,7 @@ async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory,
 
 async def test_drafts_and_unknown_are_problem_details(
     client: AsyncTestClient, event_factory
-) -> None:  # type: ignore[type-arg]
+) -> None:
     await event_factory(**upcoming(slug="entwurf", status=EventStatus.DRAFT))
     assert (await client.get("/api/v1/events")).json() == []
     for path in (
@@ -102,7 +102,7 @@ async def test_drafts_and_unknown_are_problem_details(
         assert body["title"]
 
 
-async def test_bad_query_is_a_problem(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_bad_query_is_a_problem(client: AsyncTestClient) -> None:
     response = await client.get("/api/v1/events", params={"past": "vielleicht"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
@@ -110,7 +110,7 @@ async def test_bad_query_is_a_problem(client: AsyncTestClient) -> None:  # type:
 
 
 async def test_access_data_never_public(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:
@@ -146,7 +146,7 @@ async def test_access_data_never_public(
         assert "passcode" not in response.text.lower(), path
 
 
-async def test_openapi_schema_and_local_docs(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_openapi_schema_and_local_docs(client: AsyncTestClient) -> None:
     schema = await client.get("/api/schema/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
@@ -165,7 +165,7 @@ async def test_openapi_schema_and_local_docs(client: AsyncTestClient) -> None:  
     assert init.status_code == 200
 
 
-async def test_health(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_health(client: AsyncTestClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}

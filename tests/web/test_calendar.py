@@ -18,7 +18,7 @@ from app.settings import Settings
 from tests.conftest import registration_form
 from tests.web.conftest import SECRETS, submit, token_from, upcoming
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client = AsyncTestClient
 
 
 def parsed(body: bytes) -> Calendar:

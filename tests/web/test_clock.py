@@ -80,7 +80,7 @@ def test_the_scan_finds_a_wall_clock_read(tmp_path: Path) -> None:
 
 
 async def test_the_deadline_passes_when_the_apps_clock_moves(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     clock: ManualClock,
 ) -> None:
@@ -97,7 +97,7 @@ async def test_the_deadline_passes_when_the_apps_clock_moves(
 
 
 async def test_an_event_is_past_on_the_apps_clock_not_the_machines(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     clock: ManualClock,
 ) -> None:

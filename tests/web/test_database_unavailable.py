@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from piccolo.engine.postgres import PostgresEngine
 
 from app.asgi import create_app
 from app.db.database import Database, is_unavailable
@@ -208,6 +209,8 @@ async def test_postgres_pool_closed_under_the_app(clock) -> None:
             assert (await client.get("/")).status_code == 200
             token = cookie_token(client)
             # Closed, but still the engine's pool: every query is refused by asyncpg.
+            assert isinstance(database.engine, PostgresEngine)
+            assert database.engine.pool is not None
             await database.engine.pool.close()
             await assert_everything_unavailable(client)
             refused = await client.post(

@@ -68,7 +68,9 @@ async def test_translations_are_stored_shown_again_and_kept_by_a_copy(signed_in)
     assert (await get_with_access(event_id)).translations == {"uk": UK}
 
     response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
-    copy_id = int(re.search(r"/(\d+)/edit", response.headers["location"]).group(1))
+    copied = re.search(r"/(\d+)/edit", response.headers["location"])
+    assert copied is not None
+    copy_id = int(copied.group(1))
     assert (await get_with_access(copy_id)).translations == {"uk": UK}
 
 

@@ -20,7 +20,7 @@ NEW_ZOOM_URL = "https://zoom.example/j/777000222?pwd=NEWSECRET"
 
 
 async def register(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     slug: str,
     email: str,
     **form: str,
@@ -52,7 +52,7 @@ def assert_refused(response: httpx.Response, token: str, reason: str) -> None:
 
 
 async def test_redirects_to_the_current_meeting_url(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE))
@@ -75,7 +75,7 @@ async def test_redirects_to_the_current_meeting_url(
 
 
 async def test_personal_page_offers_the_join_link(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, online_seats=Seats(1, 0)))
@@ -96,7 +96,7 @@ async def test_personal_page_offers_the_join_link(
         assert secret not in waiting_html
 
 
-async def test_unknown_and_malformed_tokens_are_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_unknown_and_malformed_tokens_are_404(client: AsyncTestClient) -> None:
     for token in ("nope", "x" * 43, "x" * 300, "%00%3Cscript%3E", "a%2Fb"):
         response = await client.get(f"/j/{token}", follow_redirects=False)
         assert response.status_code == 404, token
@@ -105,7 +105,7 @@ async def test_unknown_and_malformed_tokens_are_404(client: AsyncTestClient) -> 
 
 
 async def test_waiting_list_gets_the_page_not_the_meeting(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, online_seats=Seats(1, 0)))
@@ -116,7 +116,7 @@ async def test_waiting_list_gets_the_page_not_the_meeting(
 
 
 async def test_in_person_registrant_gets_the_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.HYBRID))
@@ -126,7 +126,7 @@ async def test_in_person_registrant_gets_the_page(
 
 
 async def test_cancelled_registration_gets_the_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE))
@@ -141,7 +141,7 @@ async def test_cancelled_registration_gets_the_page(
 
 
 async def test_cancelled_event_gets_the_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE))
@@ -154,7 +154,7 @@ async def test_cancelled_event_gets_the_page(
 
 
 async def test_pending_registration_gets_the_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, double_opt_in=True))
@@ -166,7 +166,7 @@ async def test_pending_registration_gets_the_page(
 
 
 async def test_no_access_data_yet_gets_the_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, online_access=None))
@@ -185,7 +185,7 @@ async def test_no_access_data_yet_gets_the_page(
 
 @pytest.mark.parametrize("stored", ["javascript:alert(1)", "zoom.example/j/1", "//evil.example/"])
 async def test_only_absolute_web_addresses_are_redirected_to(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     stored: str,
 ) -> None:
@@ -198,7 +198,7 @@ async def test_only_absolute_web_addresses_are_redirected_to(
     assert stored not in response.text
 
 
-async def test_join_link_is_not_in_the_api_schema(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_join_link_is_not_in_the_api_schema(client: AsyncTestClient) -> None:
     paths = (await client.get("/api/schema/openapi.json")).json()["paths"]
     assert not [path for path in paths if path.startswith("/j/")]
 

@@ -37,7 +37,7 @@ def _switcher(page: str) -> dict[str, str]:
     ],
 )
 async def test_the_start_page_in_each_language_by_the_url(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     language: str,
     heading: str,
@@ -59,7 +59,7 @@ async def test_the_start_page_in_each_language_by_the_url(
     assert seats[language] in page
 
 
-async def test_the_url_choice_is_remembered_in_a_cookie(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_the_url_choice_is_remembered_in_a_cookie(client: AsyncTestClient) -> None:
     response = await client.get("/?lang=uk")
     set_cookie = response.headers["set-cookie"]
     assert "treffpunkt_lang=uk" in set_cookie
@@ -70,7 +70,7 @@ async def test_the_url_choice_is_remembered_in_a_cookie(client: AsyncTestClient)
     assert "Минулі заходи" in later.text
 
 
-async def test_a_cookie_alone_chooses_the_language(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_a_cookie_alone_chooses_the_language(client: AsyncTestClient) -> None:
     client.cookies.set("treffpunkt_lang", "en")
     page = (await client.get("/privacy")).text
     assert '<html lang="en">' in page
@@ -86,7 +86,7 @@ async def test_a_cookie_alone_chooses_the_language(client: AsyncTestClient) -> N
     ],
 )
 async def test_the_browser_language_is_used_without_url_or_cookie(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     header: str,
     language: str,
     skip_link: str,
@@ -106,16 +106,16 @@ async def test_the_browser_language_is_used_without_url_or_cookie(
         ("?lang=%3Cscript%3Ealert(1)%3C/script%3E", {}),
         ("?lang=", {}),
         ("?lang=uk&lang=en", {}),
-        ("", {"Accept-Language": ("\u00ff\u00fe;;;q=zz,*;q=-1," + "x" * 3000).encode("latin-1")}),
+        ("", {b"Accept-Language": ("\u00ff\u00fe;;;q=zz,*;q=-1," + "x" * 3000).encode("latin-1")}),
         ("", {"Accept-Language": "uk;q=NaN"}),
-        ("", {"Cookie": 'treffpunkt_lang="<script>"; x=\u00ff'.encode("latin-1")}),
+        ("", {b"Cookie": 'treffpunkt_lang="<script>"; x=\u00ff'.encode("latin-1")}),
     ],
 )
 async def test_unknown_languages_get_german_never_an_error(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     query: str,
-    headers: dict[str, str | bytes],
+    headers: dict[str, str] | dict[bytes, bytes],
 ) -> None:
     event = await event_factory(**upcoming())
     for path in ("/", f"/events/{event.slug}", "/privacy"):
@@ -127,7 +127,7 @@ async def test_unknown_languages_get_german_never_an_error(
 
 
 async def test_the_switcher_links_the_same_page_in_each_language(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming())
@@ -150,7 +150,7 @@ async def test_the_switcher_links_the_same_page_in_each_language(
     assert 'hreflang="en" aria-current="true">English</a>' in english.text
 
 
-async def test_error_pages_speak_the_readers_language(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_error_pages_speak_the_readers_language(client: AsyncTestClient) -> None:
     response = await client.get("/events/gibt-es-nicht?lang=uk")
     assert response.status_code == 404
     assert "<h1>Сторінку не знайдено</h1>" in response.text
@@ -181,7 +181,7 @@ async def test_error_pages_speak_the_readers_language(client: AsyncTestClient) -
     ],
 )
 async def test_dates_on_the_event_page_in_the_readers_locale(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     language: str,
     when: str,
@@ -194,7 +194,7 @@ async def test_dates_on_the_event_page_in_the_readers_locale(
 
 
 async def test_the_form_in_ukrainian_with_an_error_next_to_its_field(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming())
@@ -222,7 +222,7 @@ async def test_the_form_in_ukrainian_with_an_error_next_to_its_field(
 
 @pytest.mark.parametrize("language", ["de", "en", "uk"])
 async def test_the_mail_language_starts_as_the_page_language(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     language: str,
 ) -> None:
@@ -232,7 +232,7 @@ async def test_the_mail_language_starts_as_the_page_language(
 
 
 async def test_registering_from_the_ukrainian_page_stores_ukrainian(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming())
@@ -256,7 +256,7 @@ async def test_registering_from_the_ukrainian_page_stores_ukrainian(
 
 
 async def test_right_to_left_and_combining_names_come_back_escaped_and_intact(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming())
@@ -285,7 +285,7 @@ async def test_right_to_left_and_combining_names_come_back_escaped_and_intact(
 
 
 async def test_the_personal_page_in_english(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(registration_closes_at=DEADLINE))
@@ -304,7 +304,7 @@ async def test_the_personal_page_in_english(
 
 
 async def test_refusals_and_error_pages_in_the_readers_language(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:
@@ -326,7 +326,7 @@ async def test_refusals_and_error_pages_in_the_readers_language(
 
 
 async def test_the_opt_in_and_join_pages_in_ukrainian(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, double_opt_in=True))

@@ -13,7 +13,7 @@ from app.settings import Settings
 from tests.conftest import registration_form
 from tests.web.conftest import cookie_token, submit, token_from, upcoming
 
-Client = AsyncTestClient  # type: ignore[type-arg]
+Client = AsyncTestClient
 
 #: Example values for the path parameters, as a bookmark or a mail would hold them.
 EXAMPLES = {"token": "tok-en_42", "key": "k3y", "event_id": 7, "registration_id": 8, "mail_id": 9}

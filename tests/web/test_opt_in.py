@@ -19,7 +19,7 @@ CONFIRMED_BANNER = "Ihre Anmeldung ist bestätigt. Die Bestätigung mit Kalender
 
 
 async def register_pending(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     slug: str,
     event_id: int,
     email: str = "a@example.org",
@@ -46,7 +46,7 @@ async def seats_taken(event_id: int) -> int:
 
 
 async def test_registering_holds_the_seat_and_asks_to_confirm_by_mail(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(double_opt_in=True))
@@ -81,7 +81,7 @@ async def test_registering_holds_the_seat_and_asks_to_confirm_by_mail(
 
 
 async def test_confirming_makes_the_registration_confirmed(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(double_opt_in=True))
@@ -121,7 +121,7 @@ async def test_confirming_makes_the_registration_confirmed(
 
 
 async def test_confirming_an_online_seat_opens_the_join_link(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, double_opt_in=True))
@@ -141,7 +141,7 @@ async def test_confirming_an_online_seat_opens_the_join_link(
 
 
 async def test_confirming_needs_csrf(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(double_opt_in=True))
@@ -159,7 +159,7 @@ async def test_confirming_needs_csrf(
 
 
 async def test_a_get_never_confirms(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     # Mail scanners open every link they see; opening one must not confirm anything.
@@ -172,7 +172,7 @@ async def test_a_get_never_confirms(
     assert still.status is RegistrationStatus.PENDING
 
 
-async def test_confirming_an_unknown_token_is_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_confirming_an_unknown_token_is_404(client: AsyncTestClient) -> None:
     await client.get("/")
     for token in ("nope", "x" * 43):
         response = await client.post(
@@ -189,7 +189,7 @@ async def expire_hold(registration: Registration, now: dt.datetime) -> None:
 
 
 async def test_expired_hold_says_so_and_offers_to_register_again(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:
@@ -221,7 +221,7 @@ async def test_expired_hold_says_so_and_offers_to_register_again(
 
 
 async def test_expired_hold_frees_the_seat(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:

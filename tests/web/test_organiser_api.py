@@ -9,6 +9,7 @@ import re
 import openpyxl
 import pytest
 from litestar.routes import HTTPRoute
+from openpyxl.worksheet.worksheet import Worksheet
 from piccolo.apps.user.tables import BaseUser
 
 from app.db.tables import ApiToken, Outbox
@@ -283,6 +284,7 @@ async def test_export_xlsx(client, secret, people):
     )
     assert "forum-anmeldungen.xlsx" in response.headers["content-disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert isinstance(sheet, Worksheet)
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "anna@example.org" in values
     assert "Борис" in values

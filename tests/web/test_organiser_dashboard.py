@@ -28,6 +28,7 @@ async def _status(registration_id: int) -> RegistrationStatus:
         .where(RegistrationTable.id == registration_id)
         .first()
     )
+    assert row is not None
     return RegistrationStatus(row["status"])
 
 

@@ -215,7 +215,8 @@ async def _exports(client, event) -> tuple[list[str], list[str], str]:
     xlsx = await client.get(f"{_base(event)}/registrations.xlsx")
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert sheet is not None
+    header = [str(cell.value) for cell in next(sheet.iter_rows(max_row=1))]
     pdf = await client.get(f"{_base(event)}/signature-list.pdf")
     assert pdf.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(pdf.content))

@@ -43,7 +43,7 @@ async def _post(client: httpx.AsyncClient, path: str, **form: str) -> httpx.Resp
 
 
 async def _set_status(mail_id: int, status: OutboxStatus, **values: Any) -> None:
-    await Outbox.update({Outbox.status: status.value, **values}, force=True).where(
+    await Outbox.update({Outbox.status: status.value}, force=True, **values).where(
         Outbox.id == mail_id
     )
 
@@ -262,7 +262,9 @@ async def test_sent_message_is_delivered(
     ]
     message = received[0].message
     assert str(message["Subject"]) == SUBJECT
-    text = message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
     assert "Wir treffen uns in Raum 2." in text
     assert "Hybride Runde" in text
     assert "https://treffpunkt.test/r/" in text

@@ -164,8 +164,9 @@ async def test_csv_and_xlsx_read_the_event_in_batches(client, organiser, crowd, 
     assert response.status_code == 200
     assert int(response.headers["content-length"]) == len(response.content)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
     column = [cell.value for cell in next(sheet.iter_rows(max_row=1))].index("E-Mail")
-    emails = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    emails = [str(row[column]) for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert emails == _rows()
     assert len(batch_reads) == 3
 

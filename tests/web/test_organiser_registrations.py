@@ -171,6 +171,7 @@ async def _checked_in_at(registration_id):
         .where(RegistrationTable.id == registration_id)
         .first()
     )
+    assert row is not None
     return row["checked_in_at"]
 
 

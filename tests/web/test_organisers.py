@@ -71,7 +71,7 @@ def _handled_methods(route: HTTPRoute) -> list[tuple[HTTPRouteHandler, str]]:
 
 def _is_guarded(handler: HTTPRouteHandler) -> bool:
     # Litestar wraps each guard of the handler and its layers in an AsyncCallable.
-    return organiser_guard in [guard.func for guard in handler.resolve_guards()]
+    return organiser_guard in [getattr(guard, "func", guard) for guard in handler.resolve_guards()]
 
 
 async def test_every_organiser_route_refuses_anonymous_access(client):

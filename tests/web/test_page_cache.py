@@ -58,14 +58,14 @@ async def answer(app: Litestar, path: str, language: str, token: str = TOKEN) ->
 
 
 @pytest.fixture
-def make_app(settings: Settings, clock: ManualClock):  # type: ignore[no-untyped-def]
+def make_app(settings: Settings, clock: ManualClock):
     def make(database: Database) -> Litestar:
         return create_app(settings, database=database, clock=clock)
 
     return make
 
 
-async def assert_cached_equals_uncached(app: Litestar, db: Database, make_app) -> None:  # type: ignore[no-untyped-def]
+async def assert_cached_equals_uncached(app: Litestar, db: Database, make_app) -> None:
     # One fresh app for the round: it is asked each page and language once, so it renders each.
     fresh = make_app(db)
     for path in PAGES:

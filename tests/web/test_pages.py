@@ -38,7 +38,7 @@ def external_urls(html: str) -> list[str]:
     return [url for url in _EXTERNAL.findall(html) if not url.startswith(SUBSCRIBE_HOSTS)]
 
 
-async def test_upcoming_list_shows_cards(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_upcoming_list_shows_cards(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming(slug="konferenz", title="Landkreise als Akteure"))
     await event_factory(
         **upcoming(slug="abgesagt", title="Fällt aus", status=EventStatus.CANCELLED, is_sample=True)
@@ -56,7 +56,7 @@ async def test_upcoming_list_shows_cards(client: AsyncTestClient, event_factory)
     assert 'href="/events/konferenz"' in html
 
 
-async def test_past_events_are_apart(client: AsyncTestClient, event_factory, now) -> None:  # type: ignore[type-arg]
+async def test_past_events_are_apart(client: AsyncTestClient, event_factory, now) -> None:
     await event_factory(
         slug="vorbei",
         title="Online-Diskussionsrunde",
@@ -71,7 +71,7 @@ async def test_past_events_are_apart(client: AsyncTestClient, event_factory, now
     assert "Bald" not in past_page
 
 
-async def test_event_page_reads_like_an_invitation(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_event_page_reads_like_an_invitation(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(
             title="Konferenz „Landkreise als internationale Akteure“",
@@ -114,7 +114,7 @@ async def test_event_page_reads_like_an_invitation(client: AsyncTestClient, even
     assert "Beispielveranstaltung" not in html
 
 
-async def test_deadline_with_a_time(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_deadline_with_a_time(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(registration_closes_at=dt.datetime(2030, 11, 27, 11, 30, tzinfo=dt.UTC))
     )
@@ -122,7 +122,7 @@ async def test_deadline_with_a_time(client: AsyncTestClient, event_factory) -> N
     assert "Anmeldung bis Mittwoch, 27. November 2030, 12:30 Uhr" in html
 
 
-async def test_online_and_hybrid_places_and_seats(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_online_and_hybrid_places_and_seats(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming(slug="online", format=EventFormat.ONLINE))
     await event_factory(
         **upcoming(
@@ -146,7 +146,7 @@ async def test_online_and_hybrid_places_and_seats(client: AsyncTestClient, event
     assert 'type="radio" name="mode" value="online"' in hybrid
 
 
-async def test_sample_and_cancelled_markers(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_sample_and_cancelled_markers(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming(slug="probe", is_sample=True))
     await event_factory(**upcoming(slug="weg", status=EventStatus.CANCELLED))
     sample = (await client.get("/events/probe")).text
@@ -157,7 +157,7 @@ async def test_sample_and_cancelled_markers(client: AsyncTestClient, event_facto
     assert "<form" not in cancelled
 
 
-async def test_questions_are_on_the_form(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_questions_are_on_the_form(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(
             questions=(
@@ -180,7 +180,7 @@ async def test_questions_are_on_the_form(client: AsyncTestClient, event_factory)
     assert 'href="/privacy"' in html
 
 
-async def test_every_input_has_a_label(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_every_input_has_a_label(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(
             format=EventFormat.HYBRID,
@@ -194,7 +194,7 @@ async def test_every_input_has_a_label(client: AsyncTestClient, event_factory) -
         assert f'for="{element_id}"' in html, element_id
 
 
-async def test_markdown_description_is_sanitised(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_markdown_description_is_sanitised(client: AsyncTestClient, event_factory) -> None:
     await event_factory(
         **upcoming(description="Hallo <script>alert(1)</script> [x](javascript:alert(1))")
     )
@@ -204,7 +204,7 @@ async def test_markdown_description_is_sanitised(client: AsyncTestClient, event_
     assert 'href="javascript:' not in html
 
 
-async def test_unknown_and_draft_events_are_404(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_unknown_and_draft_events_are_404(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming(slug="entwurf", status=EventStatus.DRAFT))
     for path in ("/events/entwurf", "/events/gibt-es-nicht", "/nirgends", "/events/%00x"):
         response = await client.get(path)
@@ -214,7 +214,7 @@ async def test_unknown_and_draft_events_are_404(client: AsyncTestClient, event_f
 
 
 async def test_no_page_loads_anything_from_elsewhere(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:
@@ -247,7 +247,7 @@ async def test_no_page_loads_anything_from_elsewhere(
             assert match.startswith("<a "), (path, match)
 
 
-async def test_static_css_is_served_with_long_caching(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_static_css_is_served_with_long_caching(client: AsyncTestClient) -> None:
     for asset in ("site.css", "vendor/pico/pico.min.css"):
         response = await client.get(static_url(asset))
         assert response.status_code == 200
@@ -257,7 +257,7 @@ async def test_static_css_is_served_with_long_caching(client: AsyncTestClient) -
     assert (await client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")).status_code == 200
 
 
-async def test_security_headers_on_every_response(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_security_headers_on_every_response(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming())
     for path in ("/", "/events/konferenz", "/nirgends", "/api/v1/events", "/healthz"):
         headers = (await client.get(path)).headers
@@ -273,7 +273,7 @@ async def test_security_headers_on_every_response(client: AsyncTestClient, event
 
 async def test_pages_have_no_inline_scripts_or_styles(
     client: AsyncTestClient, event_factory
-) -> None:  # type: ignore[type-arg]
+) -> None:
     await event_factory(**upcoming())
     for path in ("/", "/events/konferenz", "/privacy"):
         html = (await client.get(path)).text
@@ -282,7 +282,7 @@ async def test_pages_have_no_inline_scripts_or_styles(
         assert " style=" not in html
 
 
-async def test_privacy_page(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_privacy_page(client: AsyncTestClient) -> None:
     response = await client.get("/privacy")
     assert response.status_code == 200
     assert "Datenschutzhinweis" in response.text

@@ -65,6 +65,7 @@ async def test_deleting_without_the_csrf_token_is_refused(client, event_factory)
 async def test_an_organiser_deletes_one_registrations_data(client, organiser, event_factory):  # noqa: F811
     token = await _registered(client, event_factory)
     row = await RegistrationTable.select().where(RegistrationTable.token == token).first()
+    assert row is not None
     await sign_in(client)
     response = await client.post(
         f"/organiser/events/{row['event']}/registrations/{row['id']}/delete-data",

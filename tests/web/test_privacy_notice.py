@@ -42,7 +42,7 @@ async def test_the_page_shows_the_notice_in_the_readers_language(
     client: AsyncTestClient,
     language: str,
     heading: str,
-    sentence: str,  # type: ignore[type-arg]
+    sentence: str,
 ) -> None:
     response = await client.get("/privacy", params={"lang": language})
     assert response.status_code == 200
@@ -129,7 +129,7 @@ async def test_an_explicit_version_is_shown_and_stored(
     assert await _consent_version("a@example.org") == "2027-01"
 
 
-async def test_an_unknown_version_is_a_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_an_unknown_version_is_a_404(client: AsyncTestClient) -> None:
     for version in ("gibt-es-nicht", "<script>alert(1)</script>", "x" * 200):
         response = await client.get("/privacy", params={"version": version})
         assert response.status_code == 404, version
@@ -140,7 +140,7 @@ async def test_an_unknown_version_is_a_404(client: AsyncTestClient) -> None:  # 
 
 async def test_the_consent_label_links_to_the_page(
     client: AsyncTestClient,
-    event_factory,  # type: ignore[type-arg]
+    event_factory,
 ) -> None:
     await event_factory(**upcoming(slug="forum"))
     html = (await client.get("/events/forum")).text
@@ -154,7 +154,7 @@ async def test_two_app_starts_at_once_record_the_version_once(
 ) -> None:
     apps = [create_app(settings, database=db, clock=clock) for _ in range(3)]
 
-    async def start(app) -> None:  # type: ignore[no-untyped-def]
+    async def start(app) -> None:
         async with app.lifespan():
             pass
 

@@ -21,7 +21,7 @@ from tests.web.conftest import SECRETS, cookie_token, submit, token_from, upcomi
 
 
 async def test_valid_registration_redirects_to_the_personal_page(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming())
@@ -57,7 +57,7 @@ async def test_valid_registration_redirects_to_the_personal_page(
 
 
 async def test_missing_fields_come_back_with_german_errors_and_the_input_kept(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(
@@ -109,7 +109,7 @@ async def test_missing_fields_come_back_with_german_errors_and_the_input_kept(
 
 async def test_missing_consent_is_shown_and_unchecked(
     client: AsyncTestClient, event_factory
-) -> None:  # type: ignore[type-arg]
+) -> None:
     event = await event_factory(**upcoming())
     form = registration_form("a@example.org")
     del form["consent"]
@@ -119,7 +119,7 @@ async def test_missing_consent_is_shown_and_unchecked(
     assert 'name="consent" value="on" required' in response.text  # not checked
 
 
-async def test_csrf_token_is_required(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_csrf_token_is_required(client: AsyncTestClient, event_factory) -> None:
     event = await event_factory(**upcoming())
     await client.get(f"/events/{event.slug}")
     missing = await client.post(
@@ -135,7 +135,7 @@ async def test_csrf_token_is_required(client: AsyncTestClient, event_factory) ->
     assert await registrations.list_for_event(event.id) == []
 
 
-async def test_second_registration_reveals_nothing(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_second_registration_reveals_nothing(client: AsyncTestClient, event_factory) -> None:
     event = await event_factory(**upcoming())
     first = await submit(client, event.slug, registration_form("olena@example.org"))
     token = token_from(first.headers["location"])
@@ -152,7 +152,7 @@ async def test_second_registration_reveals_nothing(client: AsyncTestClient, even
     assert len(await registrations.list_for_event(event.id)) == 1
 
 
-async def test_full_event_with_waiting_list(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_full_event_with_waiting_list(client: AsyncTestClient, event_factory) -> None:
     event = await event_factory(**upcoming(in_person_seats=Seats(1, 0)))
     await submit(client, event.slug, registration_form("a@example.org"))
     page = (await client.get(f"/events/{event.slug}")).text
@@ -165,7 +165,7 @@ async def test_full_event_with_waiting_list(client: AsyncTestClient, event_facto
     assert "Status: <strong>Warteliste</strong>" in html
 
 
-async def test_full_event_without_waiting_list(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_full_event_without_waiting_list(client: AsyncTestClient, event_factory) -> None:
     event = await event_factory(**upcoming(in_person_seats=Seats(1, 0), waitlist_enabled=False))
     await submit(client, event.slug, registration_form("a@example.org"))
     page = (await client.get(f"/events/{event.slug}")).text
@@ -181,7 +181,7 @@ async def test_full_event_without_waiting_list(client: AsyncTestClient, event_fa
 
 
 async def test_closed_window_has_no_form_and_refuses(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
     now: dt.datetime,
 ) -> None:
@@ -214,7 +214,7 @@ async def test_closed_window_has_no_form_and_refuses(
     assert await registrations.list_for_event(later.id) == []
 
 
-async def test_cancelled_event_refuses(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_cancelled_event_refuses(client: AsyncTestClient, event_factory) -> None:
     await event_factory(**upcoming(status=EventStatus.CANCELLED))
     await client.get("/")
     response = await client.post(
@@ -225,7 +225,7 @@ async def test_cancelled_event_refuses(client: AsyncTestClient, event_factory) -
     assert "abgesagt" in response.text
 
 
-async def test_register_for_unknown_event_is_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_register_for_unknown_event_is_404(client: AsyncTestClient) -> None:
     await client.get("/")
     response = await client.post(
         "/events/nichts/register",
@@ -235,7 +235,7 @@ async def test_register_for_unknown_event_is_404(client: AsyncTestClient) -> Non
 
 
 async def test_cancel_from_the_personal_page_promotes_the_waiting(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(in_person_seats=Seats(1, 0)))
@@ -264,7 +264,7 @@ async def test_cancel_from_the_personal_page_promotes_the_waiting(
     assert "Status: <strong>bestätigt</strong>" in promoted
 
 
-async def test_cancel_needs_csrf(client: AsyncTestClient, event_factory) -> None:  # type: ignore[type-arg]
+async def test_cancel_needs_csrf(client: AsyncTestClient, event_factory) -> None:
     event = await event_factory(**upcoming())
     token = token_from(
         (await submit(client, event.slug, registration_form("a@example.org"))).headers["location"]
@@ -275,7 +275,7 @@ async def test_cancel_needs_csrf(client: AsyncTestClient, event_factory) -> None
     assert registration.status is RegistrationStatus.CONFIRMED
 
 
-async def test_unknown_token_is_404(client: AsyncTestClient) -> None:  # type: ignore[type-arg]
+async def test_unknown_token_is_404(client: AsyncTestClient) -> None:
     for token in ("nope", "x" * 43, "x" * 300, "%00%3Cscript%3E"):
         response = await client.get(f"/r/{token}")
         assert response.status_code == 404, token
@@ -288,7 +288,7 @@ async def test_unknown_token_is_404(client: AsyncTestClient) -> None:  # type: i
 
 async def test_names_are_escaped_on_the_personal_page(
     client: AsyncTestClient, event_factory
-) -> None:  # type: ignore[type-arg]
+) -> None:
     event = await event_factory(**upcoming())
     form = registration_form(
         "x@example.org", first_name="<script>alert(1)</script>", organisation='"><img src=x>'
@@ -301,7 +301,7 @@ async def test_names_are_escaped_on_the_personal_page(
 
 
 async def test_access_data_only_for_confirmed_online_registrants(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.ONLINE, online_seats=Seats(1, 0)))
@@ -327,7 +327,7 @@ async def test_access_data_only_for_confirmed_online_registrants(
 
 
 async def test_hybrid_in_person_registrant_gets_no_access_data(
-    client: AsyncTestClient,  # type: ignore[type-arg]
+    client: AsyncTestClient,
     event_factory,
 ) -> None:
     event = await event_factory(**upcoming(format=EventFormat.HYBRID))
@@ -348,7 +348,7 @@ async def test_hybrid_in_person_registrant_gets_no_access_data(
 
 async def test_answers_are_shown_on_the_personal_page(
     client: AsyncTestClient, event_factory
-) -> None:  # type: ignore[type-arg]
+) -> None:
     event = await event_factory(
         **upcoming(
             questions=(

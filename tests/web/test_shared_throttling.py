@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ async def redis_url() -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def two_processes(
-    db, settings: Settings, **changes: object
+    db, settings: Settings, **changes: Any
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Clients of two separate apps on the same database, each app started and shut down."""
     apps = [
