@@ -256,7 +256,6 @@ class OrganiserApiController(Controller):
         "/events/{event_id:int}/registrations/export",
         name="organiser_api_export",
         summary="An event's registrations as CSV or Excel file",
-        media_type="text/csv",
         operation_class=ExportOperation,
         response_description="The same files as on the organisers' pages: `format=csv` gives "
         "text/csv (UTF-8 with BOM, semicolons, for German Excel), `format=xlsx` an Excel "
