@@ -18,6 +18,7 @@ CSRF middleware would give it. Only GET requests to route handlers marked with
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -109,6 +110,9 @@ class PageCache:
     #: How many write transactions this process has committed (any change may be public).
     generation: Callable[[], int]
     _entries: dict[Hashable, _Entry] = field(default_factory=dict)
+    #: Keys being rendered now, set when done: after a write every visitor's request misses at
+    #: once, and one render serves them all instead of each rendering the same page.
+    _rendering: dict[Hashable, asyncio.Event] = field(default_factory=dict)
 
     def _get(self, key: Hashable, now: dt.datetime) -> Any:
         entry = self._entries.get(key)
@@ -164,10 +168,23 @@ class PageCache:
             key = (scope["path"], scope["query_string"], current_language())
             now = self.clock()
             page: _Page | None = self._get(key, now)
+            if page is None and (rendering := self._rendering.get(key)) is not None:
+                await rendering.wait()
+                page = self._get(key, now)
             if page is not None:
                 await _send_page(page, held, csrf, send)
                 return
-            await self._render(app, key, now, scope, receive, send)
+            if key in self._rendering:
+                # The render waited for stored nothing (an error page, a client gone): this
+                # request renders for itself.
+                await self._render(app, key, now, scope, receive, send)
+                return
+            done = self._rendering[key] = asyncio.Event()
+            try:
+                await self._render(app, key, now, scope, receive, send)
+            finally:
+                del self._rendering[key]
+                done.set()
 
         return middleware
 

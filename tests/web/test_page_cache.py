@@ -7,9 +7,11 @@ write would answer the old page.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -213,3 +215,27 @@ async def test_a_token_cookie_of_another_shape_gets_litestars_own_answer(
     await answer(app, "/events/konferenz", "de")
     cached = await answer(app, "/events/konferenz", "de", token=cookie)
     assert cached == await answer(make_app(db), "/events/konferenz", "de", token=cookie)
+
+
+async def test_visitors_missing_the_same_page_at_once_wait_for_one_render(
+    db: Database, make_app, event_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.web import pages
+    from app.web.controllers import public
+
+    rendered: list[str] = []
+    render = pages.event_page
+
+    def counting_render(*args: Any, **kwargs: Any) -> Any:
+        rendered.append("event")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(public, "event_page", counting_render)
+    app = make_app(db)
+    await event_factory(**upcoming())
+    async with SameLoopTestClient(app) as client:
+        client.cookies.set("treffpunkt_csrf", TOKEN)
+        answers = await asyncio.gather(*(client.get("/events/konferenz") for _ in range(20)))
+    assert {response.status_code for response in answers} == {200}
+    assert len({response.content for response in answers}) == 1
+    assert rendered == ["event"]
