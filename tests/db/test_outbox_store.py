@@ -1,7 +1,7 @@
 """The outbox store on its own: rows in, outbox types out, every write conditional where it must be.
 
 The sender's behaviour built on it (leases under load, retries, take-overs by live workers) is
-tested in ``tests/email/``; here each statement is checked directly, on both backends.
+tested in ``tests/mail/``; here each statement is checked directly, on both backends.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.domain.model import Language
 from app.domain.outbox import ClaimedMail, NewMail, OutboxStatus
 from app.services.registrations import register
 from tests.conftest import registration_request
-from tests.email.conftest import outbox_rows
+from tests.mail.conftest import outbox_rows
 
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 3

@@ -22,9 +22,9 @@ from app.services import registrations
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import FIXED_NOW, registration_form
-from tests.email import conftest as email_fixtures
-from tests.email.conftest import make_sender
-from tests.email.mailbox import text_body
+from tests.mail import conftest as email_fixtures
+from tests.mail.conftest import make_sender
+from tests.mail.mailbox import text_body
 from tests.security.conftest import client
 from tests.smtp_sink import SmtpSink
 from tests.web.conftest import SECRETS, cookie_token, submit, token_from, upcoming

@@ -29,8 +29,8 @@ from pypdf.generic import DictionaryObject
 from app.services.events import get_with_access
 from tests.clock import ManualClock
 from tests.conftest import FIXED_NOW, registration_form
-from tests.email import conftest as email_fixtures
-from tests.email.conftest import make_sender
+from tests.mail import conftest as email_fixtures
+from tests.mail.conftest import make_sender
 from tests.smtp_sink import SmtpSink
 from tests.web.conftest import KNOWN_START, client, cookie_token, settings  # noqa: F401
 from tests.web.test_organiser_events import full_form

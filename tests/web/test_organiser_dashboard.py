@@ -13,7 +13,7 @@ from app.domain.errors import RegistrationClosed
 from app.domain.model import EventFormat, RegistrationStatus, Seats
 from app.services import organiser_registrations, registrations
 from tests.conftest import registration_form, registration_request
-from tests.email.conftest import outbox_rows
+from tests.mail.conftest import outbox_rows
 from tests.web.conftest import cookie_token
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
 

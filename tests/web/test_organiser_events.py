@@ -21,7 +21,7 @@ from app.domain.model import (
 from app.services import registrations
 from app.services.events import get_with_access
 from tests.conftest import FIXED_NOW, registration_request
-from tests.email.conftest import outbox_rows
+from tests.mail.conftest import outbox_rows
 from tests.web.conftest import SECRETS, cookie_token, upcoming
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
 

@@ -18,8 +18,8 @@ from app.services.registrations import list_for_event, register
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import FIXED_NOW, registration_request
-from tests.email import conftest as email_fixtures
-from tests.email.conftest import make_sender, outbox_rows
+from tests.mail import conftest as email_fixtures
+from tests.mail.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SmtpSink
 from tests.web.conftest import cookie_token
 from tests.web.test_organisers import EMAIL, PASSWORD, sign_in
@@ -330,7 +330,7 @@ async def test_anonymous_access_is_refused(client, hybrid) -> None:
 
 def test_messages_skip_cancelled_registrations(now) -> None:
     from tests.conftest import make_event
-    from tests.email.test_render import registration
+    from tests.mail.test_render import registration
 
     event = make_event(now)
     person = registration(mode=AttendanceMode.IN_PERSON)

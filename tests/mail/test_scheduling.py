@@ -32,8 +32,8 @@ from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import registration_request
-from tests.email.conftest import make_sender, outbox_rows
-from tests.email.mailbox import (
+from tests.mail.conftest import make_sender, outbox_rows
+from tests.mail.mailbox import (
     calendar_methods,
     decoded,
     kinds_of,

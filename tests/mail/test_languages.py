@@ -28,9 +28,9 @@ from app.settings import Settings
 from tests.calendar.readers import read_agreed
 from tests.clock import ManualClock
 from tests.conftest import make_event, registration_request
-from tests.email.conftest import make_sender
-from tests.email.mailbox import text_body, to
-from tests.email.test_render import NOW, PAYLOADS, context, registration
+from tests.mail.conftest import make_sender
+from tests.mail.mailbox import text_body, to
+from tests.mail.test_render import NOW, PAYLOADS, context, registration
 from tests.smtp_sink import Received, SmtpSink
 
 #: What each language's confirmation of an online seat says, and where.

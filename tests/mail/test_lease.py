@@ -27,7 +27,7 @@ from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import registration_request
-from tests.email.conftest import make_sender, outbox_rows
+from tests.mail.conftest import make_sender, outbox_rows
 from tests.smtp_sink import SinkHandler, SmtpSink
 
 #: Short, so that a slow server outlasts it within a second or two.

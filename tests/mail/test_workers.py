@@ -32,7 +32,7 @@ from app.domain.outbox import OutboxStatus
 from app.services import events as event_service
 from app.services.registrations import register
 from tests.conftest import make_event, registration_request
-from tests.email.conftest import outbox_rows
+from tests.mail.conftest import outbox_rows
 from tests.smtp_sink import SinkHandler, SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
