@@ -194,6 +194,10 @@ async def register_by_organiser(
     return await _register(db, event, request, now, by_organiser=True, consent=consent_version)
 
 
+#: How often a registration is tried while the address's own registration changes under it
+#: (registered, then cancelled between the attempt and the second look): in practice once.
+_ATTEMPTS = 3
+
 #: The change a new registration records, by the status the rules gave it.
 _NEW_CHANGE = {
     RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
@@ -251,7 +255,7 @@ async def _register(
             mails=mails,
         )
 
-    while True:
+    for _attempt in range(_ATTEMPTS):
         locked, registration = await registration_rows.register(
             db, event.id, email_key, registrant.mode, now, decide
         )
@@ -262,7 +266,8 @@ async def _register(
         already = await _already_registered(db, event.id, email_key, now)
         if already is not None:
             return already
-        # Cancelled in between: register afresh.
+        # Cancelled in between the two transactions: register afresh.
+    raise RuntimeError(f"event {event.id}: the address's registration kept changing")
 
 
 async def _already_registered(
