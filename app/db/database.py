@@ -87,7 +87,9 @@ class Database:
         if isinstance(self.engine, KeptSQLiteEngine):
             await self.engine.ensure_started()
         elif isinstance(self.engine, PostgresEngine):
-            await self.engine.start_connection_pool(min_size=1, max_size=self.pool_size)
+            await self.engine.start_connection_pool(
+                min_size=1, max_size=self.pool_size, reset=_keep_session
+            )
 
     async def close(self) -> None:
         """Close every connection."""
@@ -152,6 +154,15 @@ class Database:
     async def ping(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""
         await Event.raw("SELECT 1")
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """A connection goes back to the pool without asyncpg's reset query (a round trip each).
+
+    asyncpg still rolls back an open transaction and drops listeners first. The reset query
+    would also undo session state (``SET``, ``LISTEN``, advisory locks, open cursors); the app
+    makes none, so there is nothing to undo.
+    """
 
 
 def _lock_event_query(event_id: int) -> QueryString:

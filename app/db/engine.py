@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -217,6 +218,23 @@ class KeptSQLiteEngine(SQLiteEngine):
         finally:
             self.write_lock.release()
 
+    async def run_in_writer(self, work: Callable[[sqlite3.Connection], _Result]) -> _Result:
+        """Run ``work`` on the writer's thread inside one BEGIN IMMEDIATE … COMMIT.
+
+        One hop to the writer's thread for a whole transaction: ``work`` gets the writer's
+        ``sqlite3`` connection (dict rows) and must neither await nor block. If it raises, the
+        transaction is rolled back and its exception raised here.
+        """
+        writer = await self.acquire_writer()
+        try:
+            # aiosqlite's own way of running a function on the connection's thread.
+            hop: Awaitable[_Result] = writer._execute(  # type: ignore[no-untyped-call]
+                _in_transaction, writer._conn, work
+            )
+            return await run_to_completion(hop)
+        finally:
+            await self.release_writer()
+
     async def execute_on(
         self, connection: aiosqlite.Connection, query: str, args: list[Any] | None = None
     ) -> Any:
@@ -273,6 +291,19 @@ class KeptSQLiteEngine(SQLiteEngine):
         return KeptSQLiteTransaction(
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
+
+
+def _in_transaction(
+    connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], _Result]
+) -> _Result:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
 
 
 def _is_read(query: str) -> bool:

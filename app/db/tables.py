@@ -64,6 +64,10 @@ class Event(Table, tablename="event"):
     tags = JSON(default="[]")
     is_sample = Boolean(default=False)
     revision = Integer(default=0)
+    #: How many registrations wait in each mode; kept by triggers on ``registration``
+    #: (migration 0013), never written by the app.
+    waiting_in_person = Integer(default=0)
+    waiting_online = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     #: Title, teaser and description in further languages: {"en": {"title": …}, "uk": …}.

@@ -98,7 +98,7 @@ async def record(
     mails: list[NewMail] = []
     for change in changes:
         registration = registrations[change.registration_id]
-        logger.info("registration %s of event %s: %s", registration.id, event.id, change.kind.value)
+        log(event, registration, change)
         if change.kind in _ENDS_REGISTRATION:
             await outbox.cancel_waiting(
                 kinds=STOPPED_BY_REGISTRATION_CANCELLATION,
@@ -133,10 +133,30 @@ def _mail(
     )
 
 
+def log(event: Event, registration: Registration, change: Change) -> None:
+    """Write ``change`` to the log, as :func:`record` does for each change it records."""
+    logger.info("registration %s of event %s: %s", registration.id, event.id, change.kind.value)
+
+
 async def _mails_caused_by(
     event: Event, registration: Registration, change: Change, now: dt.datetime
 ) -> list[NewMail]:
     """The new mails ``change`` causes (it only reads: how recently a link went out)."""
+    if change.kind is ChangeKind.ALREADY_REGISTERED:
+        recent = await outbox.recent_count(
+            registration_id=registration.id,
+            kind=MailKind.PERSONAL_LINK,
+            since=now - PERSONAL_LINK_INTERVAL,
+        )
+        return [_mail(MailKind.PERSONAL_LINK, event, registration, now)] if recent == 0 else []
+    return mails_caused_by(event, registration, change, now)
+
+
+def mails_caused_by(
+    event: Event, registration: Registration, change: Change, now: dt.datetime
+) -> list[NewMail]:
+    """The new mails ``change`` causes, for every kind that needs no read (all but
+    ``ALREADY_REGISTERED``, which asks the outbox when the last link went out)."""
     mails: list[NewMail] = []
     match change.kind:
         case ChangeKind.CONFIRMED | ChangeKind.ADDRESS_CONFIRMED | ChangeKind.PROMOTED:
@@ -155,13 +175,7 @@ async def _mails_caused_by(
                 _mail(MailKind.WAITLISTED, event, registration, now, position=change.position)
             )
         case ChangeKind.ALREADY_REGISTERED:
-            recent = await outbox.recent_count(
-                registration_id=registration.id,
-                kind=MailKind.PERSONAL_LINK,
-                since=now - PERSONAL_LINK_INTERVAL,
-            )
-            if recent == 0:
-                mails.append(_mail(MailKind.PERSONAL_LINK, event, registration, now))
+            raise ValueError("an already registered address needs the outbox read first")
         case ChangeKind.CANCELLED:
             mails.append(
                 _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)

@@ -10,7 +10,7 @@ from app.db.database import Database
 from app.db.mapping import event_from_row, event_to_row
 from app.db.tables import Event as EventTable
 from app.domain.errors import NotFound
-from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
+from app.domain.model import AttendanceMode, Event, EventStatus
 from app.domain.rules import Availability, availability
 from app.domain.validation import is_slug_shaped
 
@@ -26,25 +26,20 @@ class PublicEvent:
 
 
 def _public_select() -> str:
-    """One statement for public reads: the event's public columns and its waiting counts.
+    """One statement for public reads: the event's public columns, its waiting counters included.
 
     Written out once instead of built by Piccolo per request: query building cost more than
-    SQLite's work, and the correlated counts save a second round trip. Only enum constants and
-    column names go into the text (hence the S608 exemptions); values travel as parameters.
+    SQLite's work. The waiting counts are the event's own counters (kept by triggers, see
+    migration 0013), not a count of the waiting list. Only enum constants and column names go
+    into the text (hence the S608 exemption); values travel as parameters.
     """
     columns = ", ".join(
         f'e."{column._meta.db_column_name}"'
         for column in EventTable._meta.columns
         if not column._meta.secret
     )
-    waiting = ", ".join(
-        f"(SELECT COUNT(*) FROM registration r WHERE r.event = e.id "  # noqa: S608
-        f"AND r.status = '{RegistrationStatus.WAITLISTED.value}' "
-        f"AND r.mode = '{mode.value}') AS waiting_{mode.value}"
-        for mode in AttendanceMode
-    )
     statuses = ", ".join(f"'{status}'" for status in PUBLIC_STATUSES)
-    return f"SELECT {columns}, {waiting} FROM event e WHERE e.status IN ({statuses})"  # noqa: S608
+    return f"SELECT {columns} FROM event e WHERE e.status IN ({statuses})"  # noqa: S608
 
 
 _PUBLIC_SELECT = _public_select()

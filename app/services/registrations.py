@@ -19,6 +19,7 @@ from typing import Any
 from piccolo.columns.column_types import Integer
 from piccolo.columns.combination import Or
 
+from app.db import registrations as registration_rows
 from app.db.database import Database
 from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
@@ -34,12 +35,12 @@ from app.domain.model import (
     RegistrationRequest,
     RegistrationStatus,
 )
+from app.domain.outbox import NewMail
 from app.domain.rules import (
     WaitingEntry,
     WindowState,
     choose_promotions,
     place_registration,
-    waiting_position,
 )
 from app.domain.rules import window_state as event_window_state
 from app.domain.validation import (
@@ -114,16 +115,6 @@ async def _give_back_seat(event_id: int, mode: AttendanceMode) -> None:
     await EventTable.update({column: column - 1}).where(EventTable.id == event_id)
 
 
-async def _waiting_count(event_id: int, mode: AttendanceMode) -> int:
-    return int(
-        await RegistrationTable.count().where(
-            RegistrationTable.event == event_id,
-            RegistrationTable.mode == mode.value,
-            RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
-        )
-    )
-
-
 async def _registration_row(registration_id: int) -> dict[str, Any] | None:
     row: dict[str, Any] | None = (
         await RegistrationTable.select().where(RegistrationTable.id == registration_id).first()
@@ -150,25 +141,29 @@ async def register(
     now: dt.datetime,
     *,
     consent_version: str | None = None,
+    event: Event | None = None,
 ) -> RegistrationOutcome:
     """Register the person described by ``request`` for the event ``slug``.
 
     ``consent_version`` is the privacy notice version the person agrees to (the web layer
     passes the app's, see :mod:`app.services.privacy_notice`); default: the shipped notice's.
+    ``event`` is the event ``slug`` names if the caller has read it already (it is not read
+    again before the locked read).
 
     Raises :class:`NotFound`, :class:`RegistrationClosed` (with the reason: window, cancelled,
     full) or :class:`InvalidInput` (with an error code per field).
     """
     if not is_slug_shaped(slug):
         raise NotFound("event")
-    event_row = (
-        await EventTable.select(exclude_secrets=True)
-        .where(EventTable.slug == slug, EventTable.status != "draft")
-        .first()
-    )
-    if event_row is None:
-        raise NotFound(slug)
-    event = event_from_row(event_row)
+    if event is None or event.slug != slug or event.status is EventStatus.DRAFT:
+        event_row = (
+            await EventTable.select(exclude_secrets=True)
+            .where(EventTable.slug == slug, EventTable.status != "draft")
+            .first()
+        )
+        if event_row is None:
+            raise NotFound(slug)
+        event = event_from_row(event_row)
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
@@ -199,6 +194,18 @@ async def register_by_organiser(
     return await _register(db, event, request, now, by_organiser=True, consent=consent_version)
 
 
+#: How often a registration is tried while the address's own registration changes under it
+#: (registered, then cancelled between the attempt and the second look): in practice once.
+_ATTEMPTS = 3
+
+#: The change a new registration records, by the status the rules gave it.
+_NEW_CHANGE = {
+    RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
+    RegistrationStatus.PENDING: ChangeKind.PENDING,
+    RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
+}
+
+
 async def _register(
     db: Database,
     event: Event,
@@ -208,57 +215,77 @@ async def _register(
     by_organiser: bool,
     consent: str | None,
 ) -> RegistrationOutcome:
-    """The one seat path for new registrations, public or by an organiser."""
+    """The one seat path for new registrations, public or by an organiser.
+
+    One short transaction (:func:`app.db.registrations.register`): the locked read, the rules
+    (``decide``, which must not await: on SQLite it runs on the writer's thread), the writes.
+    """
     registrant = validate_registration(event, request)
     consent_version = consent or privacy_notice.default_version()
+    email_key = normalise_email(registrant.email)
+    decided: list[Change] = []
 
-    async with db.transaction():
-        event = await _locked_event(db, event.id)
-        email_key = normalise_email(registrant.email)
-        existing = await _registration_row_by_email(event.id, email_key)
-        if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
-            registration = registration_from_row(existing)
-            change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
-            await change_log.record(db, event, [change], now, known=[registration])
-            return RegistrationOutcome(registration, created=False, changes=(change,))
-
+    def decide(locked: registration_rows.Locked) -> registration_rows.Write | None:
+        existing = locked.existing
+        if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+            return None
         placement = place_registration(
-            event,
-            registrant.mode,
-            await _waiting_count(event.id, registrant.mode),
-            now,
-            ignore_dates=by_organiser,
+            locked.event, registrant.mode, locked.waiting, now, ignore_dates=by_organiser
         )
-        if placement.takes_seat:
-            await _take_seat(event.id, registrant.mode)
         values = _registration_values(registrant, consent_version, placement.status, email_key, now)
         if placement.status is RegistrationStatus.PENDING:
-            values["hold_until"] = now + event.opt_in_hold
-        if existing is None:
-            inserted = await RegistrationTable.insert(
-                RegistrationTable(event=event.id, created_at=now, **values)
-            ).returning(RegistrationTable.id)
-            registration_id = inserted[0]["id"]
-        else:
-            # The address cancelled earlier and registers again: the same row starts over, with
-            # a fresh personal link so the old one stops working.
-            registration_id = existing["id"]
-            changed = {getattr(RegistrationTable, name): value for name, value in values.items()}
-            await RegistrationTable.update(changed).where(RegistrationTable.id == registration_id)
-        row = await _registration_row(registration_id)
-        assert row is not None
-        registration = registration_from_row(row)
-        kind = {
-            RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
-            RegistrationStatus.PENDING: ChangeKind.PENDING,
-            RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
-        }[placement.status]
-        position = None
-        if placement.status is RegistrationStatus.WAITLISTED:
-            position = waiting_position(await _waiting_entries(event.id, now), registration.id)
-        change = Change(kind, registration.id, event.id, position=position)
+            values["hold_until"] = now + locked.event.opt_in_hold
+        # The newcomer joins the queue at ``now``: behind everyone waiting but those (normally
+        # none) who joined later, or at the same moment with a later row.
+        position = (
+            locked.waiting - locked.behind + 1
+            if placement.status is RegistrationStatus.WAITLISTED
+            else None
+        )
+        kind = _NEW_CHANGE[placement.status]
+
+        def mails(registration: Registration) -> list[NewMail]:
+            change = Change(kind, registration.id, locked.event.id, position=position)
+            decided.append(change)
+            return change_log.mails_caused_by(locked.event, registration, change, now)
+
+        return registration_rows.Write(
+            values=values,
+            seat=registrant.mode if placement.takes_seat else None,
+            mails=mails,
+        )
+
+    for _attempt in range(_ATTEMPTS):
+        locked, registration = await registration_rows.register(
+            db, event.id, email_key, registrant.mode, now, decide
+        )
+        if registration is not None:
+            change = decided[-1]
+            change_log.log(locked.event, registration, change)
+            return RegistrationOutcome(registration, created=True, changes=(change,))
+        already = await _already_registered(db, event.id, email_key, now)
+        if already is not None:
+            return already
+        # Cancelled in between the two transactions: register afresh.
+    raise RuntimeError(f"event {event.id}: the address's registration kept changing")
+
+
+async def _already_registered(
+    db: Database, event_id: int, email_key: str, now: dt.datetime
+) -> RegistrationOutcome | None:
+    """A second attempt of a registered address: its personal link goes out again (rarely).
+
+    ``None`` if the registration was cancelled meanwhile.
+    """
+    async with db.transaction():
+        event = await _locked_event(db, event_id)
+        existing = await _registration_row_by_email(event_id, email_key)
+        if existing is None or existing["status"] == RegistrationStatus.CANCELLED.value:
+            return None
+        registration = registration_from_row(existing)
+        change = Change(ChangeKind.ALREADY_REGISTERED, registration.id, event.id)
         await change_log.record(db, event, [change], now, known=[registration])
-    return RegistrationOutcome(registration, created=True, changes=(change,))
+    return RegistrationOutcome(registration, created=False, changes=(change,))
 
 
 def _registration_values(
@@ -466,7 +493,7 @@ async def promote_waiting(db: Database, event_id: int, now: dt.datetime) -> tupl
 async def promote_within_transaction(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
     """Promote, inside the caller's transaction, whoever the rules give the free seats to."""
     event = await _locked_event(db, event_id)
-    waiting = await _waiting_entries(event_id, now)
+    waiting = await _front_of_queues(event, now)
     modes = {entry.registration_id: entry.mode for entry in waiting}
     promoted: list[Change] = []
     for registration_id in choose_promotions(event, waiting, now):
@@ -482,29 +509,61 @@ async def promote_within_transaction(db: Database, event_id: int, now: dt.dateti
     return promoted
 
 
-async def _waiting_entries(event_id: int, now: dt.datetime) -> list[WaitingEntry]:
-    rows = await RegistrationTable.select(
-        RegistrationTable.id, RegistrationTable.mode, RegistrationTable.waitlisted_at
-    ).where(
-        RegistrationTable.event == event_id,
-        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
-    )
-    return [
-        WaitingEntry(
-            registration_id=row["id"],
-            mode=AttendanceMode(row["mode"]),
-            waitlisted_at=row["waitlisted_at"] or now,
+async def _front_of_queues(event: Event, now: dt.datetime) -> list[WaitingEntry]:
+    """The front of each mode's waiting list, as far as there are free seats to promote into.
+
+    Read in queue order along the index on (event, mode, status, waitlisted_at, id): the cost
+    follows the free seats, not the length of the list.
+    """
+    entries: list[WaitingEntry] = []
+    for mode in event.modes:
+        seats = event.seats(mode)
+        free = None if seats.capacity is None else max(0, seats.capacity - seats.taken)
+        if free == 0:
+            continue
+        query = (
+            RegistrationTable.select(
+                RegistrationTable.id, RegistrationTable.mode, RegistrationTable.waitlisted_at
+            )
+            .where(
+                RegistrationTable.event == event.id,
+                RegistrationTable.mode == mode.value,
+                RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
+            )
+            .order_by(RegistrationTable.waitlisted_at, RegistrationTable.id)
         )
-        for row in rows
-    ]
+        if free is not None:
+            query = query.limit(free)
+        entries.extend(_waiting_entry(row, now) for row in await query)
+    return entries
+
+
+def _waiting_entry(row: dict[str, Any], now: dt.datetime) -> WaitingEntry:
+    return WaitingEntry(
+        registration_id=row["id"],
+        mode=AttendanceMode(row["mode"]),
+        waitlisted_at=row["waitlisted_at"] or now,
+    )
 
 
 async def waitlist_position(registration: Registration, now: dt.datetime) -> int | None:
-    """A waiting registration's place in its mode's queue (1 = next), in promotion order."""
+    """A waiting registration's place in its mode's queue (1 = next), in promotion order.
+
+    Counted along the index on (event, mode, status, waitlisted_at, id): the rows ahead only.
+    """
     if registration.status is not RegistrationStatus.WAITLISTED:
         return None
-    waiting = await _waiting_entries(registration.event_id, now)
-    return waiting_position(waiting, registration.id)
+    joined = registration.waitlisted_at or now
+    ahead = await RegistrationTable.count().where(
+        RegistrationTable.event == registration.event_id,
+        RegistrationTable.mode == registration.mode.value,
+        RegistrationTable.status == RegistrationStatus.WAITLISTED.value,
+        Or(
+            RegistrationTable.waitlisted_at < joined,
+            (RegistrationTable.waitlisted_at == joined) & (RegistrationTable.id < registration.id),
+        ),
+    )
+    return int(ahead) + 1
 
 
 async def list_for_event(event_id: int) -> list[Registration]:

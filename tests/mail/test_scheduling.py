@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from app.db import registrations as registration_rows
 from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
 from app.domain.model import (
+    AttendanceMode,
     EventFormat,
     OnlineAccess,
     RegistrationRequest,
@@ -24,7 +26,6 @@ from app.domain.model import (
     Seats,
 )
 from app.domain.outbox import OutboxStatus
-from app.services import changes as change_log
 from app.services import registrations
 from app.services.event_changes import change_event
 from app.services.events import get_with_access
@@ -239,25 +240,39 @@ async def seats_taken(event_id: int) -> int:
     return int(row["seats_taken_in_person"])
 
 
+#: A trigger that breaks the transaction once the third mail row is written (the registration's
+#: confirmation, reminder and organiser notice): the registration's writes are all done by then.
+_BREAK_AFTER_THIRD_MAIL = {
+    "sqlite": [
+        "CREATE TRIGGER test_break_after_mail AFTER INSERT ON outbox "
+        "WHEN (SELECT COUNT(*) FROM outbox) = 3 "
+        "BEGIN SELECT RAISE(ABORT, 'the transaction breaks after the mail was written'); END"
+    ],
+    "postgres": [
+        "CREATE FUNCTION test_break_after_mail() RETURNS trigger AS $$ BEGIN "
+        "IF (SELECT COUNT(*) FROM outbox) = 3 THEN "
+        "RAISE EXCEPTION 'the transaction breaks after the mail was written'; END IF; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER test_break_after_mail AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION test_break_after_mail()",
+    ],
+}
+
+
 async def test_a_registration_that_fails_after_enqueueing_leaves_no_mail_behind(
-    db: Database, event_factory, now, monkeypatch: pytest.MonkeyPatch
+    db: Database, event_factory, now
 ) -> None:
     event = await event_factory(slug="konferenz", notify_organisers=True, contact_email="team@x.de")
-    real_record = change_log.record
-    enqueued: list[int] = []
-
-    async def record_then_fail(*args, **kwargs) -> None:
-        await real_record(*args, **kwargs)
-        enqueued.append(len(await outbox_rows()))
-        raise RuntimeError("the transaction breaks after the mail was written")
-
-    monkeypatch.setattr(change_log, "record", record_then_fail)
-    with pytest.raises(RuntimeError, match="after the mail was written"):
+    # The registration's statements run inside the database layer in one go (on SQLite in one
+    # call on the writer's thread), so the break comes from the database: a trigger that fails
+    # the transaction once its three mails are in the outbox.
+    for statement in _BREAK_AFTER_THIRD_MAIL["sqlite" if db.is_sqlite else "postgres"]:
+        await db.engine.run_ddl(statement)
+    with pytest.raises(Exception, match="after the mail was written"):
         await register(db, "konferenz", registration_request("anna@stadt.example"), now)
 
-    # Inside the transaction the rows were there (confirmation, reminder, organiser notice) ...
-    assert enqueued == [3]
-    # ... and they went with it: no mail about a registration that does not exist.
+    # The three mails were written (the trigger fired on the third) and went with the
+    # transaction: no mail about a registration that does not exist.
     assert await outbox_rows() == []
     assert await RegistrationTable.count() == 0
     assert await seats_taken(event.id) == 0
@@ -270,11 +285,13 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
     first = await register(db, "konferenz", registration_request("anna@stadt.example"), now)
     before = await outbox_rows()
 
-    async def blind_to_addresses(event_id: int, email_key: str) -> None:
-        # Plays the race the unique index is there for: the check misses the other row.
-        return None
+    real_locked = registration_rows._locked
 
-    monkeypatch.setattr(registrations, "_registration_row_by_email", blind_to_addresses)
+    def blind_to_addresses(row: Any, mode: AttendanceMode) -> registration_rows.Locked:
+        # Plays the race the unique index is there for: the locked read misses the other row.
+        return dataclasses.replace(real_locked(row, mode), existing=None)
+
+    monkeypatch.setattr(registration_rows, "_locked", blind_to_addresses)
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         await register(db, "konferenz", registration_request("ANNA@stadt.example"), now)
 

@@ -295,7 +295,10 @@ class SeatMachine(RuleBasedStateMachine):
         )
         self.tokens[registration.id] = registration.token
         if expected is RegistrationStatus.WAITLISTED:
-            self.arrivals.setdefault((event.id, mode), []).append(registration.id)
+            queue = self.arrivals.setdefault((event.id, mode), [])
+            queue.append(registration.id)
+            # The waiting-list mail names the place the newcomer took: the end of the queue.
+            assert outcome.changes[0].position == len(queue), (outcome.changes, queue)
 
     def registration(self, pick: int, *, active: bool = False) -> Row | None:
         rows = sorted(self.rows.values(), key=lambda row: row.id)
@@ -430,6 +433,28 @@ class SeatMachine(RuleBasedStateMachine):
         self._check_nobody_twice()
         self._check_first_come_first_served(previous)
         self._check_no_idle_seat(events)
+        self.run(self._check_waiting_counts_and_positions())
+
+    async def _check_waiting_counts_and_positions(self) -> None:
+        """The events' waiting counters and each waiting place equal a recount of the table."""
+        counters = await EventTable.select(
+            EventTable.id, EventTable.waiting_in_person, EventTable.waiting_online
+        )
+        for counter in counters:
+            for mode in AttendanceMode:
+                queue = sorted(
+                    (
+                        row
+                        for row in self.rows.values()
+                        if (row.event, row.mode) == (counter["id"], mode)
+                        and row.status is RegistrationStatus.WAITLISTED
+                    ),
+                    key=lambda row: (row.waitlisted_at, row.id),
+                )
+                assert counter[f"waiting_{mode.value}"] == len(queue), (counter, mode, queue)
+                for place, row in enumerate(queue, start=1):
+                    registration = await registrations.find_by_token(self.tokens[row.id])
+                    assert await registrations.waitlist_position(registration, self.now) == place
 
     async def _read(self) -> tuple[list[Event], dict[int, Row]]:
         events = [await self.current(event.id) for event in self.events]

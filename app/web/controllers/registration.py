@@ -51,7 +51,12 @@ class RegistrationController(Controller):
         consent_version = await privacy_notice.consent_version(db, now)
         outcome = await submit(
             lambda: registrations.register(
-                db, slug, registration_request(data), now=now, consent_version=consent_version
+                db,
+                slug,
+                registration_request(data),
+                now=now,
+                consent_version=consent_version,
+                event=event.event,
             ),
             form_field=registration_field,
         )
