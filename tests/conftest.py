@@ -30,6 +30,8 @@ from app.domain.model import (
     Seats,
 )
 from app.services import events as event_service
+from app.services.privacy_notice import load_notice
+from app.settings import Settings
 from tests.clock import ManualClock
 
 #: The PostgreSQL server and database named by ``TEST_DATABASE_URL``: the tests connect there
@@ -240,11 +242,21 @@ def registration_form(email: str, **overrides: str) -> dict[str, str]:
     return form
 
 
+#: The version of the shipped privacy notice under the default settings: what the app's own
+#: notice is in the tests, and what :func:`registration_request` consents to unless told.
+NOTICE_VERSION = load_notice(Settings()).version
+
+
 def registration_request(
     email: str, *, answers: dict[str, str] | None = None, **overrides: str
 ) -> RegistrationRequest:
-    """A valid registration for ``email`` as the services take it: the command, not a form."""
+    """A valid registration for ``email`` as the services take it: the command, not a form.
+
+    It consents to the shipped privacy notice (:data:`NOTICE_VERSION`) unless
+    ``notice_version=`` says another.
+    """
     fields = {
+        "notice_version": NOTICE_VERSION,
         "first_name": "Olena",
         "last_name": "Koval",
         "organisation": "Stadt Dortmund",

@@ -49,7 +49,6 @@ from app.domain.validation import (
     validate_registration,
 )
 from app.services import changes as change_log
-from app.services import privacy_notice
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 
@@ -210,7 +209,7 @@ async def _register(
 ) -> RegistrationOutcome:
     """The one seat path for new registrations, public or by an organiser."""
     registrant = validate_registration(event, request)
-    consent_version = consent or privacy_notice.default_version()
+    consent_version = consent or request.notice_version
 
     async with db.transaction():
         event = await _locked_event(db, event.id)

@@ -171,11 +171,9 @@ class OrganiserActionsController(Controller):
         The refusals belong on this form, not on the public event page.
         """
         event = await get_with_access(event_id)
-        consent_version = await privacy_notice.consent_version(db, now)
+        request = registration_request(data, await privacy_notice.consent_version(db, now))
         outcome = await submit(
-            lambda: registrations.register_by_organiser(
-                db, event_id, registration_request(data), now, consent_version=consent_version
-            ),
+            lambda: registrations.register_by_organiser(db, event_id, request, now),
             form_field=registration_field,
         )
         if isinstance(outcome, Refusal):
