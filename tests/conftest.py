@@ -22,11 +22,15 @@ import pytest
 
 from app.db.database import Database
 from app.domain.model import (
+    AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
+    Language,
     OnlineAccess,
+    Registration,
     RegistrationRequest,
+    RegistrationStatus,
     Seats,
 )
 from app.services import events as event_service
@@ -216,6 +220,33 @@ def make_event(now: dt.datetime, **overrides: object) -> Event:
         )
     fields.update(overrides)
     return Event(**fields)  # type: ignore[arg-type]
+
+
+def make_registration(now: dt.datetime, **overrides: object) -> Registration:
+    """A confirmed in-person registration for event 7, made and consented to at ``now``.
+
+    Built directly, without a database (for rendering, composing, invites and exports); override
+    any field.
+    """
+    fields: dict[str, object] = {
+        "id": 1,
+        "event_id": 7,
+        "token": "PERSONALTOKEN123",
+        "first_name": "Olena",
+        "last_name": "Koval",
+        "email": "olena.koval@example.org",
+        "organisation": "Stadt Dortmund",
+        "job_title": "Referentin",
+        "mode": AttendanceMode.IN_PERSON,
+        "language": Language.DE,
+        "status": RegistrationStatus.CONFIRMED,
+        "answers": {},
+        "consent_version": "1",
+        "consent_at": now,
+        "created_at": now,
+    }
+    fields.update(overrides)
+    return Registration(**fields)  # type: ignore[arg-type]
 
 
 @pytest.fixture
