@@ -68,6 +68,33 @@ OUTBOX_ABORT = OUTBOX + "/{mail_id:int}/abort"
 API_TOKENS = "/api-tokens"
 API_TOKEN_REVOKE = API_TOKENS + "/{token_id:int}/revoke"
 
+#: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
+#: values are English like the paths. The German values of before, each with its English one:
+#: an address with one (from an old tab, a bookmark, the history) still shows its notice.
+OLD_NOTICES = {
+    "angelegt": "created",
+    "gespeichert": "saved",
+    "veroeffentlicht": "published",
+    "zurueckgezogen": "unpublished",
+    "dupliziert": "duplicated",
+    "abgesagt": "cancelled",
+    "storniert": "cancelled",
+    "schon-storniert": "already-cancelled",
+    "nachgerueckt": "promoted",
+    "hinzugefuegt": "added",
+    "daten-geloescht": "data-deleted",
+    "nicht-bestaetigt": "not-confirmed",
+    "unveraendert": "unchanged",
+    "widerrufen": "revoked",
+    "schon-widerrufen": "already-revoked",
+}
+
+
+def notice(value: str | None) -> str:
+    """The value of ``?notice=`` as sent now: English (a German one of before translated)."""
+    return OLD_NOTICES.get(value or "", value or "")
+
+
 _PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 

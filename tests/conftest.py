@@ -23,14 +23,20 @@ from piccolo.apps.user.tables import BaseUser
 
 from app.db.database import Database
 from app.domain.model import (
+    AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
+    Language,
     OnlineAccess,
+    Registration,
     RegistrationRequest,
+    RegistrationStatus,
     Seats,
 )
 from app.services import events as event_service
+from app.services.privacy_notice import load_notice
+from app.settings import Settings
 from tests.clock import ManualClock
 
 #: The app hashes organiser passwords with PBKDF2-SHA256 at Piccolo's 600,000 iterations (OWASP's
@@ -223,6 +229,33 @@ def make_event(now: dt.datetime, **overrides: object) -> Event:
     return Event(**fields)  # type: ignore[arg-type]
 
 
+def make_registration(now: dt.datetime, **overrides: object) -> Registration:
+    """A confirmed in-person registration for event 7, made and consented to at ``now``.
+
+    Built directly, without a database (for rendering, composing, invites and exports); override
+    any field.
+    """
+    fields: dict[str, object] = {
+        "id": 1,
+        "event_id": 7,
+        "token": "PERSONALTOKEN123",
+        "first_name": "Olena",
+        "last_name": "Koval",
+        "email": "olena.koval@example.org",
+        "organisation": "Stadt Dortmund",
+        "job_title": "Referentin",
+        "mode": AttendanceMode.IN_PERSON,
+        "language": Language.DE,
+        "status": RegistrationStatus.CONFIRMED,
+        "answers": {},
+        "consent_version": "1",
+        "consent_at": now,
+        "created_at": now,
+    }
+    fields.update(overrides)
+    return Registration(**fields)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def event_factory(db: Database, now: dt.datetime):
     """Create events in the test's database: ``await event_factory(slug=..., ...)``."""
@@ -247,11 +280,21 @@ def registration_form(email: str, **overrides: str) -> dict[str, str]:
     return form
 
 
+#: The version of the shipped privacy notice under the default settings: what the app's own
+#: notice is in the tests, and what :func:`registration_request` consents to unless told.
+NOTICE_VERSION = load_notice(Settings()).version
+
+
 def registration_request(
     email: str, *, answers: dict[str, str] | None = None, **overrides: str
 ) -> RegistrationRequest:
-    """A valid registration for ``email`` as the services take it: the command, not a form."""
+    """A valid registration for ``email`` as the services take it: the command, not a form.
+
+    It consents to the shipped privacy notice (:data:`NOTICE_VERSION`) unless
+    ``notice_version=`` says another.
+    """
     fields = {
+        "notice_version": NOTICE_VERSION,
         "first_name": "Olena",
         "last_name": "Koval",
         "organisation": "Stadt Dortmund",

@@ -312,6 +312,9 @@ class RegistrationRequest:
     first_name: str
     last_name: str
     email: str
+    #: The version of the privacy notice the person was shown, which ``consent`` agrees to.
+    #: The web layer knows it (the app's notice in force); the services store it as given.
+    notice_version: str
     organisation: str = ""
     job_title: str = ""
     mode: str = ""

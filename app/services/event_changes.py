@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
 
 from app.db import outbox
 from app.db.database import Database
@@ -127,6 +130,55 @@ def _check_capacities(current: Event, updated: Event) -> None:
         raise InvalidInput(errors)
 
 
+def edited_columns(
+    updated: Event, status: EventStatus, revision: int, now: dt.datetime
+) -> dict[Column | str, Any]:
+    """What an edit writes, column by column: every field the organiser may change.
+
+    The status stays ``status`` (publishing and cancelling have their own paths); the id, the
+    seat counters and the creation time are never written here.
+    """
+    row = event_to_row(updated)
+    return {
+        EventTable.slug: row["slug"],
+        EventTable.title: row["title"],
+        EventTable.teaser: row["teaser"],
+        EventTable.description: row["description"],
+        EventTable.format: row["format"],
+        EventTable.starts_at: row["starts_at"],
+        EventTable.ends_at: row["ends_at"],
+        EventTable.timezone: row["timezone"],
+        EventTable.venue_name: row["venue_name"],
+        EventTable.venue_address: row["venue_address"],
+        EventTable.online_join_url: row["online_join_url"],
+        EventTable.online_meeting_id: row["online_meeting_id"],
+        EventTable.online_passcode: row["online_passcode"],
+        EventTable.capacity_in_person: row["capacity_in_person"],
+        EventTable.capacity_online: row["capacity_online"],
+        EventTable.registration_opens_at: row["registration_opens_at"],
+        EventTable.registration_closes_at: row["registration_closes_at"],
+        EventTable.waitlist_enabled: row["waitlist_enabled"],
+        EventTable.double_opt_in: row["double_opt_in"],
+        EventTable.opt_in_hold_minutes: row["opt_in_hold_minutes"],
+        EventTable.access_mail_lead_minutes: row["access_mail_lead_minutes"],
+        EventTable.access_in_confirmation: row["access_in_confirmation"],
+        EventTable.reminder_lead_minutes: row["reminder_lead_minutes"],
+        EventTable.notify_organisers: row["notify_organisers"],
+        EventTable.programme: row["programme"],
+        EventTable.people: row["people"],
+        EventTable.questions: row["questions"],
+        EventTable.contact_email: row["contact_email"],
+        EventTable.funding_note: row["funding_note"],
+        EventTable.series: row["series"],
+        EventTable.tags: row["tags"],
+        EventTable.is_sample: row["is_sample"],
+        EventTable.translations: row["translations"],
+        EventTable.status: status.value,
+        EventTable.revision: revision,
+        EventTable.updated_at: now,
+    }
+
+
 async def change_event(
     db: Database,
     event_id: int,
@@ -146,13 +198,10 @@ async def change_event(
         current = await get_with_access(event_id)
         _check_capacities(current, updated)
         significant = is_significant_change(current, updated)
-        values = event_to_row(updated)
-        values["status"] = current.status.value
-        values["revision"] = current.revision + (1 if significant else 0)
-        values["updated_at"] = now
-        await EventTable.update(
-            {getattr(EventTable, name): value for name, value in values.items()}
-        ).where(EventTable.id == event_id)
+        revision = current.revision + (1 if significant else 0)
+        await EventTable.update(edited_columns(updated, current.status, revision, now)).where(
+            EventTable.id == event_id
+        )
         stored = await get_with_access(event_id)
         moved = _moves_scheduled_mail(current, stored)
         if moved:

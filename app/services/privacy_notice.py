@@ -21,7 +21,6 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +86,6 @@ def load_notice(settings: Settings) -> PrivacyNotice:
     if not _VERSION_SHAPE.fullmatch(version):
         raise SettingsError("PRIVACY_NOTICE_VERSION: at most 50 letters, digits, '.', '-', '_'")
     return PrivacyNotice(version=version, texts=texts)
-
-
-@lru_cache(maxsize=1)
-def default_version() -> str:
-    """The version of the notice the default settings give (for callers outside the web app)."""
-    return load_notice(Settings()).version
 
 
 def _from_row(row: Mapping[str, Any]) -> PrivacyNotice:

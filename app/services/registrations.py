@@ -50,7 +50,6 @@ from app.domain.validation import (
     validate_registration,
 )
 from app.services import changes as change_log
-from app.services import privacy_notice
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 
@@ -140,13 +139,12 @@ async def register(
     request: RegistrationRequest,
     now: dt.datetime,
     *,
-    consent_version: str | None = None,
     event: Event | None = None,
 ) -> RegistrationOutcome:
     """Register the person described by ``request`` for the event ``slug``.
 
-    ``consent_version`` is the privacy notice version the person agrees to (the web layer
-    passes the app's, see :mod:`app.services.privacy_notice`); default: the shipped notice's.
+    The privacy notice version the person agrees to is the request's ``notice_version`` (the web
+    layer puts in the app's notice in force, see :mod:`app.services.privacy_notice`).
     ``event`` is the event ``slug`` names if the caller has read it already (it is not read
     again before the locked read).
 
@@ -167,7 +165,7 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
-    return await _register(db, event, request, now, by_organiser=False, consent=consent_version)
+    return await _register(db, event, request, now, by_organiser=False)
 
 
 async def register_by_organiser(
@@ -175,8 +173,6 @@ async def register_by_organiser(
     event_id: int,
     request: RegistrationRequest,
     now: dt.datetime,
-    *,
-    consent_version: str | None = None,
 ) -> RegistrationOutcome:
     """An organiser registers someone by hand, with the public form's checks.
 
@@ -191,7 +187,7 @@ async def register_by_organiser(
     if event_row is None:
         raise NotFound(str(event_id))
     event = event_from_row(event_row)
-    return await _register(db, event, request, now, by_organiser=True, consent=consent_version)
+    return await _register(db, event, request, now, by_organiser=True)
 
 
 #: How often a registration is tried while the address's own registration changes under it
@@ -213,7 +209,6 @@ async def _register(
     now: dt.datetime,
     *,
     by_organiser: bool,
-    consent: str | None,
 ) -> RegistrationOutcome:
     """The one seat path for new registrations, public or by an organiser.
 
@@ -221,7 +216,7 @@ async def _register(
     (``decide``, which must not await: on SQLite it runs on the writer's thread), the writes.
     """
     registrant = validate_registration(event, request)
-    consent_version = consent or privacy_notice.default_version()
+    consent_version = request.notice_version
     email_key = normalise_email(registrant.email)
     decided: list[Change] = []
 

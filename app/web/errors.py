@@ -157,7 +157,7 @@ def closed_page(reason: str, *, event_slug: str | None = None) -> Response[Any]:
     # the seat went back). 410 would say the resource itself is gone for good, yet the personal
     # page behind the same token still exists and shows the cancelled registration.
     link = (
-        PageLink(href=paths.event(event_slug) + "#anmeldung", label=_("Erneut anmelden"))
+        PageLink(href=paths.event(event_slug) + "#register", label=_("Erneut anmelden"))
         if event_slug is not None
         else None
     )

@@ -24,12 +24,16 @@ T = TypeVar("T")
 _TICKED = frozenset({"on", "yes", "true", "1"})
 
 
-def registration_request(form: Mapping[str, str]) -> RegistrationRequest:
-    """The command the public registration form (or the organisers' copy of it) describes."""
+def registration_request(form: Mapping[str, str], notice_version: str) -> RegistrationRequest:
+    """The command the public registration form (or the organisers' copy of it) describes.
+
+    ``notice_version`` is the privacy notice the form showed (the app's, in force).
+    """
     return RegistrationRequest(
         first_name=form.get("first_name", ""),
         last_name=form.get("last_name", ""),
         email=form.get("email", ""),
+        notice_version=notice_version,
         organisation=form.get("organisation", ""),
         job_title=form.get("job_title", ""),
         mode=form.get("mode", ""),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from app import paths
 from app.domain import event_rules
 from app.domain.model import EventFormat, EventStatus, PersonRole, QuestionKind
 from app.i18n import N_, _, current_language, translations
@@ -150,31 +151,31 @@ def event_field_error(code: str) -> str:
     return _(field_error(code))
 
 
-#: What the event's overview says after a step (``hinweis`` in the redirect's query).
+#: What the event's overview says after a step (``notice`` in the redirect's query).
 EVENT_NOTICES = {
-    "angelegt": N_(
+    "created": N_(
         "Die Veranstaltung ist als Entwurf angelegt. Sie ist erst nach dem "
         "Veröffentlichen öffentlich sichtbar."
     ),
-    "gespeichert": N_("Die Änderungen sind gespeichert."),
-    "veroeffentlicht": N_(
+    "saved": N_("Die Änderungen sind gespeichert."),
+    "published": N_(
         "Die Veranstaltung ist veröffentlicht: Seite, Kalender und Anmeldung sind jetzt öffentlich."
     ),
-    "zurueckgezogen": N_("Die Veranstaltung ist wieder ein Entwurf und nicht mehr öffentlich."),
-    "dupliziert": N_(
+    "unpublished": N_("Die Veranstaltung ist wieder ein Entwurf und nicht mehr öffentlich."),
+    "duplicated": N_(
         "Dies ist eine Kopie als Entwurf – ohne Anmeldungen und ohne Zugangsdaten. "
         "Bitte Termin und Angaben prüfen."
     ),
-    "abgesagt": N_(
+    "cancelled": N_(
         "Die Veranstaltung ist abgesagt. Alle Angemeldeten bekommen eine E-Mail mit "
         "der Absage für ihren Kalender."
     ),
 }
 
 
-def event_notice(hinweis: str | None) -> str:
-    """The translated notice for ``hinweis``; empty for unknown values."""
-    text = EVENT_NOTICES.get(hinweis or "", "")
+def event_notice(notice: str | None) -> str:
+    """The translated notice for ``notice`` (German values of before too); empty for unknown."""
+    text = EVENT_NOTICES.get(paths.notice(notice), "")
     return _(text) if text else ""
 
 

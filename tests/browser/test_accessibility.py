@@ -110,7 +110,7 @@ def test_registration_with_the_keyboard_only(
     page.goto(SAMPLE)
     # The first Tab reaches the skip link, which leads to the content.
     page.keyboard.press("Tab")
-    expect(page.locator(":focus")).to_have_attribute("href", "#inhalt")
+    expect(page.locator(":focus")).to_have_attribute("href", "#content")
 
     def tab_to(selector: str, limit: int = 80) -> None:
         for _ in range(limit):

@@ -18,12 +18,11 @@ from app.domain.model import (
     Event,
     EventFormat,
     EventStatus,
-    Language,
     Registration,
     RegistrationStatus,
 )
 from tests.calendar.readers import Entry, read_agreed
-from tests.conftest import make_event
+from tests.conftest import make_event, make_registration
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 #: The same moment as NOW, given in Berlin summer offset, to prove DTSTAMP is written in UTC.
@@ -32,25 +31,7 @@ NOW_ELSEWHERE = NOW.astimezone(dt.timezone(dt.timedelta(hours=2)))
 
 def registration(**overrides: object) -> Registration:
     """A confirmed in-person registration for event 7."""
-    fields: dict[str, object] = {
-        "id": 1,
-        "event_id": 7,
-        "token": "t" * 32,
-        "first_name": "Olena",
-        "last_name": "Koval",
-        "email": "olena.koval@example.org",
-        "organisation": "Stadt Dortmund",
-        "job_title": "Referentin",
-        "mode": AttendanceMode.IN_PERSON,
-        "language": Language.DE,
-        "status": RegistrationStatus.CONFIRMED,
-        "answers": {},
-        "consent_version": "1",
-        "consent_at": NOW,
-        "created_at": NOW,
-    }
-    fields.update(overrides)
-    return Registration(**fields)  # type: ignore[arg-type]
+    return make_registration(NOW, **{"token": "t" * 32, **overrides})
 
 
 def invite(

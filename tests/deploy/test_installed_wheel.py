@@ -142,12 +142,26 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
             "from piccolo.conf.apps import Finder\n"
             "print(app.__file__)\n"
             "print(piccolo_conf.__file__)\n"
-            "print(Finder().get_app_config('treffpunkt').migrations_folder_path)\n",
+            "print(Finder().get_app_config('treffpunkt').migrations_folder_path)\n"
+            # The sample events are package data, read from the wheel.
+            "import datetime as dt\n"
+            "from importlib import resources\n"
+            "from app.services import samples\n"
+            "print(resources.files(samples.SAMPLES_PACKAGE) / samples.SAMPLES_FILE)\n"
+            "now = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)\n"
+            "print(' | '.join(event.title for event in samples.sample_events(now)))\n",
         ],
         installed.workdir,
         timeout=120,
     ).splitlines()
-    assert [Path(line).is_relative_to(installed.site_packages) for line in found] == [True] * 3
+    *paths, titles = found
+    assert [Path(line).is_relative_to(installed.site_packages) for line in paths] == [True] * 4
+    assert Path(paths[3]).name == "events.toml"
+    assert titles.split(" | ") == [
+        "Kommunale Partnerschaften mit der Ukraine – aber wie genau?",
+        "Auftaktveranstaltung Reallabor Kommunaler Aufbaupartnerschaften NRW – Ukraine",
+        "Landkreise als internationale Akteure vor dem Hintergrund der Ukraine-Hilfe",
+    ]
     migrations = sorted(Path(found[2]).glob("treffpunkt_*.py"))
     assert [path.name for path in migrations] == sorted(
         path.name for path in (ROOT / "app" / "db" / "piccolo_migrations").glob("treffpunkt_*.py")
@@ -161,6 +175,7 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
         "locale/uk/LC_MESSAGES/pages.po",
         "exports/fonts/NotoSansArabic-Regular.ttf",
         "privacy/de.md",
+        "samples/events.toml",
     ):
         assert (shipped / relative).is_file(), relative
 

@@ -57,7 +57,9 @@ def test_a_valid_form_is_cleaned():
 
 
 def test_every_error_is_reported_at_once():
-    request = RegistrationRequest(first_name="", last_name="", email="not-an-address")
+    request = RegistrationRequest(
+        first_name="", last_name="", email="not-an-address", notice_version="1"
+    )
     errors = errors_of(request, questions=QUESTIONS)
     assert errors == {
         "first_name": "required",

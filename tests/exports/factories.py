@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from app.domain.model import (
-    AttendanceMode,
     Event,
-    Language,
     Question,
     QuestionKind,
     Registration,
-    RegistrationStatus,
 )
-from tests.conftest import make_event
+from tests.conftest import make_event, make_registration
 
 NOW = dt.datetime(2023, 11, 1, 9, 0, tzinfo=dt.UTC)
 
@@ -49,21 +46,13 @@ def registration(number: int, **overrides: object) -> Registration:
         "id": number,
         "event_id": 0,
         "token": f"token-{number}",
-        "first_name": "Olena",
         "last_name": f"Koval{number:05d}",
         "email": f"person{number}@example.org",
-        "organisation": "Stadt Dortmund",
-        "job_title": "Referentin",
-        "mode": AttendanceMode.IN_PERSON,
-        "language": Language.DE,
-        "status": RegistrationStatus.CONFIRMED,
         "answers": {"lunch": "yes", "topic": "Partnerschaften", "workshop": "B"},
         "consent_version": "2023-01",
-        "consent_at": NOW,
         "created_at": NOW + dt.timedelta(minutes=number),
     }
-    fields.update(overrides)
-    return Registration(**fields)  # type: ignore[arg-type]
+    return make_registration(NOW, **{**fields, **overrides})
 
 
 def many(count: int) -> list[Registration]:

@@ -12,10 +12,10 @@ from icalendar import Calendar
 
 from app.calendar.invite import InviteMethod, build_invite
 from app.domain.mail import MailKind
-from app.domain.model import AttendanceMode, Language, Registration, RegistrationStatus
+from app.domain.model import Language, Registration
 from app.mail.compose import ComposedMail, Invite, compose_message
 from app.mail.render import MailContext, RenderedMail, render_mail
-from tests.conftest import make_event
+from tests.conftest import make_event, make_registration
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 MESSAGE_ID = "<outbox-17.a1b2c3@treffpunkt.example.org>"
@@ -28,25 +28,7 @@ RENDERED = RenderedMail(
 
 def registration(**overrides: object) -> Registration:
     """A confirmed in-person registration."""
-    fields: dict[str, object] = {
-        "id": 1,
-        "event_id": 7,
-        "token": "PERSONALTOKEN123",
-        "first_name": "Olena",
-        "last_name": "Koval",
-        "email": "olena.koval@example.org",
-        "organisation": "Stadt Dortmund",
-        "job_title": "Referentin",
-        "mode": AttendanceMode.IN_PERSON,
-        "language": Language.DE,
-        "status": RegistrationStatus.CONFIRMED,
-        "answers": {},
-        "consent_version": "1",
-        "consent_at": NOW,
-        "created_at": NOW,
-    }
-    fields.update(overrides)
-    return Registration(**fields)  # type: ignore[arg-type]
+    return make_registration(NOW, **overrides)
 
 
 def compose(

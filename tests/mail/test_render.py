@@ -23,7 +23,7 @@ from app.domain.model import (
 )
 from app.formatting import format_event_time
 from app.mail.render import EMAILS_DIR, MailContext, RenderedMail, TemplateFailure, render_mail
-from tests.conftest import make_event
+from tests.conftest import make_event, make_registration
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 BASE_URL = "https://treffpunkt.example.org"
@@ -54,25 +54,7 @@ PAYLOADS: dict[MailKind, dict[str, Any]] = {
 
 def registration(**overrides: object) -> Registration:
     """A confirmed online registration."""
-    fields: dict[str, object] = {
-        "id": 1,
-        "event_id": 0,
-        "token": "PERSONALTOKEN123",
-        "first_name": "Olena",
-        "last_name": "Koval",
-        "email": "olena.koval@example.org",
-        "organisation": "Stadt Dortmund",
-        "job_title": "Referentin",
-        "mode": AttendanceMode.ONLINE,
-        "language": Language.DE,
-        "status": RegistrationStatus.CONFIRMED,
-        "answers": {},
-        "consent_version": "1",
-        "consent_at": NOW,
-        "created_at": NOW,
-    }
-    fields.update(overrides)
-    return Registration(**fields)  # type: ignore[arg-type]
+    return make_registration(NOW, **{"event_id": 0, "mode": AttendanceMode.ONLINE, **overrides})
 
 
 def context(

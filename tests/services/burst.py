@@ -33,6 +33,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, int]:
                 first_name="Burst",
                 last_name=f"{arguments.prefix}{index}",
                 email=f"{arguments.prefix}{index}@example.org",
+                notice_version="burst",
                 consent=True,
             )
             try:

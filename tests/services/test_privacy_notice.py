@@ -15,7 +15,7 @@ from app.db.tables import PrivacyNotice as PrivacyNoticeTable
 from app.db.tables import Registration as RegistrationTable
 from app.services import privacy_notice, registrations, retention
 from app.settings import DEFAULT_PRIVACY_NOTICE_DIR, Settings, SettingsError
-from tests.conftest import POSTGRES_URL, registration_request
+from tests.conftest import NOTICE_VERSION, POSTGRES_URL, registration_request
 
 
 def notice_dir(tmp_path: Path, german: str | None = None) -> Path:
@@ -152,20 +152,20 @@ async def test_registrations_keep_the_version_they_consented_to(
 ) -> None:
     event = await event_factory()
     given = await registrations.register(
-        db, event.slug, registration_request("a@example.org"), now, consent_version="v-alt"
+        db, event.slug, registration_request("a@example.org", notice_version="v-alt"), now
     )
     default = await registrations.register(
         db, event.slug, registration_request("b@example.org"), now
     )
     assert given.registration.consent_version == "v-alt"
     assert given.registration.consent_at == now
-    assert default.registration.consent_version == privacy_notice.default_version()
+    assert default.registration.consent_version == NOTICE_VERSION
     rows = await RegistrationTable.select(
         RegistrationTable.email, RegistrationTable.consent_version
     ).order_by(RegistrationTable.id)
     assert [row["consent_version"] for row in rows] == [
         "v-alt",
-        privacy_notice.default_version(),
+        NOTICE_VERSION,
     ]
     data = await retention.personal_data(given.registration.token)
     assert data["consent"]["privacy_notice_version"] == "v-alt"
@@ -187,9 +187,8 @@ async def test_the_migration_keeps_the_text_earlier_registrations_agreed_to(
         await registrations.register(
             db,
             event.slug,
-            registration_request(email),
+            registration_request(email, notice_version=migration.LEGACY_VERSION),
             now + dt.timedelta(hours=offset),
-            consent_version=migration.LEGACY_VERSION,
         )
     engine = engine_finder()
     assert engine is not None

@@ -161,6 +161,7 @@ async def test_the_services_take_the_command_and_store_it_cleaned(db, event_fact
         first_name="  Olena ",
         last_name="Koval",
         email="olena@example.org",
+        notice_version="2027-01",
         mode="online",
         language="uk",
         answers={"essen": "vegan", "nicht_gefragt": "weg"},
@@ -178,12 +179,15 @@ async def test_the_services_take_the_command_and_store_it_cleaned(db, event_fact
             Language.UK,
         )
         assert stored.answers == {"essen": "vegan"}
+        assert stored.consent_version == "2027-01"
 
 
 async def test_a_refused_command_names_the_commands_fields(db, event_factory, now):
     questions = (Question("essen", "Verpflegung", QuestionKind.TEXT, required=True),)
     event = await event_factory(questions=questions)
-    request = RegistrationRequest(first_name="Olena", last_name="", email="olena@example.org")
+    request = RegistrationRequest(
+        first_name="Olena", last_name="", email="olena@example.org", notice_version="1"
+    )
     with pytest.raises(InvalidInput) as refused:
         await registrations.register_by_organiser(db, event.id, request, now)
     assert refused.value.errors == {

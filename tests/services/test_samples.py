@@ -296,6 +296,7 @@ def test_real_zoom_data_appears_nowhere_in_the_code():
     roots = [REPO / "app", REPO / "templates"]
     files = [p for root in roots if root.is_dir() for p in root.rglob("*") if p.is_file()]
     assert any(p.name == "samples.py" for p in files)
+    assert any(p.name == "events.toml" for p in files)
     for path in files:
         content = path.read_bytes()
         for secret in REAL_ZOOM:

@@ -21,10 +21,11 @@ def test_the_registration_form_becomes_a_command() -> None:
     form = registration_form(
         "olena@example.org", mode="online", language="uk", q_essen="vegan", q_fotos="no"
     )
-    assert registration_request({**form, "_csrf_token": "x" * 40}) == RegistrationRequest(
+    assert registration_request({**form, "_csrf_token": "x" * 40}, "v1") == RegistrationRequest(
         first_name="Olena",
         last_name="Koval",
         email="olena@example.org",
+        notice_version="v1",
         organisation="Stadt Dortmund",
         job_title="Referentin",
         mode="online",
@@ -37,7 +38,7 @@ def test_the_registration_form_becomes_a_command() -> None:
 @pytest.mark.parametrize(("ticked", "consent"), [("on", True), ("", False), ("nein", False)])
 def test_only_a_ticked_box_is_consent(ticked: str, consent: bool) -> None:
     form = registration_form("olena@example.org", consent=ticked)
-    assert registration_request(form).consent is consent
+    assert registration_request(form, "v1").consent is consent
 
 
 def test_the_api_body_and_the_form_give_the_same_command() -> None:
@@ -48,7 +49,7 @@ def test_the_api_body_and_the_form_give_the_same_command() -> None:
         type=NewRegistrationIn,
     )
     form = registration_form("olena@example.org", mode="online", language="uk", q_essen="vegan")
-    assert body.command() == registration_request(form)
+    assert body.command("v1") == registration_request(form, "v1")
 
 
 def test_a_body_without_mode_or_consent_gives_the_forms_empty_choices() -> None:
@@ -56,7 +57,7 @@ def test_a_body_without_mode_or_consent_gives_the_forms_empty_choices() -> None:
     form = registration_form(
         "olena@example.org", organisation="", job_title="", consent="", language="de"
     )
-    assert body.command() == registration_request(form)
+    assert body.command("v1") == registration_request(form, "v1")
 
 
 def test_errors_about_answers_name_the_forms_question_field() -> None:

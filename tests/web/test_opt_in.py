@@ -202,7 +202,7 @@ async def test_expired_hold_says_so_and_offers_to_register_again(
     page = (await client.get(f"/r/{token}")).text
     assert "Die Reservierung ist abgelaufen" in page
     assert "Anmeldung bestätigen" not in page
-    assert f'href="/events/{event.slug}#anmeldung"' in page
+    assert f'href="/events/{event.slug}#register"' in page
 
     for _ in range(2):
         response = await client.post(
@@ -216,7 +216,7 @@ async def test_expired_hold_says_so_and_offers_to_register_again(
         html = response.text
         assert "Reservierung abgelaufen" in html
         assert "Die Reservierung ist abgelaufen" in html
-        assert f'href="/events/{event.slug}#anmeldung"' in html
+        assert f'href="/events/{event.slug}#register"' in html
         assert "Erneut anmelden" in html
 
 

@@ -126,7 +126,7 @@ async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
     response = await _post(client, f"{_base(event)}/registrations/{anna.id}/cancel")
     assert response.status_code == 303
     location = response.headers["location"]
-    assert "notice=storniert" in location
+    assert "notice=cancelled" in location
     assert "promoted=1" in location
 
     assert await _status(anna.id) is RegistrationStatus.CANCELLED
@@ -139,7 +139,7 @@ async def test_organiser_cancel_promotes_the_next_and_enqueues_the_mail(
     assert "1 Person ist von der Warteliste nachgerückt." in page.text
 
     again = await _post(client, f"{_base(event)}/registrations/{anna.id}/cancel")
-    assert "notice=schon-storniert" in again.headers["location"]
+    assert "notice=already-cancelled" in again.headers["location"]
 
 
 async def test_organiser_cancel_refuses_a_registration_of_another_event(

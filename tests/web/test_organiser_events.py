@@ -104,7 +104,7 @@ async def _create(client, **overrides: str) -> int:
     response = await _post(client, NEW, full_form(**overrides))
     assert response.status_code == 303, response.text
     location = response.headers["location"]
-    match = re.fullmatch(r"/organiser/events/(\d+)\?notice=angelegt", location)
+    match = re.fullmatch(r"/organiser/events/(\d+)\?notice=created", location)
     assert match, location
     return int(match.group(1))
 
@@ -332,7 +332,7 @@ async def test_publish_and_unpublish(signed_in):
     slug = (await get_with_access(event_id)).slug
     response = await _post(signed_in, f"{_base(event_id)}/publish", {})
     assert response.status_code == 303
-    assert response.headers["location"].endswith("notice=veroeffentlicht")
+    assert response.headers["location"].endswith("notice=published")
     page = await signed_in.get(f"/events/{slug}")
     assert page.status_code == 200
     assert "Auftakt Reallabor Kyjiw" in page.text
@@ -343,7 +343,7 @@ async def test_publish_and_unpublish(signed_in):
     assert f'href="/events/{slug}">Öffentliche Seite' in overview
 
     response = await _post(signed_in, f"{_base(event_id)}/unpublish", {})
-    assert response.headers["location"].endswith("notice=zurueckgezogen")
+    assert response.headers["location"].endswith("notice=unpublished")
     assert (await signed_in.get(f"/events/{slug}")).status_code == 404
 
 
@@ -380,7 +380,7 @@ async def test_duplicate_is_a_draft_without_registrations_or_access_data(signed_
     )
     response = await _post(signed_in, f"{_base(event_id)}/duplicate", {})
     match = re.fullmatch(
-        r"/organiser/events/(\d+)/edit\?notice=dupliziert",
+        r"/organiser/events/(\d+)/edit\?notice=duplicated",
         response.headers["location"],
     )
     assert match
@@ -533,7 +533,7 @@ async def test_cancel_asks_for_confirmation_then_tells_everyone(signed_in, db):
         {"message": "Leider krank.\r\nBis bald.", "confirm": "yes"},
     )
     assert response.status_code == 303
-    assert response.headers["location"].endswith("notice=abgesagt")
+    assert response.headers["location"].endswith("notice=cancelled")
     event = await get_with_access(event_id)
     assert event.status is EventStatus.CANCELLED
     told = await outbox_rows(kind=MailKind.EVENT_CANCELLED.value)
@@ -561,14 +561,14 @@ async def test_start_page_groups_drafts_upcoming_past_and_cancelled(signed_in, e
     assert 'href="/organiser/events/new"' in page
 
     def group(key: str) -> str:
-        match = re.search(rf'<section id="gruppe-{key}">(.*?)</section>', page, re.S)
+        match = re.search(rf'<section id="group-{key}">(.*?)</section>', page, re.S)
         assert match, key
         return match.group(1)
 
-    assert "Der Entwurf" in group("entwuerfe")
-    assert "Bald" in group("kommend")
-    assert "Vorbei" in group("vergangen")
-    assert "Fällt aus" in group("abgesagt")
+    assert "Der Entwurf" in group("drafts")
+    assert "Bald" in group("upcoming")
+    assert "Vorbei" in group("past")
+    assert "Fällt aus" in group("cancelled")
     assert 'href="/events/entwurf"' not in page  # a draft has no public page
 
 

@@ -9,7 +9,11 @@ import openpyxl
 import pypdf
 import pytest
 
+from app import paths
+from app.web.controllers.organiser_api_tokens import NOTICES as TOKEN_NOTICES
+from app.web.controllers.organiser_registrations import ACTION_NOTICES, NOTICE_TEXTS
 from app.web.language import LANGUAGE_COOKIE
+from app.web.organiser_texts import EVENT_NOTICES
 from tests.web.conftest import cookie_token
 from tests.web.test_organiser_registrations import people  # noqa: F401 - the fixture is used
 from tests.web.test_organisers import organiser, sign_in  # noqa: F401 - the fixture is used
@@ -178,6 +182,33 @@ async def test_notices_and_refusals_follow_the_language(client, organiser, peopl
     )
     door = await client.get(f"{_base(event)}/check-in?notice=nicht-bestaetigt&lang=en")
     assert "Only confirmed registrations can be checked in." in door.text
+
+
+async def test_old_german_notice_values_still_show_their_notice(
+    client,
+    organiser,  # noqa: F811
+    people,  # noqa: F811
+):
+    event, _ = people
+    await sign_in(client)
+    pages = [
+        (EVENT_NOTICES, _base(event)),
+        (ACTION_NOTICES, f"{_base(event)}/registrations"),
+        (NOTICE_TEXTS, f"{_base(event)}/check-in"),
+        (TOKEN_NOTICES, paths.api_tokens()),
+    ]
+    shown = set()
+    for texts, page in pages:
+        for old, new in paths.OLD_NOTICES.items():
+            if new not in texts:
+                continue
+            # The German text is its own msgid; the page shows it under lang=de.
+            for value in (new, old):
+                answer = await client.get(f"{page}?notice={value}&lang=de")
+                assert answer.status_code == 200, (page, value)
+                assert texts[new] in answer.text, (page, value)
+            shown.add(old)
+    assert shown | {"hinzugefuegt"} == set(paths.OLD_NOTICES)
 
 
 async def test_message_form_errors_and_preview_are_translated(client, organiser, people):  # noqa: F811

@@ -194,7 +194,7 @@ async def test_check_in_and_undo(client, organiser, people):  # noqa: F811
 
     again = await _door(client, event, anna, "in")
     assert again.status_code == 303
-    assert "notice=unveraendert" in again.headers["location"]
+    assert "notice=unchanged" in again.headers["location"]
 
     undone = await _door(client, event, anna, "out")
     assert undone.status_code == 303
@@ -211,7 +211,7 @@ async def test_two_devices_check_in_the_same_person_at_once(client, organiser, p
         _door(client, event, anna, "in"), _door(client, event, anna, "in")
     )
     assert first.status_code == second.status_code == 303
-    hints = sorted("notice=unveraendert" in r.headers["location"] for r in (first, second))
+    hints = sorted("notice=unchanged" in r.headers["location"] for r in (first, second))
     assert hints == [False, True]
     stamped = await _checked_in_at(anna)
     assert stamped is not None
@@ -225,7 +225,7 @@ async def test_only_confirmed_registrations_can_be_checked_in(client, organiser,
     for key in ("doris", "nasty"):  # cancelled, waiting
         answer = await _door(client, event, made[key].id, "in")
         assert answer.status_code == 303
-        assert "notice=nicht-bestaetigt" in answer.headers["location"]
+        assert "notice=not-confirmed" in answer.headers["location"]
         assert await _checked_in_at(made[key].id) is None
     page = await client.get(answer.headers["location"])
     assert "Nur bestätigte Anmeldungen" in page.text

@@ -73,7 +73,7 @@ async def test_an_organiser_deletes_one_registrations_data(client, organiser, ev
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"].endswith("/registrations?notice=daten-geloescht")
+    assert response.headers["location"].endswith("/registrations?notice=data-deleted")
     assert (await client.get(f"/r/{token}")).status_code == 404
     missing = await client.post(
         f"/organiser/events/{row['event']}/registrations/99999/delete-data",

@@ -96,10 +96,10 @@ class OrganiserController(Controller):
         """The start page: drafts, upcoming, past and cancelled events."""
         grouped = await event_admin.grouped_events(now)
         groups = [
-            ("entwuerfe", _("Entwürfe"), grouped.drafts),
-            ("kommend", _("Kommende"), grouped.upcoming),
-            ("vergangen", _("Vergangene"), grouped.past),
-            ("abgesagt", _("Abgesagte"), grouped.cancelled),
+            ("drafts", _("Entwürfe"), grouped.drafts),
+            ("upcoming", _("Kommende"), grouped.upcoming),
+            ("past", _("Vergangene"), grouped.past),
+            ("cancelled", _("Abgesagte"), grouped.cancelled),
         ]
         return Template(
             template_name="organiser/home.html",

@@ -137,8 +137,8 @@ class OrganiserActionsController(Controller):
         """Cancel as the registrant would: the seat goes to the waiting list, mails go out."""
         outcome = await registrations.cancel_by_organiser(db, event_id, registration_id, now)
         if not outcome.changes:
-            return _back_to_list(event_id, notice="schon-storniert")
-        return _back_to_list(event_id, notice="storniert", promoted=_promoted(outcome.changes))
+            return _back_to_list(event_id, notice="already-cancelled")
+        return _back_to_list(event_id, notice="cancelled", promoted=_promoted(outcome.changes))
 
     @post(paths.PROMOTE, name="organiser_promote")
     async def promote(
@@ -150,7 +150,7 @@ class OrganiserActionsController(Controller):
         """Fill the free seats from the waiting list (e.g. after the capacity was raised)."""
         await get_with_access(event_id)
         changes = await registrations.promote_waiting(db, event_id, now)
-        return _back_to_list(event_id, notice="nachgerueckt", promoted=_promoted(changes))
+        return _back_to_list(event_id, notice="promoted", promoted=_promoted(changes))
 
     @get(paths.NEW_REGISTRATION, name="organiser_new_registration")
     async def new_registration(self, event_id: FromPath[int]) -> Template:
@@ -171,11 +171,9 @@ class OrganiserActionsController(Controller):
         The refusals belong on this form, not on the public event page.
         """
         event = await get_with_access(event_id)
-        consent_version = await privacy_notice.consent_version(db, now)
+        request = registration_request(data, await privacy_notice.consent_version(db, now))
         outcome = await submit(
-            lambda: registrations.register_by_organiser(
-                db, event_id, registration_request(data), now, consent_version=consent_version
-            ),
+            lambda: registrations.register_by_organiser(db, event_id, request, now),
             form_field=registration_field,
         )
         if isinstance(outcome, Refusal):
@@ -187,6 +185,4 @@ class OrganiserActionsController(Controller):
             return _new_form(
                 event, data, notice=_(_ALREADY_REGISTERED), status_code=HTTP_409_CONFLICT
             )
-        return _back_to_list(
-            event_id, notice="hinzugefuegt", added_as=outcome.registration.status.value
-        )
+        return _back_to_list(event_id, notice="added", added_as=outcome.registration.status.value)

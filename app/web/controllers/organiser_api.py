@@ -116,12 +116,16 @@ class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
     #: The person agreed to the privacy notice (as the tick on the organisers' form).
     consent: bool = False
 
-    def command(self) -> RegistrationRequest:
-        """The registration this body asks for; its fields are the command's, errors alike."""
+    def command(self, notice_version: str) -> RegistrationRequest:
+        """The registration this body asks for; its fields are the command's, errors alike.
+
+        ``notice_version``: the privacy notice in force, which ``consent`` agrees to.
+        """
         return RegistrationRequest(
             first_name=self.first_name,
             last_name=self.last_name,
             email=self.email,
+            notice_version=notice_version,
             organisation=self.organisation,
             job_title=self.job_title,
             mode=self.mode or "",
@@ -301,12 +305,9 @@ class OrganiserApiController(Controller):
         Opening time and deadline do not (as when organisers add someone by hand); a full event
         puts the person on the waiting list, or refuses with 409 without one.
         """
+        notice_version = await privacy_notice.consent_version(db, now)
         outcome = await registrations.register_by_organiser(
-            db,
-            event_id,
-            data.command(),
-            now,
-            consent_version=await privacy_notice.consent_version(db, now),
+            db, event_id, data.command(notice_version), now
         )
         result = (
             Outcome(outcome.registration.status.value)

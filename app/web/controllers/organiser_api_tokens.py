@@ -28,8 +28,8 @@ from app.web.params import FormBody
 
 _NAME_ERROR = N_("Bitte geben Sie dem Token einen Namen, z. B. „Excel-Abgleich“.")
 NOTICES = {
-    "widerrufen": N_("Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen."),
-    "schon-widerrufen": N_("Dieses Token war schon widerrufen."),
+    "revoked": N_("Das Token wurde widerrufen; Programme, die es nutzen, werden abgewiesen."),
+    "already-revoked": N_("Dieses Token war schon widerrufen."),
 }
 
 
@@ -66,7 +66,8 @@ class OrganiserApiTokensController(Controller):
         self, request: Request[Organiser, Any, Any], notice: FromQuery[str | None] = None
     ) -> Template:
         """The organiser's tokens and the form for a new one."""
-        notice_text = _(NOTICES[notice]) if notice in NOTICES else ""
+        shown = paths.notice(notice)
+        notice_text = _(NOTICES[shown]) if shown in NOTICES else ""
         return await _page(request.user, notice=notice_text)
 
     @post(paths.API_TOKENS, name="organiser_api_token_create", status_code=HTTP_201_CREATED)
@@ -101,7 +102,7 @@ class OrganiserApiTokensController(Controller):
     ) -> Redirect:
         """Revoke one of the organiser's own tokens (another's is 404); back to the list."""
         changed = await api_tokens.revoke(db, request.user.id, token_id, now)
-        notice = "widerrufen" if changed else "schon-widerrufen"
+        notice = "revoked" if changed else "already-revoked"
         return Redirect(
             path=f"{paths.api_tokens()}?notice={notice}", status_code=HTTP_303_SEE_OTHER
         )

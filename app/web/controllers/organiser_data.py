@@ -39,6 +39,6 @@ class OrganiserDataController(Controller):
         await retention.delete_registration_data(db, event_id, registration_id, now)
         return Redirect(
             path=paths.registrations(event_id),
-            query_params={"notice": "daten-geloescht"},
+            query_params={"notice": "data-deleted"},
             status_code=HTTP_303_SEE_OTHER,
         )

@@ -221,7 +221,7 @@ class OrganiserEventsController(Controller):
         )
         if isinstance(event, Refusal):
             return _form_page(data, error_codes=event.error_codes, status_code=event.status_code)
-        return _to_overview(event.id, "angelegt")
+        return _to_overview(event.id, "created")
 
     @get(paths.EVENT_EDIT, name="organiser_edit_event")
     async def edit_event(
@@ -260,7 +260,7 @@ class OrganiserEventsController(Controller):
             return _form_page(
                 data, event=event, error_codes=outcome.error_codes, status_code=outcome.status_code
             )
-        query = {"notice": "gespeichert"}
+        query = {"notice": "saved"}
         if outcome.significant:
             query["informed"] = str(outcome.notified)
         if outcome.promoted:
@@ -291,7 +291,7 @@ class OrganiserEventsController(Controller):
         refused = await submit(lambda: event_admin.publish(db, event_id, now))
         if isinstance(refused, Refusal):
             return _refused(event_id, refused)
-        return _to_overview(event_id, "veroeffentlicht")
+        return _to_overview(event_id, "published")
 
     @post(paths.EVENT_UNPUBLISH, name="organiser_unpublish_event")
     async def unpublish(
@@ -304,7 +304,7 @@ class OrganiserEventsController(Controller):
         refused = await submit(lambda: event_admin.unpublish(db, event_id, now))
         if isinstance(refused, Refusal):
             return _refused(event_id, refused)
-        return _to_overview(event_id, "zurueckgezogen")
+        return _to_overview(event_id, "unpublished")
 
     @post(paths.EVENT_DUPLICATE, name="organiser_duplicate_event")
     async def duplicate(
@@ -317,7 +317,7 @@ class OrganiserEventsController(Controller):
         copy = await event_admin.duplicate(db, event_id, now)
         return Redirect(
             path=paths.event_edit(copy.id),
-            query_params={"notice": "dupliziert"},
+            query_params={"notice": "duplicated"},
             status_code=HTTP_303_SEE_OTHER,
         )
 
@@ -346,7 +346,7 @@ class OrganiserEventsController(Controller):
         if errors:
             return _cancel_page(event, data, errors, status_code=HTTP_400_BAD_REQUEST)
         await event_changes.cancel_event(db, event_id, message=message, now=now)
-        return _to_overview(event_id, "abgesagt")
+        return _to_overview(event_id, "cancelled")
 
 
 def _cancel_page(

@@ -29,21 +29,27 @@ from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
 _NOTICES = {
-    CheckIn.NOT_CONFIRMED: "nicht-bestaetigt",
-    CheckIn.UNCHANGED: "unveraendert",
+    CheckIn.NOT_CONFIRMED: "not-confirmed",
+    CheckIn.UNCHANGED: "unchanged",
 }
 NOTICE_TEXTS = {
-    "nicht-bestaetigt": N_("Nur bestätigte Anmeldungen können eingelassen werden."),
-    "unveraendert": N_("Schon erledigt – vielleicht von einem anderen Gerät."),
+    "not-confirmed": N_("Nur bestätigte Anmeldungen können eingelassen werden."),
+    "unchanged": N_("Schon erledigt – vielleicht von einem anderen Gerät."),
 }
+
+
+def check_in_notice(notice: str | None) -> str:
+    """The door's notice for ``notice``, translated (German values of before too)."""
+    text = NOTICE_TEXTS.get(paths.notice(notice), "")
+    return _(text) if text else ""
 
 
 #: What the list says after an organiser's action (``notice`` in the redirect's query).
 ACTION_NOTICES = {
-    "storniert": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
-    "schon-storniert": N_("Diese Anmeldung war schon storniert."),
-    "nachgerueckt": N_("Nachrücken von der Warteliste:"),
-    "daten-geloescht": N_(
+    "cancelled": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
+    "already-cancelled": N_("Diese Anmeldung war schon storniert."),
+    "promoted": N_("Nachrücken von der Warteliste:"),
+    "data-deleted": N_(
         "Die Daten der Person sind gelöscht (eine bestehende Anmeldung wurde storniert); "
         "gezählt wird sie weiter."
     ),
@@ -51,14 +57,15 @@ ACTION_NOTICES = {
 
 
 def action_notice(notice: str | None, promoted: int | None, status: str | None) -> str:
-    """The notice for ``notice``, translated; empty for unknown values."""
-    if notice == "hinzugefuegt":
+    """The notice for ``notice``, translated (German values of before too); empty for unknown."""
+    notice = paths.notice(notice)
+    if notice == "added":
         label = STATUS_LABELS.get(RegistrationStatus(status)) if status in _STATUSES else None
         return _("Die Anmeldung wurde hinzugefügt, Status: %(status)s.") % {
             "status": _(label) if label else _("unbekannt")
         }
     text = _(ACTION_NOTICES[notice]) if notice in ACTION_NOTICES else ""
-    if notice in ("storniert", "nachgerueckt"):
+    if notice in ("cancelled", "promoted"):
         if promoted:
             moved = ngettext(
                 "%(count)d Person ist von der Warteliste nachgerückt.",
@@ -66,7 +73,7 @@ def action_notice(notice: str | None, promoted: int | None, status: str | None) 
                 promoted,
             ) % {"count": promoted}
             text = f"{text} {moved}"
-        elif notice == "nachgerueckt":
+        elif notice == "promoted":
             nobody = _("niemand – kein freier Platz oder niemand auf der Warteliste.")
             text = f"{text} {nobody}"
     return text
@@ -161,7 +168,7 @@ class OrganiserRegistrationsController(Controller):
                 "search": search,
                 "confirmed": confirmed,
                 "checked_in": checked_in,
-                "notice": _(NOTICE_TEXTS[notice]) if notice in NOTICE_TEXTS else "",
+                "notice": check_in_notice(notice),
                 "event_id": event_id,
             },
         )

@@ -59,7 +59,7 @@ class PersonalDataController(Controller):
                 _("Bitte setzen Sie das Häkchen, um Ihre Daten endgültig zu löschen."),
                 status_code=HTTP_400_BAD_REQUEST,
                 link=PageLink(
-                    href=paths.personal(token) + "#daten", label=_("Zurück zu Ihrer Anmeldung")
+                    href=paths.personal(token) + "#data", label=_("Zurück zu Ihrer Anmeldung")
                 ),
             )
         await retention.delete_own_data(db, token, now)

@@ -48,16 +48,9 @@ class RegistrationController(Controller):
     ) -> Redirect | Template:
         """Register; refused or invalid forms come back filled in, with a message per field."""
         event = await event_service.get_public(slug)
-        consent_version = await privacy_notice.consent_version(db, now)
+        request = registration_request(data, await privacy_notice.consent_version(db, now))
         outcome = await submit(
-            lambda: registrations.register(
-                db,
-                slug,
-                registration_request(data),
-                now=now,
-                consent_version=consent_version,
-                event=event.event,
-            ),
+            lambda: registrations.register(db, slug, request, now=now, event=event.event),
             form_field=registration_field,
         )
         if isinstance(outcome, Refusal):
