@@ -5,9 +5,16 @@
 
   // A refused form answers at its URL's fragment (#anmeldung); focus moves to the error
   // summary (or the refusal notice), so that a screen reader reads it first.
+  // Scrolling to the fragment may take the focus back to the document once the page has
+  // loaded, so it is moved again then, unless the reader has gone on meanwhile.
   var target = document.querySelector("[data-autofocus]");
   if (target) {
     target.focus();
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body || document.activeElement === null) {
+        target.focus();
+      }
+    });
   }
 
   // Online events: the time in the browser's own zone, where it differs from the event's

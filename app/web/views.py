@@ -325,6 +325,9 @@ class FormView(msgspec.Struct, frozen=True):
 
 
 _CHOICE_FIELDS = {"mode", "language"}
+#: The registration form's fields in the order the form shows them, around the questions.
+_FIELDS_BEFORE_QUESTIONS = ("first_name", "last_name", "email", "organisation", "job_title", "mode")
+_FIELDS_AFTER_QUESTIONS = ("language", "consent")
 _RADIO_LIMIT = 5
 
 
@@ -361,7 +364,9 @@ def form_view(
     errors: dict[str, str] = {}
     summary: list[FormError] = []
     # The summary follows the order of the form, not the order of validation.
-    order = [*texts.FIELD_LABELS, *(q.name for q in questions)]
+    # The event's questions stand between the attendance mode and the mail language.
+    before, after = _FIELDS_BEFORE_QUESTIONS, _FIELDS_AFTER_QUESTIONS
+    order = [*before, *(q.name for q in questions), *after]
     codes = dict(error_codes or {})
     for name in sorted(codes, key=lambda n: order.index(n) if n in order else len(order)):
         message = texts.field_error(codes[name], is_choice=name in choice_fields)
