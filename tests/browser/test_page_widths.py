@@ -104,7 +104,6 @@ def test_no_page_is_wider_than_a_phone(
     page.goto(SAMPLES[1] + query)
     page.locator("form[action$='/register'] button[type=submit]").click()
     expect(page.locator("#fehler")).to_be_focused()
-    assert page.url.endswith("#anmeldung")
     _look(page, "event-refused", language, problems)
 
     _register(page, f"breite.{language}@example.org")

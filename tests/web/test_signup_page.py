@@ -25,8 +25,7 @@ async def test_an_open_event_leads_to_its_form_from_the_top(
     assert "Noch 20 Plätze frei" in facts
     assert '<a role="button" href="#anmeldung">Jetzt anmelden</a>' in facts
     assert "Anmeldung bis" in facts
-    # The form's button sends to the same path, its fragment opening the answer at the form.
-    assert 'formaction="/events/konferenz/register#anmeldung">Verbindlich anmelden</button>' in html
+    assert '<button type="submit">Verbindlich anmelden</button>' in html
 
 
 async def test_few_seats_and_the_waiting_list_are_said_and_the_buttons_follow(
@@ -44,7 +43,7 @@ async def test_few_seats_and_the_waiting_list_are_said_and_the_buttons_follow(
     page = (await client.get(f"/events/{waiting.slug}")).text
     assert "Ausgebucht – Anmeldung auf die Warteliste möglich" in page
     assert '<a role="button" href="#anmeldung">Auf die Warteliste</a>' in page
-    assert '#anmeldung">Auf die Warteliste</button>' in page
+    assert '<button type="submit">Auf die Warteliste</button>' in page
     assert "Verbindlich anmelden" not in page
     english = (await client.get(f"/events/{waiting.slug}?lang=en")).text
     assert "Join the waiting list</button>" in english
@@ -134,6 +133,8 @@ async def test_a_refused_form_opens_at_its_summary_in_the_forms_order(
         data={"email": "kaputt", "_csrf_token": cookie_token(client)},
     )
     html = response.text
+    # Drawn before the event's details: the answer opens at the summary without JavaScript.
+    assert html.index('id="fehler"') < html.index('class="facts"')
     assert '<div id="fehler" class="error-summary" role="alert"' in html
     assert 'tabindex="-1" data-autofocus>' in html
     summary = html[html.index('id="fehler"') : html.index("</div>", html.index('id="fehler"'))]
