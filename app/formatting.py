@@ -92,3 +92,34 @@ def format_moment(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCA
     """A point in time with date and clock: ``Mittwoch, 1. November 2023, 09:00 Uhr``."""
     day = format_day(moment, timezone, locale)
     return f"{day}, {format_clock(moment, timezone, locale)}{_suffix(locale)}"
+
+
+@lru_cache(maxsize=1024)
+def format_zone(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The time zone in force at ``moment``, as the locale abbreviates it.
+
+    ``MEZ``/``MESZ`` in German, ``CET``/``CEST`` in English; where the locale has no
+    abbreviation (Ukrainian), the offset as ``GMT+01:00``.
+    """
+    local = local_time(moment, timezone)
+    name = format_time(local, "z", tzinfo=local.tzinfo, locale=_babel_locale(locale))
+    if name[:1] in "+-" or name[:1].isdigit():
+        name = format_time(local, "ZZZZ", tzinfo=local.tzinfo, locale=_babel_locale(locale))
+    return str(name)
+
+
+def format_clock_range(
+    starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE
+) -> str:
+    """An event's time in another zone, with the day when it differs from the start's.
+
+    ``10:00–14:00 Uhr`` on one day, else the full moments joined by a dash.
+    """
+    start = local_time(starts_at, timezone)
+    end = local_time(ends_at, timezone)
+    suffix = _suffix(locale)
+    start_clock = format_clock(starts_at, timezone, locale)
+    end_clock = format_clock(ends_at, timezone, locale)
+    if start.date() == end.date():
+        return f"{start_clock}–{end_clock}{suffix}"
+    return f"{start_clock}{suffix} – {format_day(ends_at, timezone, locale)}, {end_clock}{suffix}"

@@ -104,7 +104,7 @@ class Resources:
             for kind in self.mail_kinds
             for suffix in ("txt", "html")
         ]
-        files += [self.static / "site.css"]
+        files += [self.static / "site.css", self.static / "site.js"]
         files += [
             self.locale / language / "LC_MESSAGES" / f"{area}.po"
             for language in self.languages

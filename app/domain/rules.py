@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain.errors import RegistrationClosed
-from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
+from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus, Seats
 
 
 class WindowState(StrEnum):
@@ -130,3 +130,62 @@ def choose_promotions(event: Event, waiting: Sequence[WaitingEntry], now: dt.dat
         free = len(queue) if seats.capacity is None else max(0, seats.capacity - seats.taken)
         chosen.extend(w.registration_id for w in queue[:free])
     return chosen
+
+
+class EventState(StrEnum):
+    """What an event offers a visitor right now, as pages, cards and the API say it."""
+
+    OPEN = "open"
+    FEW_SEATS = "few_seats"
+    WAITLIST = "waitlist"
+    FULL = "full"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    PAST = "past"
+    CANCELLED = "cancelled"
+    NOT_PUBLISHED = "not_published"
+
+
+#: "Few seats left": at most this many, or at most a tenth of the capacity when that is more.
+FEW_SEATS = 5
+
+
+def has_few_seats(seats: Seats) -> bool:
+    """Whether a mode with free seats has only a few of them left (never for unlimited ones)."""
+    if seats.capacity is None or seats.left is None:
+        return False
+    return seats.left <= max(FEW_SEATS, seats.capacity // 10) and seats.left < seats.capacity
+
+
+def event_state(
+    event: Event, offered: Mapping[AttendanceMode, Availability], now: dt.datetime
+) -> EventState:
+    """The one state an event is in at ``now``, given what each mode ``offered`` offers.
+
+    Cancelled and past events say so whatever their seats; then the registration window
+    (not yet open, closed); then the seats: any free seat is open (few seats when every mode
+    with free seats has only a few), else the waiting list, else full.
+    """
+    if event.status is EventStatus.CANCELLED:
+        return EventState.CANCELLED
+    if now >= event.ends_at:
+        return EventState.PAST
+    match window_state(event, now):
+        case WindowState.NOT_PUBLISHED:
+            return EventState.NOT_PUBLISHED
+        case WindowState.NOT_YET_OPEN:
+            return EventState.NOT_YET_OPEN
+        case WindowState.CLOSED:
+            return EventState.CLOSED
+        case _:
+            pass
+    free = [mode for mode, state in offered.items() if state is Availability.FREE]
+    if free:
+        if all(has_few_seats(event.seats(mode)) for mode in free):
+            return EventState.FEW_SEATS
+        return EventState.OPEN
+    if any(state is Availability.WAITLIST for state in offered.values()):
+        return EventState.WAITLIST
+    if offered:
+        return EventState.FULL
+    return EventState.OPEN

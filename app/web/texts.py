@@ -14,7 +14,7 @@ from app.domain.model import (
     RegistrationStatus,
     Seats,
 )
-from app.domain.rules import Availability, WindowState
+from app.domain.rules import Availability, EventState, WindowState
 from app.i18n import N_, _, ngettext
 
 FIELD_LABELS = {
@@ -211,3 +211,80 @@ JOIN_REFUSALS = {
 def join_refusal_text(code: str | None) -> str:
     """Why the join link does not lead into the meeting, in the reader's language."""
     return _(JOIN_REFUSALS.get(code or "", JOIN_REFUSALS["event_unavailable"]))
+
+
+#: What an event offers right now, in a few words: the top of its page, its card, its state.
+STATE_TEXTS = {
+    EventState.OPEN: N_("Anmeldung offen"),
+    EventState.FEW_SEATS: N_("Nur noch wenige Plätze frei"),
+    EventState.WAITLIST: N_("Ausgebucht – Anmeldung auf die Warteliste möglich"),
+    EventState.FULL: N_("Ausgebucht – keine Anmeldung mehr möglich"),
+    EventState.NOT_YET_OPEN: N_("Die Anmeldung ist noch nicht geöffnet."),
+    EventState.CLOSED: N_("Anmeldung geschlossen: Die Frist ist abgelaufen."),
+    EventState.PAST: N_("Die Veranstaltung hat stattgefunden."),
+    EventState.CANCELLED: N_("Abgesagt"),
+    EventState.NOT_PUBLISHED: N_("Noch nicht veröffentlicht"),
+}
+
+
+def state_text(state: EventState, opens: str = "") -> str:
+    """The event's state in the reader's language; ``opens`` is when a closed window opens."""
+    if state is EventState.NOT_YET_OPEN and opens:
+        return _("Anmeldung ab %(opens)s") % {"opens": opens}
+    return _(STATE_TEXTS[state])
+
+
+def register_label(state: EventState) -> str:
+    """What the buttons leading to and sending the form say."""
+    if state is EventState.WAITLIST:
+        return _("Auf die Warteliste")
+    return _("Verbindlich anmelden")
+
+
+def call_to_action(state: EventState) -> str:
+    """The link at the top of the event page that leads to the form."""
+    if state is EventState.WAITLIST:
+        return _("Auf die Warteliste")
+    return _("Jetzt anmelden")
+
+
+#: What the personal page offers to cancel, by the registration's status.
+CANCEL_INVITATIONS = {
+    RegistrationStatus.CONFIRMED: N_(
+        "Sie können nicht teilnehmen? Geben Sie Ihren Platz frei – jemand auf der Warteliste "
+        "rückt nach."
+    ),
+    RegistrationStatus.WAITLISTED: N_(
+        "Sie möchten nicht mehr auf der Warteliste stehen? Melden Sie sich ab – Sie rücken dann "
+        "nicht mehr nach und bekommen keine Nachricht mehr zu dieser Veranstaltung."
+    ),
+    RegistrationStatus.PENDING: N_(
+        "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück – der für Sie "
+        "reservierte Platz wird frei."
+    ),
+}
+
+#: What the confirmation step says will happen, by the registration's status.
+CANCEL_CONSEQUENCES = {
+    RegistrationStatus.CONFIRMED: N_(
+        "Ihr Platz wird frei und geht an die nächste Person auf der Warteliste. Sie bekommen "
+        "eine Bestätigung per E-Mail."
+    ),
+    RegistrationStatus.WAITLISTED: N_(
+        "Sie werden von der Warteliste genommen und rücken nicht mehr nach. Sie bekommen eine "
+        "Bestätigung per E-Mail."
+    ),
+    RegistrationStatus.PENDING: N_(
+        "Der für Sie reservierte Platz wird frei. Sie bekommen eine Bestätigung per E-Mail."
+    ),
+}
+
+
+def cancel_invitation(status: RegistrationStatus) -> str:
+    """The personal page's line above the cancel link, right for ``status``."""
+    return _(CANCEL_INVITATIONS.get(status, CANCEL_INVITATIONS[RegistrationStatus.CONFIRMED]))
+
+
+def cancel_consequence(status: RegistrationStatus) -> str:
+    """What cancelling does, said on the confirmation step."""
+    return _(CANCEL_CONSEQUENCES.get(status, CANCEL_CONSEQUENCES[RegistrationStatus.CONFIRMED]))

@@ -23,12 +23,23 @@ from app.domain.model import (
     german_fallbacks,
     localized,
 )
-from app.domain.rules import Availability, WindowState, window_state
-from app.domain.validation import NO, YES
+from app.domain.rules import (
+    Availability,
+    EventState,
+    WindowState,
+    event_state,
+    has_few_seats,
+    window_state,
+)
+from app.domain.validation import MAX_ANSWER, MAX_TEXT, NO, YES
 from app.formatting import (
+    format_clock_range,
     format_deadline,
     format_event_time,
     format_moment,
+    format_zone,
+    is_whole_day_deadline,
+    local_time,
 )
 from app.i18n import _, current_language
 from app.services.events import PublicEvent
@@ -60,6 +71,13 @@ class ProgrammeView(msgspec.Struct, frozen=True):
     detail: str
 
 
+class ReaderTime(msgspec.Struct, frozen=True):
+    """An online event's time in a reader's zone, beside the event's own."""
+
+    label: str
+    when: str
+
+
 class EventView(msgspec.Struct, frozen=True):
     """An event as its card and its page show it; never carries access data."""
 
@@ -85,6 +103,22 @@ class EventView(msgspec.Struct, frozen=True):
     description_html: str = ""
     #: Title, teaser or description shown in German on a page in another language (``lang="de"``).
     german: tuple[str, ...] = ()
+    #: What the event offers now (:class:`EventState`) and how the page says it.
+    state: str = EventState.OPEN.value
+    state_text: str = ""
+    #: The event's time zone as the reader's language abbreviates it (``MEZ``, ``CET``).
+    zone: str = ""
+    #: Its IANA name and the times in ISO form, for the script that adds the browser's time.
+    timezone: str = "Europe/Berlin"
+    starts_iso: str = ""
+    ends_iso: str = ""
+    #: Whether people take part from elsewhere (online or hybrid): then the reader's time counts.
+    online: bool = False
+    #: The time in Kyiv on Ukrainian pages, when the event is online and elsewhere.
+    reader_time: ReaderTime | None = None
+    #: The call to action at the top and the form's button.
+    call_to_action: str = ""
+    register_label: str = ""
 
     @property
     def place(self) -> str:
@@ -97,9 +131,57 @@ class EventView(msgspec.Struct, frozen=True):
         return self.window == WindowState.OPEN.value
 
     @property
+    def shows_seats(self) -> bool:
+        """Whether the seats per mode say more than the state: never after the deadline.
+
+        Open: how many are left. Waiting list or full: only when the modes differ (hybrid).
+        """
+        if self.state in _OPEN_STATES:
+            return bool(self.seats)
+        return self.state in _BOOKED_STATES and len(self.seats) > 1
+
+    @property
+    def takes_registrations(self) -> bool:
+        """Whether the form is there to fill in (the top links to it)."""
+        return self.state in _FORM_STATES
+
+    @property
     def fully_booked(self) -> bool:
         """No mode takes anybody, not even onto a waiting list."""
         return bool(self.seats) and all(s.state == Availability.FULL.value for s in self.seats)
+
+
+_FORM_STATES = frozenset(
+    {EventState.OPEN.value, EventState.FEW_SEATS.value, EventState.WAITLIST.value}
+)
+_OPEN_STATES = frozenset({EventState.OPEN.value, EventState.FEW_SEATS.value})
+_BOOKED_STATES = frozenset({EventState.WAITLIST.value, EventState.FULL.value})
+#: The zone a Ukrainian reader lives in (the partner municipalities are all in one zone).
+KYIV = "Europe/Kyiv"
+_KYIV_READERS = {Language.UK.value}
+
+
+def _reader_time(event: Event, locale: str, tz: str) -> ReaderTime | None:
+    """Kyiv time for Ukrainian readers of an online or hybrid event held in another zone."""
+    if event.format is EventFormat.IN_PERSON or locale not in _KYIV_READERS:
+        return None
+    start = event.starts_at
+    if local_time(start, tz).utcoffset() == local_time(start, KYIV).utcoffset():
+        return None
+    same_day = local_time(start, tz).date() == local_time(start, KYIV).date()
+    when = (
+        format_clock_range(event.starts_at, event.ends_at, KYIV, locale)
+        if same_day
+        else format_event_time(event.starts_at, event.ends_at, KYIV, locale)
+    )
+    zone = format_zone(start, KYIV, locale)
+    return ReaderTime(label=_("Kyjiwer Zeit"), when=f"{when} {zone}")
+
+
+def _seat_state(event: Event, mode: AttendanceMode, state: Availability) -> str:
+    if state is Availability.FREE and has_few_seats(event.seats(mode)):
+        return "few"
+    return state.value
 
 
 def _people(people: tuple[Person, ...]) -> list[PersonView]:
@@ -140,15 +222,21 @@ def event_view(
             mode=mode.value,
             label=texts.mode_label(mode) if several else "",
             text=texts.seats_text(state, event.seats(mode)),
-            state=state.value,
+            state=_seat_state(event, mode, state),
         )
         for mode, state in availability.items()
     ]
     opens = (
         format_moment(event.registration_opens_at, tz, locale)
+        + " "
+        + format_zone(event.registration_opens_at, tz, locale)
         if event.registration_opens_at is not None
         else ""
     )
+    deadline = format_deadline(event.registration_deadline, tz, locale)
+    if not is_whole_day_deadline(event.registration_deadline, tz):
+        deadline += " " + format_zone(event.registration_deadline, tz, locale)
+    state = event_state(event, availability, now)
     return EventView(
         slug=event.slug,
         title=event.title,
@@ -157,7 +245,7 @@ def event_view(
         when=format_event_time(event.starts_at, event.ends_at, tz, locale),
         place_lines=place_lines(event),
         seats=seats,
-        deadline=format_deadline(event.registration_deadline, tz, locale),
+        deadline=deadline,
         opens=opens,
         window=window_state(event, now).value,
         cancelled=event.status is EventStatus.CANCELLED,
@@ -174,6 +262,16 @@ def event_view(
         moderators=_people(event.moderators),
         description_html=render_markdown(event.description) if detail else "",
         german=german,
+        state=state.value,
+        state_text=texts.state_text(state, opens),
+        zone=format_zone(event.starts_at, tz, locale),
+        timezone=tz,
+        starts_iso=event.starts_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        ends_iso=event.ends_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        online=event.format is not EventFormat.IN_PERSON,
+        reader_time=_reader_time(event, locale, tz),
+        call_to_action=texts.call_to_action(state),
+        register_label=texts.register_label(state),
     )
 
 
@@ -221,9 +319,15 @@ class FormView(msgspec.Struct, frozen=True):
     modes: list[OptionView]
     languages: list[OptionView]
     questions: list[QuestionView]
+    #: The longest name, organisation or function, and the longest answer, said on the form.
+    text_limit: int = MAX_TEXT
+    answer_limit: int = MAX_ANSWER
 
 
 _CHOICE_FIELDS = {"mode", "language"}
+#: The registration form's fields in the order the form shows them, around the questions.
+_FIELDS_BEFORE_QUESTIONS = ("first_name", "last_name", "email", "organisation", "job_title", "mode")
+_FIELDS_AFTER_QUESTIONS = ("language", "consent")
 _RADIO_LIMIT = 5
 
 
@@ -260,7 +364,9 @@ def form_view(
     errors: dict[str, str] = {}
     summary: list[FormError] = []
     # The summary follows the order of the form, not the order of validation.
-    order = [*texts.FIELD_LABELS, *(q.name for q in questions)]
+    # The event's questions stand between the attendance mode and the mail language.
+    before, after = _FIELDS_BEFORE_QUESTIONS, _FIELDS_AFTER_QUESTIONS
+    order = [*before, *(q.name for q in questions), *after]
     codes = dict(error_codes or {})
     for name in sorted(codes, key=lambda n: order.index(n) if n in order else len(order)):
         message = texts.field_error(codes[name], is_choice=name in choice_fields)
@@ -327,6 +433,11 @@ class PersonalView(msgspec.Struct, frozen=True):
     hold_expired: bool = False
     #: The code of ``language`` (``de``, ``en``, ``uk``), for the ``lang`` of its name.
     language_code: str = "de"
+    #: The line above the cancel link and what cancelling does, right for the status.
+    cancel_invitation: str = ""
+    cancel_consequence: str = ""
+    #: What a cancelled registration's page says at the top.
+    cancelled_message: str = ""
 
 
 def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
@@ -433,4 +544,7 @@ def personal_view(
         confirm_until=hold_deadline(registration, event) if pending else "",
         hold_expired=expired,
         language_code=registration.language.value,
+        cancel_invitation=texts.cancel_invitation(registration.status),
+        cancel_consequence=texts.cancel_consequence(registration.status),
+        cancelled_message=texts.thank_you(RegistrationStatus.CANCELLED, None),
     )

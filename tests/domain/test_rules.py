@@ -10,10 +10,12 @@ from app.domain.errors import RegistrationClosed
 from app.domain.model import AttendanceMode, EventFormat, EventStatus, RegistrationStatus, Seats
 from app.domain.rules import (
     Availability,
+    EventState,
     WaitingEntry,
     WindowState,
     availability,
     choose_promotions,
+    event_state,
     place_registration,
     waiting_position,
     window_state,
@@ -159,3 +161,64 @@ def test_waiting_position_follows_the_promotion_order():
     assert waiting_position(waiting, 5) == 2
     assert waiting_position(waiting, 6) == 1
     assert waiting_position(waiting, 99) is None
+
+
+FREE = Availability.FREE
+IN_PERSON = AttendanceMode.IN_PERSON
+ONLINE = AttendanceMode.ONLINE
+
+
+@pytest.mark.parametrize(
+    ("changes", "offered", "expected"),
+    [
+        ({}, {IN_PERSON: FREE}, EventState.OPEN),
+        ({"in_person_seats": Seats(100, 96)}, {IN_PERSON: FREE}, EventState.FEW_SEATS),
+        ({"in_person_seats": Seats(100, 90)}, {IN_PERSON: FREE}, EventState.FEW_SEATS),
+        ({"in_person_seats": Seats(100, 89)}, {IN_PERSON: FREE}, EventState.OPEN),
+        ({"in_person_seats": Seats(5, 0)}, {IN_PERSON: FREE}, EventState.OPEN),
+        ({"in_person_seats": Seats(5, 1)}, {IN_PERSON: FREE}, EventState.FEW_SEATS),
+        ({"in_person_seats": Seats(None, 999)}, {IN_PERSON: FREE}, EventState.OPEN),
+        ({}, {IN_PERSON: Availability.WAITLIST}, EventState.WAITLIST),
+        ({}, {IN_PERSON: Availability.FULL}, EventState.FULL),
+        (
+            {
+                "format": EventFormat.HYBRID,
+                "in_person_seats": Seats(10, 10),
+                "online_seats": Seats(None, 3),
+            },
+            {IN_PERSON: Availability.WAITLIST, ONLINE: FREE},
+            EventState.OPEN,
+        ),
+        (
+            {"format": EventFormat.HYBRID, "in_person_seats": Seats(10, 10)},
+            {IN_PERSON: Availability.FULL, ONLINE: Availability.WAITLIST},
+            EventState.WAITLIST,
+        ),
+        (
+            {"registration_opens_at": NOW + dt.timedelta(days=1)},
+            {IN_PERSON: FREE},
+            EventState.NOT_YET_OPEN,
+        ),
+        # After the deadline the seats say nothing any more: closed, never "N seats left".
+        ({"registration_closes_at": NOW}, {IN_PERSON: FREE}, EventState.CLOSED),
+        (
+            {
+                "starts_at": NOW - dt.timedelta(hours=2),
+                "ends_at": NOW,
+                "registration_closes_at": NOW - dt.timedelta(hours=3),
+            },
+            {IN_PERSON: FREE},
+            EventState.PAST,
+        ),
+        (
+            {"status": EventStatus.CANCELLED, "ends_at": NOW - dt.timedelta(days=1)},
+            {IN_PERSON: FREE},
+            EventState.CANCELLED,
+        ),
+        ({"status": EventStatus.DRAFT}, {IN_PERSON: FREE}, EventState.NOT_PUBLISHED),
+    ],
+)
+def test_event_state(
+    changes: dict[str, object], offered: dict[AttendanceMode, Availability], expected: EventState
+) -> None:
+    assert event_state(make_event(NOW, **changes), offered, NOW) is expected

@@ -38,6 +38,7 @@ EVENT_FIELDS = {
     "registration_opens_at",
     "registration_deadline",
     "registration_open",
+    "state",
     "modes",
     "translations",
 }
@@ -59,6 +60,7 @@ async def test_list_and_detail_shapes(client: AsyncTestClient, event_factory) ->
     assert event["url"] == "http://127.0.0.1:8000/events/konferenz"
     assert event["starts_at"] == "2030-12-04T09:00:00Z"
     assert event["registration_open"] is True
+    assert event["state"] == "open"
     assert event["modes"] == [
         {"mode": "in_person", "availability": "free", "seats_left": 1},
         {"mode": "online", "availability": "free", "seats_left": None},
@@ -79,8 +81,10 @@ async def test_past_and_cancelled_events(client: AsyncTestClient, event_factory,
     assert [e["slug"] for e in upcoming_events] == ["abgesagt"]
     assert upcoming_events[0]["status"] == "cancelled"
     assert upcoming_events[0]["registration_open"] is False
+    assert upcoming_events[0]["state"] == "cancelled"
     past = (await client.get("/api/v1/events", params={"past": "true"})).json()
     assert [e["slug"] for e in past] == ["vorbei"]
+    assert past[0]["state"] == "past"
 
 
 async def test_drafts_and_unknown_are_problem_details(

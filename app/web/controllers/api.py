@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from app import paths
-from app.domain.rules import WindowState, window_state
+from app.domain.rules import WindowState, event_state, window_state
 from app.services import events as event_service
 from app.services.events import PublicEvent
 from app.settings import Settings
@@ -82,6 +82,10 @@ class EventOut(msgspec.Struct):
     registration_opens_at: dt.datetime | None
     registration_deadline: dt.datetime
     registration_open: bool
+    #: What the event offers now, one of ``open``, ``few_seats``, ``waitlist`` (only the waiting
+    #: list takes people), ``full``, ``not_yet_open``, ``closed`` (deadline passed), ``past``
+    #: (took place), ``cancelled``: the same state the event page and its card show.
+    state: str
     modes: list[ModeOut]
     translations: dict[str, TextOut]
 
@@ -110,6 +114,7 @@ def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
         registration_opens_at=event.registration_opens_at,
         registration_deadline=event.registration_deadline,
         registration_open=window_state(event, now) is WindowState.OPEN,
+        state=event_state(event, public.availability, now).value,
         modes=[
             ModeOut(mode.value, state.value, event.seats(mode).left)
             for mode, state in public.availability.items()

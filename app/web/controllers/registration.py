@@ -107,6 +107,21 @@ class RegistrationController(Controller):
             context={"page": personal_view(registration, event, now, banner=banner)},
         )
 
+    @get(paths.PERSONAL_CANCEL, name="cancel_confirm")
+    async def cancel_confirm(
+        self, token: FromPath[str], now: NamedDependency[dt.datetime]
+    ) -> Template | Redirect:
+        """Asks once before cancelling: what happens, and the button that does it.
+
+        A page of its own (no JavaScript needed); a registration that can no longer be
+        cancelled goes back to its personal page.
+        """
+        registration, event = await registrations.personal_view(token)
+        page = personal_view(registration, event, now)
+        if not page.can_cancel:
+            return Redirect(path=paths.personal(token), status_code=HTTP_303_SEE_OTHER)
+        return Template(template_name="cancel.html", context={"page": page})
+
     @post(
         paths.PERSONAL_CANCEL,
         name="cancel",

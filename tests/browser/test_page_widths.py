@@ -1,0 +1,120 @@
+"""No page scrolls sideways on a phone, none throws, none has a serious axe violation.
+
+Every public page, the event pages of the three samples (one with its form refused), the
+personal page and its cancel step, in German, English and Ukrainian (the longest texts), at
+360 and 390 px (phones) and 1366 px (a laptop). One browser context per language, one page
+reused across widths; axe runs once per page at 390 px (its rules do not depend on the width).
+
+Set ``SHOTS_DIR`` to also save a full-page screenshot of each page at 390 px there, for a person
+to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_accessibility import LANGUAGES, _register, check, with_samples
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import BrowserContextFactory, LiveServer
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["with_samples"]
+
+WIDTHS = (360, 390, 1366)
+AXE_WIDTH = 390
+SAMPLES = (
+    "/events/beispiel-kommunale-partnerschaften-mit-der-ukraine-aber-wie-genau",
+    "/events/beispiel-auftaktveranstaltung-reallabor-ukraine",
+    "/events/beispiel-landkreise-als-internationale-akteure",
+)
+SHOTS_DIR = os.environ.get("SHOTS_DIR", "").strip()
+
+
+def _too_wide(page: Page) -> str | None:
+    """The widest element when the page is wider than the window, else ``None``."""
+    return page.evaluate(
+        """() => {
+          const width = window.innerWidth;
+          if (document.documentElement.scrollWidth <= width) return null;
+          let widest = null;
+          for (const element of document.querySelectorAll("body *")) {
+            const right = element.getBoundingClientRect().right;
+            if (right > width && (!widest || right > widest.right)) {
+              const text = (element.textContent || "").slice(0, 60);
+              widest = {right, tag: element.tagName, text};
+            }
+          }
+          return `${document.documentElement.scrollWidth} px > ${width} px: ` +
+            (widest ? `${widest.tag} "${widest.text}" ends at ${Math.round(widest.right)} px` : "");
+        }"""
+    )
+
+
+def _look(page: Page, name: str, language: str, problems: list[str]) -> None:
+    """Check the page as it is now at every width (and save a screenshot when asked)."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        wide = _too_wide(page)
+        if wide:
+            problems.append(f"{name} ({language}, {width} px): {wide}")
+        if width == AXE_WIDTH:
+            check(page, f"{name} ({language}, {width} px)")
+            if SHOTS_DIR:
+                Path(SHOTS_DIR).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{SHOTS_DIR}/{language}-{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_is_wider_than_a_phone(
+    with_samples: LiveServer, new_context: BrowserContextFactory, language: str
+) -> None:
+    context = new_context()
+    console_errors: list[str] = []
+    # A refused form is answered with 400, which Chromium logs as a failed resource: that is
+    # the server's answer, not a script's error (server errors fail through browser_errors).
+    context.on(
+        "console",
+        lambda message: (
+            console_errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page = context.new_page()
+    query = f"?lang={language}"
+    problems: list[str] = []
+    for name, path in (("start", "/"), ("past", "/past"), ("privacy", "/privacy")):
+        page.goto(path + query)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        _look(page, name, language, problems)
+    for number, path in enumerate(SAMPLES, start=1):
+        page.goto(path + query)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        _look(page, f"event-{number}", language, problems)
+
+    # A refused form opens at its error summary, which has the focus.
+    page.goto(SAMPLES[1] + query)
+    page.locator("form[action$='/register'] button[type=submit]").click()
+    expect(page.locator("#errors")).to_be_focused()
+    _look(page, "event-refused", language, problems)
+
+    _register(page, f"breite.{language}@example.org")
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+"))
+    _look(page, "personal", language, problems)
+    page.locator("form[action$='/cancel'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+/cancel"))
+    _look(page, "cancel-step", language, problems)
+    page.locator("form[action$='/cancel'] button[type=submit]").click()
+    expect(page.locator(".banner-cancelled")).to_be_visible()
+    _look(page, "cancelled", language, problems)
+
+    assert problems == [], "pages wider than the window:\n" + "\n".join(problems)
+    assert console_errors == [], "console errors:\n" + "\n".join(console_errors)
