@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from litestar import Litestar
+from litestar._asgi.utils import is_valid_host  # the router's own check, before routing
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures.cookie import Cookie
 from litestar.middleware.csrf import generate_csrf_token
@@ -61,6 +62,7 @@ PUBLIC_PAGE: dict[str, Any] = {
 _TOKEN = re.compile(r"[0-9a-f]{128}")
 _COOKIE_HEADER = b"cookie"
 _SET_COOKIE = b"set-cookie"
+_HOST = b"host"
 _LANGUAGE_CHOICE = LANGUAGE_PARAMETER.encode() + b"="
 #: A conditional GET is answered by Litestar: no stored page is ever 304.
 _CONDITIONAL = frozenset(
@@ -259,7 +261,8 @@ def _page_key(scope: HTTPScope) -> tuple[str, bytes, str] | None:
     """The cache key of a request that may be answered from the cache, else ``None``.
 
     Only plain GETs qualify: not a ``?lang=`` choice (its answer sets the language cookie),
-    not a conditional request, not several ``Cookie`` headers (all left to Litestar).
+    not a conditional request, not several ``Cookie`` headers, not a ``Host`` header Litestar's
+    router refuses (all left to Litestar).
     """
     if scope["method"] != "GET":
         return None
@@ -267,11 +270,13 @@ def _page_key(scope: HTTPScope) -> tuple[str, bytes, str] | None:
     if _LANGUAGE_CHOICE in query:
         return None
     cookies = 0
-    for name, _ in scope["headers"]:
+    for name, value in scope["headers"]:
         if name == _COOKIE_HEADER:
             cookies += 1
         elif name in _CONDITIONAL:
             return None
+        elif name == _HOST and not is_valid_host(value):
+            return None  # Litestar's router refuses it (400); a stored page must not answer
     if cookies > 1:
         return None
     language, _ = choose_language(scope)

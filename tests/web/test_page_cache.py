@@ -278,6 +278,7 @@ async def test_security_headers_of_a_stored_page_are_those_of_a_fresh_one(
 @pytest.mark.parametrize(
     "headers",
     [
+        {"Host": "kein host/"},
         {"If-None-Match": '"x"'},
         {"If-Modified-Since": "Thu, 01 Jan 2026 00:00:00 GMT"},
         {"Range": "bytes=0-10"},
