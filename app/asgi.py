@@ -48,7 +48,7 @@ from app.web.errors import exception_handlers
 from app.web.language import language_middleware
 from app.web.moved import moved_handlers
 from app.web.openapi import openapi_config
-from app.web.page_cache import PageCache
+from app.web.page_cache import PageCache, PageCachedLitestar
 from app.web.params import check_request
 from app.web.security import security_headers
 from app.web.stores import store_registry
@@ -145,7 +145,7 @@ def create_app(
         )
         if throttle is not None
     ]
-    return Litestar(
+    app = PageCachedLitestar(
         route_handlers=[
             PublicController,
             CalendarController,
@@ -193,15 +193,13 @@ def create_app(
         request_class=StrictBodyRequest,
         # Forms and API bodies are a few KiB; Litestar's default is 10 MB (413 above).
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
-        # The page cache answers public pages before the throttles; the session is loaded only on
-        # the organiser router (see organiser_router).
-        middleware=[
-            language_middleware(secure_cookie=settings.cookies_secure),
-            page_cache.middleware,
-            *throttles,
-        ],
+        # Public pages are answered from the page cache before all of this (PageCachedLitestar);
+        # the session is loaded only on the organiser router (see organiser_router).
+        middleware=[language_middleware(secure_cookie=settings.cookies_secure), *throttles],
         debug=settings.debug,
     )
+    app.page_cache = page_cache
+    return app
 
 
 def organiser_router(settings: Settings) -> Router:

@@ -38,6 +38,15 @@ logger = logging.getLogger("treffpunkt.db")
 _Result = TypeVar("_Result")
 
 
+#: SQLite's name of :func:`fold`; PostgreSQL folds with ``lower``.
+FOLD_FUNCTION = "treffpunkt_fold"
+
+
+def fold(text: str | None) -> str | None:
+    """Text in one case beyond ASCII (Cyrillic, umlauts), as SQLite's own ``lower`` does not."""
+    return None if text is None else text.casefold()
+
+
 class WriteLockTimeout(TimeoutError):
     """The SQLite write lock stayed taken past the lock timeout: the database is busy.
 
@@ -140,6 +149,9 @@ class KeptSQLiteEngine(SQLiteEngine):
     async def _connect(self, *, read_only: bool) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
         connection.row_factory = dict_factory  # type: ignore[assignment]
+        # The fold of the registrations' search text (see migration 0014), on every connection:
+        # its trigger runs on whichever connection writes.
+        await connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
         # WAL lets readers run beside the writer; NORMAL is durable across application crashes
         # and loses at most the last commits on power loss, which WAL keeps consistent.
         await connection.executescript(

@@ -55,13 +55,22 @@ def _public(row: dict[str, Any]) -> PublicEvent:
     )
 
 
-async def list_public(now: dt.datetime, *, past: bool) -> list[PublicEvent]:
-    """Published and cancelled events: upcoming (not yet ended) soonest first, or past ones."""
+async def list_public(
+    now: dt.datetime, *, past: bool, limit: int | None = None, offset: int = 0
+) -> list[PublicEvent]:
+    """Published and cancelled events: upcoming (not yet ended) soonest first, or past ones.
+
+    ``limit`` and ``offset`` give one page of them (all when ``limit`` is ``None``).
+    """
     if past:
-        condition = "AND e.ends_at < {} ORDER BY e.starts_at DESC"
+        condition = "AND e.ends_at < {} ORDER BY e.starts_at DESC, e.id"
     else:
-        condition = "AND e.ends_at >= {} ORDER BY e.starts_at"
-    rows = await EventTable.raw(f"{_PUBLIC_SELECT} {condition}", now.astimezone(dt.UTC))
+        condition = "AND e.ends_at >= {} ORDER BY e.starts_at, e.id"
+    values: list[Any] = [now.astimezone(dt.UTC)]
+    if limit is not None:
+        condition += " LIMIT {} OFFSET {}"
+        values += [limit, offset]
+    rows = await EventTable.raw(f"{_PUBLIC_SELECT} {condition}", *values)
     return [_public(row) for row in rows]
 
 

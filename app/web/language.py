@@ -7,7 +7,7 @@ every later page. Unknown codes fall back to German, never to an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from http.cookies import SimpleCookie
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from litestar.datastructures import MutableScopeHeaders
@@ -15,10 +15,13 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import LANGUAGES, negotiate, supported, use_language
+from app.web.cookies import cookie_value
 
 LANGUAGE_COOKIE = "treffpunkt_lang"
 LANGUAGE_PARAMETER = "lang"
 _COOKIE_MAX_AGE = 365 * 24 * 3600
+#: Browsers send a handful of distinct ``Accept-Language`` values: each is read once.
+_negotiate = lru_cache(maxsize=256)(negotiate)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -29,16 +32,8 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 def _from_cookie(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if LANGUAGE_COOKIE not in raw:
-        return None
-    cookie: SimpleCookie = SimpleCookie()
-    try:
-        cookie.load(raw)
-    except Exception:
-        return None
-    morsel = cookie.get(LANGUAGE_COOKIE)
-    return morsel.value if morsel and morsel.value in LANGUAGES else None
+    value = cookie_value(scope, LANGUAGE_COOKIE)
+    return value if value in LANGUAGES else None
 
 
 def choose_language(scope: Scope) -> tuple[str, bool]:
@@ -50,7 +45,7 @@ def choose_language(scope: Scope) -> tuple[str, bool]:
     remembered = _from_cookie(scope)
     if remembered:
         return remembered, False
-    return negotiate(_header(scope, b"accept-language")), False
+    return _negotiate(_header(scope, b"accept-language")), False
 
 
 def language_middleware(*, secure_cookie: bool) -> Callable[[ASGIApp], ASGIApp]:

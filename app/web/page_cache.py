@@ -12,8 +12,10 @@ An entry is served while both hold:
 Pages are keyed by path, query and language; they never hold anything of one visitor. The
 CSRF token, the only per-visitor part of a public page, is cut out of the stored body and the
 visitor's own is put in per request; a visitor without a token cookie gets one as Litestar's
-CSRF middleware would give it. Only GET requests to route handlers marked with
-:data:`PUBLIC_PAGE` are served from here; those skip the session and the throttles too.
+CSRF middleware would give it. GETs of route handlers marked with :data:`PUBLIC_PAGE` are
+stored; a stored page is answered by :class:`PageCachedLitestar` before any of Litestar's
+routing, middleware and hooks, with the headers the whole app gave it (language and security
+headers included). Those handlers skip the session and the throttles on a miss too.
 """
 
 from __future__ import annotations
@@ -21,21 +23,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from litestar import Litestar
+from litestar._asgi.utils import is_valid_host  # the router's own check, before routing
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures.cookie import Cookie
-from litestar.enums import ScopeType
 from litestar.middleware.csrf import generate_csrf_token
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+from litestar.utils import normalize_path
 from litestar.utils.scope.state import ScopeState
 
 from app.clock import Clock
 from app.domain.model import Event
-from app.i18n import current_language
+from app.web.cookies import cookie_value
+from app.web.language import LANGUAGE_PARAMETER, choose_language
 
 #: The longest a page stays in memory: another process's write shows within this time.
 LIFETIME = dt.timedelta(seconds=1)
@@ -53,9 +59,15 @@ PUBLIC_PAGE: dict[str, Any] = {
 }
 
 #: Litestar's CSRF tokens: 32 random bytes and their HMAC, in hex.
-_TOKEN = re.compile(rb"[0-9a-f]{128}")
+_TOKEN = re.compile(r"[0-9a-f]{128}")
 _COOKIE_HEADER = b"cookie"
 _SET_COOKIE = b"set-cookie"
+_HOST = b"host"
+_LANGUAGE_CHOICE = LANGUAGE_PARAMETER.encode() + b"="
+#: A conditional GET is answered by Litestar: no stored page is ever 304.
+_CONDITIONAL = frozenset(
+    (b"if-none-match", b"if-modified-since", b"if-match", b"if-range", b"range")
+)
 
 T = TypeVar("T")
 
@@ -125,6 +137,20 @@ class PageCache:
             self._entries.clear()
         self._entries[key] = _Entry(generation, until, value)
 
+    @contextmanager
+    def _making(self, key: Hashable, now: dt.datetime) -> Iterator[Callable[[Any], None]]:
+        """Make the value of ``key``: the block runs with its validity, and stores by ``keep``.
+
+        The generation is read before: a write committed meanwhile makes the value stale at once.
+        """
+        generation = self.generation()
+        validity = _Validity(now + LIFETIME)
+        reset = _validity.set(validity)
+        try:
+            yield lambda value: self._put(key, generation, validity.until, value)
+        finally:
+            _validity.reset(reset)
+
     async def remember(
         self, key: Hashable, now: dt.datetime, build: Callable[[], Awaitable[T]]
     ) -> T:
@@ -132,79 +158,68 @@ class PageCache:
         found = self._get(key, now)
         if found is not None:
             return found  # type: ignore[no-any-return]
-        # Read before building: a write committed meanwhile makes the value stale at once.
-        generation = self.generation()
-        validity = _Validity(now + LIFETIME)
-        reset = _validity.set(validity)
-        try:
+        with self._making(key, now) as keep:
             value = await build()
-        finally:
-            _validity.reset(reset)
-        self._put(key, generation, validity.until, value)
+            keep(value)
         return value
 
-    def middleware(self, app: ASGIApp) -> ASGIApp:
-        """The ASGI middleware serving :data:`PUBLIC_PAGE` handlers' GETs from this cache.
+    async def serve(
+        self, app: Litestar, call: ASGIApp, scope: HTTPScope, receive: Receive, send: Send
+    ) -> None:
+        """Answer an HTTP request to ``app`` (whose own entry point is ``call``).
 
-        It goes after the language middleware (the language is part of the key) and before the
-        session and the throttles, which a cached page does not need.
+        A GET of a stored page is answered here, before Litestar's routing and middleware, with
+        the visitor's token put in. Any other request goes to ``call``; a GET routed to a
+        :data:`PUBLIC_PAGE` handler is stored on the way out, its headers as they leave the app
+        (language and security headers included) without its cookies.
         """
-
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            csrf: CSRFConfig | None = scope["litestar_app"].csrf_config
-            if (
-                scope["type"] != ScopeType.HTTP
-                or scope["method"] != "GET"
-                or not scope["route_handler"].opt.get(PAGE_CACHE_KEY)
-                or csrf is None
-            ):
-                await app(scope, receive, send)
-                return
-            held = _cookie(scope, csrf.cookie_name.encode())
-            if held is not None and not _TOKEN.fullmatch(held):
-                # Litestar would echo a token of any shape; only its own path does that.
-                await app(scope, receive, send)
-                return
-            key = (scope["path"], scope["query_string"], current_language())
-            now = self.clock()
-            page: _Page | None = self._get(key, now)
-            if page is None and (rendering := self._rendering.get(key)) is not None:
-                await rendering.wait()
-                page = self._get(key, now)
-            if page is not None:
-                await _send_page(page, held, csrf, send)
-                return
-            if key in self._rendering:
-                # The render waited for stored nothing (an error page, a client gone): this
-                # request renders for itself.
-                await self._render(app, key, now, scope, receive, send)
-                return
-            done = self._rendering[key] = asyncio.Event()
-            try:
-                await self._render(app, key, now, scope, receive, send)
-            finally:
-                del self._rendering[key]
-                done.set()
-
-        return middleware
+        csrf = app.csrf_config
+        key = _page_key(scope) if csrf is not None else None
+        if key is None or csrf is None:
+            await call(scope, receive, send)
+            return
+        held = cookie_value(scope, csrf.cookie_name)
+        if held is not None and not _TOKEN.fullmatch(held):
+            # Litestar would echo a token of any shape; only its own path does that.
+            await call(scope, receive, send)
+            return
+        now = self.clock()
+        page: _Page | None = self._get(key, now)
+        if page is None and (rendering := self._rendering.get(key)) is not None:
+            await rendering.wait()
+            page = self._get(key, now)
+        if page is not None:
+            await _send_page(page, held, csrf, send)
+            return
+        if not _is_public_page(app, scope["path"]):
+            await call(scope, receive, send)
+            return
+        if key in self._rendering:
+            # The render waited for stored nothing (an error page, a client gone): this
+            # request renders for itself.
+            await self._render(call, key, now, scope, receive, send)
+            return
+        done = self._rendering[key] = asyncio.Event()
+        try:
+            await self._render(call, key, now, scope, receive, send)
+        finally:
+            del self._rendering[key]
+            done.set()
 
     async def _render(
         self,
-        app: ASGIApp,
+        call: ASGIApp,
         key: Hashable,
         now: dt.datetime,
         scope: Scope,
         receive: Receive,
         send: Send,
     ) -> None:
-        generation = self.generation()
-        validity = _Validity(now + LIFETIME)
         status = 0
-        # Copied as they leave: the outer middleware add their own (language, security) later.
         headers: list[tuple[bytes, bytes]] = []
         body: list[bytes] = []
 
-        async def keep(message: Message) -> None:
+        async def copy(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -215,49 +230,77 @@ class PageCache:
                 body.append(message.get("body", b""))
             await send(message)
 
-        reset = _validity.set(validity)
-        try:
-            await app(scope, receive, keep)
-        finally:
-            _validity.reset(reset)
-        token = ScopeState.from_scope(scope).csrf_token
-        if status != 200 or not isinstance(token, str):
+        with self._making(key, now) as keep:
+            await call(scope, receive, copy)
+            handler = scope.get("route_handler")
+            token = ScopeState.from_scope(scope).csrf_token
+            if (
+                status == 200
+                and handler is not None
+                and handler.opt.get(PAGE_CACHE_KEY)
+                and isinstance(token, str)
+                and _TOKEN.fullmatch(token)
+            ):
+                keep(_Page(status, headers, b"".join(body).split(token.encode())))
+
+
+class PageCachedLitestar(Litestar):
+    """Litestar, with its public pages answered from :attr:`page_cache` before anything else."""
+
+    page_cache: PageCache | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        cache = self.page_cache
+        if cache is None or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        raw_token = token.encode()
-        if not _TOKEN.fullmatch(raw_token):
-            return
-        page = _Page(status, headers, b"".join(body).split(raw_token))
-        self._put(key, generation, validity.until, page)
+        await cache.serve(self, super().__call__, scope, receive, send)
 
 
-def _cookie(scope: Scope, name: bytes) -> bytes | None:
-    """The value of cookie ``name`` as Litestar reads it (the last one of that name wins).
+def _page_key(scope: HTTPScope) -> tuple[str, bytes, str] | None:
+    """The cache key of a request that may be answered from the cache, else ``None``.
 
-    Several ``Cookie`` headers give ``b""``: a shape that is left to Litestar's own path.
+    Only plain GETs qualify: not a ``?lang=`` choice (its answer sets the language cookie),
+    not a conditional request, not several ``Cookie`` headers, not a ``Host`` header Litestar's
+    router refuses (all left to Litestar).
     """
-    values = [value for header, value in scope["headers"] if header == _COOKIE_HEADER]
-    if len(values) > 1:
-        return b""
-    found: bytes | None = None
-    for value in values:
-        if name not in value:
-            continue
-        for pair in value.split(b";"):
-            cookie_name, sep, cookie_value = pair.partition(b"=")
-            if sep and cookie_name.strip() == name:
-                found = cookie_value.strip()
-    return found
+    if scope["method"] != "GET":
+        return None
+    query: bytes = scope["query_string"]
+    if _LANGUAGE_CHOICE in query:
+        return None
+    cookies = 0
+    for name, value in scope["headers"]:
+        if name == _COOKIE_HEADER:
+            cookies += 1
+        elif name in _CONDITIONAL:
+            return None
+        elif name == _HOST and not is_valid_host(value):
+            return None  # Litestar's router refuses it (400); a stored page must not answer
+    if cookies > 1:
+        return None
+    language, _ = choose_language(scope)
+    return (scope["path"], query, language)
 
 
-async def _send_page(page: _Page, held: bytes | None, csrf: CSRFConfig, send: Send) -> None:
-    # A copy: the outer middleware add their headers to the message's list.
-    headers = list(page.headers)
+def _is_public_page(app: Litestar, path: str) -> bool:
+    """Whether a GET of ``path`` goes to a :data:`PUBLIC_PAGE` handler (Litestar's own routing)."""
+    try:
+        _, handler, *_ = app.asgi_router.handle_routing(path=normalize_path(path), method="GET")
+    except Exception:
+        return False
+    return bool(handler.opt.get(PAGE_CACHE_KEY))
+
+
+async def _send_page(page: _Page, held: str | None, csrf: CSRFConfig, send: Send) -> None:
+    headers = page.headers
     if held is None:
-        token = generate_csrf_token(csrf.secret)
-        held = token.encode()
-        headers.append(_csrf_cookie(csrf, token))
+        held = generate_csrf_token(csrf.secret)
+        headers = [*headers, _csrf_cookie(csrf, held)]
     await send({"type": "http.response.start", "status": page.status, "headers": headers})
-    await send({"type": "http.response.body", "body": held.join(page.parts), "more_body": False})
+    await send(
+        {"type": "http.response.body", "body": held.encode().join(page.parts), "more_body": False}
+    )
 
 
 def _csrf_cookie(csrf: CSRFConfig, token: str) -> tuple[bytes, bytes]:

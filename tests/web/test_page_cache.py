@@ -239,3 +239,89 @@ async def test_visitors_missing_the_same_page_at_once_wait_for_one_render(
     assert {response.status_code for response in answers} == {200}
     assert len({response.content for response in answers}) == 1
     assert rendered == ["event"]
+
+
+async def test_a_stored_page_is_answered_before_litestars_routing_and_middleware(
+    db: Database, make_app, event_factory
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming())
+    reached: list[str] = []
+    handler = app.asgi_handler
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await handler(scope, receive, send)
+
+    app.asgi_handler = counting
+    first = await answer(app, "/events/konferenz", "de")
+    second = await answer(app, "/events/konferenz", "de")
+    assert reached == ["/events/konferenz"]
+    assert second == first == await answer(make_app(db), "/events/konferenz", "de")
+
+
+@pytest.mark.parametrize("https", [False, True])
+async def test_security_headers_of_a_stored_page_are_those_of_a_fresh_one(
+    db: Database, settings: Settings, clock: ManualClock, event_factory, https: bool
+) -> None:
+    scheme = "https" if https else "http"
+    secure = dataclasses.replace(settings, base_url=f"{scheme}://treffpunkt.example")
+    app = create_app(secure, database=db, clock=clock)
+    await event_factory(**upcoming())
+    await answer(app, "/events/konferenz", "en")
+    cached = await answer(app, "/events/konferenz", "en")
+    fresh = await answer(create_app(secure, database=db, clock=clock), "/events/konferenz", "en")
+    assert cached == fresh
+    assert ("strict-transport-security" in dict(cached.headers)) is https
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "kein host/"},
+        {"If-None-Match": '"x"'},
+        {"If-Modified-Since": "Thu, 01 Jan 2026 00:00:00 GMT"},
+        {"Range": "bytes=0-10"},
+    ],
+)
+async def test_head_and_conditional_requests_get_litestars_own_answer(
+    db: Database, make_app, event_factory, headers: dict[str, str]
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming())
+    for path in ("/events/konferenz", "/events/konferenz.ics", "/"):
+        await answer(app, path, "de")  # stored (the calendar file in its own entry)
+
+        async def ask(target: Litestar, method: str, path: str = path) -> Answer:
+            async with SameLoopTestClient(target) as client:
+                client.cookies.set("treffpunkt_csrf", TOKEN)
+                response = await client.request(method, path, headers=headers)
+            # Litestar lists the allowed methods of a 405 in no fixed order.
+            listed = [
+                (name, ", ".join(sorted(value.split(", "))) if name == "allow" else value)
+                for name, value in response.headers.multi_items()
+            ]
+            return Answer(response.status_code, sorted(listed), response.content)
+
+        for method in ("GET", "HEAD"):
+            assert await ask(app, method) == await ask(make_app(db), method), (path, method)
+
+
+async def test_the_language_cookie_chooses_the_stored_page(
+    db: Database, make_app, event_factory
+) -> None:
+    app = make_app(db)
+    await event_factory(**upcoming(translations={}))
+    async with SameLoopTestClient(app) as client:
+        client.cookies.set("treffpunkt_csrf", TOKEN)
+        german = await client.get("/events/konferenz", headers={"Accept-Language": "de"})
+        chosen = await client.get("/events/konferenz?lang=en")
+        assert "set-cookie" in chosen.headers
+        for _ in range(2):  # rendered, then stored
+            english = await client.get("/events/konferenz", headers={"Accept-Language": "de"})
+            assert english.headers["content-language"] == "en"
+            assert '<html lang="en"' in english.text
+            assert "set-cookie" not in english.headers
+        client.cookies.delete("treffpunkt_lang")
+        again = await client.get("/events/konferenz", headers={"Accept-Language": "de"})
+        assert again.text == german.text

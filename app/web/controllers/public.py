@@ -16,6 +16,7 @@ from app.domain.errors import NotFound
 from app.i18n import current_language
 from app.services import events as event_service
 from app.services import privacy_notice as notices
+from app.services.organiser_registrations import page_number
 from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.controllers.calendar import event_file_response
@@ -25,6 +26,9 @@ from app.web.pages import event_page
 from app.web.views import public_event_view
 
 ICS_SUFFIX = ".ics"
+#: Events per page of the start page and the past events: a page stays small however many
+#: events there are (the calendar feed and the API hold them all).
+LIST_PAGE_SIZE = 50
 
 
 class PublicController(Controller):
@@ -33,21 +37,35 @@ class PublicController(Controller):
     include_in_schema = False
 
     @get(paths.INDEX, name="index", opt=PUBLIC_PAGE)
-    async def index(self, now: NamedDependency[dt.datetime]) -> Template:
-        """Upcoming events, soonest first."""
-        return await self._listing(now, past=False)
+    async def index(
+        self, now: NamedDependency[dt.datetime], page: FromQuery[str | None] = None
+    ) -> Template:
+        """Upcoming events, soonest first, :data:`LIST_PAGE_SIZE` per page."""
+        return await self._listing(now, past=False, page=page_number(page))
 
     @get(paths.PAST, name="past", opt=PUBLIC_PAGE)
-    async def past(self, now: NamedDependency[dt.datetime]) -> Template:
-        """Past events, latest first."""
-        return await self._listing(now, past=True)
+    async def past(
+        self, now: NamedDependency[dt.datetime], page: FromQuery[str | None] = None
+    ) -> Template:
+        """Past events, latest first, :data:`LIST_PAGE_SIZE` per page."""
+        return await self._listing(now, past=True, page=page_number(page))
 
-    async def _listing(self, now: dt.datetime, *, past: bool) -> Template:
-        events = await event_service.list_public(now, past=past)
+    async def _listing(self, now: dt.datetime, *, past: bool, page: int) -> Template:
+        # One more than a page tells whether there is a next one.
+        events = await event_service.list_public(
+            now, past=past, limit=LIST_PAGE_SIZE + 1, offset=(page - 1) * LIST_PAGE_SIZE
+        )
+        more = len(events) > LIST_PAGE_SIZE
+        events = events[:LIST_PAGE_SIZE]
         changes_with((e.event for e in events), now)
         return Template(
             template_name="index.html",
-            context={"events": [public_event_view(e, now) for e in events], "past": past},
+            context={
+                "events": [public_event_view(e, now) for e in events],
+                "past": past,
+                "page": page,
+                "more": more,
+            },
         )
 
     @get(paths.EVENT, name="event", opt=PUBLIC_PAGE)
