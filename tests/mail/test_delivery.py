@@ -384,6 +384,6 @@ async def test_mail_about_an_event_answers_to_its_contact_in_the_registrants_lan
     moment = format_moment(event.starts_at - event.access_mail_lead, event.timezone, "uk")
     plain = message.get_body(preferencelist=("plain",))
     assert plain is not None
-    assert f"Дані для онлайн-участі (Zoom) ми надішлемо Вам окремим листом {moment}." in (
+    assert f"Дані для онлайн-участі (Zoom) надійдуть Вам окремим листом: {moment}." in (
         plain.get_content()
     )
