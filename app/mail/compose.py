@@ -229,6 +229,15 @@ def _address_header(name: str, address: str) -> str:
     return formataddr((single_line(name), _checked(address)), charset="utf-8")
 
 
+def is_usable_address(address: str) -> bool:
+    """Whether ``address`` is one plain mailbox every server takes (as a header or recipient)."""
+    try:
+        _checked(address)
+    except ValueError:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=4096)
 def _checked(address: str) -> str:
     """``address`` when it is one plain mailbox, else ``ValueError``."""

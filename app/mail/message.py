@@ -18,7 +18,7 @@ from app.domain.mailbox_proof import all_events_path
 from app.domain.model import Event, Registration, RegistrationStatus
 from app.domain.outbox import ClaimedMail
 from app.domain.validation import normalise_email
-from app.mail.compose import ComposedMail, Invite, compose_message
+from app.mail.compose import ComposedMail, Invite, compose_message, is_usable_address
 from app.mail.render import AccessLater, MailContext, render_mail
 from app.settings import Settings
 
@@ -90,8 +90,7 @@ def build_message(
     return compose_message(
         rendered,
         from_address=settings.mail_from,
-        # Answers about an event go to its contact; without one, to the configured address.
-        reply_to=event.contact_email.strip() or settings.mail_reply_to or None,
+        reply_to=_reply_to(event, settings),
         to_name=to_name,
         to_address=mail.recipient,
         message_id=mail.message_id(settings.mail_domain),
@@ -112,6 +111,17 @@ def _all_events_url(
         return None
     path = all_events_path(settings.secret_key, registration.token, normalise_email(mail.recipient))
     return f"{settings.base_url}{path}"
+
+
+def _reply_to(event: Event, settings: Settings) -> str | None:
+    """Answers about an event go to its contact; without one, to the configured address.
+
+    A contact address no mail header could carry is passed over rather than failing the mail.
+    """
+    contact = event.contact_email.strip()
+    if contact and is_usable_address(contact):
+        return contact
+    return settings.mail_reply_to or None
 
 
 def _access_later(
