@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -147,6 +148,17 @@ class Settings:
         """The domain of ``mail_from``: for Message-IDs and calendar UIDs."""
         address = self.mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
         return address.rsplit("@", 1)[-1] or "localhost"
+
+    @property
+    def calendar_organiser(self) -> tuple[str, str]:
+        """Name and address calendar files name as ORGANIZER for an event without a contact.
+
+        The name of ``mail_from`` (``Treffpunkt`` without one) and the address answers go to:
+        ``mail_reply_to`` when set, else ``mail_from``.
+        """
+        name, sender = parseaddr(self.mail_from)
+        reply_to = parseaddr(self.mail_reply_to)[1] if self.mail_reply_to else ""
+        return (name or "Treffpunkt", reply_to or sender)
 
     @property
     def cookies_secure(self) -> bool:

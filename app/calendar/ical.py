@@ -7,6 +7,10 @@ shows the right moment in its own zone, and nothing depends on our copy of the t
 matching the reader's. The event's own zone (``Event.timezone``) only matters for how pages
 show the time.
 
+Every file names an ORGANIZER (RFC 5546 requires one for ``METHOD:PUBLISH`` as for the
+invites): the event's contact address, or the service's own (:class:`Organiser`, from the
+settings) for an event without one.
+
 Nothing public carries access data: the public ``.ics`` and the feeds say ``Online (Zoom)`` and
 link the event page. Only the personal feed, reachable through the registrant's secret token,
 shows their own join link (``/j/{token}``, never the Zoom URL itself), meeting ID and passcode.
@@ -29,6 +33,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar.parser import Contentline
@@ -61,6 +66,24 @@ _BACKSLASH = 0x5C
 # Lone surrogates cannot be written as UTF-8 at all. U+FEFF is taken for a byte-order mark and
 # dropped by readers, so a title holding it would not come back as written.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Organiser:
+    """Who a calendar entry names as its ORGANIZER: a name (CN) and an address."""
+
+    name: str
+    email: str
+
+    def for_event(self, event: Event) -> Organiser:
+        """The event's contact address where it has one, this one otherwise; the name stays."""
+        contact = event.contact_email.strip()
+        return Organiser(self.name, contact) if contact else self
+
+    def line(self) -> bytes:
+        """The ORGANIZER content line, folded, with CRLF."""
+        name = " ".join(clean_text(self.name).split())
+        return address_line("ORGANIZER", vCalAddress.new(self.email, cn=name or None))
 
 
 def event_uid(event: Event, uid_domain: str) -> str:
@@ -144,7 +167,7 @@ def vevent_parts(
 ) -> tuple[bytes, bytes]:
     """The VEVENT every file shares, as the lines before and after its DTSTAMP line.
 
-    Identity, time, title, place, text and status; the public files add nothing, invites add
+    Identity, time, title, place, text and status; the public files add ORGANIZER, invites add
     ORGANIZER and ATTENDEE (``properties``, written content lines, see :func:`address_line`) and
     an alarm (``components``, see :func:`display_alarm`). DTSTAMP is the moment of the file
     (:func:`stamp_line`), so the rest can be written once and reused by every file it goes in.
@@ -278,10 +301,17 @@ def calendar(
     return cal
 
 
-def public_event_ics(event: Event, *, uid_domain: str, event_url: str, now: dt.datetime) -> bytes:
-    """The ``.ics`` of one event for anyone (METHOD:PUBLISH): no attendee, no access data."""
+def public_event_ics(
+    event: Event, *, uid_domain: str, event_url: str, now: dt.datetime, organiser: Organiser
+) -> bytes:
+    """The ``.ics`` of one event for anyone (METHOD:PUBLISH): no attendee, no access data.
+
+    ``organiser`` stands in for an event without a contact address.
+    """
     stamp = stamp_line(now)
-    return wrap(calendar("PUBLISH"), [_public_vevent(event, uid_domain, event_url, stamp)])
+    return wrap(
+        calendar("PUBLISH"), [_public_vevent(event, uid_domain, event_url, stamp, organiser)]
+    )
 
 
 def feed_ics(
@@ -291,6 +321,7 @@ def feed_ics(
     uid_domain: str,
     base_url: str,
     now: dt.datetime,
+    organiser: Organiser,
     refresh: dt.timedelta = DEFAULT_REFRESH,
 ) -> bytes:
     """A subscription feed (METHOD:PUBLISH): each event as in :func:`public_event_ics`.
@@ -302,7 +333,7 @@ def feed_ics(
     return wrap(
         calendar("PUBLISH", name=name, refresh=refresh),
         [
-            _public_vevent(event, uid_domain, base_url + paths.event(event.slug), stamp)
+            _public_vevent(event, uid_domain, base_url + paths.event(event.slug), stamp, organiser)
             for event in events
         ],
     )
@@ -315,6 +346,7 @@ def personal_feed_ics(
     uid_domain: str,
     base_url: str,
     now: dt.datetime,
+    organiser: Organiser,
 ) -> bytes:
     """A registrant's own feed, behind their secret token: their events, as they take part.
 
@@ -330,7 +362,7 @@ def personal_feed_ics(
         language = registration.language.value
         with use_language(language):
             head, tail = _personal_parts(
-                localized(event, language), registration, uid_domain, base_url
+                localized(event, language), registration, uid_domain, base_url, organiser
             )
         vevents.append(head + stamp + tail)
     return wrap(calendar("PUBLISH", name=name, refresh=DEFAULT_REFRESH), vevents)
@@ -341,6 +373,7 @@ def _personal_parts(
     registration: Registration,
     uid_domain: str,
     base_url: str,
+    organiser: Organiser,
 ) -> tuple[bytes, bytes]:
     event_url = base_url + paths.event(event.slug)
     personal_url = base_url + paths.personal(registration.token)
@@ -379,6 +412,7 @@ def _personal_parts(
             event.teaser, access, event_url, _label(_("Ihre Anmeldung"), personal_url)
         ),
         url=url,
+        properties=[organiser.for_event(event).line()],
     )
 
 
@@ -386,7 +420,9 @@ def _label(label: str, value: str) -> str:
     return f"{label}: {value}"
 
 
-def _public_vevent(event: Event, uid_domain: str, event_url: str, stamp: bytes) -> bytes:
+def _public_vevent(
+    event: Event, uid_domain: str, event_url: str, stamp: bytes, organiser: Organiser
+) -> bytes:
     head, tail = _public_parts(
         event_uid(event, uid_domain),
         event.revision,
@@ -397,6 +433,7 @@ def _public_vevent(event: Event, uid_domain: str, event_url: str, stamp: bytes) 
         event.ends_at,
         event_location(event),
         event_url,
+        organiser.for_event(event),
     )
     return head + stamp + tail
 
@@ -415,6 +452,7 @@ def _public_parts(
     ends_at: dt.datetime,
     location: str,
     event_url: str,
+    organiser: Organiser,
 ) -> tuple[bytes, bytes]:
     """The VEVENT's bytes before and after its DTSTAMP line."""
     return vevent_parts(
@@ -427,6 +465,7 @@ def _public_parts(
         location=location,
         description=_paragraphs(teaser, event_url),
         url=event_url,
+        properties=[organiser.line()],
     )
 
 

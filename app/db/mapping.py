@@ -268,6 +268,7 @@ CALENDAR_COLUMNS = (
     "revision",
     "series",
     "tags",
+    "contact_email",
     "created_at",
     "updated_at",
 )
@@ -297,6 +298,7 @@ def calendar_event_from_row(row: Mapping[str, Any]) -> Event:
         venue_address=row["venue_address"],
         series=row["series"],
         tags=tuple(_json(row["tags"])),
+        contact_email=row["contact_email"],
         revision=row["revision"],
         created_at=_utc(row["created_at"]),
         updated_at=_utc(row["updated_at"]),

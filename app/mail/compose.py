@@ -32,9 +32,22 @@ from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from app.calendar.invite import InviteMethod
+from app.domain.model import Language
 from app.mail.render import RenderedMail, single_line
 
-INVITE_FILENAME = "einladung.ics"
+#: The attachment's name by iTIP method and the mail's language: what a mail program shows.
+INVITE_FILENAMES: dict[InviteMethod, dict[Language, str]] = {
+    InviteMethod.REQUEST: {
+        Language.DE: "einladung.ics",
+        Language.EN: "invitation.ics",
+        Language.UK: "запрошення.ics",
+    },
+    InviteMethod.CANCEL: {
+        Language.DE: "absage.ics",
+        Language.EN: "cancellation.ics",
+        Language.UK: "скасування.ics",
+    },
+}
 #: RFC 5321: the longest forward-path is 256 octets including the angle brackets.
 MAX_ADDRESS = 254
 
@@ -136,8 +149,9 @@ def compose_message(
                 invite.content, "text", "calendar", charset="utf-8", method=invite.method.value
             )
         )
-        attachment = _binary_part(invite.content, "application", "ics", name=INVITE_FILENAME)
-        attachment.add_header("Content-Disposition", "attachment", filename=INVITE_FILENAME)
+        filename = invite_filename(invite.method, rendered.language)
+        attachment = _binary_part(invite.content, "application", "ics")
+        _name_attachment(attachment, filename)
         message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(alternative)
         message.attach(attachment)
@@ -154,6 +168,26 @@ def compose_message(
     return ComposedMail(
         message_id=message_id, recipient=recipient, data=message.as_bytes(policy=WIRE_POLICY)
     )
+
+
+def invite_filename(method: InviteMethod, language: Language) -> str:
+    """``einladung.ics``, ``cancellation.ics``, ``запрошення.ics`` …: the invite's file name."""
+    return INVITE_FILENAMES[method][language]
+
+
+def _name_attachment(part: MIMENonMultipart, filename: str) -> None:
+    """The file name in the two places mail programs look, readable beyond ASCII.
+
+    ``Content-Disposition``'s ``filename`` is the standard place, with RFC 2231's
+    ``filename*=utf-8''…`` for a name beyond ASCII; the older ``name`` of ``Content-Type``,
+    which Outlook and some webmailers still read, carries an RFC 2047 encoded word there.
+    """
+    if filename.isascii():
+        part.set_param("name", filename)
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        return
+    part.set_param("name", Header(filename, "utf-8").encode())
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
 
 
 def _boundary() -> str:
@@ -193,6 +227,15 @@ def _text_header(name: str, value: str) -> str:
 def _address_header(name: str, address: str) -> str:
     """``Name <address>``, the name quoted or RFC 2047 encoded as needed, on one line."""
     return formataddr((single_line(name), _checked(address)), charset="utf-8")
+
+
+def is_usable_address(address: str) -> bool:
+    """Whether ``address`` is one plain mailbox every server takes (as a header or recipient)."""
+    try:
+        _checked(address)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=4096)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from email.utils import parseaddr
 
 from app import paths
+from app.calendar.ical import Organiser
 from app.calendar.invite import build_invite, invite_method_for
-from app.domain.mail import MailKind, receives_access
+from app.domain.mail import MailKind, access_due, entitled_to_access, receives_access
 from app.domain.mailbox_proof import all_events_path
 from app.domain.model import Event, Registration, RegistrationStatus
 from app.domain.outbox import ClaimedMail
 from app.domain.validation import normalise_email
-from app.mail.compose import ComposedMail, Invite, compose_message
-from app.mail.render import MailContext, render_mail
+from app.mail.compose import ComposedMail, Invite, compose_message, is_usable_address
+from app.mail.render import AccessLater, MailContext, render_mail
 from app.settings import Settings
 
 #: Kinds that may carry the access data, and when.
@@ -62,21 +62,23 @@ def build_message(
         include_access=include_access,
         payload=mail.payload,
         waitlist_position=_position(mail),
+        access_later=_access_later(mail, event, registration, include_access, now),
     )
     rendered = render_mail(context)
     invite = None
     # As the registration is now: only a confirmed seat gets (or loses) a calendar entry.
     method = invite_method_for(mail.kind, mail.payload, registration)
     if method is not None and registration is not None:
-        organiser_name, organiser_address = parseaddr(settings.mail_from)
+        # The same ORGANIZER as the event's public calendar files: its contact, else ours.
+        organiser = Organiser(*settings.calendar_organiser).for_event(event)
         invite = Invite(
             method=method,
             content=build_invite(
                 event,
                 registration,
                 method=method,
-                organiser_name=organiser_name or "Treffpunkt",
-                organiser_email=organiser_address,
+                organiser_name=organiser.name,
+                organiser_email=organiser.email,
                 uid_domain=settings.mail_domain,
                 now=now,
                 # The mail's language, so text and invite always speak the same one.
@@ -88,7 +90,7 @@ def build_message(
     return compose_message(
         rendered,
         from_address=settings.mail_from,
-        reply_to=settings.mail_reply_to or None,
+        reply_to=_reply_to(event, settings),
         to_name=to_name,
         to_address=mail.recipient,
         message_id=mail.message_id(settings.mail_domain),
@@ -109,6 +111,41 @@ def _all_events_url(
         return None
     path = all_events_path(settings.secret_key, registration.token, normalise_email(mail.recipient))
     return f"{settings.base_url}{path}"
+
+
+def _reply_to(event: Event, settings: Settings) -> str | None:
+    """Answers about an event go to its contact; without one, to the configured address.
+
+    A contact address no mail header could carry is passed over rather than failing the mail.
+    """
+    contact = event.contact_email.strip()
+    if contact and is_usable_address(contact):
+        return contact
+    return settings.mail_reply_to or None
+
+
+def _access_later(
+    mail: ClaimedMail,
+    event: Event,
+    registration: Registration | None,
+    include_access: bool,
+    now: dt.datetime,
+) -> AccessLater | None:
+    """What a confirmation without the access data says about when they come.
+
+    The rule is :func:`app.domain.mail.mails_on_confirmation`'s: the access mail goes at the
+    event's lead time before the start, or at once when that has passed, and only when the data
+    are set (otherwise when the organisers add them).
+    """
+    if (
+        mail.kind not in _ACCESS_ON_REQUEST
+        or include_access
+        or registration is None
+        or not entitled_to_access(event, registration)
+    ):
+        return None
+    due = access_due(event)
+    return AccessLater(at=due if due > now else None, data_set=event.online_access is not None)
 
 
 def _position(mail: ClaimedMail) -> int | None:

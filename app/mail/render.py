@@ -66,6 +66,16 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 @dataclass(frozen=True, slots=True)
+class AccessLater:
+    """When the access-data mail will come, as the confirmation says it."""
+
+    #: Its moment (``app.domain.mail.access_due``); None when that has passed.
+    at: dt.datetime | None
+    #: Whether the organisers have set the access data yet: if not, it comes once they do.
+    data_set: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MailContext:
     """Everything one email is rendered from."""
 
@@ -90,6 +100,8 @@ class MailContext:
     #: Absolute URL of the feed of all the address's events (``app.domain.mailbox_proof``); only
     #: ever in a mail to that address, None when the registrant has no confirmed seat.
     all_events_url: str | None = None
+    #: For a confirmed online participant not shown the access data: when they will come.
+    access_later: AccessLater | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +292,7 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
             for mode in event.modes
         ],
         "payload": payload,
+        "access_later": context.access_later,
     }
     # Left out rather than None: a registrant mail that needs the link then fails (StrictUndefined)
     # instead of telling someone to open "None".

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import paths
-from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
+from app.calendar.ical import Organiser, feed_ics, personal_feed_ics, public_event_ics
 from app.db.mapping import (
     CALENDAR_COLUMNS,
     calendar_event_from_row,
@@ -95,12 +95,19 @@ def _file(content: bytes, filename: str, last_modified: dt.datetime) -> Calendar
 
 
 async def public_event_file(
-    slug: str, *, base_url: str, uid_domain: str, now: dt.datetime
+    slug: str, *, base_url: str, uid_domain: str, now: dt.datetime, organiser: tuple[str, str]
 ) -> CalendarFile:
-    """One published (or cancelled) event as ``.ics``; :class:`NotFound` for anything else."""
+    """One published (or cancelled) event as ``.ics``; :class:`NotFound` for anything else.
+
+    ``organiser`` (name, address) is the ORGANIZER of an event without a contact address.
+    """
     event = (await get_public(slug)).event
     content = public_event_ics(
-        event, uid_domain=uid_domain, event_url=base_url + paths.event(event.slug), now=now
+        event,
+        uid_domain=uid_domain,
+        event_url=base_url + paths.event(event.slug),
+        now=now,
+        organiser=Organiser(*organiser),
     )
     return _file(content, f"{event.slug}.ics", event.updated_at or event.created_at or now)
 
@@ -123,11 +130,23 @@ async def feed_events(feed: FeedFilter, now: dt.datetime) -> list[Event]:
 
 
 async def feed_file(
-    feed: FeedFilter, *, base_url: str, uid_domain: str, now: dt.datetime
+    feed: FeedFilter,
+    *,
+    base_url: str,
+    uid_domain: str,
+    now: dt.datetime,
+    organiser: tuple[str, str],
 ) -> CalendarFile:
     """A public feed as ``.ics``; the web layer keeps it in its page cache."""
     events = await feed_events(feed, now)
-    content = feed_ics(events, name=feed.name, uid_domain=uid_domain, base_url=base_url, now=now)
+    content = feed_ics(
+        events,
+        name=feed.name,
+        uid_domain=uid_domain,
+        base_url=base_url,
+        now=now,
+        organiser=Organiser(*organiser),
+    )
     last_modified = max(
         (event.updated_at or event.created_at or now for event in events), default=now
     )
@@ -135,7 +154,7 @@ async def feed_file(
 
 
 async def personal_feed_file(
-    token: str, *, base_url: str, uid_domain: str, now: dt.datetime
+    token: str, *, base_url: str, uid_domain: str, now: dt.datetime, organiser: tuple[str, str]
 ) -> CalendarFile:
     """The event of the registration behind ``token`` while it is confirmed, access data included.
 
@@ -151,11 +170,19 @@ async def personal_feed_file(
         base_url=base_url,
         uid_domain=uid_domain,
         now=now,
+        organiser=organiser,
     )
 
 
 async def all_events_feed_file(
-    token: str, key: str, *, secret_key: str, base_url: str, uid_domain: str, now: dt.datetime
+    token: str,
+    key: str,
+    *,
+    secret_key: str,
+    base_url: str,
+    uid_domain: str,
+    now: dt.datetime,
+    organiser: tuple[str, str],
 ) -> CalendarFile:
     """The confirmed events of every registration made with the address behind ``token``.
 
@@ -178,6 +205,7 @@ async def all_events_feed_file(
         base_url=base_url,
         uid_domain=uid_domain,
         now=now,
+        organiser=organiser,
     )
 
 
@@ -189,6 +217,7 @@ async def _personal_file(
     base_url: str,
     uid_domain: str,
     now: dt.datetime,
+    organiser: tuple[str, str],
 ) -> CalendarFile:
     events = await _events_with_access({r.event_id for r in registrations})
     # An event deleted since the registrations were read took them with it: left out.
@@ -203,6 +232,7 @@ async def _personal_file(
         uid_domain=uid_domain,
         base_url=base_url,
         now=now,
+        organiser=Organiser(*organiser),
     )
     last_modified = max(
         (_changed(event, registration) for event, registration in entries), default=now

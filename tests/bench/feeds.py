@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.calendar.ical import feed_ics
+from app.calendar.ical import Organiser, feed_ics
 from app.db.database import Database
 from app.services.calendars import FeedFilter, feed_events
 from tests.bench.events import fill_events
@@ -51,6 +51,7 @@ async def _fill(database_url: str, count: int) -> float:
             uid_domain="treffpunkt.example",
             base_url="https://treffpunkt.example",
             now=now,
+            organiser=Organiser("Treffpunkt", "team@treffpunkt.example"),
         )
         return (time.perf_counter() - started) * 1000
     finally:

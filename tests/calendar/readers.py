@@ -15,6 +15,11 @@ from ical.calendar_stream import IcsCalendarStream
 from ical.event import Event
 from icalendar import Calendar, Component
 
+from app.calendar.ical import Organiser
+
+#: The ORGANIZER of public files in tests, for events without a contact address.
+ORGANISER = Organiser("Treffpunkt", "team@treffpunkt.example.org")
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

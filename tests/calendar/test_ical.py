@@ -26,7 +26,7 @@ from app.domain.model import (
     Registration,
     RegistrationStatus,
 )
-from tests.calendar.readers import Entry, read_agreed, unfolded
+from tests.calendar.readers import ORGANISER, Entry, read_agreed, unfolded
 from tests.calendar.test_invite import registration
 from tests.conftest import make_event
 
@@ -42,7 +42,9 @@ SECRETS = ("zoom.example", "SECRETPWD", "555 000 111", "987654", "555000111")
 
 def public(event: Event, now: dt.datetime = NOW) -> bytes:
     """The public .ics of ``event``."""
-    return public_event_ics(event, uid_domain=DOMAIN, event_url=EVENT_URL, now=now)
+    return public_event_ics(
+        event, uid_domain=DOMAIN, event_url=EVENT_URL, now=now, organiser=ORGANISER
+    )
 
 
 def feed(events: list[Event], now: dt.datetime = NOW, **options: object) -> bytes:
@@ -53,6 +55,7 @@ def feed(events: list[Event], now: dt.datetime = NOW, **options: object) -> byte
         uid_domain=DOMAIN,
         base_url=BASE,
         now=now,
+        organiser=ORGANISER,
         **options,  # type: ignore[arg-type]
     )
 
@@ -60,7 +63,12 @@ def feed(events: list[Event], now: dt.datetime = NOW, **options: object) -> byte
 def personal(*entries: tuple[Event, Registration], now: dt.datetime = NOW) -> bytes:
     """A registrant's feed."""
     return personal_feed_ics(
-        list(entries), name="Meine Veranstaltungen", uid_domain=DOMAIN, base_url=BASE, now=now
+        list(entries),
+        name="Meine Veranstaltungen",
+        uid_domain=DOMAIN,
+        base_url=BASE,
+        now=now,
+        organiser=ORGANISER,
     )
 
 
@@ -106,7 +114,9 @@ def test_public_file_describes_the_event_for_anyone() -> None:
     assert str(calendar["VERSION"]) == "2.0"
     [vevent] = calendar.walk("VEVENT")
     assert "ATTENDEE" not in vevent
-    assert "ORGANIZER" not in vevent
+    # RFC 5546 wants an ORGANIZER in PUBLISH too: without a contact, the configured one.
+    assert str(vevent["ORGANIZER"]) == "mailto:team@treffpunkt.example.org"
+    assert vevent["ORGANIZER"].params["CN"] == "Treffpunkt"
     assert not vevent.walk("VALARM")
     # UTC, written as such (…Z), no VTIMEZONE needed.
     assert b"DTSTART:20261127T090000Z\r\n" in content
@@ -376,3 +386,13 @@ def test_a_title_that_looks_like_a_placeholder_stays_a_title(text: str) -> None:
         entry = only(content)
         assert entry.summary == text
         assert entry.stamp == NOW
+
+
+def test_the_events_contact_is_the_organizer_of_every_public_file() -> None:
+    event = make_event(NOW, id=7, contact_email="netzwerk@example.org")
+    person = registration(event_id=7)
+    for content in (public(event), feed([event]), personal((event, person))):
+        [vevent] = Calendar.from_ical(content).walk("VEVENT")
+        assert str(vevent["ORGANIZER"]) == "mailto:netzwerk@example.org"
+        assert vevent["ORGANIZER"].params["CN"] == "Treffpunkt"
+        assert "ATTENDEE" not in vevent

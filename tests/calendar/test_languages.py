@@ -12,7 +12,7 @@ from app.calendar.ical import personal_feed_ics, public_event_ics
 from app.calendar.invite import InviteMethod, build_invite
 from app.domain.model import AttendanceMode, EventFormat, EventText, Language, Registration
 from app.i18n import _, use_language
-from tests.calendar.readers import check_wire_format, read_agreed, unfolded
+from tests.calendar.readers import ORGANISER, check_wire_format, read_agreed, unfolded
 from tests.calendar.test_invite import NOW, registration
 from tests.conftest import make_event
 
@@ -163,6 +163,7 @@ def test_the_personal_feed_speaks_each_registrations_language() -> None:
             uid_domain="treffpunkt.example.org",
             base_url=BASE,
             now=NOW,
+            organiser=ORGANISER,
         )
     first, second = read_agreed(content).entries
     assert first.description is not None
@@ -188,6 +189,7 @@ def test_public_files_stay_german_whatever_the_reader(language: str) -> None:
             uid_domain="treffpunkt.example.org",
             event_url=f"{BASE}/events/konferenz",
             now=NOW + dt.timedelta(seconds=1),
+            organiser=ORGANISER,
         )
     [entry] = read_agreed(content).entries
     assert entry.location == "Online (Zoom)"
@@ -223,6 +225,7 @@ def test_invites_and_the_personal_feed_use_the_events_translated_text() -> None:
         uid_domain="treffpunkt.example.org",
         base_url=BASE,
         now=NOW,
+        organiser=ORGANISER,
     )
     [feed_entry] = read_agreed(feed).entries
     assert feed_entry.summary == "Conference"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from app.calendar.ical import feed_ics, personal_feed_ics, public_event_ics
 from app.calendar.invite import InviteMethod, build_invite
 from app.domain.model import AttendanceMode, Event, EventFormat, Registration
-from tests.calendar.readers import read_agreed
+from tests.calendar.readers import ORGANISER, read_agreed
 from tests.calendar.test_invite import registration
 from tests.conftest import make_event
 
@@ -66,7 +66,9 @@ def _joined(*parts: str) -> str:
 @given(title=TITLES, teaser=TEXTS)
 def test_public_event_file_carries_any_text(title: str, teaser: str) -> None:
     url = f"{BASE}/events/konferenz"
-    content = public_event_ics(_event(title, teaser), uid_domain=DOMAIN, event_url=url, now=NOW)
+    content = public_event_ics(
+        _event(title, teaser), uid_domain=DOMAIN, event_url=url, now=NOW, organiser=ORGANISER
+    )
     [entry] = read_agreed(content).entries
     assert entry.summary == title
     assert entry.description == _joined(teaser, url)
@@ -79,7 +81,9 @@ def test_feed_carries_any_text(titles: list[str], teaser: str) -> None:
         dataclasses.replace(_event(title, teaser), id=index, slug=f"e{index}")
         for index, title in enumerate(titles)
     ]
-    content = feed_ics(events, name=titles[0], uid_domain=DOMAIN, base_url=BASE, now=NOW)
+    content = feed_ics(
+        events, name=titles[0], uid_domain=DOMAIN, base_url=BASE, now=NOW, organiser=ORGANISER
+    )
     entries = read_agreed(content).entries
     assert [entry.summary for entry in entries] == titles
     assert [entry.description for entry in entries] == [
@@ -93,7 +97,12 @@ def test_personal_feed_carries_any_text(title: str, teaser: str, online: bool) -
     event = _event(title, teaser, EventFormat.HYBRID)
     person = registration(mode=AttendanceMode.ONLINE if online else AttendanceMode.IN_PERSON)
     content = personal_feed_ics(
-        [(event, person)], name=title, uid_domain=DOMAIN, base_url=BASE, now=NOW
+        [(event, person)],
+        name=title,
+        uid_domain=DOMAIN,
+        base_url=BASE,
+        now=NOW,
+        organiser=ORGANISER,
     )
     [entry] = read_agreed(content).entries
     assert entry.summary == title
@@ -140,7 +149,9 @@ def test_invites_carry_any_text(
 def test_a_byte_order_mark_in_text_is_dropped() -> None:
     url = f"{BASE}/events/konferenz"
     event = _event("\ufeffKonferenz\ufeff", "Kurz\ufeff")
-    content = public_event_ics(event, uid_domain=DOMAIN, event_url=url, now=NOW)
+    content = public_event_ics(
+        event, uid_domain=DOMAIN, event_url=url, now=NOW, organiser=ORGANISER
+    )
     [entry] = read_agreed(content).entries
     assert entry.summary == "Konferenz"
     assert entry.description == _joined("Kurz", url)

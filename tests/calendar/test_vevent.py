@@ -34,7 +34,7 @@ from app.calendar.ical import (
     vevent_parts,
 )
 from app.domain.model import Event, EventFormat, EventStatus
-from tests.calendar.readers import Entry, check_wire_format, read_agreed
+from tests.calendar.readers import ORGANISER, Entry, check_wire_format, read_agreed
 from tests.calendar.test_properties import CALENDAR_SETTINGS, TEXTS, TITLES
 from tests.conftest import make_event
 
@@ -204,7 +204,7 @@ def _expected(event: Event, event_url: str) -> Entry:
 @given(event=EVENTS, slug=SLUGS)
 def test_public_file_says_what_the_event_says(event: Event, slug: str) -> None:
     url = f"{BASE}/events/{slug}"
-    ours = public_event_ics(event, uid_domain=DOMAIN, event_url=url, now=NOW)
+    ours = public_event_ics(event, uid_domain=DOMAIN, event_url=url, now=NOW, organiser=ORGANISER)
     # Three readers and the octet checks; each reads the file alike.
     reading = read_agreed(ours)
     assert reading.method == "PUBLISH"
@@ -217,7 +217,9 @@ def test_feed_says_what_the_events_say(events: list[Event], name: str) -> None:
     events = [
         dataclasses.replace(event, id=index, slug=f"e{index}") for index, event in enumerate(events)
     ]
-    ours = feed_ics(events, name=name, uid_domain=DOMAIN, base_url=BASE, now=NOW)
+    ours = feed_ics(
+        events, name=name, uid_domain=DOMAIN, base_url=BASE, now=NOW, organiser=ORGANISER
+    )
     reading = read_agreed(ours)
     assert reading.entries == tuple(
         _expected(event, f"{BASE}/events/{event.slug}") for event in events

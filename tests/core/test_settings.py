@@ -101,3 +101,21 @@ def test_base_url_from_the_environment_wins_over_the_default_given() -> None:
         Settings.from_env({**given, "BASE_URL": " "}, default_base_url="http://[::1]:9").base_url
         == "http://[::1]:9"
     )
+
+
+def test_calendar_organiser_is_where_answers_go() -> None:
+    env = {"SECRET_KEY": "k" * 32, "MAIL_FROM": "Netzwerkstelle <noreply@treffpunkt.example>"}
+    assert Settings.from_env(env).calendar_organiser == (
+        "Netzwerkstelle",
+        "noreply@treffpunkt.example",
+    )
+    with_team = {**env, "MAIL_REPLY_TO": "Team <team@treffpunkt.example>"}
+    assert Settings.from_env(with_team).calendar_organiser == (
+        "Netzwerkstelle",
+        "team@treffpunkt.example",
+    )
+    bare = {"SECRET_KEY": "k" * 32, "MAIL_FROM": "noreply@treffpunkt.example"}
+    assert Settings.from_env(bare).calendar_organiser == (
+        "Treffpunkt",
+        "noreply@treffpunkt.example",
+    )

@@ -113,8 +113,10 @@ def test_with_invite_calendar_inline_and_attached(method: InviteMethod) -> None:
     assert str(Calendar.from_ical(inline)["METHOD"]) == calendar_part.get_param("method")
 
     assert attachment.get_content_disposition() == "attachment"
-    assert attachment.get_filename() == "einladung.ics"
-    assert attachment.get_param("name") == "einladung.ics"
+    # A German mail: the invitation is "einladung.ics", its cancellation "absage.ics".
+    filename = "einladung.ics" if method is InviteMethod.REQUEST else "absage.ics"
+    assert attachment.get_filename() == filename
+    assert attachment.get_param("name") == filename
     assert attachment.get_payload(decode=True) == invite.content
 
 
@@ -285,3 +287,34 @@ def test_a_rendered_confirmation_end_to_end() -> None:
     assert html is not None
     assert "Guten Tag Олена Коваль," in text.get_content()
     assert "Konferenz &lt;Landkreise&gt;" in html.get_content()
+
+
+@pytest.mark.parametrize(
+    ("language", "method", "filename"),
+    [
+        (Language.DE, InviteMethod.REQUEST, "einladung.ics"),
+        (Language.DE, InviteMethod.CANCEL, "absage.ics"),
+        (Language.EN, InviteMethod.REQUEST, "invitation.ics"),
+        (Language.EN, InviteMethod.CANCEL, "cancellation.ics"),
+        (Language.UK, InviteMethod.REQUEST, "запрошення.ics"),
+        (Language.UK, InviteMethod.CANCEL, "скасування.ics"),
+    ],
+)
+def test_attachment_is_named_in_the_mails_language_and_by_kind(
+    language: Language, method: InviteMethod, filename: str
+) -> None:
+    rendered = RenderedMail(
+        subject=RENDERED.subject, text=RENDERED.text, html=RENDERED.html, language=language
+    )
+    mail = compose(rendered, invite=an_invite(method))
+    # 7-bit on the wire: a Cyrillic name travels encoded (RFC 2231 and RFC 2047) ...
+    assert mail.data.isascii()
+    _, attachment = received(mail).iter_parts()
+    # ... and a mail program reads it back as written, from either header.
+    assert attachment.get_filename() == filename
+    assert attachment["Content-Type"].params["name"] == filename
+    assert attachment["Content-Disposition"].params["filename"] == filename
+    if not filename.isascii():
+        wire = mail.data.decode("ascii")
+        assert "filename*=utf-8''%D" in wire
+        assert 'name="=?utf-8?b?' in wire

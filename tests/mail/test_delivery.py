@@ -8,12 +8,14 @@ import logging
 from collections import Counter
 
 import pytest
+from icalendar import Calendar
 
 from app.db import outbox
 from app.db.database import Database
 from app.domain.mail import MailKind
 from app.domain.model import EventFormat, Language, Seats
 from app.domain.outbox import NewMail, OutboxStatus
+from app.formatting import format_moment
 from app.services.registrations import list_for_event as registrations_of
 from app.services.registrations import register
 from app.settings import Settings
@@ -347,3 +349,41 @@ async def test_without_smtp_host_mail_is_written_as_files(
     contents = b"".join(f.read_bytes() for f in files)
     assert b"anna@stadt.example" in contents
     assert b"ben@stadt.example" in contents
+
+
+async def test_mail_about_an_event_answers_to_its_contact_in_the_registrants_language(
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
+) -> None:
+    event = await event_factory(
+        slug="runde",
+        title="Online-Runde Energie",
+        format=EventFormat.ONLINE,
+        contact_email="netzwerk@stadt.example",
+    )
+    await register(
+        db,
+        "runde",
+        registration_request("olena@stadt.example", mode="online", language="uk"),
+        now,
+    )
+    sender = make_sender(db, mail_settings, clock)
+    await sender.drain()
+    await sender.close()
+
+    [received] = sink.received
+    message = received.message
+    # Answers go to the event's contact, not to the configured MAIL_REPLY_TO.
+    assert message["Reply-To"] == "netzwerk@stadt.example"
+    _, attachment = message.iter_parts()
+    assert attachment.get_filename() == "запрошення.ics"
+    content = attachment.get_payload(decode=True)
+    assert isinstance(content, bytes)
+    [vevent] = Calendar.from_ical(content).walk("VEVENT")
+    assert str(vevent["ORGANIZER"]) == "mailto:netzwerk@stadt.example"
+    # The confirmation says when the Zoom data come: the event's lead time before the start.
+    moment = format_moment(event.starts_at - event.access_mail_lead, event.timezone, "uk")
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert f"Дані для онлайн-участі (Zoom) надійдуть Вам окремим листом: {moment}." in (
+        plain.get_content()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,14 @@ from app.domain.model import (
     Seats,
 )
 from app.formatting import format_event_time
-from app.mail.render import EMAILS_DIR, MailContext, RenderedMail, TemplateFailure, render_mail
+from app.mail.render import (
+    EMAILS_DIR,
+    AccessLater,
+    MailContext,
+    RenderedMail,
+    TemplateFailure,
+    render_mail,
+)
 from tests.conftest import make_event, make_registration
 
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -476,3 +484,38 @@ def test_a_missing_html_template_raises_template_failure(emails: Path) -> None:
 def test_a_kind_missing_everywhere_raises_template_failure(emails: Path) -> None:
     with pytest.raises(TemplateFailure, match=r"reminder\.txt"):
         render_mail(context(MailKind.REMINDER), root=emails)
+
+
+@pytest.mark.parametrize("kind", [MailKind.CONFIRMATION, MailKind.PROMOTION])
+@pytest.mark.parametrize(
+    ("later", "german"),
+    [
+        (
+            AccessLater(at=dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), data_set=True),
+            "schicken wir Ihnen am Donnerstag, 26. November 2026, 10:00 Uhr in einer eigenen"
+            " E-Mail.",
+        ),
+        (AccessLater(at=None, data_set=True), "schicken wir Ihnen gleich in einer eigenen E-Mail."),
+        (
+            AccessLater(at=None, data_set=False),
+            "schicken wir Ihnen in einer eigenen E-Mail, sobald sie feststehen.",
+        ),
+    ],
+)
+def test_a_confirmation_says_when_the_access_data_come(
+    kind: MailKind, later: AccessLater, german: str
+) -> None:
+    mail = render_mail(dataclasses.replace(context(kind), access_later=later))
+    for body in both(mail):
+        assert "Die Zugangsdaten für die Online-Teilnahme (Zoom) " + german in body
+    for language in (Language.EN, Language.UK):
+        translated = render_mail(
+            dataclasses.replace(context(kind, language=language), access_later=later)
+        )
+        assert "Zoom" in translated.text
+        assert "Zugangsdaten" not in translated.text
+
+
+def test_without_a_time_to_say_nothing_is_said_about_access_data() -> None:
+    mail = render_mail(context(MailKind.CONFIRMATION))
+    assert "Online-Teilnahme (Zoom) schicken" not in mail.text

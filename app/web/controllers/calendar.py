@@ -77,7 +77,11 @@ class CalendarController(Controller):
             ("feed", feed),
             now,
             lambda: calendars.feed_file(
-                feed, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+                feed,
+                base_url=settings.base_url,
+                uid_domain=settings.mail_domain,
+                now=now,
+                organiser=settings.calendar_organiser,
             ),
         )
         return calendar_response(request, file, public=True)
@@ -92,7 +96,11 @@ class CalendarController(Controller):
     ) -> Response[bytes]:
         """The registration's own event, with its access data (behind its token)."""
         file = await calendars.personal_feed_file(
-            token, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+            token,
+            base_url=settings.base_url,
+            uid_domain=settings.mail_domain,
+            now=now,
+            organiser=settings.calendar_organiser,
         )
         return calendar_response(request, file, public=False)
 
@@ -113,6 +121,7 @@ class CalendarController(Controller):
             base_url=settings.base_url,
             uid_domain=settings.mail_domain,
             now=now,
+            organiser=settings.calendar_organiser,
         )
         return calendar_response(request, file, public=False)
 
@@ -129,7 +138,11 @@ async def event_file_response(
         ("event.ics", slug),
         now,
         lambda: calendars.public_event_file(
-            slug, base_url=settings.base_url, uid_domain=settings.mail_domain, now=now
+            slug,
+            base_url=settings.base_url,
+            uid_domain=settings.mail_domain,
+            now=now,
+            organiser=settings.calendar_organiser,
         ),
     )
     return calendar_response(request, file, public=True)

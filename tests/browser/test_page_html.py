@@ -1,0 +1,68 @@
+"""The public pages before the W3C Nu Html Checker, in German, English and Ukrainian.
+
+The start page, the past events, an event page, the same page with its form refused, the personal
+page and the privacy notice, each as the server sent it (the response's HTML, not the browser's
+DOM), are checked in one run of the validator (:mod:`tests.browser.vnu`): no errors.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LiveServer, _run_app
+from tests.browser.test_accessibility import LANGUAGES, SAMPLE, _register
+from tests.browser.vnu import validate
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from tests.browser.conftest import BrowserContextFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def with_samples(live_server: LiveServer) -> LiveServer:
+    """The live server with the three sample events loaded."""
+    _run_app(["load-samples"], live_server.env)
+    return live_server
+
+
+def _source(page: Page, path: str) -> str:
+    response = page.goto(path)
+    assert response is not None
+    assert response.status == 200, f"{path}: {response.status}"
+    return response.text()
+
+
+def test_public_pages_pass_the_nu_validator(
+    with_samples: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
+) -> None:
+    documents = {}
+    for language in LANGUAGES:
+        page = new_context().new_page()
+        query = f"?lang={language}"
+        documents[f"start-{language}"] = _source(page, "/" + query)
+        documents[f"past-{language}"] = _source(page, "/past" + query)
+        documents[f"privacy-{language}"] = _source(page, "/privacy" + query)
+        documents[f"event-{language}"] = _source(page, SAMPLE + query)
+        # The form sent empty: the page again, with the error summary.
+        with page.expect_response(lambda response: response.request.method == "POST") as sent:
+            page.locator("form[action$='/register'] button[type=submit]").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        documents[f"refused-{language}"] = sent.value.text()
+        _register(page, f"olena.{language}@example.org")
+        expect(page).to_have_url(re.compile(r"/r/[A-Za-z0-9_-]+"))
+        documents[f"personal-{language}"] = _source(page, page.url)
+    for name, html in documents.items():
+        language = name.rsplit("-", 1)[1]
+        assert html.lstrip().lower().startswith("<!doctype html>"), name
+        assert f'<html lang="{language}"' in html, name
+    for language in LANGUAGES:
+        assert "error-summary" in documents[f"refused-{language}"]
+    assert validate(documents, tmp_path) == []
