@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from markupsafe import Markup
 
 from app.i18n import LOCALES
 
@@ -92,3 +93,12 @@ def format_moment(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCA
     """A point in time with date and clock: ``Mittwoch, 1. November 2023, 09:00 Uhr``."""
     day = format_day(moment, timezone, locale)
     return f"{day}, {format_clock(moment, timezone, locale)}{_suffix(locale)}"
+
+
+def german_lang(text: object) -> Markup:
+    """`` lang="de"`` for a text that is German standing in for a translation, else nothing.
+
+    Whether it is, :func:`app.domain.model.pick` decided (``Text.fell_back``); templates only
+    put this on the element: ``<p{{ note|german_lang }}>{{ note }}</p>``.
+    """
+    return Markup(' lang="de"') if getattr(text, "fell_back", False) else Markup("")

@@ -48,6 +48,7 @@ from app.domain.model import (
     Registration,
     localized,
 )
+from app.formatting import german_lang
 from app.i18n import install, use_language
 from app.resources import EMAILS_PACKAGE, package_folder
 
@@ -182,6 +183,7 @@ def _environment(root: Path) -> Environment:
     install(environment)
     environment.filters["moment"] = _moment
     environment.filters["nl2br"] = nl2br
+    environment.filters["german_lang"] = german_lang
     return environment
 
 

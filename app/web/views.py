@@ -80,6 +80,7 @@ class EventView(msgspec.Struct, frozen=True):
     contact_email: str
     funding_note: str
     programme: list[ProgrammeView]
+    venue_notes: str
     speakers: list[PersonView]
     moderators: list[PersonView]
     description_html: str = ""
@@ -166,6 +167,7 @@ def event_view(
         tags=[tag for tag in event.tags if tag != event.series],
         contact_email=event.contact_email,
         funding_note=event.funding_note,
+        venue_notes=event.venue_notes if event.format is not EventFormat.ONLINE else "",
         programme=[
             ProgrammeView(time=item.time, title=item.title, detail=item.detail)
             for item in event.programme
@@ -232,17 +234,25 @@ def form_view(
     values: Mapping[str, str] | None = None,
     error_codes: Mapping[str, str] | None = None,
 ) -> FormView:
-    """The form for ``event``, filled with ``values`` and marked with ``error_codes``."""
+    """The form for ``event``, filled with ``values`` and marked with ``error_codes``.
+
+    Questions and options are shown in the reader's language; a choice sends its German option,
+    so the answer is the same whatever language the form was read in.
+    """
+    shown = localized(event, current_language()).questions
     questions = [
         QuestionView(
             name=f"q_{q.key}",
-            label=q.label,
+            label=s.label,
             kind=q.kind.value,
             required=q.required,
             options=(
                 [OptionView(YES, texts.yes_no_label(YES)), OptionView(NO, texts.yes_no_label(NO))]
                 if q.kind is QuestionKind.YES_NO
-                else [OptionView(option, option) for option in q.options]
+                else [
+                    OptionView(option, label)
+                    for option, label in zip(q.options, s.options, strict=True)
+                ]
             ),
             widget=(
                 "textarea"
@@ -250,7 +260,7 @@ def form_view(
                 else ("radio" if len(q.options) <= _RADIO_LIMIT else "select")
             ),
         )
-        for q in event.questions
+        for q, s in zip(event.questions, shown, strict=True)
     ]
     labels = {
         **{name: texts.field_label(name) for name in texts.FIELD_LABELS},
