@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.i18n import LOCALES
 
@@ -102,3 +102,13 @@ def german_lang(text: object) -> Markup:
     put this on the element: ``<p{{ note|german_lang }}>{{ note }}</p>``.
     """
     return Markup(' lang="de"') if getattr(text, "fell_back", False) else Markup("")
+
+
+def german_span(text: object) -> Markup:
+    """``text`` escaped, inside ``<span lang="de">`` when it is German standing in.
+
+    For texts inside a line (a function after a name, a question label, an option).
+    """
+    if getattr(text, "fell_back", False):
+        return Markup('<span lang="de">{}</span>').format(text)
+    return escape(text)

@@ -343,13 +343,14 @@ def localized(event: Event, language: str) -> Event:
         venue_notes=own("venue_notes"),
         access_notes=own("access_notes"),
         funding_note=own("funding_note"),
-        questions=tuple(_localized_question(q, language) for q in event.questions),
+        questions=tuple(localized_question(q, language) for q in event.questions),
         programme=tuple(_localized_item(item, language) for item in event.programme),
         people=tuple(_localized_person(person, language) for person in event.people),
     )
 
 
-def _localized_question(question: Question, language: str) -> Question:
+def localized_question(question: Question, language: str) -> Question:
+    """``question`` with label and options in ``language`` (each by :func:`pick`)."""
     text = question.translations.get(language) or QuestionText()
     options = tuple(
         pick(language, option, text.options[i] if i < len(text.options) else "")
@@ -374,6 +375,18 @@ def _localized_person(person: Person, language: str) -> Person:
     return dataclasses.replace(
         person, affiliation=pick(language, person.affiliation, text.affiliation)
     )
+
+
+def shown_answer(question: Question, answer: str, language: str) -> str:
+    """A stored answer as readers of ``language`` see it: a choice's option in their language.
+
+    Answers are stored as the German option; the option's translation is picked like every other
+    text (:func:`pick`). Anything else is shown as stored.
+    """
+    if answer not in question.options:
+        return answer
+    index = question.options.index(answer)
+    return localized_question(question, language).options[index]
 
 
 def german_fallbacks(event: Event, language: str) -> tuple[str, ...]:

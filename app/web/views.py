@@ -22,6 +22,8 @@ from app.domain.model import (
     RegistrationStatus,
     german_fallbacks,
     localized,
+    localized_question,
+    shown_answer,
 )
 from app.domain.rules import Availability, WindowState, window_state
 from app.domain.validation import NO, YES
@@ -343,9 +345,12 @@ def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
     question = next((q for q in event.questions if q.key == key), None)
     if question is None:
         return AnswerView(question=key, answer=answer)
+    language = current_language()
     if question.kind is QuestionKind.YES_NO:
         answer = texts.yes_no_label(answer)
-    return AnswerView(question=question.label, answer=answer)
+    else:
+        answer = shown_answer(question, answer, language)
+    return AnswerView(question=localized_question(question, language).label, answer=answer)
 
 
 def shows_access(registration: Registration, event: Event) -> bool:
