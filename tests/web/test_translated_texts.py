@@ -160,6 +160,7 @@ async def test_the_form_takes_the_translations_of_every_row(signed_in):
     )
     event = await get_with_access(event_id)
     assert event.venue_notes == "Eingang über den Hof"
+    assert event.access_notes == "Bitte mit vollem Namen einwählen."
     assert event.translations["en"].venue_notes == "Entrance via the yard"
     assert event.translations["uk"].funding_note == "За підтримки Engagement Global."
     assert event.translations["uk"].access_notes.startswith("Будь ласка")
