@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from markupsafe import Markup, escape
 
 from app.i18n import LOCALES
 
@@ -123,3 +124,22 @@ def format_clock_range(
     if start.date() == end.date():
         return f"{start_clock}–{end_clock}{suffix}"
     return f"{start_clock}{suffix} – {format_day(ends_at, timezone, locale)}, {end_clock}{suffix}"
+
+
+def german_lang(text: object) -> Markup:
+    """`` lang="de"`` for a text that is German standing in for a translation, else nothing.
+
+    Whether it is, :func:`app.domain.model.pick` decided (``Text.fell_back``); templates only
+    put this on the element: ``<p{{ note|german_lang }}>{{ note }}</p>``.
+    """
+    return Markup(' lang="de"') if getattr(text, "fell_back", False) else Markup("")
+
+
+def german_span(text: object) -> Markup:
+    """``text`` escaped, inside ``<span lang="de">`` when it is German standing in.
+
+    For texts inside a line (a function after a name, a question label, an option).
+    """
+    if getattr(text, "fell_back", False):
+        return Markup('<span lang="de">{}</span>').format(text)
+    return escape(text)

@@ -42,7 +42,14 @@ from app.calendar.ical import (
     wrap,
 )
 from app.domain.mail import MailKind
-from app.domain.model import Event, Language, Registration, RegistrationStatus, localized
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    Language,
+    Registration,
+    RegistrationStatus,
+    localized,
+)
 from app.i18n import _, use_language
 
 __all__ = [
@@ -141,7 +148,9 @@ def build_invite(
         language,
     )
     own = _attendee_line(registration, cancel=cancel)
-    description = "\n\n".join(part for part in (event.teaser, link) if part)
+    # Venue notes for those who come in person, in the registrant's language like the rest.
+    notes = event.venue_notes if registration.mode is AttendanceMode.IN_PERSON else ""
+    description = "\n\n".join(part for part in (event.teaser, notes, link) if part)
     if description:
         own += content_line("DESCRIPTION", escape_text(clean_text(description)))
     return shared.replace(_ATTENDEE_SLOT_LINE, b"\r\n" + own, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from typing import Any
 
 from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
+    TRANSLATED_FIELDS,
     AttendanceMode,
     Event,
     EventFormat,
@@ -18,9 +20,12 @@ from app.domain.model import (
     OnlineAccess,
     Person,
     PersonRole,
+    PersonText,
     ProgrammeItem,
+    ProgrammeText,
     Question,
     QuestionKind,
+    QuestionText,
     Registration,
     RegistrationStatus,
     Seats,
@@ -49,23 +54,29 @@ def _minutes(duration: dt.timedelta) -> int:
     return int(duration.total_seconds() // 60)
 
 
-def translations_from_json(value: Any) -> dict[str, EventText]:
-    """The translated texts stored in an event's ``translations`` column (unknown keys dropped)."""
+def _texts(value: Any, fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The stored translations ``{"en": {...}, "uk": {...}}`` of known languages, as dicts."""
     stored = _json(value) if value else {}
     if not isinstance(stored, dict):
         return {}
-    translations: dict[str, EventText] = {}
+    found: dict[str, dict[str, Any]] = {}
     for language in TRANSLATABLE_LANGUAGES:
         item = stored.get(language.value)
-        if not isinstance(item, dict):
-            continue
-        text = EventText(
-            title=str(item.get("title") or ""),
-            teaser=str(item.get("teaser") or ""),
-            description=str(item.get("description") or ""),
-        )
+        if isinstance(item, dict):
+            found[language.value] = {name: item.get(name) or "" for name in fields}
+    return found
+
+
+def translations_from_json(value: Any) -> dict[str, EventText]:
+    """The translated texts stored in an event's ``translations`` column (unknown keys dropped).
+
+    JSON written before a field existed reads as that field untranslated.
+    """
+    translations: dict[str, EventText] = {}
+    for language, item in _texts(value, TRANSLATED_FIELDS).items():
+        text = EventText(**{name: str(item[name]) for name in TRANSLATED_FIELDS})
         if text:
-            translations[language.value] = text
+            translations[language] = text
     return translations
 
 
@@ -73,12 +84,58 @@ def translations_to_json(translations: Mapping[str, EventText]) -> str:
     """The ``translations`` column of an event: only languages with some text."""
     return json.dumps(
         {
-            language: {"title": t.title, "teaser": t.teaser, "description": t.description}
+            # Title, teaser and description always (as before); later fields only when set.
+            language: {
+                name: getattr(t, name)
+                for index, name in enumerate(TRANSLATED_FIELDS)
+                if index < 3 or getattr(t, name)
+            }
             for language, t in sorted(translations.items())
             if t
         },
         ensure_ascii=False,
     )
+
+
+def _question_texts(value: Any) -> dict[str, QuestionText]:
+    texts = {
+        language: QuestionText(
+            label=str(item["label"]),
+            options=tuple(str(o) for o in item["options"])
+            if isinstance(item["options"], list)
+            else (),
+        )
+        for language, item in _texts(value, ("label", "options")).items()
+    }
+    return {language: text for language, text in texts.items() if text}
+
+
+def _programme_texts(value: Any) -> dict[str, ProgrammeText]:
+    texts = {
+        language: ProgrammeText(title=str(item["title"]), detail=str(item["detail"]))
+        for language, item in _texts(value, ("title", "detail")).items()
+    }
+    return {language: text for language, text in texts.items() if text}
+
+
+def _person_texts(value: Any) -> dict[str, PersonText]:
+    texts = {
+        language: PersonText(affiliation=str(item["affiliation"]))
+        for language, item in _texts(value, ("affiliation",)).items()
+    }
+    return {language: text for language, text in texts.items() if text}
+
+
+def _item_texts(translations: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """An item's translations as stored: each language's fields, options as a list."""
+    return {
+        language: {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in dataclasses.asdict(text).items()
+        }
+        for language, text in sorted(translations.items())
+        if text
+    }
 
 
 def event_from_row(row: Mapping[str, Any]) -> Event:
@@ -111,12 +168,15 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
         registration_closes_at=_utc(row["registration_closes_at"]),
         venue_name=row["venue_name"],
         venue_address=row["venue_address"],
+        venue_notes=row.get("venue_notes") or "",
         online_access=access,
+        access_notes=row.get("access_notes") or "",
         programme=tuple(
             ProgrammeItem(
                 title=item.get("title", ""),
                 time=item.get("time", ""),
                 detail=item.get("detail", ""),
+                translations=_programme_texts(item.get("translations")),
             )
             for item in _json(row["programme"])
         ),
@@ -125,6 +185,7 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
                 name=item.get("name", ""),
                 affiliation=item.get("affiliation", ""),
                 role=PersonRole(item.get("role", PersonRole.SPEAKER)),
+                translations=_person_texts(item.get("translations")),
             )
             for item in _json(row["people"])
         ),
@@ -135,6 +196,7 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
                 kind=QuestionKind(item.get("kind", QuestionKind.TEXT)),
                 required=bool(item.get("required", False)),
                 options=tuple(item.get("options", ())),
+                translations=_question_texts(item.get("translations")),
             )
             for item in _json(row["questions"])
         ),
@@ -175,6 +237,8 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "timezone": event.timezone,
         "venue_name": event.venue_name,
         "venue_address": event.venue_address,
+        "venue_notes": event.venue_notes,
+        "access_notes": event.access_notes,
         "online_join_url": access.join_url if access else "",
         "online_meeting_id": access.meeting_id if access else "",
         "online_passcode": access.passcode if access else "",
@@ -192,12 +256,25 @@ def event_to_row(event: Event) -> dict[str, Any]:
         ),
         "notify_organisers": event.notify_organisers,
         "programme": json.dumps(
-            [{"title": p.title, "time": p.time, "detail": p.detail} for p in event.programme],
+            [
+                {
+                    "title": p.title,
+                    "time": p.time,
+                    "detail": p.detail,
+                    "translations": _item_texts(p.translations),
+                }
+                for p in event.programme
+            ],
             ensure_ascii=False,
         ),
         "people": json.dumps(
             [
-                {"name": p.name, "affiliation": p.affiliation, "role": p.role.value}
+                {
+                    "name": p.name,
+                    "affiliation": p.affiliation,
+                    "role": p.role.value,
+                    "translations": _item_texts(p.translations),
+                }
                 for p in event.people
             ],
             ensure_ascii=False,
@@ -210,6 +287,7 @@ def event_to_row(event: Event) -> dict[str, Any]:
                     "kind": q.kind.value,
                     "required": q.required,
                     "options": list(q.options),
+                    "translations": _item_texts(q.translations),
                 }
                 for q in event.questions
             ],

@@ -40,10 +40,13 @@ class Event(Table, tablename="event"):
     timezone = Varchar(length=64, default="Europe/Berlin")
     venue_name = Varchar(length=300, default="")
     venue_address = Text(default="")
+    venue_notes = Text(default="")
     # The access data is secret: Piccolo leaves secret columns out of `exclude_secrets` selects.
     online_join_url = Text(default="", secret=True)
     online_meeting_id = Varchar(length=100, default="", secret=True)
     online_passcode = Varchar(length=100, default="", secret=True)
+    # Sent with the access data, so kept with it.
+    access_notes = Text(default="", secret=True)
     capacity_in_person = Integer(null=True, default=None)
     capacity_online = Integer(null=True, default=None)
     seats_taken_in_person = Integer(default=0)
@@ -70,7 +73,8 @@ class Event(Table, tablename="event"):
     waiting_online = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-    #: Title, teaser and description in further languages: {"en": {"title": …}, "uk": …}.
+    #: The event's own texts in further languages: {"en": {"title": …}, "uk": …}; those of
+    #: questions, programme and people are in their items' "translations".
     translations = JSON(default="{}")
 
 

@@ -11,24 +11,32 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.domain.errors import InvalidInput
 from app.domain.model import (
     DEFAULT_TIMEZONE,
+    TRANSLATABLE_LANGUAGES,
     AttendanceMode,
     Event,
     EventDraft,
     EventFormat,
     EventStatus,
+    EventText,
     OnlineAccess,
+    PersonText,
+    ProgrammeText,
     Question,
     QuestionDraft,
     QuestionKind,
+    QuestionText,
     Seats,
 )
 from app.domain.validation import (
+    INVALID_CHOICE,
     INVALID_EMAIL,
     INVALID_TEXT,
     REQUIRED,
@@ -50,6 +58,8 @@ INVALID_TIMEZONE = "invalid_timezone"
 DATE_OUT_OF_RANGE = "date_out_of_range"
 OPTIONS_REQUIRED = "options_required"
 CONTACT_REQUIRED = "contact_required"
+#: A translation of a choice question's options lists a different number of options.
+OPTIONS_COUNT = "options_count"
 #: Raised by the services: a capacity below the seats already given, a mode people hold seats in.
 BELOW_SEATS_TAKEN = "below_seats_taken"
 MODE_IN_USE = "mode_in_use"
@@ -203,9 +213,14 @@ def draft_errors(draft: EventDraft) -> dict[str, str]:
         errors.text(prefix + "title", text.title, limit=MAX_TITLE)
         errors.text(prefix + "teaser", text.teaser, limit=MAX_TEASER, multiline=True)
         errors.text(prefix + "description", text.description, limit=MAX_LONG, multiline=True)
+        errors.text(prefix + "venue_notes", text.venue_notes, limit=MAX_TEASER, multiline=True)
+        errors.text(prefix + "access_notes", text.access_notes, limit=MAX_TEASER, multiline=True)
+        errors.text(prefix + "funding_note", text.funding_note, limit=MAX_TEASER, multiline=True)
     _check_dates(draft, errors)
     errors.text("venue_name", draft.venue_name)
     errors.text("venue_address", draft.venue_address, limit=MAX_TEASER, multiline=True)
+    errors.text("venue_notes", draft.venue_notes, limit=MAX_TEASER, multiline=True)
+    errors.text("access_notes", draft.access_notes, limit=MAX_TEASER, multiline=True)
     _check_access(draft, errors)
     for name, capacity in (
         ("capacity_in_person", draft.capacity_in_person),
@@ -302,6 +317,15 @@ def _check_lists(draft: EventDraft, errors: _Errors) -> None:
                 errors[prefix + "options"] = OPTIONS_REQUIRED
             elif len(options) > MAX_OPTIONS or any(len(o) > MAX_SHORT for o in options):
                 errors[prefix + "options"] = TOO_LONG
+        for language, text in question.translations.items():
+            where = f"{prefix}translations.{language}."
+            errors.text(where + "label", text.label)
+            if text.options and (
+                question.kind is not QuestionKind.CHOICE or len(text.options) != len(options)
+            ):
+                errors[where + "options"] = OPTIONS_COUNT
+            elif any(text_error(o, limit=MAX_SHORT) for o in text.options):
+                errors[where + "options"] = TOO_LONG
     if len(draft.questions) > MAX_QUESTIONS:
         errors["questions"] = TOO_LONG
     for index, item in enumerate(draft.programme):
@@ -309,12 +333,18 @@ def _check_lists(draft: EventDraft, errors: _Errors) -> None:
         errors.text(prefix + "time", item.time, limit=MAX_TIME_TEXT)
         errors.text(prefix + "title", item.title, required=True)
         errors.text(prefix + "detail", item.detail, limit=MAX_TEASER, multiline=True)
+        for language, item_text in item.translations.items():
+            where = f"{prefix}translations.{language}."
+            errors.text(where + "title", item_text.title)
+            errors.text(where + "detail", item_text.detail, limit=MAX_TEASER, multiline=True)
     if len(draft.programme) > MAX_PROGRAMME:
         errors["programme"] = TOO_LONG
     for index, person in enumerate(draft.people):
         prefix = f"people.{index}."
         errors.text(prefix + "name", person.name, required=True)
         errors.text(prefix + "affiliation", person.affiliation)
+        for language, person_text in person.translations.items():
+            errors.text(f"{prefix}translations.{language}.affiliation", person_text.affiliation)
     if len(draft.people) > MAX_PEOPLE:
         errors["people"] = TOO_LONG
 
@@ -342,14 +372,20 @@ def build_event(draft: EventDraft, *, current: Event | None = None) -> Event:
         title=draft.title,
         teaser=draft.teaser,
         description=draft.description,
-        translations={language: text for language, text in draft.translations.items() if text},
+        translations={
+            language: text
+            for language, text in draft.translations.items()
+            if text and language in {known.value for known in TRANSLATABLE_LANGUAGES}
+        },
         format=draft.format,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
         timezone=draft.timezone,
         venue_name=draft.venue_name,
         venue_address=draft.venue_address,
+        venue_notes=draft.venue_notes,
         online_access=_access(draft),
+        access_notes=draft.access_notes if draft.format is not EventFormat.IN_PERSON else "",
         in_person_seats=Seats(capacity_in_person, base.in_person_seats.taken),
         online_seats=Seats(capacity_online, base.online_seats.taken),
         registration_opens_at=draft.registration_opens_at,
@@ -366,9 +402,24 @@ def build_event(draft: EventDraft, *, current: Event | None = None) -> Event:
         series=draft.series,
         tags=draft.tags,
         questions=_keyed_questions(draft.questions, current),
-        programme=draft.programme,
-        people=draft.people,
+        programme=tuple(
+            dataclasses.replace(item, translations=_kept(item.translations))
+            for item in draft.programme
+        ),
+        people=tuple(
+            dataclasses.replace(person, translations=_kept(person.translations))
+            for person in draft.people
+        ),
     )
+
+
+_Text = TypeVar("_Text", QuestionText, ProgrammeText, PersonText)
+
+
+def _kept(translations: Mapping[str, _Text]) -> dict[str, _Text]:
+    """The translations with some text, in a known language."""
+    known = {language.value for language in TRANSLATABLE_LANGUAGES}
+    return {language: text for language, text in translations.items() if text and language in known}
 
 
 def _blank(starts_at: dt.datetime, ends_at: dt.datetime) -> Event:
@@ -426,6 +477,14 @@ def _keyed_questions(
                 kind=draft.kind,
                 required=draft.required,
                 options=draft.options if draft.kind is QuestionKind.CHOICE else (),
+                translations=_kept(
+                    {
+                        language: text
+                        if draft.kind is QuestionKind.CHOICE
+                        else QuestionText(label=text.label)
+                        for language, text in draft.translations.items()
+                    }
+                ),
             )
         )
     return tuple(questions)
@@ -437,3 +496,126 @@ def _new_key(label: str, taken: set[str]) -> str:
     while key in taken:
         key, number = f"{stem}_{number}", number + 1
     return key
+
+
+def draft_of(event: Event) -> EventDraft:
+    """The draft that describes ``event`` as it is (with its access data, if it was read)."""
+    access = event.online_access
+    return EventDraft(
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        slug=event.slug,
+        teaser=event.teaser,
+        description=event.description,
+        translations=dict(event.translations),
+        format=event.format,
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        venue_notes=event.venue_notes,
+        access_notes=event.access_notes,
+        online_join_url=access.join_url if access else "",
+        online_meeting_id=access.meeting_id if access else "",
+        online_passcode=access.passcode if access else "",
+        capacity_in_person=event.in_person_seats.capacity,
+        capacity_online=event.online_seats.capacity,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        waitlist_enabled=event.waitlist_enabled,
+        double_opt_in=event.double_opt_in,
+        opt_in_hold=event.opt_in_hold,
+        access_mail_lead=event.access_mail_lead,
+        access_in_confirmation=event.access_in_confirmation,
+        reminder_lead=event.reminder_lead,
+        notify_organisers=event.notify_organisers,
+        contact_email=event.contact_email,
+        funding_note=event.funding_note,
+        series=event.series,
+        tags=event.tags,
+        questions=tuple(
+            QuestionDraft(
+                label=q.label,
+                kind=q.kind,
+                required=q.required,
+                options=q.options,
+                key=q.key,
+                translations=dict(q.translations),
+            )
+            for q in event.questions
+        ),
+        programme=event.programme,
+        people=event.people,
+    )
+
+
+#: A translation for a question key the event does not have, or for a list item it lacks.
+UNKNOWN_ITEM = "unknown_item"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventTranslations:
+    """New translations of an event's texts; what is ``None`` stays as it is.
+
+    Questions by their stable key; programme items and people by position, one mapping of
+    languages per item.
+    """
+
+    own: Mapping[str, EventText] | None = None
+    questions: Mapping[str, Mapping[str, QuestionText]] | None = None
+    programme: tuple[Mapping[str, ProgrammeText], ...] | None = None
+    people: tuple[Mapping[str, PersonText], ...] | None = None
+
+
+def translated_event(event: Event, texts: EventTranslations) -> Event:
+    """``event`` with ``texts`` as its translations, checked by the same rules as the form.
+
+    Raises :class:`InvalidInput` for broken rules, and with ``UNKNOWN_ITEM`` for a question key
+    or list position the event does not have (``questions.<key>``, ``programme``, ``people``).
+    """
+    errors: dict[str, str] = {}
+    known = {q.key for q in event.questions}
+    for key in texts.questions or {}:
+        if key not in known:
+            errors[f"questions.{key}"] = UNKNOWN_ITEM
+    if texts.programme is not None and len(texts.programme) != len(event.programme):
+        errors["programme"] = UNKNOWN_ITEM
+    if texts.people is not None and len(texts.people) != len(event.people):
+        errors["people"] = UNKNOWN_ITEM
+    languages = {language.value for language in TRANSLATABLE_LANGUAGES}
+    given = [
+        *(texts.own or {}),
+        *(lang for q in (texts.questions or {}).values() for lang in q),
+        *(lang for item in texts.programme or () for lang in item),
+        *(lang for item in texts.people or () for lang in item),
+    ]
+    for language in given:
+        if language not in languages:
+            errors[f"translations.{language}"] = INVALID_CHOICE
+    if errors:
+        raise InvalidInput(errors)
+    draft = draft_of(event)
+    questions = texts.questions
+    draft = dataclasses.replace(
+        draft,
+        translations=dict(texts.own) if texts.own is not None else draft.translations,
+        questions=tuple(
+            dataclasses.replace(q, translations=dict(questions.get(q.key, {})))
+            if questions is not None
+            else q
+            for q in draft.questions
+        ),
+        programme=tuple(
+            dataclasses.replace(item, translations=dict(new))
+            for item, new in zip(draft.programme, texts.programme, strict=True)
+        )
+        if texts.programme is not None
+        else draft.programme,
+        people=tuple(
+            dataclasses.replace(person, translations=dict(new))
+            for person, new in zip(draft.people, texts.people, strict=True)
+        )
+        if texts.people is not None
+        else draft.people,
+    )
+    return build_event(draft, current=event)

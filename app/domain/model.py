@@ -69,15 +69,70 @@ class Language(StrEnum):
     UK = "uk"
 
 
+class Text(str):
+    """A text as shown in one language; ``fell_back``: it is the German text standing in.
+
+    Made only by :func:`pick`; it is a ``str`` in every other respect, so it travels through
+    views, mails and calendars unchanged, and pages mark a fallback with ``lang="de"``.
+    """
+
+    fell_back: bool
+
+    def __new__(cls, value: str, *, fell_back: bool = False) -> Text:
+        text = super().__new__(cls, value)
+        text.fell_back = fell_back
+        return text
+
+
+def pick(language: str, german: str, translated: str) -> Text:
+    """The text to show in ``language``: its translation, else the German text.
+
+    The one place that decides this; ``fell_back`` on the result tells whether German stands in
+    for a missing translation (never on a German page, never for an empty German text).
+    """
+    if language == Language.DE.value or not german:
+        return Text(german)
+    if translated:
+        return Text(translated)
+    return Text(german, fell_back=True)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionText:
+    """A question's label and answer options in one further language (options by position)."""
+
+    label: str = ""
+    options: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.label or any(self.options))
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
-    """An extra question on the registration form."""
+    """An extra question on the registration form.
+
+    Answers are filed under ``key`` and a choice's answer is its German option, so registrations
+    and exports never depend on the language the form was shown in.
+    """
 
     key: str
     label: str
     kind: QuestionKind
     required: bool = False
     options: tuple[str, ...] = ()
+    #: Label and options per further language ("en", "uk").
+    translations: Mapping[str, QuestionText] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonText:
+    """The function a person is announced with, in one further language."""
+
+    affiliation: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.affiliation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +142,19 @@ class Person:
     name: str
     affiliation: str = ""
     role: PersonRole = PersonRole.SPEAKER
+    #: The function per further language ("en", "uk"); the name is never translated.
+    translations: Mapping[str, PersonText] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeText:
+    """A programme item's title and detail in one further language."""
+
+    title: str = ""
+    detail: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.title or self.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +164,8 @@ class ProgrammeItem:
     title: str
     time: str = ""
     detail: str = ""
+    #: Title and detail per further language ("en", "uk").
+    translations: Mapping[str, ProgrammeText] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,20 +203,33 @@ class Seats:
 
 @dataclass(frozen=True, slots=True)
 class EventText:
-    """An event's title, teaser and description in one further language; empty: not translated."""
+    """An event's own texts in one further language; empty: not translated.
+
+    The texts of its questions, programme items and people are translated on those items.
+    """
 
     title: str = ""
     teaser: str = ""
     description: str = ""
+    venue_notes: str = ""
+    access_notes: str = ""
+    funding_note: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.title or self.teaser or self.description)
+        return any(getattr(self, name) for name in TRANSLATED_FIELDS)
 
 
 #: The languages an event's texts may be translated into; German is the event's own text.
 TRANSLATABLE_LANGUAGES = (Language.EN, Language.UK)
-#: The event's texts that have translations.
-TRANSLATED_FIELDS = ("title", "teaser", "description")
+#: The event's own texts that have translations (:class:`EventText`).
+TRANSLATED_FIELDS = (
+    "title",
+    "teaser",
+    "description",
+    "venue_notes",
+    "access_notes",
+    "funding_note",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +257,11 @@ class Event:
     registration_closes_at: dt.datetime | None = None
     venue_name: str = ""
     venue_address: str = ""
+    #: How to get there, where to enter, parking … (public, German).
+    venue_notes: str = ""
     online_access: OnlineAccess | None = None
+    #: What online participants should know with the access data (German; sent with them).
+    access_notes: str = ""
     programme: tuple[ProgrammeItem, ...] = ()
     people: tuple[Person, ...] = ()
     questions: tuple[Question, ...] = ()
@@ -197,7 +284,7 @@ class Event:
     revision: int = 0
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    #: Title, teaser and description per further language ("en", "uk"); German is above.
+    #: The event's own texts per further language ("en", "uk"); German is above.
     translations: Mapping[str, EventText] = field(default_factory=dict)
 
     @property
@@ -232,34 +319,114 @@ class Event:
 
 
 def localized(event: Event, language: str) -> Event:
-    """``event`` with title, teaser and description in ``language``; German where not translated.
+    """``event`` with every organiser-written text in ``language``, German where not translated.
 
-    Each text falls back on its own: an English title with no English description shows the
-    German description. Everything else stays as it is, so mails, invites and pages can call
-    this on any event they were given.
+    Each text falls back on its own (through :func:`pick`): an English title with no English
+    description shows the German description. The texts are :class:`Text` values that say
+    whether they fell back. A choice question's ``options`` become the shown labels: the values
+    a form sends stay the stored event's German options, by position. Everything else stays as
+    it is, so mails, invites, exports and pages can call this on any event they were given.
     """
-    text = event.translations.get(language)
-    if not text:
+    if language not in TRANSLATABLE_LANGUAGES:
+        # German is the event's own text (and no other language is offered): nothing to pick.
         return event
+    text = event.translations.get(language) or EventText()
+
+    def own(name: str) -> Text:
+        return pick(language, getattr(event, name), getattr(text, name))
+
     return dataclasses.replace(
         event,
-        title=text.title or event.title,
-        teaser=text.teaser or event.teaser,
-        description=text.description or event.description,
+        title=own("title"),
+        teaser=own("teaser"),
+        description=own("description"),
+        venue_notes=own("venue_notes"),
+        access_notes=own("access_notes"),
+        funding_note=own("funding_note"),
+        questions=tuple(localized_question(q, language) for q in event.questions),
+        programme=tuple(_localized_item(item, language) for item in event.programme),
+        people=tuple(_localized_person(person, language) for person in event.people),
     )
+
+
+def localized_question(question: Question, language: str) -> Question:
+    """``question`` with label and options in ``language`` (each by :func:`pick`)."""
+    text = question.translations.get(language) or QuestionText()
+    options = tuple(
+        pick(language, option, text.options[i] if i < len(text.options) else "")
+        for i, option in enumerate(question.options)
+    )
+    return dataclasses.replace(
+        question, label=pick(language, question.label, text.label), options=options
+    )
+
+
+def _localized_item(item: ProgrammeItem, language: str) -> ProgrammeItem:
+    text = item.translations.get(language) or ProgrammeText()
+    return dataclasses.replace(
+        item,
+        title=pick(language, item.title, text.title),
+        detail=pick(language, item.detail, text.detail),
+    )
+
+
+def _localized_person(person: Person, language: str) -> Person:
+    text = person.translations.get(language) or PersonText()
+    return dataclasses.replace(
+        person, affiliation=pick(language, person.affiliation, text.affiliation)
+    )
+
+
+def shown_answer(question: Question, answer: str, language: str) -> str:
+    """A stored answer as readers of ``language`` see it: a choice's option in their language.
+
+    Answers are stored as the German option; the option's translation is picked like every other
+    text (:func:`pick`). Anything else is shown as stored.
+    """
+    if answer not in question.options:
+        return answer
+    index = question.options.index(answer)
+    return localized_question(question, language).options[index]
 
 
 def german_fallbacks(event: Event, language: str) -> tuple[str, ...]:
-    """Which of title, teaser and description :func:`localized` shows in German for ``language``.
+    """Which of the event's own texts :func:`localized` shows in German for ``language``.
 
     Pages mark these with ``lang="de"`` so screen readers pronounce them as German.
     """
-    if language == Language.DE.value:
-        return ()
-    text = event.translations.get(language) or EventText()
-    return tuple(
-        name for name in TRANSLATED_FIELDS if getattr(event, name) and not getattr(text, name)
+    shown = localized(event, language)
+    return tuple(name for name in TRANSLATED_FIELDS if _fell_back(getattr(shown, name)))
+
+
+def missing_translations(event: Event, language: str) -> tuple[str, ...]:
+    """Every text of ``event`` without a translation into ``language``, by draft field name.
+
+    ``title``, ``questions.0.label``, ``questions.0.options``, ``programme.2.detail``,
+    ``people.1.affiliation`` …: exactly the texts :func:`localized` shows in German.
+    """
+    shown = localized(event, language)
+    missing = [name for name in TRANSLATED_FIELDS if _fell_back(getattr(shown, name))]
+    for index, question in enumerate(shown.questions):
+        if _fell_back(question.label):
+            missing.append(f"questions.{index}.label")
+        if any(_fell_back(option) for option in question.options):
+            missing.append(f"questions.{index}.options")
+    for index, item in enumerate(shown.programme):
+        missing.extend(
+            f"programme.{index}.{name}"
+            for name in ("title", "detail")
+            if _fell_back(getattr(item, name))
+        )
+    missing.extend(
+        f"people.{index}.affiliation"
+        for index, person in enumerate(shown.people)
+        if _fell_back(person.affiliation)
     )
+    return tuple(missing)
+
+
+def _fell_back(text: str) -> bool:
+    return isinstance(text, Text) and text.fell_back
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +520,7 @@ class QuestionDraft:
     options: tuple[str, ...] = ()
     #: The key of the stored question this one edits; empty or unknown: a new question.
     key: str = ""
+    translations: Mapping[str, QuestionText] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +529,8 @@ class EventDraft:
 
     Times are moments (UTC); ``None`` where none was given. The rules
     (:mod:`app.domain.event_rules`) report errors by these field names, list items as
-    ``questions.<n>.label`` and translations as ``translations.<language>.<field>``.
+    ``questions.<n>.label`` and translations as ``translations.<language>.<field>``, those of
+    list items as ``questions.<n>.translations.<language>.<field>``.
     """
 
     title: str
@@ -376,6 +545,8 @@ class EventDraft:
     timezone: str = DEFAULT_TIMEZONE
     venue_name: str = ""
     venue_address: str = ""
+    venue_notes: str = ""
+    access_notes: str = ""
     online_join_url: str = ""
     online_meeting_id: str = ""
     online_passcode: str = ""

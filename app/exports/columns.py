@@ -18,9 +18,10 @@ from app.domain.model import (
     QuestionKind,
     Registration,
     RegistrationStatus,
+    localized,
 )
 from app.formatting import local_time
-from app.i18n import N_, _
+from app.i18n import N_, _, current_language
 
 FIXED_HEADERS = (
     N_("Nr."),
@@ -75,9 +76,13 @@ Cell = str | int | dt.datetime
 
 
 def headers(event: Event, words: Wording | None = None) -> list[str]:
-    """The header row: the fixed columns, then one column per question, headed by its label."""
+    """The header row: the fixed columns, then one column per question, headed by its label.
+
+    The labels are in the language in use now (the organiser's), German where not translated.
+    """
     words = words or wording()
-    return [*words.headers, *(question.label for question in event.questions)]
+    shown = localized(event, current_language())
+    return [*words.headers, *(question.label for question in shown.questions)]
 
 
 def answer_text(question: Question, answer: str, words: Wording | None = None) -> str:

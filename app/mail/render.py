@@ -47,7 +47,9 @@ from app.domain.model import (
     QuestionKind,
     Registration,
     localized,
+    shown_answer,
 )
+from app.formatting import german_lang
 from app.i18n import install, use_language
 from app.resources import EMAILS_PACKAGE, package_folder
 
@@ -194,6 +196,7 @@ def _environment(root: Path) -> Environment:
     install(environment)
     environment.filters["moment"] = _moment
     environment.filters["nl2br"] = nl2br
+    environment.filters["german_lang"] = german_lang
     return environment
 
 
@@ -286,7 +289,7 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         "message": str(payload.get("message") or "").strip(),
         # The organisers' subject for MESSAGE; the subject block makes it one line.
         "message_subject": str(payload.get("subject") or "").strip(),
-        "answers": _answers(event, registration),
+        "answers": _answers(context.event, registration, language.value),
         "seats": [
             SeatLine(mode, event.seats(mode).taken, event.seats(mode).capacity)
             for mode in event.modes
@@ -337,12 +340,18 @@ def _hold_until(
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _answers(event: Event, registration: Registration | None) -> list[Answer]:
+def _answers(event: Event, registration: Registration | None, language: str) -> list[Answer]:
+    """The answers in ``language``: labels and chosen options as translated, German otherwise."""
     if registration is None:
         return []
+    shown = localized(event, language)
     return [
-        Answer(question.label, registration.answers[question.key], question.kind)
-        for question in event.questions
+        Answer(
+            label.label,
+            shown_answer(question, registration.answers[question.key], language),
+            question.kind,
+        )
+        for question, label in zip(event.questions, shown.questions, strict=True)
         if registration.answers.get(question.key, "").strip()
     ]
 

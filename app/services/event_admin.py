@@ -16,7 +16,13 @@ from app.db.mapping import event_from_row, event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput
-from app.domain.event_rules import SLUG_TAKEN, build_event, slugify
+from app.domain.event_rules import (
+    SLUG_TAKEN,
+    EventTranslations,
+    build_event,
+    slugify,
+    translated_event,
+)
 from app.domain.model import AttendanceMode, Event, EventDraft, EventStatus, RegistrationStatus
 from app.domain.rules import availability
 from app.services.event_changes import EventChangeOutcome, change_event
@@ -130,6 +136,19 @@ async def update_event(
         if is_unique_violation(error):
             raise InvalidInput({"slug": SLUG_TAKEN}) from error
         raise
+
+
+async def update_translations(
+    db: Database, event_id: int, texts: EventTranslations, now: dt.datetime
+) -> Event:
+    """Store new translations of the event's texts; nobody is mailed (nothing an invite holds).
+
+    Raises :class:`InvalidInput` per field, by the same rules as the organisers' form.
+    """
+    current = await get_with_access(event_id)
+    updated = translated_event(current, texts)
+    outcome = await change_event(db, event_id, updated, notify=False, message="", now=now)
+    return outcome.event
 
 
 async def _set_status(

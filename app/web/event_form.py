@@ -38,9 +38,12 @@ from app.domain.model import (
     EventText,
     Person,
     PersonRole,
+    PersonText,
     ProgrammeItem,
+    ProgrammeText,
     QuestionDraft,
     QuestionKind,
+    QuestionText,
 )
 from app.domain.validation import INVALID_CHOICE, REQUIRED
 
@@ -70,9 +73,10 @@ _ROW_KINDS = {"questions": "question", "programme": "programme", "people": "pers
 _ROW_NAMES = {"question": "label", "programme": "title", "person": "name"}
 
 _Choice = TypeVar("_Choice", EventFormat, QuestionKind, PersonRole)
+_Item = TypeVar("_Item", QuestionText, ProgrammeText, PersonText)
 _DAY = dt.timedelta(hours=24)
 
-_ROW = re.compile(r"(question|programme|person)_(\d{1,3})_([a-z]+)")
+_ROW = re.compile(r"(question|programme|person)_(\d{1,3})_([a-z]+)(?:_(en|uk))?")
 _LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -127,6 +131,8 @@ def event_values(event: Event) -> dict[str, str]:
         "timezone": event.timezone,
         "venue_name": event.venue_name,
         "venue_address": event.venue_address,
+        "venue_notes": event.venue_notes,
+        "access_notes": event.access_notes,
         "online_join_url": access.join_url if access else "",
         "online_meeting_id": access.meeting_id if access else "",
         "online_passcode": access.passcode if access else "",
@@ -156,16 +162,24 @@ def event_values(event: Event) -> dict[str, str]:
         values[prefix + "options"] = "\n".join(question.options)
         if question.required:
             values[prefix + "required"] = "on"
+        for language, q_text in question.translations.items():
+            values[translation_field(prefix + "label", language)] = q_text.label
+            values[translation_field(prefix + "options", language)] = "\n".join(q_text.options)
     for index, item in enumerate(event.programme):
         prefix = f"programme_{index}_"
         values[prefix + "time"] = item.time
         values[prefix + "title"] = item.title
         values[prefix + "detail"] = item.detail
+        for language, p_text in item.translations.items():
+            values[translation_field(prefix + "title", language)] = p_text.title
+            values[translation_field(prefix + "detail", language)] = p_text.detail
     for index, person in enumerate(event.people):
         prefix = f"person_{index}_"
         values[prefix + "name"] = person.name
         values[prefix + "affiliation"] = person.affiliation
         values[prefix + "role"] = person.role.value
+        for language, person_text in person.translations.items():
+            values[translation_field(prefix + "affiliation", language)] = person_text.affiliation
     return values
 
 
@@ -214,12 +228,14 @@ def form_field_names(values: Mapping[str, str]) -> Callable[[str], str]:
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "translations":
             return translation_field(parts[2], parts[1])
-        if len(parts) == 3 and parts[0] in _ROW_KINDS and parts[1].isdigit():
+        if len(parts) in (3, 5) and parts[0] in _ROW_KINDS and parts[1].isdigit():
             kind = _ROW_KINDS[parts[0]]
             rows = kept[kind]
             position = int(parts[1])
             if position < len(rows):
-                return f"{kind}_{rows[position]}_{parts[2]}"
+                field = f"{kind}_{rows[position]}_{parts[-1]}"
+                # ``questions.0.translations.en.label`` is ``question_<row>_label_en``.
+                return field if len(parts) == 3 else translation_field(field, parts[3])
         return _HOURS_FIELDS.get(name, name)
 
     return form_field
@@ -325,6 +341,8 @@ def parse_event_form(form: Mapping[str, str]) -> EventDraft:
         timezone=timezone,
         venue_name=read.text("venue_name"),
         venue_address=read.block("venue_address"),
+        venue_notes=read.block("venue_notes"),
+        access_notes=read.block("access_notes"),
         online_join_url=read.text("online_join_url"),
         online_meeting_id=read.text("online_meeting_id"),
         online_passcode=read.text("online_passcode"),
@@ -360,17 +378,33 @@ def _or_default(duration: dt.timedelta | None, default: dt.timedelta) -> dt.time
 
 
 def _translations(read: _Reader) -> dict[str, EventText]:
-    """Title, teaser and description per further language; a language left empty is none."""
+    """The event's own texts per further language; a language left empty is none."""
     translations: dict[str, EventText] = {}
     for language in TRANSLATABLE_LANGUAGES:
         text = EventText(
-            title=read.text(translation_field("title", language.value)),
-            teaser=read.block(translation_field("teaser", language.value)),
-            description=read.block(translation_field("description", language.value)),
+            **{
+                name: (read.text if name == "title" else read.block)(
+                    translation_field(name, language.value)
+                )
+                for name in TRANSLATED_FIELDS
+            }
         )
         if text:
             translations[language.value] = text
     return translations
+
+
+def _row_translations(
+    read: _Reader, prefix: str, make: Callable[[str, str], _Item]
+) -> dict[str, _Item]:
+    """A row's texts per further language (``make(prefix, language)``); empty ones dropped."""
+    found = {language.value: make(prefix, language.value) for language in TRANSLATABLE_LANGUAGES}
+    return {language: text for language, text in found.items() if text}
+
+
+def _options(raw: str) -> tuple[str, ...]:
+    lines = (_single_line(line) for line in raw.split("\n"))
+    return tuple(option for option in lines if option)
 
 
 def _tags(read: _Reader) -> tuple[str, ...]:
@@ -394,8 +428,16 @@ def _questions(read: _Reader) -> tuple[QuestionDraft, ...]:
         kind = read.choice(prefix + "kind", QuestionKind, QuestionKind.TEXT)
         options: tuple[str, ...] = ()
         if kind is QuestionKind.CHOICE:
-            lines = (_single_line(line) for line in options_text.split("\n"))
-            options = tuple(dict.fromkeys(option for option in lines if option))
+            options = tuple(dict.fromkeys(_options(options_text)))
+
+        def question_text(prefix: str, language: str) -> QuestionText:
+            name = translation_field(prefix + "options", language)
+            raw = read.limited(name, read.block(name), limit=MAX_OPTIONS_TEXT, multiline=True)
+            return QuestionText(
+                label=read.text(translation_field(prefix + "label", language)),
+                options=_options(raw),
+            )
+
         questions.append(
             QuestionDraft(
                 label=label,
@@ -403,6 +445,7 @@ def _questions(read: _Reader) -> tuple[QuestionDraft, ...]:
                 required=read.checkbox(prefix + "required"),
                 options=options,
                 key=read.form.get(prefix + "key", "").strip(),
+                translations=_row_translations(read, prefix, question_text),
             )
         )
     return tuple(questions)
@@ -419,7 +462,21 @@ def _programme(read: _Reader) -> tuple[ProgrammeItem, ...]:
             if time or detail:
                 read.errors[prefix + "title"] = REQUIRED
             continue
-        items.append(ProgrammeItem(title=title, time=time, detail=detail))
+        items.append(
+            ProgrammeItem(
+                title=title,
+                time=time,
+                detail=detail,
+                translations=_row_translations(
+                    read,
+                    prefix,
+                    lambda prefix, language: ProgrammeText(
+                        title=read.text(translation_field(prefix + "title", language)),
+                        detail=read.block(translation_field(prefix + "detail", language)),
+                    ),
+                ),
+            )
+        )
     return tuple(items)
 
 
@@ -434,5 +491,18 @@ def _people(read: _Reader) -> tuple[Person, ...]:
                 read.errors[prefix + "name"] = REQUIRED
             continue
         role = read.choice(prefix + "role", PersonRole, PersonRole.SPEAKER)
-        people.append(Person(name=name, affiliation=affiliation, role=role))
+        people.append(
+            Person(
+                name=name,
+                affiliation=affiliation,
+                role=role,
+                translations=_row_translations(
+                    read,
+                    prefix,
+                    lambda prefix, language: PersonText(
+                        affiliation=read.text(translation_field(prefix + "affiliation", language))
+                    ),
+                ),
+            )
+        )
     return tuple(people)

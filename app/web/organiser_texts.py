@@ -13,7 +13,7 @@ from typing import TypeVar
 from app import paths
 from app.domain import event_rules
 from app.domain.model import EventFormat, EventStatus, PersonRole, QuestionKind
-from app.i18n import N_, _, current_language, translations
+from app.i18n import LANGUAGE_NAMES, N_, _, current_language, translations
 
 K = TypeVar("K")
 
@@ -50,6 +50,8 @@ EVENT_FIELD_LABELS = {
     "timezone": N_("Zeitzone"),
     "venue_name": N_("Veranstaltungsort"),
     "venue_address": N_("Adresse"),
+    "venue_notes": N_("Hinweise zum Ort"),
+    "access_notes": N_("Hinweise zur Online-Teilnahme"),
     "online_join_url": N_("Zoom-Link"),
     "online_meeting_id": N_("Meeting-ID"),
     "online_passcode": N_("Kenncode"),
@@ -118,6 +120,10 @@ _EVENT_ERRORS = {
         "Bitte geben Sie mindestens zwei Antworten an, eine pro Zeile."
     ),
     event_rules.CONTACT_REQUIRED: N_("Für Benachrichtigungen braucht es eine Kontakt-E-Mail."),
+    event_rules.OPTIONS_COUNT: N_(
+        "Bitte genauso viele Antwortmöglichkeiten wie auf Deutsch angeben, in derselben "
+        "Reihenfolge, eine pro Zeile (oder das Feld leer lassen)."
+    ),
     event_rules.BELOW_SEATS_TAKEN: N_(
         "Es sind schon mehr Plätze vergeben. Bitte mehr Plätze angeben."
     ),
@@ -136,7 +142,11 @@ def event_field_label(field: str) -> str:
     number, _sep, part = rest.partition("_")
     if kind in _ROW_LABELS and number.isdigit():
         row_label, parts = _ROW_LABELS[kind]
+        # ``question_0_label_en``: a translated text of the row, named with its language.
+        part, _sep, language = part.partition("_")
         part_label = _(parts[part]) if part in parts else part
+        if language in LANGUAGE_NAMES:
+            part_label = f"{part_label} ({LANGUAGE_NAMES[language]})"
         return f"{_(row_label)} {int(number) + 1}: {part_label}"
     return field
 

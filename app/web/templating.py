@@ -52,6 +52,8 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters["deadline"] = formatting.format_deadline
     env.filters["moment"] = formatting.format_moment
     env.filters["clock"] = formatting.format_clock
+    env.filters["german_lang"] = formatting.german_lang
+    env.filters["german_span"] = formatting.german_span
 
 
 def template_config(base_url: str, *, reload: bool) -> TemplateConfig[JinjaTemplateEngine]:

@@ -22,6 +22,8 @@ from app.domain.model import (
     RegistrationStatus,
     german_fallbacks,
     localized,
+    localized_question,
+    shown_answer,
 )
 from app.domain.rules import (
     Availability,
@@ -98,6 +100,7 @@ class EventView(msgspec.Struct, frozen=True):
     contact_email: str
     funding_note: str
     programme: list[ProgrammeView]
+    venue_notes: str
     speakers: list[PersonView]
     moderators: list[PersonView]
     description_html: str = ""
@@ -254,6 +257,7 @@ def event_view(
         tags=[tag for tag in event.tags if tag != event.series],
         contact_email=event.contact_email,
         funding_note=event.funding_note,
+        venue_notes=event.venue_notes if event.format is not EventFormat.ONLINE else "",
         programme=[
             ProgrammeView(time=item.time, title=item.title, detail=item.detail)
             for item in event.programme
@@ -336,17 +340,25 @@ def form_view(
     values: Mapping[str, str] | None = None,
     error_codes: Mapping[str, str] | None = None,
 ) -> FormView:
-    """The form for ``event``, filled with ``values`` and marked with ``error_codes``."""
+    """The form for ``event``, filled with ``values`` and marked with ``error_codes``.
+
+    Questions and options are shown in the reader's language; a choice sends its German option,
+    so the answer is the same whatever language the form was read in.
+    """
+    shown = localized(event, current_language()).questions
     questions = [
         QuestionView(
             name=f"q_{q.key}",
-            label=q.label,
+            label=s.label,
             kind=q.kind.value,
             required=q.required,
             options=(
                 [OptionView(YES, texts.yes_no_label(YES)), OptionView(NO, texts.yes_no_label(NO))]
                 if q.kind is QuestionKind.YES_NO
-                else [OptionView(option, option) for option in q.options]
+                else [
+                    OptionView(option, label)
+                    for option, label in zip(q.options, s.options, strict=True)
+                ]
             ),
             widget=(
                 "textarea"
@@ -354,7 +366,7 @@ def form_view(
                 else ("radio" if len(q.options) <= _RADIO_LIMIT else "select")
             ),
         )
-        for q in event.questions
+        for q, s in zip(event.questions, shown, strict=True)
     ]
     labels = {
         **{name: texts.field_label(name) for name in texts.FIELD_LABELS},
@@ -444,9 +456,12 @@ def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
     question = next((q for q in event.questions if q.key == key), None)
     if question is None:
         return AnswerView(question=key, answer=answer)
+    language = current_language()
     if question.kind is QuestionKind.YES_NO:
         answer = texts.yes_no_label(answer)
-    return AnswerView(question=question.label, answer=answer)
+    else:
+        answer = shown_answer(question, answer, language)
+    return AnswerView(question=localized_question(question, language).label, answer=answer)
 
 
 def shows_access(registration: Registration, event: Event) -> bool:

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -28,8 +28,20 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.db.database import Database
-from app.domain.model import Registration, RegistrationRequest
-from app.services import event_summaries, registrations
+from app.domain.event_rules import EventTranslations
+from app.domain.model import (
+    TRANSLATABLE_LANGUAGES,
+    TRANSLATED_FIELDS,
+    Event,
+    EventText,
+    PersonText,
+    ProgrammeText,
+    QuestionText,
+    Registration,
+    RegistrationRequest,
+    missing_translations,
+)
+from app.services import event_admin, event_summaries, registrations
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import RegistrationFilter
@@ -58,6 +70,169 @@ class OrganiserEventOut(msgspec.Struct):
     ends_at: dt.datetime
     #: Registrations per status (``pending``, ``confirmed``, ``waitlisted``, ``cancelled``).
     counts: dict[str, int]
+
+
+class OwnTextsIO(msgspec.Struct, forbid_unknown_fields=True):
+    """An event's own texts in one language; empty: not translated (German stands in)."""
+
+    title: str = ""
+    teaser: str = ""
+    description: str = ""
+    venue_notes: str = ""
+    #: Sent with the online access data.
+    access_notes: str = ""
+    funding_note: str = ""
+
+
+class QuestionTextIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A question's label and (choice questions) options in one language, options in order."""
+
+    label: str = ""
+    options: list[str] = []
+
+
+class ProgrammeTextIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A programme item's title and detail in one language."""
+
+    title: str = ""
+    detail: str = ""
+
+
+class PersonTextIO(msgspec.Struct, forbid_unknown_fields=True):
+    """The function a person is announced with, in one language."""
+
+    affiliation: str = ""
+
+
+class QuestionTextsOut(msgspec.Struct):
+    """A question: its stable key (answers are filed under it), German texts, translations."""
+
+    key: str
+    label: str
+    options: list[str]
+    translations: dict[str, QuestionTextIO]
+
+
+class ProgrammeTextsOut(msgspec.Struct):
+    """A programme item's German texts and translations."""
+
+    time: str
+    title: str
+    detail: str
+    translations: dict[str, ProgrammeTextIO]
+
+
+class PersonTextsOut(msgspec.Struct):
+    """A person's German function and its translations (the name is not translated)."""
+
+    name: str
+    affiliation: str
+    translations: dict[str, PersonTextIO]
+
+
+class EventTextsOut(msgspec.Struct):
+    """Every text an organiser writes for an event: German, translations, what is missing."""
+
+    id: int
+    german: OwnTextsIO
+    #: The event's own texts by language (``en``, ``uk``).
+    translations: dict[str, OwnTextsIO]
+    questions: list[QuestionTextsOut]
+    programme: list[ProgrammeTextsOut]
+    people: list[PersonTextsOut]
+    #: Per language, the texts still shown in German (``title``, ``questions.0.options`` …).
+    missing: dict[str, list[str]]
+
+
+class EventTextsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """New translations; a part left out (``null``) stays as it is, a given part replaces.
+
+    ``questions`` by question key, then language; ``programme`` and ``people`` one object of
+    languages per item, in the event's order (as many as the event has).
+    """
+
+    translations: dict[str, OwnTextsIO] | None = None
+    questions: dict[str, dict[str, QuestionTextIO]] | None = None
+    programme: list[dict[str, ProgrammeTextIO]] | None = None
+    people: list[dict[str, PersonTextIO]] | None = None
+
+    def command(self) -> EventTranslations:
+        """The domain's form of these translations."""
+        return EventTranslations(
+            own=None
+            if self.translations is None
+            else {
+                lang: EventText(**msgspec.structs.asdict(t))
+                for lang, t in self.translations.items()
+            },
+            questions=None
+            if self.questions is None
+            else {
+                key: {lang: QuestionText(t.label, tuple(t.options)) for lang, t in texts.items()}
+                for key, texts in self.questions.items()
+            },
+            programme=None
+            if self.programme is None
+            else tuple(
+                {lang: ProgrammeText(t.title, t.detail) for lang, t in item.items()}
+                for item in self.programme
+            ),
+            people=None
+            if self.people is None
+            else tuple(
+                {lang: PersonText(t.affiliation) for lang, t in item.items()}
+                for item in self.people
+            ),
+        )
+
+
+def _own(text: EventText | Event) -> OwnTextsIO:
+    return OwnTextsIO(**{name: str(getattr(text, name)) for name in TRANSLATED_FIELDS})
+
+
+def event_texts_out(event: Event) -> EventTextsOut:
+    """The API shape of an event's texts (read with its access notes)."""
+    return EventTextsOut(
+        id=event.id,
+        german=_own(event),
+        translations={lang: _own(t) for lang, t in sorted(event.translations.items())},
+        questions=[
+            QuestionTextsOut(
+                q.key,
+                q.label,
+                list(q.options),
+                {
+                    lang: QuestionTextIO(t.label, list(t.options))
+                    for lang, t in sorted(q.translations.items())
+                },
+            )
+            for q in event.questions
+        ],
+        programme=[
+            ProgrammeTextsOut(
+                i.time,
+                i.title,
+                i.detail,
+                {
+                    lang: ProgrammeTextIO(t.title, t.detail)
+                    for lang, t in sorted(i.translations.items())
+                },
+            )
+            for i in event.programme
+        ],
+        people=[
+            PersonTextsOut(
+                p.name,
+                p.affiliation,
+                {lang: PersonTextIO(t.affiliation) for lang, t in sorted(p.translations.items())},
+            )
+            for p in event.people
+        ],
+        missing={
+            language.value: list(missing_translations(event, language.value))
+            for language in TRANSLATABLE_LANGUAGES
+        },
+    )
 
 
 class RegistrationOut(msgspec.Struct):
@@ -318,3 +493,34 @@ class OrganiserApiController(Controller):
             added_out(outcome.registration, result),
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
         )
+
+    @get(
+        "/events/{event_id:int}/texts",
+        name="organiser_api_event_texts",
+        summary="Every text of an event, its translations and what is missing",
+        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+    )
+    async def event_texts(self, event_id: FromPath[int]) -> EventTextsOut:
+        """German texts and their English and Ukrainian translations, questions by key."""
+        return event_texts_out(await get_with_access(event_id))
+
+    @put(
+        "/events/{event_id:int}/texts",
+        name="organiser_api_set_event_texts",
+        summary="Set translations of an event's texts",
+        responses={
+            400: _problem("Invalid input; `errors` names each field with an error code."),
+            **_UNAUTHORIZED,
+            **_NOT_FOUND,
+        },
+    )
+    async def set_event_texts(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: JSONBody[EventTextsIn],
+    ) -> EventTextsOut:
+        """Replace the translations given (the German texts stay); nobody is mailed."""
+        event = await event_admin.update_translations(db, event_id, data.command(), now)
+        return event_texts_out(await get_with_access(event.id))

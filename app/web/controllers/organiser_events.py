@@ -29,6 +29,7 @@ from app.domain.model import (
     EventStatus,
     PersonRole,
     QuestionKind,
+    missing_translations,
 )
 from app.i18n import LANGUAGE_NAMES, _
 from app.services import event_admin, event_changes
@@ -75,6 +76,33 @@ class MessageForm(msgspec.Struct, frozen=True):
     errors: dict[str, str]
 
 
+class MissingTranslations(msgspec.Struct, frozen=True):
+    """The texts of an event not yet translated into one language, linking to their fields."""
+
+    language: str
+    label: str
+    fields: list[Choice]
+
+
+def missing_translations_view(event: Event) -> list[MissingTranslations]:
+    """What :func:`app.domain.model.missing_translations` finds, as the form names the fields."""
+    form_field = form_field_names(event_values(event))
+    return [
+        MissingTranslations(
+            language.value,
+            LANGUAGE_NAMES[language.value],
+            [
+                Choice(
+                    translation_field(form_field(name), language.value),
+                    organiser_texts.event_field_label(form_field(name)),
+                )
+                for name in missing_translations(event, language.value)
+            ],
+        )
+        for language in TRANSLATABLE_LANGUAGES
+    ]
+
+
 class EventFormView(msgspec.Struct, frozen=True):
     """What the event form shows: the values as typed, a message per field, the rows."""
 
@@ -91,6 +119,8 @@ class EventFormView(msgspec.Struct, frozen=True):
     labels: dict[str, str]
     #: The further languages of title, teaser and description (a fieldset each).
     translation_languages: list[Choice] = []
+    #: Per further language, the stored event's texts still shown in German there.
+    missing: list[MissingTranslations] = []
 
 
 def _rows(values: Mapping[str, str], kind: str) -> list[int]:
@@ -112,7 +142,10 @@ def _translation_labels() -> dict[str, str]:
 
 
 def event_form_view(
-    values: Mapping[str, str], error_codes: Mapping[str, str] | None = None
+    values: Mapping[str, str],
+    error_codes: Mapping[str, str] | None = None,
+    *,
+    event: Event | None = None,
 ) -> EventFormView:
     """The view model of the event form."""
     codes = dict(error_codes or {})
@@ -151,6 +184,7 @@ def event_form_view(
             Choice(language.value, LANGUAGE_NAMES[language.value])
             for language in TRANSLATABLE_LANGUAGES
         ],
+        missing=missing_translations_view(event) if event else [],
     )
 
 
@@ -181,7 +215,7 @@ def _form_page(
     return Template(
         template_name="organiser/event_form.html",
         context={
-            "form": event_form_view(values, error_codes),
+            "form": event_form_view(values, error_codes, event=event),
             "event": event,
             "status_labels": organiser_texts.translated(organiser_texts.EVENT_STATUS_LABELS),
             "action": paths.event_edit(event.id) if event else paths.new_event(),
