@@ -39,6 +39,7 @@ from app.web.controllers.organiser_api_tokens import OrganiserApiTokensControlle
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
+from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
@@ -221,6 +222,7 @@ def organiser_router(settings: Settings) -> Router:
                 route_handlers=[
                     OrganiserController,
                     OrganiserEventsController,
+                    OrganiserMaterialsController,
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
                     OrganiserDataController,

@@ -68,6 +68,9 @@ class Event(Table, tablename="event"):
     updated_at = Timestamptz(default=TimestamptzNow())
     #: Title, teaser and description in further languages: {"en": {"title": …}, "uk": …}.
     translations = JSON(default="{}")
+    #: What stays after the event (report, recording, slides, photos); written only by
+    #: ``app.services.materials``, never by the event form: see ``mapping.materials_to_json``.
+    materials = JSON(default="{}")
 
 
 class Registration(Table, tablename="registration"):
