@@ -30,6 +30,7 @@ from app.web.auth import organiser_guard, session_auth
 from app.web.bodies import StrictBodyRequest
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
+from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
@@ -150,6 +151,7 @@ def create_app(
         route_handlers=[
             PublicController,
             CalendarController,
+            FeedsController,
             RegistrationController,
             PersonalDataController,
             JoinController,
