@@ -9,6 +9,7 @@ must be https: the pages link to them from a trusted site, and a ``javascript:``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from app.domain.errors import InvalidInput
 from app.domain.event_rules import INVALID_URL, MAX_LONG, MAX_SHORT, text_error
 from app.domain.model import TRANSLATABLE_LANGUAGES, EventMaterials, MaterialLink
-from app.domain.validation import REQUIRED, TOO_LONG
+from app.domain.validation import INVALID_TEXT, REQUIRED, TOO_LONG
 
 #: A link that is not https (http, javascript:, data:, ftp …).
 NOT_HTTPS = "not_https"
@@ -40,6 +41,17 @@ class MaterialsDraft:
     recording_url: str = ""
     slides: tuple[MaterialLink, ...] = ()
     photos: tuple[MaterialLink, ...] = ()
+
+
+#: Lone surrogates: no database, page or feed can store or write them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_error(value: str, *, limit: int, multiline: bool = False) -> str | None:
+    code = text_error(value, limit=limit, multiline=multiline)
+    if code is None and _SURROGATE.search(value):
+        return INVALID_TEXT
+    return code
 
 
 def url_error(url: str) -> str | None:
@@ -75,7 +87,7 @@ def _links(
         errors[name] = TOO_MANY
         return kept
     for index, link in enumerate(kept):
-        label_code = text_error(link.label, limit=MAX_SHORT)
+        label_code = _text_error(link.label, limit=MAX_SHORT)
         if label_code is not None:
             errors[f"{name}.{index}.label"] = label_code
         url_code = url_error(link.url) if link.url else REQUIRED
@@ -88,7 +100,7 @@ def build_materials(draft: MaterialsDraft, now: dt.datetime) -> EventMaterials:
     """Checked materials from ``draft``; :class:`InvalidInput` names every field that breaks."""
     errors: dict[str, str] = {}
     report = _clean_text(draft.report)
-    code = text_error(report, limit=MAX_REPORT, multiline=True)
+    code = _text_error(report, limit=MAX_REPORT, multiline=True)
     if code is not None:
         errors["report"] = code
     known = {language.value for language in TRANSLATABLE_LANGUAGES}
@@ -99,7 +111,7 @@ def build_materials(draft: MaterialsDraft, now: dt.datetime) -> EventMaterials:
             errors[name[:80]] = UNKNOWN_LANGUAGE
             continue
         cleaned = _clean_text(text)
-        code = text_error(cleaned, limit=MAX_REPORT, multiline=True)
+        code = _text_error(cleaned, limit=MAX_REPORT, multiline=True)
         if code is not None:
             errors[name] = code
         elif cleaned:

@@ -31,7 +31,7 @@ ATOM_MEDIA_TYPE = "application/atom+xml"
 #: An empty feed was never changed: the epoch, not the moment it is rendered.
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: Characters XML 1.0 does not allow (tab, line feed and carriage return it does).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 EVENTS_TITLE = N_("Treffpunkt: kommende Veranstaltungen")
 REPORTS_TITLE = N_("Treffpunkt: Berichte und Aufzeichnungen")

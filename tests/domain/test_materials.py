@@ -86,3 +86,17 @@ def test_the_report_falls_back_to_german_and_says_in_which_language_it_is() -> N
     assert EventMaterials().report_in("uk") == ("", "uk")
     assert not EventMaterials()
     assert EventMaterials(photos=(MaterialLink("https://a.example/"),))
+
+
+def test_texts_no_database_or_feed_can_store_are_refused() -> None:
+    assert errors_of(
+        MaterialsDraft(
+            report="Bericht\x00",
+            report_translations={"en": "Report \ud800"},
+            slides=(MaterialLink("https://a.example/", "Folien\ud800"),),
+        )
+    ) == {
+        "report": "invalid_text",
+        "report_translations.en": "invalid_text",
+        "slides.0.label": "invalid_text",
+    }
