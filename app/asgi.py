@@ -30,6 +30,7 @@ from app.web.auth import organiser_guard, session_auth
 from app.web.bodies import StrictBodyRequest
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
+from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
@@ -39,6 +40,7 @@ from app.web.controllers.organiser_api_tokens import OrganiserApiTokensControlle
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
+from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
@@ -149,6 +151,7 @@ def create_app(
         route_handlers=[
             PublicController,
             CalendarController,
+            FeedsController,
             RegistrationController,
             PersonalDataController,
             JoinController,
@@ -219,6 +222,7 @@ def organiser_router(settings: Settings) -> Router:
                 route_handlers=[
                     OrganiserController,
                     OrganiserEventsController,
+                    OrganiserMaterialsController,
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
                     OrganiserDataController,

@@ -21,6 +21,9 @@ EVENT = "/events/{slug:str}"
 REGISTER = "/events/{slug:str}/register"
 PRIVACY = "/privacy"
 FEED = "/calendar.ics"
+#: Atom feeds (RFC 4287): upcoming events, and reports of past ones; ``?series=`` for one series.
+EVENTS_ATOM = "/feeds/events.atom"
+REPORTS_ATOM = "/feeds/reports.atom"
 PERSONAL = "/r/{token:str}"
 PERSONAL_CANCEL = "/r/{token:str}/cancel"
 PERSONAL_CONFIRM = "/r/{token:str}/confirm"
@@ -50,6 +53,8 @@ EVENT_PUBLISH = EVENT_OVERVIEW + "/publish"
 EVENT_UNPUBLISH = EVENT_OVERVIEW + "/unpublish"
 EVENT_DUPLICATE = EVENT_OVERVIEW + "/duplicate"
 EVENT_CANCEL = EVENT_OVERVIEW + "/cancel"
+EVENT_MATERIALS = EVENT_OVERVIEW + "/materials"
+EVENT_MATERIALS_ANNOUNCE = EVENT_MATERIALS + "/announce"
 REGISTRATIONS = EVENT_OVERVIEW + "/registrations"
 REGISTRATIONS_CSV = EVENT_OVERVIEW + "/registrations.csv"
 REGISTRATIONS_XLSX = EVENT_OVERVIEW + "/registrations.xlsx"
@@ -190,6 +195,14 @@ def event_duplicate(event_id: int) -> str:
 
 def event_cancel(event_id: int) -> str:
     return organiser(EVENT_CANCEL, event_id=event_id)
+
+
+def event_materials(event_id: int) -> str:
+    return organiser(EVENT_MATERIALS, event_id=event_id)
+
+
+def event_materials_announce(event_id: int) -> str:
+    return organiser(EVENT_MATERIALS_ANNOUNCE, event_id=event_id)
 
 
 def registrations(event_id: int) -> str:

@@ -14,9 +14,11 @@ from app.domain.model import (
     AttendanceMode,
     Event,
     EventFormat,
+    EventMaterials,
     EventStatus,
     EventText,
     Language,
+    MaterialLink,
     OnlineAccess,
     Person,
     PersonRole,
@@ -138,6 +140,63 @@ def _item_texts(translations: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _links_from_json(value: Any) -> tuple[MaterialLink, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        MaterialLink(url=str(item.get("url") or ""), label=str(item.get("label") or ""))
+        for item in value
+        if isinstance(item, dict) and item.get("url")
+    )
+
+
+def materials_from_json(value: Any) -> EventMaterials:
+    """The materials stored in an event's ``materials`` column (anything unreadable dropped)."""
+    stored = _json(value) if value else {}
+    if not isinstance(stored, dict):
+        return EventMaterials()
+    raw_translations = stored.get("report_translations")
+    translations = {
+        language.value: str(raw_translations[language.value])
+        for language in TRANSLATABLE_LANGUAGES
+        if isinstance(raw_translations, dict) and raw_translations.get(language.value)
+    }
+    updated_at = None
+    if stored.get("updated_at"):
+        try:
+            updated_at = _utc(dt.datetime.fromisoformat(str(stored["updated_at"])))
+        except ValueError:
+            updated_at = None
+    return EventMaterials(
+        report=str(stored.get("report") or ""),
+        report_translations=translations,
+        recording_url=str(stored.get("recording_url") or ""),
+        slides=_links_from_json(stored.get("slides")),
+        photos=_links_from_json(stored.get("photos")),
+        updated_at=updated_at,
+    )
+
+
+def materials_to_json(materials: EventMaterials) -> str:
+    """The ``materials`` column of an event.
+
+    Not part of :func:`event_to_row`: the event form does not carry the materials, so saving
+    an edited event (or duplicating one) must neither wipe nor copy them.
+    """
+    updated_at = _utc(materials.updated_at)
+    return json.dumps(
+        {
+            "report": materials.report,
+            "report_translations": dict(sorted(materials.report_translations.items())),
+            "recording_url": materials.recording_url,
+            "slides": [{"url": link.url, "label": link.label} for link in materials.slides],
+            "photos": [{"url": link.url, "label": link.label} for link in materials.photos],
+            "updated_at": updated_at.isoformat() if updated_at else None,
+        },
+        ensure_ascii=False,
+    )
+
+
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An :class:`Event` from a row; access data only when the row carries it."""
     join_url = row.get("online_join_url") or ""
@@ -219,6 +278,7 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
         created_at=_utc(row.get("created_at")),
         updated_at=_utc(row.get("updated_at")),
         translations=translations_from_json(row.get("translations")),
+        materials=materials_from_json(row.get("materials")),
     )
 
 

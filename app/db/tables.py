@@ -76,6 +76,9 @@ class Event(Table, tablename="event"):
     #: The event's own texts in further languages: {"en": {"title": …}, "uk": …}; those of
     #: questions, programme and people are in their items' "translations".
     translations = JSON(default="{}")
+    #: What stays after the event (report, recording, slides, photos); written only by
+    #: ``app.services.materials``, never by the event form: see ``mapping.materials_to_json``.
+    materials = JSON(default="{}")
 
 
 class Registration(Table, tablename="registration"):

@@ -35,6 +35,7 @@ class MailKind(StrEnum):
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
     ORGANISER_NOTICE = "organiser_notice"  # to the organisers: a new registration
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
+    MATERIALS = "materials"  # after the event: report and recording are online
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -153,6 +154,8 @@ def still_relevant(
         return "no access for this registration"
     if kind is MailKind.ACCESS and event.online_access is None:
         return "no access data set"
+    if kind is MailKind.MATERIALS and registration.status is not RegistrationStatus.CONFIRMED:
+        return "registration not confirmed"
     needs_seat = kind in CONFIRMING_KINDS or kind is MailKind.REMINDER
     if needs_seat and registration.status is not RegistrationStatus.CONFIRMED:
         return "registration not confirmed"

@@ -219,6 +219,62 @@ class EventText:
         return any(getattr(self, name) for name in TRANSLATED_FIELDS)
 
 
+@dataclass(frozen=True, slots=True)
+class MaterialLink:
+    """A link to slides or photos of a past event; ``label`` may be empty (the link is shown)."""
+
+    url: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventMaterials:
+    """What stays of an event after it took place: a report, a recording, slides and photos.
+
+    ``report`` is Markdown in German; ``report_translations`` holds it in further languages.
+    Links are https only (checked by :mod:`app.domain.materials`).
+    """
+
+    report: str = ""
+    report_translations: Mapping[str, str] = field(default_factory=dict)
+    recording_url: str = ""
+    slides: tuple[MaterialLink, ...] = ()
+    photos: tuple[MaterialLink, ...] = ()
+    #: When the organisers last saved them.
+    updated_at: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.report
+            or any(self.report_translations.values())
+            or self.recording_url
+            or self.slides
+            or self.photos
+        )
+
+    @property
+    def has_report(self) -> bool:
+        """Whether there is a report in any language."""
+        return bool(self.report or any(self.report_translations.values()))
+
+    def report_in(self, language: str) -> tuple[str, str]:
+        """The report for a reader of ``language`` and the language it is written in.
+
+        German stands in for a missing translation; with no German report either, the first
+        translation there is. ``("", language)`` when there is no report at all.
+        """
+        translated = self.report_translations.get(language, "")
+        if language != Language.DE.value and translated:
+            return translated, language
+        if self.report:
+            return self.report, Language.DE.value
+        for other in TRANSLATABLE_LANGUAGES:
+            text = self.report_translations.get(other.value, "")
+            if text:
+                return text, other.value
+        return "", language
+
+
 #: The languages an event's texts may be translated into; German is the event's own text.
 TRANSLATABLE_LANGUAGES = (Language.EN, Language.UK)
 #: The event's own texts that have translations (:class:`EventText`).
@@ -286,6 +342,8 @@ class Event:
     updated_at: dt.datetime | None = None
     #: The event's own texts per further language ("en", "uk"); German is above.
     translations: Mapping[str, EventText] = field(default_factory=dict)
+    #: Report, recording, slides and photos once the event took place.
+    materials: EventMaterials = field(default_factory=EventMaterials)
 
     @property
     def modes(self) -> tuple[AttendanceMode, ...]:

@@ -80,6 +80,26 @@ class ReaderTime(msgspec.Struct, frozen=True):
     when: str
 
 
+class LinkView(msgspec.Struct, frozen=True):
+    """A link with its text (the address itself when the organisers gave no label)."""
+
+    url: str
+    label: str
+
+
+class MaterialsView(msgspec.Struct, frozen=True):
+    """What a past event left behind, as ``/past`` and its page show it."""
+
+    has_report: bool
+    #: The report rendered safely (pages with ``detail`` only).
+    report_html: str
+    #: The language the report is written in, when it is not the reader's (``lang=…``).
+    report_language: str
+    recording_url: str
+    slides: list[LinkView]
+    photos: list[LinkView]
+
+
 class EventView(msgspec.Struct, frozen=True):
     """An event as its card and its page show it; never carries access data."""
 
@@ -122,6 +142,9 @@ class EventView(msgspec.Struct, frozen=True):
     #: The call to action at the top and the form's button.
     call_to_action: str = ""
     register_label: str = ""
+
+    #: Report, recording, slides and photos, once the event took place (``None``: nothing yet).
+    materials: MaterialsView | None = None
 
     @property
     def place(self) -> str:
@@ -202,6 +225,33 @@ def place_lines(event: Event) -> list[str]:
     return [line for line in lines if line]
 
 
+def _link_label(url: str) -> str:
+    """A link's address as its text: without ``https://``, the host and path readable."""
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/") or url
+
+
+def materials_view(event: Event, now: dt.datetime, *, detail: bool) -> MaterialsView | None:
+    """The materials of an event that took place, ``None`` before its end or without any."""
+    materials = event.materials
+    if not materials or now < event.ends_at or event.status is not EventStatus.PUBLISHED:
+        return None
+    language = current_language()
+    report, report_language = materials.report_in(language)
+    return MaterialsView(
+        has_report=bool(report),
+        report_html=render_markdown(report) if detail and report else "",
+        report_language=report_language if report_language != language else "",
+        recording_url=materials.recording_url,
+        slides=[
+            LinkView(link.url, link.label or _link_label(link.url)) for link in materials.slides
+        ],
+        photos=[
+            LinkView(link.url, link.label or _link_label(link.url)) for link in materials.photos
+        ],
+    )
+
+
 def event_view(
     event: Event,
     availability: Mapping[AttendanceMode, Availability],
@@ -276,6 +326,7 @@ def event_view(
         reader_time=_reader_time(event, locale, tz),
         call_to_action=texts.call_to_action(state),
         register_label=texts.register_label(state),
+        materials=materials_view(event, now, detail=detail),
     )
 
 

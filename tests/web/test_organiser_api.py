@@ -516,6 +516,8 @@ async def test_the_schema_documents_the_api_and_its_bearer_scheme(client):
         (f"{API}/events/{{event_id}}/registrations/export", "get"),
         (f"{API}/events/{{event_id}}/texts", "get"),
         (f"{API}/events/{{event_id}}/texts", "put"),
+        (f"{API}/events/{{event_id}}/materials", "get"),
+        (f"{API}/events/{{event_id}}/materials", "put"),
     }
     found = set()
     for path, operations in schema["paths"].items():

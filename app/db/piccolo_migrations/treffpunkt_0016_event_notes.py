@@ -8,7 +8,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Text
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-03T12:00:00:000016"
+ID = "2026-12-03T14:00:00:000016"
 VERSION = "1.38.0"
 DESCRIPTION = "Venue notes and access notes"
 

@@ -29,11 +29,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.db.database import Database
 from app.domain.event_rules import EventTranslations
+from app.domain.materials import MaterialsDraft
 from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
     TRANSLATED_FIELDS,
     Event,
+    EventMaterials,
     EventText,
+    MaterialLink,
     PersonText,
     ProgrammeText,
     QuestionText,
@@ -42,6 +45,7 @@ from app.domain.model import (
     missing_translations,
 )
 from app.services import event_admin, event_summaries, registrations
+from app.services import materials as materials_service
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import RegistrationFilter
@@ -310,6 +314,50 @@ class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
         )
 
 
+class LinkIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A link to slides or photos: https only."""
+
+    url: str
+    label: str = ""
+
+
+class MaterialsIO(msgspec.Struct, forbid_unknown_fields=True):
+    """What an event leaves behind: a report (Markdown), a recording, slides and photos.
+
+    Shown on the event's page and in ``/past`` once the event has ended. Every link must be
+    https; the report's raw HTML is shown as text and only http(s) and mailto links are kept.
+    """
+
+    #: The report in German (Markdown).
+    report: str = ""
+    #: The report in further languages (``en``, ``uk``); German stands in for a missing one.
+    report_translations: dict[str, str] = msgspec.field(default_factory=dict)
+    recording_url: str = ""
+    slides: list[LinkIO] = msgspec.field(default_factory=list)
+    photos: list[LinkIO] = msgspec.field(default_factory=list)
+
+    def draft(self) -> MaterialsDraft:
+        """The command this body describes."""
+        return MaterialsDraft(
+            report=self.report,
+            report_translations=self.report_translations,
+            recording_url=self.recording_url,
+            slides=tuple(MaterialLink(url=link.url, label=link.label) for link in self.slides),
+            photos=tuple(MaterialLink(url=link.url, label=link.label) for link in self.photos),
+        )
+
+
+def materials_out(materials: EventMaterials) -> MaterialsIO:
+    """The API shape of stored materials."""
+    return MaterialsIO(
+        report=materials.report,
+        report_translations=dict(materials.report_translations),
+        recording_url=materials.recording_url,
+        slides=[LinkIO(url=link.url, label=link.label) for link in materials.slides],
+        photos=[LinkIO(url=link.url, label=link.label) for link in materials.photos],
+    )
+
+
 class ExportFormat(enum.StrEnum):
     """Export file types."""
 
@@ -524,3 +572,38 @@ class OrganiserApiController(Controller):
         """Replace the translations given (the German texts stay); nobody is mailed."""
         event = await event_admin.update_translations(db, event_id, data.command(), now)
         return event_texts_out(await get_with_access(event.id))
+
+    @get(
+        "/events/{event_id:int}/materials",
+        name="organiser_api_materials",
+        summary="An event's report, recording, slides and photos",
+        responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
+    )
+    async def get_materials(self, event_id: FromPath[int]) -> MaterialsIO:
+        """What the event leaves behind, as stored (empty fields when nothing is)."""
+        event = await get_with_access(event_id)
+        return materials_out(event.materials)
+
+    @put(
+        "/events/{event_id:int}/materials",
+        name="organiser_api_set_materials",
+        summary="Set an event's report, recording, slides and photos",
+        responses={
+            400: _problem(
+                "Invalid input; `errors` names each field with an error code "
+                "(`not_https`, `invalid_url`, `too_long`, …)."
+            ),
+            **_UNAUTHORIZED,
+            **_NOT_FOUND,
+        },
+    )
+    async def set_materials(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: JSONBody[MaterialsIO],
+    ) -> MaterialsIO:
+        """Replace the materials as a whole; the public pages show them once the event ended."""
+        event = await materials_service.save(db, event_id, data.draft(), now)
+        return materials_out(event.materials)
