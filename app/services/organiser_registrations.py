@@ -151,7 +151,8 @@ async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
     if search.mode is not None:
         conditions.append('"mode" = {}')
         values.append(search.mode.value)
-    for word in search.q.split():
+    # No stored text holds a NUL (the forms refuse it), and PostgreSQL's text cannot carry one.
+    for word in search.q.replace("\x00", "").split():
         conditions.append(f"{contains}(search_text, {fold}({{}})) > 0")
         values.append(word)
     where = " AND ".join(conditions)  # fixed SQL; every value is a parameter

@@ -546,7 +546,7 @@ class OrganiserApiController(Controller):
         "/events/{event_id:int}/texts",
         name="organiser_api_event_texts",
         summary="Every text of an event, its translations and what is missing",
-        responses={**_UNAUTHORIZED, **_NOT_FOUND},
+        responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
     async def event_texts(self, event_id: FromPath[int]) -> EventTextsOut:
         """German texts and their English and Ukrainian translations, questions by key."""
