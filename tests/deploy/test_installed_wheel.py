@@ -176,6 +176,7 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Installe
         "exports/fonts/NotoSansArabic-Regular.ttf",
         "privacy/de.md",
         "samples/events.toml",
+        "samples/translations.toml",
     ):
         assert (shipped / relative).is_file(), relative
 
