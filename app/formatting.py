@@ -109,6 +109,34 @@ def format_zone(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE
     return str(name)
 
 
+#: Where Ukrainian readers are: their pages and mails add the time there to online events.
+KYIV = "Europe/Kyiv"
+
+
+def format_time_elsewhere(
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    timezone: str,
+    elsewhere: str,
+    locale: str = DEFAULT_LOCALE,
+) -> str | None:
+    """An event's time in the zone ``elsewhere`` with that zone's name, or ``None`` when it is
+    the same there as in the event's own ``timezone``.
+
+    The clock only when the day is the same in both zones (``11:00–15:00 GMT+02:00``), else
+    the full time.
+    """
+    if local_time(starts_at, timezone).utcoffset() == local_time(starts_at, elsewhere).utcoffset():
+        return None
+    same_day = local_time(starts_at, timezone).date() == local_time(starts_at, elsewhere).date()
+    when = (
+        format_clock_range(starts_at, ends_at, elsewhere, locale)
+        if same_day
+        else format_event_time(starts_at, ends_at, elsewhere, locale)
+    )
+    return f"{when} {format_zone(starts_at, elsewhere, locale)}"
+
+
 def format_clock_range(
     starts_at: dt.datetime, ends_at: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE
 ) -> str:

@@ -274,8 +274,20 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         "language": language.value,
         "event": dataclasses.replace(event, online_access=None),
         "registration": registration,
-        "when": formatting.format_event_time(
-            event.starts_at, event.ends_at, event.timezone, language.value
+        # With the zone: registrants are in Germany and in Ukraine, an hour apart.
+        "when": (
+            formatting.format_event_time(
+                event.starts_at, event.ends_at, event.timezone, language.value
+            )
+            + " "
+            + formatting.format_zone(event.starts_at, event.timezone, language.value)
+        ),
+        "kyiv_when": (
+            formatting.format_time_elsewhere(
+                event.starts_at, event.ends_at, event.timezone, formatting.KYIV, language.value
+            )
+            if language is Language.UK and _attends_online(event, registration)
+            else None
         ),
         "venue": venue_line(event),
         "online": _attends_online(event, registration),
@@ -360,7 +372,9 @@ def _answers(event: Event, registration: Registration | None, language: str) -> 
 def _moment(context: Context, moment: dt.datetime) -> str:
     """A point in time in the event's zone and the mail's language."""
     event: Event = context["event"]
-    return formatting.format_moment(moment, event.timezone, context["language"])
+    language = context["language"]
+    zone = formatting.format_zone(moment, event.timezone, language)
+    return f"{formatting.format_moment(moment, event.timezone, language)} {zone}"
 
 
 def nl2br(value: str) -> Markup:

@@ -35,13 +35,13 @@ from app.domain.rules import (
 )
 from app.domain.validation import MAX_ANSWER, MAX_TEXT, NO, YES
 from app.formatting import (
-    format_clock_range,
+    KYIV,
     format_deadline,
     format_event_time,
     format_moment,
+    format_time_elsewhere,
     format_zone,
     is_whole_day_deadline,
-    local_time,
 )
 from app.i18n import _, current_language
 from app.services.events import PublicEvent
@@ -183,7 +183,6 @@ _FORM_STATES = frozenset(
 _OPEN_STATES = frozenset({EventState.OPEN.value, EventState.FEW_SEATS.value})
 _BOOKED_STATES = frozenset({EventState.WAITLIST.value, EventState.FULL.value})
 #: The zone a Ukrainian reader lives in (the partner municipalities are all in one zone).
-KYIV = "Europe/Kyiv"
 _KYIV_READERS = {Language.UK.value}
 
 
@@ -191,17 +190,8 @@ def _reader_time(event: Event, locale: str, tz: str) -> ReaderTime | None:
     """Kyiv time for Ukrainian readers of an online or hybrid event held in another zone."""
     if event.format is EventFormat.IN_PERSON or locale not in _KYIV_READERS:
         return None
-    start = event.starts_at
-    if local_time(start, tz).utcoffset() == local_time(start, KYIV).utcoffset():
-        return None
-    same_day = local_time(start, tz).date() == local_time(start, KYIV).date()
-    when = (
-        format_clock_range(event.starts_at, event.ends_at, KYIV, locale)
-        if same_day
-        else format_event_time(event.starts_at, event.ends_at, KYIV, locale)
-    )
-    zone = format_zone(start, KYIV, locale)
-    return ReaderTime(label=_("Kyjiwer Zeit"), when=f"{when} {zone}")
+    when = format_time_elsewhere(event.starts_at, event.ends_at, tz, KYIV, locale)
+    return None if when is None else ReaderTime(label=_("Kyjiwer Zeit"), when=when)
 
 
 def _seat_state(event: Event, mode: AttendanceMode, state: Availability) -> str:

@@ -382,6 +382,7 @@ async def test_mail_about_an_event_answers_to_its_contact_in_the_registrants_lan
     assert str(vevent["ORGANIZER"]) == "mailto:netzwerk@stadt.example"
     # The confirmation says when the Zoom data come: the event's lead time before the start.
     moment = format_moment(event.starts_at - event.access_mail_lead, event.timezone, "uk")
+    moment += " GMT+01:00"  # the zone, named as Ukrainian names it
     plain = message.get_body(preferencelist=("plain",))
     assert plain is not None
     assert f"Дані для онлайн-участі (Zoom) надійдуть Вам окремим листом: {moment}." in (

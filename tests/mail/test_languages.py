@@ -333,9 +333,9 @@ def test_the_organisers_notice_is_translated_too() -> None:
 @pytest.mark.parametrize(
     ("language", "sentence"),
     [
-        (Language.DE, "bis Samstag, 21. November 2026, 10:00 Uhr"),
-        (Language.EN, "until Saturday, 21 November 2026, 10:00."),
-        (Language.UK, "Термін: субота, 21 листопада 2026\u202fр., 10:00."),
+        (Language.DE, "bis Samstag, 21. November 2026, 10:00 Uhr MEZ"),
+        (Language.EN, "until Saturday, 21 November 2026, 10:00 CET."),
+        (Language.UK, "Термін: субота, 21 листопада 2026\u202fр., 10:00 GMT+01:00."),
     ],
 )
 def test_moments_in_mails_follow_the_language(language: Language, sentence: str) -> None:

@@ -135,6 +135,7 @@ def test_registrant_mails_greet_and_show_title_time_and_link(kind: MailKind) -> 
     mail = render_mail(context(kind, event, person))
     when = format_event_time(event.starts_at, event.ends_at, event.timezone, "de")
     assert when == "Freitag, 27. November 2026, 10:00–14:00 Uhr"
+    when += " MEZ"  # mails name the zone: registrants are in Germany and in Ukraine
     for body in both(mail):
         assert "Guten Tag Olena Koval," in body
         assert "Kommunale Partnerschaften mit der Ukraine" in body
@@ -427,11 +428,13 @@ def test_one_template_serves_each_language(emails: Path) -> None:
     assert mail.language is Language.EN
     assert mail.subject == "Hallo Konferenz"
     assert mail.text == (
-        "Hallo Friday, 27 November 2026, 10:00–14:00\nThis email was sent automatically.\n"
+        "Hallo Friday, 27 November 2026, 10:00–14:00 CET\nThis email was sent automatically.\n"
     )
     mail = render_mail(context(MailKind.CONFIRMATION, language=Language.UK), root=emails)
     assert mail.language is Language.UK
-    assert mail.text.startswith("Hallo пʼятниця, 27 листопада 2026\u202fр., 10:00–14:00\n")
+    assert mail.text.startswith(
+        "Hallo пʼятниця, 27 листопада 2026\u202fр., 10:00–14:00 GMT+01:00\n"
+    )
     assert mail.text.endswith("Цей лист надіслано автоматично.\n")
 
 
@@ -492,7 +495,7 @@ def test_a_kind_missing_everywhere_raises_template_failure(emails: Path) -> None
     [
         (
             AccessLater(at=dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), data_set=True),
-            "schicken wir Ihnen am Donnerstag, 26. November 2026, 10:00 Uhr in einer eigenen"
+            "schicken wir Ihnen am Donnerstag, 26. November 2026, 10:00 Uhr MEZ in einer eigenen"
             " E-Mail.",
         ),
         (AccessLater(at=None, data_set=True), "schicken wir Ihnen gleich in einer eigenen E-Mail."),
@@ -519,3 +522,26 @@ def test_a_confirmation_says_when_the_access_data_come(
 def test_without_a_time_to_say_nothing_is_said_about_access_data() -> None:
     mail = render_mail(context(MailKind.CONFIRMATION))
     assert "Online-Teilnahme (Zoom) schicken" not in mail.text
+
+
+def test_mails_name_the_zone_and_give_ukrainians_online_the_time_in_kyiv() -> None:
+    online = render_mail(context(MailKind.CONFIRMATION, language=Language.UK))
+    german = render_mail(context(MailKind.CONFIRMATION, language=Language.DE))
+    in_person = render_mail(
+        context(
+            MailKind.CONFIRMATION,
+            make_event(NOW),
+            registration(mode=AttendanceMode.IN_PERSON),
+            language=Language.UK,
+        )
+    )
+    for body in both(online):
+        assert "10:00–14:00 GMT+01:00" in body
+        assert "За київським часом" in body
+        assert "11:00–15:00 GMT+02:00" in body
+    for body in both(german):
+        assert "10:00–14:00 Uhr MEZ" in body
+        assert "Kyjiwer Zeit" not in body
+    # Who comes to Germany in person keeps to the local time.
+    for body in both(in_person):
+        assert "За київським часом" not in body
