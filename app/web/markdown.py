@@ -43,12 +43,22 @@ def _parser() -> MarkdownIt:
 
 
 @lru_cache(maxsize=512)
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, *, top_heading: int = 0) -> str:
     """Safe HTML for ``source``; nh3 is the second wall should the parser ever let markup by.
 
+    With ``top_heading``, headings move so that the text's highest becomes ``h<top_heading>``
+    and the others follow (at most ``h6``): text shown below a page's own headings keeps the
+    outline in order, whether its author started with ``#`` or ``##``.
     Cached by the text itself: a description renders once per process, not once per page view.
     """
-    html = _parser().render(source)
+    parser = _parser()
+    tokens = parser.parse(source)
+    headings = [t for t in tokens if t.type in ("heading_open", "heading_close")]
+    if top_heading and headings:
+        highest = min(int(token.tag[1:]) for token in headings)
+        for token in headings:
+            token.tag = f"h{min(int(token.tag[1:]) - highest + top_heading, 6)}"
+    html = parser.renderer.render(tokens, parser.options, {})
     return nh3.clean(
         html,
         tags=_TAGS,

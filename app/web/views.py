@@ -230,7 +230,8 @@ def materials_view(event: Event, now: dt.datetime, *, detail: bool) -> Materials
     report, report_language = materials.report_in(language)
     return MaterialsView(
         has_report=bool(report),
-        report_html=render_markdown(report) if detail and report else "",
+        # Below the page's "After the event" (h2) and "Report" (h3): its own headings from h4.
+        report_html=render_markdown(report, top_heading=4) if detail and report else "",
         report_language=report_language if report_language != language else "",
         recording_url=materials.recording_url,
         slides=[

@@ -85,6 +85,19 @@ def test_markdown_renders_formatting_and_safe_links() -> None:
     assert "<li>eins</li>" in html
 
 
+def test_markdown_headings_move_below_the_page_s_own() -> None:
+    # A report under the page's h2 and h3: its highest heading becomes h4, whatever it began as.
+    for source in ("# Rückblick\n\n## Gruppen\n\n#### Eins", "## Rückblick\n\n### Gruppen"):
+        html = render_markdown(source, top_heading=4)
+        assert "<h4>Rückblick</h4>" in html
+        assert "<h5>Gruppen</h5>" in html
+    assert "<h6>Eins</h6>" in render_markdown(
+        "# Rückblick\n\n## Gruppen\n\n#### Eins", top_heading=4
+    )
+    # Without it, headings stay as written (an h1 in a description is dropped to its text).
+    assert "<h2>Gruppen</h2>" in render_markdown("## Gruppen")
+
+
 @pytest.mark.parametrize(
     "source",
     [

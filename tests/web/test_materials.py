@@ -96,6 +96,7 @@ async def test_the_organiser_form_saves_and_the_past_event_page_shows_it_safely(
         assert word in section
     assert "Rückblick" in section
     assert "<h1" not in section
+    assert "<h4>Rückblick</h4>" in section  # below "Nach der Veranstaltung" and "Bericht"
     assert 'href="https://netzwerk.example/programm"' in section
     # Raw HTML shows as text, javascript: links lose their target.
     assert "<script" not in section
@@ -169,6 +170,7 @@ async def test_a_missing_translation_shows_the_german_report_marked_as_german(
     assert "Запис" in section
     assert "Звіт" in section
     assert '<div class="report" lang="de">' in section
+    assert "Звіт <small>(німецькою)</small>" in section  # said, not only marked
 
     past_uk = await client.get("/past?lang=uk")
     assert "(німецькою)" in _report_section(past_uk.text)
