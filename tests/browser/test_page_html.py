@@ -1,8 +1,10 @@
 """The public pages before the W3C Nu Html Checker, in German, English and Ukrainian.
 
-The start page, the past events, an event page, the same page with its form refused, the personal
-page and the privacy notice, each as the server sent it (the response's HTML, not the browser's
-DOM), are checked in one run of the validator (:mod:`tests.browser.vnu`): no errors.
+The start page, the past events (with a past event's report, recording, slides and photos:
+:mod:`tests.browser.past_materials`), that past event's page, an event page, the same page
+with its form refused, the personal page and the privacy notice, each as the server sent it
+(the response's HTML, not the browser's DOM), are checked in one run of the validator
+(:mod:`tests.browser.vnu`): no errors.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import past_materials
 from tests.browser.conftest import LiveServer, _run_app
 from tests.browser.test_accessibility import LANGUAGES, SAMPLE, _register
 from tests.browser.vnu import validate
@@ -28,8 +31,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def with_samples(live_server: LiveServer) -> LiveServer:
-    """The live server with the three sample events loaded."""
+    """The live server with the three sample events and a past event with materials."""
     _run_app(["load-samples"], live_server.env)
+    past_materials.add_to(live_server)
     return live_server
 
 
@@ -49,6 +53,7 @@ def test_public_pages_pass_the_nu_validator(
         query = f"?lang={language}"
         documents[f"start-{language}"] = _source(page, "/" + query)
         documents[f"past-{language}"] = _source(page, "/past" + query)
+        documents[f"past_event-{language}"] = _source(page, past_materials.PATH + query)
         documents[f"privacy-{language}"] = _source(page, "/privacy" + query)
         documents[f"event-{language}"] = _source(page, SAMPLE + query)
         # The form sent empty: the page again, with the error summary.
@@ -65,4 +70,6 @@ def test_public_pages_pass_the_nu_validator(
         assert f'<html lang="{language}"' in html, name
     for language in LANGUAGES:
         assert "error-summary" in documents[f"refused-{language}"]
+        assert 'class="materials"' in documents[f"past-{language}"]
+        assert 'id="bericht"' in documents[f"past_event-{language}"]
     assert validate(documents, tmp_path) == []

@@ -1,9 +1,11 @@
 """No page scrolls sideways on a phone, none throws, none has a serious axe violation.
 
-Every public page, the event pages of the three samples (one with its form refused), the
-personal page and its cancel step, in German, English and Ukrainian (the longest texts), at
-360 and 390 px (phones) and 1366 px (a laptop). One browser context per language, one page
-reused across widths; axe runs once per page at 390 px (its rules do not depend on the width).
+Every public page, the event pages of the three samples (one with its form refused), a past
+event with a long report, recording, slides and photos (:mod:`tests.browser.past_materials`;
+also on /past), the personal page and its cancel step, in German, English and Ukrainian (the
+longest texts), at 360 and 390 px (phones) and 1366 px (a laptop). One browser context per
+language, one page reused across widths; axe runs once per page at 390 px (its rules do not
+depend on the width).
 
 Set ``SHOTS_DIR`` to also save a full-page screenshot of each page at 390 px there, for a person
 to look at.
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import past_materials
 from tests.browser.test_accessibility import LANGUAGES, _register, check, with_samples
 
 if TYPE_CHECKING:
@@ -27,6 +30,14 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 __all__ = ["with_samples"]
+
+
+@pytest.fixture
+def with_materials(with_samples: LiveServer) -> LiveServer:
+    """The samples and a past event with materials (:mod:`tests.browser.past_materials`)."""
+    past_materials.add_to(with_samples)
+    return with_samples
+
 
 WIDTHS = (360, 390, 1366)
 AXE_WIDTH = 390
@@ -74,7 +85,7 @@ def _look(page: Page, name: str, language: str, problems: list[str]) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_page_is_wider_than_a_phone(
-    with_samples: LiveServer, new_context: BrowserContextFactory, language: str
+    with_materials: LiveServer, new_context: BrowserContextFactory, language: str
 ) -> None:
     context = new_context()
     console_errors: list[str] = []
@@ -94,11 +105,17 @@ def test_no_page_is_wider_than_a_phone(
     for name, path in (("start", "/"), ("past", "/past"), ("privacy", "/privacy")):
         page.goto(path + query)
         expect(page.locator("html")).to_have_attribute("lang", language)
+        if name == "past":
+            expect(page.locator("section.materials")).to_be_visible()
         _look(page, name, language, problems)
     for number, path in enumerate(SAMPLES, start=1):
         page.goto(path + query)
         expect(page.locator("html")).to_have_attribute("lang", language)
         _look(page, f"event-{number}", language, problems)
+    # The past event's report, recording, slides and photos, in full on its own page.
+    page.goto(past_materials.PATH + query)
+    expect(page.locator("#bericht")).to_be_visible()
+    _look(page, "past-event", language, problems)
 
     # A refused form opens at its error summary, which has the focus.
     page.goto(SAMPLES[1] + query)
