@@ -65,25 +65,11 @@ REGISTRATION_COLUMNS = (
 
 #: The columns a new registration (or one that starts over) is given; ``id``, ``event`` and
 #: ``created_at`` are set for new rows only, the rest keep their defaults or old values.
-WRITTEN_COLUMNS = (
-    "token",
-    "first_name",
-    "last_name",
-    "email",
-    "email_normalised",
-    "organisation",
-    "job_title",
-    "mode",
-    "language",
-    "status",
-    "answers",
-    "consent_version",
-    "consent_at",
-    "updated_at",
-    "confirmed_at",
-    "waitlisted_at",
-    "cancelled_at",
-    "hold_until",
+WRITTEN_COLUMNS = tuple(
+    column
+    for column in REGISTRATION_COLUMNS
+    if column
+    not in {"id", "event", "created_at", "invite_sequence", "checked_in_at", "anonymised_at"}
 )
 
 #: The outbox columns a new mail fills.

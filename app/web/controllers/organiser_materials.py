@@ -133,7 +133,7 @@ def _notice(notice: str | None, sent: int | None) -> str:
             "%(count)d Personen bekommen die Nachricht.",
             sent,
         ) % {"count": sent}
-    if notice == "gespeichert":
+    if paths.notice(notice) == "saved":
         return _("Gespeichert.")
     return ""
 
@@ -214,7 +214,7 @@ class OrganiserMaterialsController(Controller):
             )
         return Redirect(
             path=paths.event_materials(event_id),
-            query_params={"notice": "gespeichert"},
+            query_params={"notice": "saved"},
             status_code=HTTP_303_SEE_OTHER,
         )
 
