@@ -37,6 +37,20 @@ async def record(
         )
 
 
+async def export_started(
+    db: Database, actor: Actor, event_id: int, file_format: str, now: dt.datetime
+) -> None:
+    """Record that ``actor`` started downloading the event's registrations as ``file_format``."""
+    await record(
+        db,
+        actor,
+        AuditAction.EXPORT_DOWNLOADED,
+        now=now,
+        event_id=event_id,
+        detail=f"format={file_format}",
+    )
+
+
 async def entries(
     *, event_id: int | None = None, action: AuditAction | None = None, page: int = 1
 ) -> AuditPage:

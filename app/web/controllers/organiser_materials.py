@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app import paths
 from app.db.database import Database
 from app.domain import materials as rules
+from app.domain.audit import Actor
 from app.domain.event_rules import INVALID_URL
 from app.domain.materials import MaterialsDraft
 from app.domain.model import TRANSLATABLE_LANGUAGES, Event, EventMaterials, MaterialLink
@@ -196,6 +197,7 @@ class OrganiserMaterialsController(Controller):
     @post(paths.EVENT_MATERIALS, name="organiser_materials_save")
     async def save(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -203,7 +205,9 @@ class OrganiserMaterialsController(Controller):
     ) -> Redirect | Template:
         """Store the materials; a refused form comes back with a message at each field."""
         event = await get_with_access(event_id)
-        saved = await submit(lambda: service.save(db, event_id, parse_materials_form(data), now))
+        saved = await submit(
+            lambda: service.save(db, event_id, parse_materials_form(data), now, actor=actor)
+        )
         if isinstance(saved, Refusal):
             return await _page(
                 event,
