@@ -71,7 +71,9 @@ class OrganiserAuditController(Controller):
         page: FromQuery[int] = 1,
     ) -> Template:
         """Every entry, newest first, optionally of one event and one kind of action."""
-        chosen = AuditAction(action) if action in AuditAction._value2member_map_ else None
+        chosen = (
+            AuditAction(action) if action and action in AuditAction._value2member_map_ else None
+        )
         entries = await audit.entries(event_id=event, action=chosen, page=page)
         query = {
             key: value
