@@ -86,7 +86,9 @@ async def pending_count(event_id: int) -> int:
     return len(await _unannounced(event_id))
 
 
-async def announce(db: Database, event_id: int, now: dt.datetime) -> int:
+async def announce(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> int:
     """Enqueue the materials mail for everyone who has not had it; returns how many."""
     async with db.transaction():
         await db.lock_event(event_id)
@@ -105,4 +107,13 @@ async def announce(db: Database, event_id: int, now: dt.datetime) -> int:
             )
             for registration in await _unannounced(event_id)
         ]
-        return await outbox.enqueue(db, mails, now)
+        sent = await outbox.enqueue(db, mails, now)
+        await audit.record(
+            db,
+            actor,
+            AuditAction.MESSAGE_SENT,
+            now=now,
+            event_id=event_id,
+            detail=f"materials,recipients={sent}",
+        )
+        return sent

@@ -183,12 +183,12 @@ async def test_a_failed_change_writes_no_entry(db, event_factory, now):
 async def test_the_entry_rolls_back_with_its_change(db, event_factory, now, monkeypatch):
     """The entry and the change commit together: a failure after the entry undoes both."""
     event = await event_factory(slug="zurueck")
-    from app.services import event_changes as module
+    from app.services import changes
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("mail queue broke")
 
-    monkeypatch.setattr(module.change_log, "stop_event_mail", broken)
+    monkeypatch.setattr(changes, "stop_event_mail", broken)
     with pytest.raises(RuntimeError):
         await event_changes.cancel_event(db, event.id, message="", now=now, actor=ACTOR)
     assert (await get_with_access(event.id)).status is event.status

@@ -225,6 +225,7 @@ class OrganiserMaterialsController(Controller):
     @post(paths.EVENT_MATERIALS_ANNOUNCE, name="organiser_materials_announce")
     async def announce(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -241,7 +242,7 @@ class OrganiserMaterialsController(Controller):
                 announce_errors={"confirm": _("Bitte bestätigen Sie den Versand.")},
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        sent = await submit(lambda: service.announce(db, event_id, now))
+        sent = await submit(lambda: service.announce(db, event_id, now, actor=actor))
         if isinstance(sent, Refusal):
             code = sent.error_codes.get("announce", "")
             return await _page(
