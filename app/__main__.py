@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.clock import system_clock
 from app.db.database import Database
+from app.domain.audit import COMMAND_LINE
 from app.logs import configure_logging
 from app.resources import ResourceError, check_resources
 from app.settings import (
@@ -164,7 +165,7 @@ async def create_organiser(settings: Settings, email: str, name: str, password: 
     try:
         await db.connect()
         await db.migrate()
-        organiser = await create(db, email, password, name)
+        organiser = await create(db, email, password, name, actor=COMMAND_LINE, now=system_clock())
     finally:
         await db.close()
     return organiser.email
@@ -178,7 +179,9 @@ async def set_password(settings: Settings, email: str, password: str) -> str:
     try:
         await db.connect()
         await db.migrate()
-        organiser = await set_new_password(db, email, password)
+        organiser = await set_new_password(
+            db, email, password, actor=COMMAND_LINE, now=system_clock()
+        )
     finally:
         await db.close()
     return organiser.email

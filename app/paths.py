@@ -72,6 +72,8 @@ OUTBOX_RETRY = OUTBOX + "/{mail_id:int}/retry"
 OUTBOX_ABORT = OUTBOX + "/{mail_id:int}/abort"
 API_TOKENS = "/api-tokens"
 API_TOKEN_REVOKE = API_TOKENS + "/{token_id:int}/revoke"
+AUDIT = "/audit"
+EVENT_AUDIT = EVENT_OVERVIEW + "/audit"
 
 #: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
 #: values are English like the paths. The German values of before, each with its English one:
@@ -271,6 +273,14 @@ def api_tokens() -> str:
 
 def api_token_revoke(token_id: int) -> str:
     return organiser(API_TOKEN_REVOKE, token_id=token_id)
+
+
+def audit() -> str:
+    return organiser(AUDIT)
+
+
+def event_audit(event_id: int) -> str:
+    return organiser(EVENT_AUDIT, event_id=event_id)
 
 
 #: The German addresses of before, each with the template it moved to (absolute). Links in sent

@@ -192,6 +192,23 @@ class OrganiserSession(Table, tablename="organiser_session"):
     version = Integer(default=0)
 
 
+class AuditEntry(Table, tablename="audit_entry"):
+    """One organiser action (``app.domain.audit``); never personal data of registrants.
+
+    ``organiser`` is a plain id, not a foreign key, and the name is copied at the time: entries
+    of deleted accounts still read. Deleted with registrations' data after the retention period.
+    """
+
+    id: Serial
+    at = Timestamptz(index=True)
+    organiser = Integer(null=True, default=None)
+    organiser_name = Varchar(length=300, default="")
+    action = Varchar(length=40, index=True)
+    event = Integer(null=True, default=None, index=True)
+    subject = Integer(null=True, default=None)
+    detail = Varchar(length=300, default="")
+
+
 TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
@@ -199,4 +216,5 @@ TABLES: tuple[type[Table], ...] = (
     ApiToken,
     PrivacyNotice,
     OrganiserSession,
+    AuditEntry,
 )

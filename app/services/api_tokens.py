@@ -16,8 +16,10 @@ from typing import Any
 
 from app.db.database import Database
 from app.db.tables import ApiToken
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.validation import INVALID_TEXT, REQUIRED, TOO_LONG, clean_text
+from app.services import audit
 from app.services.organisers import Organiser
 
 TOKEN_PREFIX = "tp_"  # noqa: S105 (a label, not a secret)
@@ -102,7 +104,9 @@ def _valid_name(name: str) -> str:
     return value
 
 
-async def create(db: Database, organiser_id: int, name: str, now: dt.datetime) -> NewToken:
+async def create(
+    db: Database, organiser_id: int, name: str, now: dt.datetime, *, actor: Actor | None = None
+) -> NewToken:
     """Make a token named ``name`` for the organiser; raises :class:`InvalidInput` (``name``)."""
     label = _valid_name(name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -116,6 +120,9 @@ async def create(db: Database, organiser_id: int, name: str, now: dt.datetime) -
                 created_at=now,
             )
         ).returning(*_COLUMNS)
+        await audit.record(
+            db, actor, AuditAction.API_TOKEN_CREATED, now=now, subject_id=rows[0]["id"]
+        )
     return NewToken(info=_info(rows[0]), secret=secret)
 
 
@@ -129,7 +136,14 @@ async def list_for(organiser_id: int) -> list[TokenInfo]:
     return [_info(row) for row in rows]
 
 
-async def revoke(db: Database, organiser_id: int, token_id: int, now: dt.datetime) -> bool:
+async def revoke(
+    db: Database,
+    organiser_id: int,
+    token_id: int,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
+) -> bool:
     """Revoke one of the organiser's own tokens; ``False`` when it was revoked already.
 
     Raises :class:`NotFound` for a token that is not theirs.
@@ -145,6 +159,9 @@ async def revoke(db: Database, organiser_id: int, token_id: int, now: dt.datetim
             .returning(ApiToken.id)
         )
         if changed:
+            await audit.record(
+                db, actor, AuditAction.API_TOKEN_REVOKED, now=now, subject_id=token_id
+            )
             return True
         exists = await ApiToken.exists().where(
             ApiToken.id == token_id, ApiToken.organiser == organiser_id

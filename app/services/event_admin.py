@@ -15,6 +15,7 @@ from app.db.database import Database, is_unique_violation
 from app.db.mapping import event_from_row, event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput
 from app.domain.event_rules import (
     SLUG_TAKEN,
@@ -25,6 +26,7 @@ from app.domain.event_rules import (
 )
 from app.domain.model import AttendanceMode, Event, EventDraft, EventStatus, RegistrationStatus
 from app.domain.rules import availability
+from app.services import audit
 from app.services.event_changes import EventChangeOutcome, change_event
 from app.services.events import PublicEvent, get_with_access
 
@@ -85,12 +87,21 @@ async def _free_slug(title: str, *, other_than: int | None = None) -> str:
     return slug
 
 
-async def _insert(db: Database, event: Event, now: dt.datetime) -> Event:
+async def _insert(
+    db: Database,
+    event: Event,
+    now: dt.datetime,
+    *,
+    actor: Actor | None,
+    action: AuditAction,
+    detail: str = "",
+) -> Event:
     values = event_to_row(event)
     values.update(created_at=now, updated_at=now)
     try:
         async with db.transaction():
             rows = await EventTable.insert(EventTable(**values)).returning(EventTable.id)
+            await audit.record(db, actor, action, now=now, event_id=rows[0]["id"], detail=detail)
     except Exception as error:
         # Two organisers saving the same title at once: the unique index decides.
         if is_unique_violation(error):
@@ -99,7 +110,9 @@ async def _insert(db: Database, event: Event, now: dt.datetime) -> Event:
     return await get_with_access(rows[0]["id"])
 
 
-async def create_event(db: Database, draft: EventDraft, now: dt.datetime) -> Event:
+async def create_event(
+    db: Database, draft: EventDraft, now: dt.datetime, *, actor: Actor | None = None
+) -> Event:
     """A new event in status draft; raises :class:`InvalidInput` per field of ``draft``."""
     event = build_event(draft)
     if event.slug:
@@ -107,7 +120,8 @@ async def create_event(db: Database, draft: EventDraft, now: dt.datetime) -> Eve
             raise InvalidInput({"slug": SLUG_TAKEN})
     else:
         event = dataclasses.replace(event, slug=await _free_slug(event.title))
-    return await _insert(db, dataclasses.replace(event, status=EventStatus.DRAFT), now)
+    draft_event = dataclasses.replace(event, status=EventStatus.DRAFT)
+    return await _insert(db, draft_event, now, actor=actor, action=AuditAction.EVENT_CREATED)
 
 
 async def update_event(
@@ -118,6 +132,7 @@ async def update_event(
     notify: bool,
     message: str,
     now: dt.datetime,
+    actor: Actor | None = None,
 ) -> EventChangeOutcome:
     """Store the edited event; registrants hear of changes to time, place or access if ``notify``.
 
@@ -131,7 +146,9 @@ async def update_event(
     elif updated.slug != current.slug and await _slug_in_use(updated.slug, other_than=event_id):
         raise InvalidInput({"slug": SLUG_TAKEN})
     try:
-        return await change_event(db, event_id, updated, notify=notify, message=message, now=now)
+        return await change_event(
+            db, event_id, updated, notify=notify, message=message, now=now, actor=actor
+        )
     except Exception as error:
         if is_unique_violation(error):
             raise InvalidInput({"slug": SLUG_TAKEN}) from error
@@ -139,7 +156,12 @@ async def update_event(
 
 
 async def update_translations(
-    db: Database, event_id: int, texts: EventTranslations, now: dt.datetime
+    db: Database,
+    event_id: int,
+    texts: EventTranslations,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> Event:
     """Store new translations of the event's texts; nobody is mailed (nothing an invite holds).
 
@@ -147,12 +169,28 @@ async def update_translations(
     """
     current = await get_with_access(event_id)
     updated = translated_event(current, texts)
-    outcome = await change_event(db, event_id, updated, notify=False, message="", now=now)
+    outcome = await change_event(
+        db,
+        event_id,
+        updated,
+        notify=False,
+        message="",
+        now=now,
+        actor=actor,
+        action=AuditAction.TRANSLATIONS_SAVED,
+    )
     return outcome.event
 
 
 async def _set_status(
-    db: Database, event_id: int, *, was: EventStatus, becomes: EventStatus, now: dt.datetime
+    db: Database,
+    event_id: int,
+    *,
+    was: EventStatus,
+    becomes: EventStatus,
+    now: dt.datetime,
+    actor: Actor | None,
+    action: AuditAction,
 ) -> bool:
     """Move the event from ``was`` to ``becomes`` with one conditional update; False if not."""
     async with db.transaction():
@@ -161,22 +199,34 @@ async def _set_status(
             .where(EventTable.id == event_id, EventTable.status == was.value)
             .returning(EventTable.id)
         )
+        if changed:
+            await audit.record(db, actor, action, now=now, event_id=event_id)
     return bool(changed)
 
 
-async def publish(db: Database, event_id: int, now: dt.datetime) -> Event:
+async def publish(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> Event:
     """Publish a draft: its page, feed entry and registration form go live."""
     event = await get_with_access(event_id)
     if event.status is EventStatus.PUBLISHED:
         return event
     if not await _set_status(
-        db, event_id, was=EventStatus.DRAFT, becomes=EventStatus.PUBLISHED, now=now
+        db,
+        event_id,
+        was=EventStatus.DRAFT,
+        becomes=EventStatus.PUBLISHED,
+        now=now,
+        actor=actor,
+        action=AuditAction.EVENT_PUBLISHED,
     ):
         raise InvalidInput({"status": CANNOT_PUBLISH})
     return await get_with_access(event_id)
 
 
-async def unpublish(db: Database, event_id: int, now: dt.datetime) -> Event:
+async def unpublish(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> Event:
     """Take a published event back to draft, as long as nobody is registered.
 
     Once people are registered they hold links, invites and feed entries: such an event is
@@ -195,12 +245,20 @@ async def unpublish(db: Database, event_id: int, now: dt.datetime) -> Event:
         if registered:
             raise InvalidInput({"status": HAS_REGISTRATIONS})
         await _set_status(
-            db, event_id, was=EventStatus.PUBLISHED, becomes=EventStatus.DRAFT, now=now
+            db,
+            event_id,
+            was=EventStatus.PUBLISHED,
+            becomes=EventStatus.DRAFT,
+            now=now,
+            actor=actor,
+            action=AuditAction.EVENT_UNPUBLISHED,
         )
     return await get_with_access(event_id)
 
 
-async def duplicate(db: Database, event_id: int, now: dt.datetime) -> Event:
+async def duplicate(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> Event:
     """A draft copy of the event (same texts, times, settings; no registrations, no access data).
 
     The access data stays behind: a copied Zoom link would send the next event's attendees into
@@ -220,7 +278,9 @@ async def duplicate(db: Database, event_id: int, now: dt.datetime) -> Event:
         revision=0,
         is_sample=False,
     )
-    return await _insert(db, copy, now)
+    return await _insert(
+        db, copy, now, actor=actor, action=AuditAction.EVENT_DUPLICATED, detail=f"from={event_id}"
+    )
 
 
 async def preview(event_id: int) -> PublicEvent:

@@ -20,11 +20,13 @@ from app.db.database import Database
 from app.db.mapping import event_to_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput
 from app.domain.event_rules import BELOW_SEATS_TAKEN, MODE_IN_USE, NOT_AFTER_START
 from app.domain.mail import MailKind, access_due, reminder_due
 from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus
 from app.domain.outbox import ACTIVE_STATUSES, OutboxStatus
+from app.services import audit
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind, reschedule_mail
 from app.services.events import get_with_access
@@ -130,6 +132,20 @@ def _check_capacities(current: Event, updated: Event) -> None:
         raise InvalidInput(errors)
 
 
+#: Fields the services keep up themselves, not named as an organiser's edits.
+_KEPT_BY_SERVICES = frozenset({"revision", "updated_at", "created_at"})
+
+
+def changed_fields(before: Event, after: Event) -> str:
+    """The names of the fields an edit changed (for the audit trail; never their values)."""
+    return ",".join(
+        field.name
+        for field in dataclasses.fields(before)
+        if field.name not in _KEPT_BY_SERVICES
+        and getattr(before, field.name) != getattr(after, field.name)
+    )
+
+
 def edited_columns(
     updated: Event, status: EventStatus, revision: int, now: dt.datetime
 ) -> dict[Column | str, Any]:
@@ -189,6 +205,8 @@ async def change_event(
     notify: bool,
     message: str,
     now: dt.datetime,
+    actor: Actor | None = None,
+    action: AuditAction = AuditAction.EVENT_EDITED,
 ) -> EventChangeOutcome:
     """Store ``updated`` (every field but id, status, seat counters and revision).
 
@@ -235,12 +253,22 @@ async def change_event(
                 for registration_id in await _active_registrations(event_id)
             ]
         await change_log.record(db, stored, [*promoted, *late_access, *reminders, *told], now)
+        await audit.record(
+            db, actor, action, now=now, event_id=event_id, detail=changed_fields(current, stored)
+        )
     return EventChangeOutcome(
         event=stored, significant=significant, notified=len(told), promoted=len(promoted)
     )
 
 
-async def cancel_event(db: Database, event_id: int, *, message: str, now: dt.datetime) -> Event:
+async def cancel_event(
+    db: Database,
+    event_id: int,
+    *,
+    message: str,
+    now: dt.datetime,
+    actor: Actor | None = None,
+) -> Event:
     """Cancel the event: stop its waiting mail and tell every registrant (once)."""
     async with db.transaction():
         await db.lock_event(event_id)
@@ -258,13 +286,17 @@ async def cancel_event(db: Database, event_id: int, *, message: str, now: dt.dat
             current, status=EventStatus.CANCELLED, revision=current.revision + 1
         )
         await change_log.stop_event_mail(cancelled, now)
-        await change_log.record(
+        told = [
+            Change(ChangeKind.EVENT_CANCELLED, registration_id, event_id, message=message)
+            for registration_id in await _active_registrations(event_id)
+        ]
+        await change_log.record(db, cancelled, told, now)
+        await audit.record(
             db,
-            cancelled,
-            [
-                Change(ChangeKind.EVENT_CANCELLED, registration_id, event_id, message=message)
-                for registration_id in await _active_registrations(event_id)
-            ],
-            now,
+            actor,
+            AuditAction.EVENT_CANCELLED,
+            now=now,
+            event_id=event_id,
+            detail=f"informed={len(told)}",
         )
     return cancelled

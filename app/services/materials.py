@@ -18,11 +18,13 @@ from app.db.database import Database
 from app.db.mapping import materials_to_json, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput
 from app.domain.mail import MailKind
 from app.domain.materials import MaterialsDraft, build_materials
 from app.domain.model import Event, EventStatus, Registration, RegistrationStatus
 from app.domain.outbox import ACTIVE_STATUSES, NewMail
+from app.services import audit
 from app.services.events import get_with_access
 
 #: Why an announcement is refused (error codes of the field ``announce``).
@@ -31,7 +33,14 @@ NOT_PUBLISHED = "not_published"
 NOTHING_TO_ANNOUNCE = "nothing_to_announce"
 
 
-async def save(db: Database, event_id: int, draft: MaterialsDraft, now: dt.datetime) -> Event:
+async def save(
+    db: Database,
+    event_id: int,
+    draft: MaterialsDraft,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
+) -> Event:
     """Store the checked materials; :class:`InvalidInput` per field, ``NotFound`` for no event."""
     await get_with_access(event_id)
     materials = build_materials(draft, now)
@@ -39,6 +48,7 @@ async def save(db: Database, event_id: int, draft: MaterialsDraft, now: dt.datet
         await EventTable.update(
             {EventTable.materials: materials_to_json(materials), EventTable.updated_at: now}
         ).where(EventTable.id == event_id)
+        await audit.record(db, actor, AuditAction.MATERIALS_SAVED, now=now, event_id=event_id)
     return await get_with_access(event_id)
 
 
@@ -76,7 +86,9 @@ async def pending_count(event_id: int) -> int:
     return len(await _unannounced(event_id))
 
 
-async def announce(db: Database, event_id: int, now: dt.datetime) -> int:
+async def announce(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> int:
     """Enqueue the materials mail for everyone who has not had it; returns how many."""
     async with db.transaction():
         await db.lock_event(event_id)
@@ -95,4 +107,13 @@ async def announce(db: Database, event_id: int, now: dt.datetime) -> int:
             )
             for registration in await _unannounced(event_id)
         ]
-        return await outbox.enqueue(db, mails, now)
+        sent = await outbox.enqueue(db, mails, now)
+        await audit.record(
+            db,
+            actor,
+            AuditAction.MESSAGE_SENT,
+            now=now,
+            event_id=event_id,
+            detail=f"materials,recipients={sent}",
+        )
+        return sent

@@ -14,11 +14,13 @@ from app.db import outbox
 from app.db.database import Database
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
 from app.domain.outbox import NewMail, OutboxLine, OutboxStatus
 from app.i18n import N_, _
 from app.mail.render import MailContext, RenderedMail, render_mail
+from app.services import audit
 from app.services.events import get_with_access
 
 #: The outbox page shows at most this many rows, newest first.
@@ -173,7 +175,14 @@ async def preview(event: Event, message: Message, base_url: str) -> Preview:
     return Preview(len(recipients), render_mail(context), sample.email)
 
 
-async def send(db: Database, event_id: int, message: Message, now: dt.datetime) -> int:
+async def send(
+    db: Database,
+    event_id: int,
+    message: Message,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
+) -> int:
     """Enqueue one mail per chosen recipient, all in one transaction; returns how many."""
     async with db.transaction():
         recipients = await _recipients(event_id, message.audience)
@@ -189,7 +198,16 @@ async def send(db: Database, event_id: int, message: Message, now: dt.datetime) 
             )
             for registration in recipients
         ]
-        return await outbox.enqueue(db, mails, now)
+        sent = await outbox.enqueue(db, mails, now)
+        await audit.record(
+            db,
+            actor,
+            AuditAction.MESSAGE_SENT,
+            now=now,
+            event_id=event_id,
+            detail=f"audience={message.audience.value},recipients={sent}",
+        )
+        return sent
 
 
 async def event(event_id: int) -> Event:

@@ -14,8 +14,10 @@ from piccolo.query.methods.select import Select
 from app.db.database import Database
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.services import audit
 from app.services.events import get_with_access
 from app.services.registrations import list_for_event
 
@@ -223,7 +225,13 @@ class CheckIn(enum.Enum):
 
 
 async def set_checked_in(
-    db: Database, event_id: int, registration_id: int, checked_in: bool, now: dt.datetime
+    db: Database,
+    event_id: int,
+    registration_id: int,
+    checked_in: bool,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> CheckIn:
     """Check a confirmed registration in (or undo it) with one conditional UPDATE.
 
@@ -250,6 +258,14 @@ async def set_checked_in(
             .returning(RegistrationTable.id)
         )
         if changed:
+            await audit.record(
+                db,
+                actor,
+                AuditAction.CHECKED_IN if checked_in else AuditAction.CHECK_IN_UNDONE,
+                now=now,
+                event_id=event_id,
+                subject_id=registration_id,
+            )
             return CheckIn.DONE
         row = (
             await RegistrationTable.select(RegistrationTable.status)

@@ -10,6 +10,7 @@ deactivating the account, or a password hash changed by other means (the fingerp
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -20,7 +21,9 @@ from piccolo.apps.user.tables import BaseUser
 
 from app.db.database import Database, is_unique_violation
 from app.db.tables import OrganiserSession
+from app.domain.audit import Actor, AuditAction
 from app.domain.validation import normalise_email
+from app.services import audit
 
 #: Shorter passwords are refused when an account is made.
 MIN_PASSWORD_LENGTH = 12
@@ -56,7 +59,15 @@ class Organiser:
     name: str
 
 
-async def create_organiser(db: Database, email: str, password: str, name: str = "") -> Organiser:
+async def create_organiser(
+    db: Database,
+    email: str,
+    password: str,
+    name: str = "",
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Organiser:
     """Make an organiser account; the email is also the username."""
     address = normalise_email(email)
     local, _, domain = address.partition("@")
@@ -77,6 +88,10 @@ async def create_organiser(db: Database, email: str, password: str, name: str = 
                 last_name=last,
                 active=True,
             )
+            if now is not None:
+                await audit.record(
+                    db, actor, AuditAction.ORGANISER_CREATED, now=now, subject_id=int(user.id)
+                )
     except ValueError as error:
         # Piccolo's own password rules (e.g. the longest allowed).
         raise OrganiserError(str(error)) from error
@@ -135,7 +150,14 @@ async def end_sessions(db: Database, organiser_id: int) -> None:
         await OrganiserSession.raw(_END_SESSIONS, organiser_id)
 
 
-async def set_password(db: Database, email: str, password: str) -> Organiser:
+async def set_password(
+    db: Database,
+    email: str,
+    password: str,
+    *,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Organiser:
     """Give the organiser a new password and end all their sessions."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OrganiserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
@@ -158,6 +180,15 @@ async def set_password(db: Database, email: str, password: str) -> Organiser:
             raise OrganiserError("no organiser with this email")
         organiser_id = int(updated[0]["id"])
         await end_sessions(db, organiser_id)
+        if now is not None:
+            await audit.record(
+                db,
+                actor,
+                AuditAction.ORGANISER_CHANGED,
+                now=now,
+                subject_id=organiser_id,
+                detail="password",
+            )
         row = await _organiser_row(organiser_id)
     assert row is not None
     return _organiser(row)

@@ -24,6 +24,7 @@ from app.db.database import Database
 from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import CapacityConflict, NotFound, RegistrationClosed
 from app.domain.model import (
     SEAT_HOLDING,
@@ -49,6 +50,7 @@ from app.domain.validation import (
     normalise_email,
     validate_registration,
 )
+from app.services import audit
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -173,6 +175,8 @@ async def register_by_organiser(
     event_id: int,
     request: RegistrationRequest,
     now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> RegistrationOutcome:
     """An organiser registers someone by hand, with the public form's checks.
 
@@ -187,7 +191,19 @@ async def register_by_organiser(
     if event_row is None:
         raise NotFound(str(event_id))
     event = event_from_row(event_row)
-    return await _register(db, event, request, now, by_organiser=True)
+    outcome = await _register(db, event, request, now, by_organiser=True)
+    if outcome.created:
+        # The registration commits in its own hand-tuned transaction (app.db.registrations);
+        # its entry follows at once, in the next one.
+        await audit.record(
+            db,
+            actor,
+            AuditAction.REGISTRATION_ADDED,
+            now=now,
+            event_id=event_id,
+            subject_id=outcome.registration.id,
+        )
+    return outcome
 
 
 #: How often a registration is tried while the address's own registration changes under it
@@ -339,7 +355,12 @@ async def cancel(db: Database, token: str, now: dt.datetime) -> CancellationOutc
 
 
 async def cancel_by_organiser(
-    db: Database, event_id: int, registration_id: int, now: dt.datetime
+    db: Database,
+    event_id: int,
+    registration_id: int,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> CancellationOutcome:
     """An organiser cancels a registration: the same path, seat and mails as :func:`cancel`.
 
@@ -350,11 +371,16 @@ async def cancel_by_organiser(
     )
     if not belongs:
         raise NotFound(f"registration {registration_id}")
-    return await _cancel(db, event_id, registration_id, now)
+    return await _cancel(db, event_id, registration_id, now, actor=actor)
 
 
 async def _cancel(
-    db: Database, event_id: int, registration_id: int, now: dt.datetime
+    db: Database,
+    event_id: int,
+    registration_id: int,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> CancellationOutcome:
     async with db.transaction():
         event = await _locked_event(db, event_id)
@@ -382,6 +408,14 @@ async def _cancel(
             await _give_back_seat(event.id, current.mode)
             recorded.extend(await promote_within_transaction(db, event.id, now))
         await change_log.record(db, event, recorded, now)
+        await audit.record(
+            db,
+            actor,
+            AuditAction.REGISTRATION_CANCELLED,
+            now=now,
+            event_id=event.id,
+            subject_id=current.id,
+        )
         cancelled_row = await _registration_row(current.id)
         assert cancelled_row is not None
     return CancellationOutcome(registration_from_row(cancelled_row), changes=tuple(recorded))
@@ -477,10 +511,21 @@ async def _expire(db: Database, event: Event, registration: Registration, now: d
     await change_log.record(db, event, recorded, now)
 
 
-async def promote_waiting(db: Database, event_id: int, now: dt.datetime) -> tuple[Change, ...]:
+async def promote_waiting(
+    db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
+) -> tuple[Change, ...]:
     """Fill every free seat of the event from its waiting list (e.g. after capacity grew)."""
     async with db.transaction():
         promoted = await promote_within_transaction(db, event_id, now)
+        for change in promoted:
+            await audit.record(
+                db,
+                actor,
+                AuditAction.REGISTRATION_PROMOTED,
+                now=now,
+                event_id=event_id,
+                subject_id=change.registration_id,
+            )
         await change_log.record(db, await _locked_event(db, event_id), promoted, now)
     return tuple(promoted)
 

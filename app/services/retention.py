@@ -21,8 +21,10 @@ from app.db import outbox
 from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.domain.audit import SYSTEM, Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus
+from app.services import audit
 from app.services.registrations import cancel_by_organiser, find_by_token
 
 #: Registrations anonymised per transaction (each one a short write lock on SQLite).
@@ -57,9 +59,30 @@ def _anonymous_values(registration_id: int, now: dt.datetime) -> dict[Any, Any]:
     }
 
 
-async def _anonymise(db: Database, registration_ids: list[int], now: dt.datetime) -> None:
-    """In one transaction: blank the registrations and their mails' recipients and contents."""
+async def _anonymise(
+    db: Database,
+    registration_ids: list[int],
+    now: dt.datetime,
+    *,
+    actor: Actor | None,
+    action: AuditAction,
+    event_id: int | None = None,
+) -> None:
+    """In one transaction: blank the registrations and their mails' recipients and contents.
+
+    One audit entry: per registration when an organiser deleted one, per batch for the job.
+    """
     async with db.transaction():
+        subject = registration_ids[0] if len(registration_ids) == 1 else None
+        await audit.record(
+            db,
+            actor,
+            action,
+            now=now,
+            event_id=event_id,
+            subject_id=subject,
+            detail="" if subject is not None else f"count={len(registration_ids)}",
+        )
         # Mail not yet out would go to an address that no longer exists: it is called off.
         await outbox.forget_recipients(registration_ids, "personal data deleted", now)
         for registration_id in registration_ids:
@@ -82,15 +105,30 @@ async def due_for_anonymisation(now: dt.datetime, retention: dt.timedelta) -> li
 
 
 async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timedelta) -> int:
-    """Anonymise every registration whose retention period is over; returns how many."""
+    """Anonymise every registration whose retention period is over; returns how many.
+
+    Audit entries older than the same period are deleted by the same run.
+    """
     due = await due_for_anonymisation(now, retention)
     for start in range(0, len(due), BATCH):
-        await _anonymise(db, due[start : start + BATCH], now)
+        await _anonymise(
+            db,
+            due[start : start + BATCH],
+            now,
+            actor=SYSTEM,
+            action=AuditAction.PERSONAL_DATA_ANONYMISED,
+        )
+    await audit.delete_expired(db, now, retention)
     return len(due)
 
 
 async def delete_registration_data(
-    db: Database, event_id: int, registration_id: int, now: dt.datetime
+    db: Database,
+    event_id: int,
+    registration_id: int,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
 ) -> DeletionOutcome:
     """Delete one registration's personal data at once (an organiser, on request).
 
@@ -108,7 +146,14 @@ async def delete_registration_data(
     cancelled = row["status"] != RegistrationStatus.CANCELLED.value
     if cancelled:
         await cancel_by_organiser(db, event_id, registration_id, now)
-    await _anonymise(db, [registration_id], now)
+    await _anonymise(
+        db,
+        [registration_id],
+        now,
+        actor=actor,
+        action=AuditAction.PERSONAL_DATA_DELETED,
+        event_id=event_id,
+    )
     return DeletionOutcome(cancelled=cancelled)
 
 

@@ -19,13 +19,12 @@ from litestar.handlers.base import BaseRouteHandler
 from app import paths
 from app.services import api_tokens
 from app.services.organisers import Organiser
-from app.web.dependencies import app_clock
+from app.web.dependencies import API_ORGANISER, app_clock
 
 ORGANISER_API_PREFIX = paths.API_ORGANISER
 #: The OpenAPI security scheme's name.
 SECURITY_SCHEME = "bearerAuth"
 #: Where the guard leaves the authenticated organiser (``request.state``).
-API_ORGANISER = "api_organiser"
 #: Failed authentications per client address before it must wait.
 FAILED_ATTEMPTS_LIMIT = 20
 FAILED_ATTEMPTS_WINDOW = 60

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import Provide
 
 from app.clock import Clock
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.page_cache import PageCache
@@ -22,6 +24,19 @@ def app_clock(app: Litestar) -> Clock:
     """The clock ``app`` was created with."""
     clock: Clock = app.state[CLOCK_STATE_KEY]
     return clock
+
+
+#: Where the API token guard leaves the token's organiser (``app.web.api_auth``).
+API_ORGANISER = "api_organiser"
+
+
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """Who acts, for the audit trail: the signed-in organiser, or the API token's organiser."""
+    organiser = request.scope.get("user") or request.state.get(API_ORGANISER)
+    if organiser is None:
+        raise RuntimeError("no organiser: the route needs the organisers' or the API's guard")
+    name = organiser.name or organiser.email
+    return Actor(id=organiser.id, name=name)
 
 
 class DatabaseHolder:
@@ -69,4 +84,5 @@ def dependencies(
         "settings": Provide(provide_settings),
         "page_cache": Provide(provide_page_cache),
         "privacy_notice": Provide(provide_privacy_notice),
+        "actor": Provide(provide_actor),
     }

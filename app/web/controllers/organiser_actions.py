@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.formatting import format_event_time
@@ -129,13 +130,16 @@ class OrganiserActionsController(Controller):
     @post(paths.REGISTRATION_CANCEL, name="organiser_cancel")
     async def cancel(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         registration_id: FromPath[int],
     ) -> Redirect:
         """Cancel as the registrant would: the seat goes to the waiting list, mails go out."""
-        outcome = await registrations.cancel_by_organiser(db, event_id, registration_id, now)
+        outcome = await registrations.cancel_by_organiser(
+            db, event_id, registration_id, now, actor=actor
+        )
         if not outcome.changes:
             return _back_to_list(event_id, notice="already-cancelled")
         return _back_to_list(event_id, notice="cancelled", promoted=_promoted(outcome.changes))
@@ -143,13 +147,14 @@ class OrganiserActionsController(Controller):
     @post(paths.PROMOTE, name="organiser_promote")
     async def promote(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
     ) -> Redirect:
         """Fill the free seats from the waiting list (e.g. after the capacity was raised)."""
         await get_with_access(event_id)
-        changes = await registrations.promote_waiting(db, event_id, now)
+        changes = await registrations.promote_waiting(db, event_id, now, actor=actor)
         return _back_to_list(event_id, notice="promoted", promoted=_promoted(changes))
 
     @get(paths.NEW_REGISTRATION, name="organiser_new_registration")
@@ -160,6 +165,7 @@ class OrganiserActionsController(Controller):
     @post(paths.NEW_REGISTRATION, name="organiser_new_registration_submit")
     async def add_registration(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -173,7 +179,7 @@ class OrganiserActionsController(Controller):
         event = await get_with_access(event_id)
         request = registration_request(data, await privacy_notice.consent_version(db, now))
         outcome = await submit(
-            lambda: registrations.register_by_organiser(db, event_id, request, now),
+            lambda: registrations.register_by_organiser(db, event_id, request, now, actor=actor),
             form_field=registration_field,
         )
         if isinstance(outcome, Refusal):

@@ -28,6 +28,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.event_rules import EventTranslations
 from app.domain.materials import MaterialsDraft
 from app.domain.model import (
@@ -44,7 +45,7 @@ from app.domain.model import (
     RegistrationRequest,
     missing_translations,
 )
-from app.services import event_admin, event_summaries, registrations
+from app.services import audit, event_admin, event_summaries, registrations
 from app.services import materials as materials_service
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
@@ -490,10 +491,16 @@ class OrganiserApiController(Controller):
         responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
     async def export(
-        self, event_id: FromPath[int], format: FromQuery[ExportFormat] = ExportFormat.CSV
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+        format: FromQuery[ExportFormat] = ExportFormat.CSV,
     ) -> Stream:
         """Every registration of the event, streamed as CSV or as an xlsx workbook."""
         event = await get_with_access(event_id)
+        await audit.export_started(db, actor, event.id, format.value, now)
         if format is ExportFormat.XLSX:
             return await downloads.xlsx_download(event)
         return await downloads.csv_download(event)
@@ -517,6 +524,7 @@ class OrganiserApiController(Controller):
     )
     async def add_registration(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -530,7 +538,7 @@ class OrganiserApiController(Controller):
         """
         notice_version = await privacy_notice.consent_version(db, now)
         outcome = await registrations.register_by_organiser(
-            db, event_id, data.command(notice_version), now
+            db, event_id, data.command(notice_version), now, actor=actor
         )
         result = (
             Outcome(outcome.registration.status.value)
@@ -564,13 +572,16 @@ class OrganiserApiController(Controller):
     )
     async def set_event_texts(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         data: JSONBody[EventTextsIn],
     ) -> EventTextsOut:
         """Replace the translations given (the German texts stay); nobody is mailed."""
-        event = await event_admin.update_translations(db, event_id, data.command(), now)
+        event = await event_admin.update_translations(
+            db, event_id, data.command(), now, actor=actor
+        )
         return event_texts_out(await get_with_access(event.id))
 
     @get(
@@ -599,11 +610,12 @@ class OrganiserApiController(Controller):
     )
     async def set_materials(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         data: JSONBody[MaterialsIO],
     ) -> MaterialsIO:
         """Replace the materials as a whole; the public pages show them once the event ended."""
-        event = await materials_service.save(db, event_id, data.draft(), now)
+        event = await materials_service.save(db, event_id, data.draft(), now, actor=actor)
         return materials_out(event.materials)

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.errors import InvalidInput
 from app.domain.validation import TOO_LONG
 from app.i18n import N_, _
@@ -73,6 +74,7 @@ class OrganiserApiTokensController(Controller):
     @post(paths.API_TOKENS, name="organiser_api_token_create", status_code=HTTP_201_CREATED)
     async def create(
         self,
+        actor: NamedDependency[Actor],
         request: Request[Organiser, Any, Any],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
@@ -81,7 +83,7 @@ class OrganiserApiTokensController(Controller):
         """Make a token and show its secret, this once."""
         name = data.get("name", "")
         try:
-            created = await api_tokens.create(db, request.user.id, name, now)
+            created = await api_tokens.create(db, request.user.id, name, now, actor=actor)
         except InvalidInput as error:
             if error.errors.get("name") == TOO_LONG:
                 message = _("Bitte höchstens %(max)d Zeichen.") % {"max": MAX_NAME}
@@ -95,13 +97,14 @@ class OrganiserApiTokensController(Controller):
     @post(paths.API_TOKEN_REVOKE, name="organiser_api_token_revoke")
     async def revoke(
         self,
+        actor: NamedDependency[Actor],
         request: Request[Organiser, Any, Any],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         token_id: FromPath[int],
     ) -> Redirect:
         """Revoke one of the organiser's own tokens (another's is 404); back to the list."""
-        changed = await api_tokens.revoke(db, request.user.id, token_id, now)
+        changed = await api_tokens.revoke(db, request.user.id, token_id, now, actor=actor)
         notice = "revoked" if changed else "already-revoked"
         return Redirect(
             path=f"{paths.api_tokens()}?notice={notice}", status_code=HTTP_303_SEE_OTHER

@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.services import retention
 
 
@@ -30,13 +31,14 @@ class OrganiserDataController(Controller):
     )
     async def delete(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         registration_id: FromPath[int],
     ) -> Redirect:
         """Cancel if needed (the seat moves on), then anonymise; back to the list."""
-        await retention.delete_registration_data(db, event_id, registration_id, now)
+        await retention.delete_registration_data(db, event_id, registration_id, now, actor=actor)
         return Redirect(
             path=paths.registrations(event_id),
             query_params={"notice": "data-deleted"},

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.errors import InvalidInput
 from app.domain.event_rules import zone_named
 from app.domain.model import (
@@ -246,11 +247,15 @@ class OrganiserEventsController(Controller):
 
     @post(paths.NEW_EVENT, name="organiser_new_event_submit")
     async def create_event(
-        self, db: NamedDependency[Database], now: NamedDependency[dt.datetime], data: FormBody
+        self,
+        actor: NamedDependency[Actor],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        data: FormBody,
     ) -> Redirect | Template:
         """Save the new event as a draft and show its overview."""
         event = await submit(
-            lambda: event_admin.create_event(db, parse_event_form(data), now),
+            lambda: event_admin.create_event(db, parse_event_form(data), now, actor=actor),
             form_field=form_field_names(data),
         )
         if isinstance(event, Refusal):
@@ -270,6 +275,7 @@ class OrganiserEventsController(Controller):
     @post(paths.EVENT_EDIT, name="organiser_edit_event_submit")
     async def update_event(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -287,6 +293,7 @@ class OrganiserEventsController(Controller):
                 notify=data.get("notify", "yes") != "no",
                 message=message,
                 now=now,
+                actor=actor,
             )
 
         outcome = await submit(save, form_field=form_field_names(data))
@@ -317,12 +324,13 @@ class OrganiserEventsController(Controller):
     @post(paths.EVENT_PUBLISH, name="organiser_publish_event")
     async def publish(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
     ) -> Redirect:
         """Publish a draft."""
-        refused = await submit(lambda: event_admin.publish(db, event_id, now))
+        refused = await submit(lambda: event_admin.publish(db, event_id, now, actor=actor))
         if isinstance(refused, Refusal):
             return _refused(event_id, refused)
         return _to_overview(event_id, "published")
@@ -330,12 +338,13 @@ class OrganiserEventsController(Controller):
     @post(paths.EVENT_UNPUBLISH, name="organiser_unpublish_event")
     async def unpublish(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
     ) -> Redirect:
         """Back to draft, while nobody is registered."""
-        refused = await submit(lambda: event_admin.unpublish(db, event_id, now))
+        refused = await submit(lambda: event_admin.unpublish(db, event_id, now, actor=actor))
         if isinstance(refused, Refusal):
             return _refused(event_id, refused)
         return _to_overview(event_id, "unpublished")
@@ -343,12 +352,13 @@ class OrganiserEventsController(Controller):
     @post(paths.EVENT_DUPLICATE, name="organiser_duplicate_event")
     async def duplicate(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
     ) -> Redirect:
         """A draft copy, opened for editing."""
-        copy = await event_admin.duplicate(db, event_id, now)
+        copy = await event_admin.duplicate(db, event_id, now, actor=actor)
         return Redirect(
             path=paths.event_edit(copy.id),
             query_params={"notice": "duplicated"},
@@ -364,6 +374,7 @@ class OrganiserEventsController(Controller):
     @post(paths.EVENT_CANCEL, name="organiser_cancel_event")
     async def cancel(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -379,7 +390,7 @@ class OrganiserEventsController(Controller):
             errors["message"] = _(texts.field_error("too_long"))
         if errors:
             return _cancel_page(event, data, errors, status_code=HTTP_400_BAD_REQUEST)
-        await event_changes.cancel_event(db, event_id, message=message, now=now)
+        await event_changes.cancel_event(db, event_id, message=message, now=now, actor=actor)
         return _to_overview(event_id, "cancelled")
 
 

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.model import Event
 from app.domain.outbox import OutboxStatus
 from app.i18n import N_, _
@@ -134,6 +135,7 @@ class OrganiserMailController(Controller):
     @post(paths.MESSAGE, name="organiser_message_send", status_code=HTTP_303_SEE_OTHER)
     async def message_send(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -146,5 +148,5 @@ class OrganiserMailController(Controller):
             return _message_page(
                 event, MessageForm(dict(data), errors), status=HTTP_400_BAD_REQUEST
             )
-        await organiser_mail.send(db, event_id, message, now)
+        await organiser_mail.send(db, event_id, message, now, actor=actor)
         return _back("", str(event_id))

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app import paths
 from app.db.database import Database
 from app.domain import materials as rules
+from app.domain.audit import Actor
 from app.domain.event_rules import INVALID_URL
 from app.domain.materials import MaterialsDraft
 from app.domain.model import TRANSLATABLE_LANGUAGES, Event, EventMaterials, MaterialLink
@@ -196,6 +197,7 @@ class OrganiserMaterialsController(Controller):
     @post(paths.EVENT_MATERIALS, name="organiser_materials_save")
     async def save(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -203,7 +205,9 @@ class OrganiserMaterialsController(Controller):
     ) -> Redirect | Template:
         """Store the materials; a refused form comes back with a message at each field."""
         event = await get_with_access(event_id)
-        saved = await submit(lambda: service.save(db, event_id, parse_materials_form(data), now))
+        saved = await submit(
+            lambda: service.save(db, event_id, parse_materials_form(data), now, actor=actor)
+        )
         if isinstance(saved, Refusal):
             return await _page(
                 event,
@@ -221,6 +225,7 @@ class OrganiserMaterialsController(Controller):
     @post(paths.EVENT_MATERIALS_ANNOUNCE, name="organiser_materials_announce")
     async def announce(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -237,7 +242,7 @@ class OrganiserMaterialsController(Controller):
                 announce_errors={"confirm": _("Bitte bestätigen Sie den Versand.")},
                 status_code=HTTP_400_BAD_REQUEST,
             )
-        sent = await submit(lambda: service.announce(db, event_id, now))
+        sent = await submit(lambda: service.announce(db, event_id, now, actor=actor))
         if isinstance(sent, Refusal):
             code = sent.error_codes.get("announce", "")
             return await _page(

@@ -18,9 +18,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, RegistrationStatus
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.i18n import N_, _, ngettext
+from app.services import audit
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
 from app.services.organiser_registrations import CheckIn, RegistrationFilter
@@ -132,19 +134,43 @@ class OrganiserRegistrationsController(Controller):
         )
 
     @get(paths.REGISTRATIONS_CSV, name="organiser_registrations_csv")
-    async def registrations_csv(self, event_id: FromPath[int]) -> Stream:
+    async def registrations_csv(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+    ) -> Stream:
         """Every registration as CSV for Excel, streamed in chunks."""
-        return await downloads.csv_download(await get_with_access(event_id))
+        event = await get_with_access(event_id)
+        await audit.export_started(db, actor, event.id, "csv", now)
+        return await downloads.csv_download(event)
 
     @get(paths.REGISTRATIONS_XLSX, name="organiser_registrations_xlsx")
-    async def registrations_xlsx(self, event_id: FromPath[int]) -> Stream:
+    async def registrations_xlsx(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+    ) -> Stream:
         """Every registration as an Excel workbook."""
-        return await downloads.xlsx_download(await get_with_access(event_id))
+        event = await get_with_access(event_id)
+        await audit.export_started(db, actor, event.id, "xlsx", now)
+        return await downloads.xlsx_download(event)
 
     @get(paths.SIGNATURE_LIST, name="organiser_signature_list")
-    async def signature_list(self, event_id: FromPath[int]) -> Stream:
+    async def signature_list(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+    ) -> Stream:
         """The signature list of the confirmed registrations as a PDF."""
-        return await downloads.signature_list_download(await get_with_access(event_id))
+        event = await get_with_access(event_id)
+        await audit.export_started(db, actor, event.id, "signature_list", now)
+        return await downloads.signature_list_download(event)
 
     @get(paths.CHECK_IN, name="organiser_check_in")
     async def check_in_view(
@@ -176,6 +202,7 @@ class OrganiserRegistrationsController(Controller):
     @post(paths.CHECK_IN_SUBMIT, name="organiser_check_in_submit")
     async def check_in(
         self,
+        actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
@@ -186,7 +213,9 @@ class OrganiserRegistrationsController(Controller):
         action = data.get("action")
         if action not in ("in", "out"):
             raise ValidationException("action must be 'in' or 'out'")
-        outcome = await service.set_checked_in(db, event_id, registration_id, action == "in", now)
+        outcome = await service.set_checked_in(
+            db, event_id, registration_id, action == "in", now, actor=actor
+        )
         query = {"q": data["q"]} if data.get("q") else {}
         if outcome in _NOTICES:
             query["notice"] = _NOTICES[outcome]
