@@ -61,6 +61,7 @@ REGISTRATIONS_XLSX = EVENT_OVERVIEW + "/registrations.xlsx"
 SIGNATURE_LIST = EVENT_OVERVIEW + "/signature-list.pdf"
 FUNDER_REPORT = EVENT_OVERVIEW + "/report"
 FUNDER_REPORT_XLSX = EVENT_OVERVIEW + "/report.xlsx"
+FUNDER_REPORT_PDF = EVENT_OVERVIEW + "/report.pdf"
 CHECK_IN = EVENT_OVERVIEW + "/check-in"
 CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
 NEW_REGISTRATION = REGISTRATIONS + "/new"
@@ -229,6 +230,10 @@ def funder_report(event_id: int) -> str:
 
 def funder_report_xlsx(event_id: int) -> str:
     return organiser(FUNDER_REPORT_XLSX, event_id=event_id)
+
+
+def funder_report_pdf(event_id: int) -> str:
+    return organiser(FUNDER_REPORT_PDF, event_id=event_id)
 
 
 def check_in(event_id: int) -> str:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from app.domain.funder_report import FunderReport, Tally
 from app.exports.columns import COUNTRY_LABELS, MODE_LABELS, ORGANISATION_TYPE_LABELS
+from app.exports.signature_list import FONT, add_fonts, font_files, has_right_to_left, place
 from app.exports.xlsx_export import sheet_title
 from app.formatting import format_event_time
 from app.i18n import N_, _, current_language
@@ -111,3 +115,52 @@ def write_report_xlsx(report: FunderReport, target: BinaryIO) -> None:
             line += 1
         line += 1
     workbook.save(target)
+
+
+def write_report_pdf(report: FunderReport, target: BinaryIO) -> None:
+    """Write ``report`` as a one-page A4 PDF: event, place, funding note, then the tables."""
+    event = report.event
+    language = current_language()
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_margins(15, 12, 15)
+    pdf.set_title(f"{_(TITLE)}: {event.title}")
+    pdf.set_creator("Treffpunkt")
+    texts = [event.title, event.funding_note, event.venue_name, event.venue_address]
+    with font_files() as (regular, bold):
+        add_fonts(pdf, regular, bold, right_to_left=has_right_to_left(texts))
+        pdf.add_page()
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(0, 5, _(TITLE), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "B", 13)
+        pdf.multi_cell(0, 6, event.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 10)
+        when = format_event_time(event.starts_at, event.ends_at, event.timezone, language)
+        pdf.multi_cell(0, 5, when, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if where := place(event):
+            pdf.multi_cell(0, 5, where, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if event.funding_note.strip():
+            pdf.ln(2)
+            pdf.set_font(FONT, "", 8)
+            pdf.multi_cell(
+                0, 4, event.funding_note.strip(), align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+        headers = count_headers()
+        for table in tables(report):
+            pdf.ln(4)
+            pdf.set_font(FONT, "", 10)
+            with pdf.table(
+                col_widths=(60, 30, 30, 30, 30),
+                text_align=(Align.L, Align.R, Align.R, Align.R, Align.R),
+                headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+                width=180,
+            ) as grid:
+                heading = grid.row()
+                heading.cell(table.heading)
+                for header in headers:
+                    heading.cell(header)
+                for label, tally in table.rows:
+                    cells = grid.row()
+                    cells.cell(label)
+                    for count in _counts(tally):
+                        cells.cell(str(count))
+        target.write(bytes(pdf.output()))

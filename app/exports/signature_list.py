@@ -64,7 +64,7 @@ def attendees(registrations: Iterable[Registration]) -> list[Registration]:
 
 
 @contextlib.contextmanager
-def _font_files() -> Iterator[tuple[Path, Path]]:
+def font_files() -> Iterator[tuple[Path, Path]]:
     # Roboto from the font-roboto package: it covers Latin and Cyrillic, and installs with pip,
     # so the default install needs no system fonts.
     files = resources.files("font_roboto") / "files"
@@ -135,7 +135,27 @@ def _has_right_to_left(event: Event, people: Iterable[Registration]) -> bool:
     texts = [event.title, event.funding_note, event.venue_name, event.venue_address]
     for person in people:
         texts.extend((person.first_name, person.last_name, person.organisation))
+    return has_right_to_left(texts)
+
+
+def has_right_to_left(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` has Arabic or Hebrew script (then it needs the Noto fonts)."""
     return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for text in texts for ch in text)
+
+
+def add_fonts(pdf: FPDF, regular: Path, bold: Path, *, right_to_left: bool) -> None:
+    """Roboto for ``pdf``; with ``right_to_left``, the Noto fallbacks and shaping too."""
+    pdf.add_font(FONT, "", str(regular))
+    pdf.add_font(FONT, "B", str(bold))
+    if right_to_left:
+        # Names in Arabic or Hebrew script: glyphs from the Noto fonts shipped beside this
+        # module, and HarfBuzz shaping for joined Arabic letters and right-to-left order.
+        # Only then: shaping makes the list three times slower to write.
+        for family, stem in _FALLBACK_FONTS:
+            pdf.add_font(family, "", str(_FONTS_DIR / f"{stem}-Regular.ttf"))
+            pdf.add_font(family, "B", str(_FONTS_DIR / f"{stem}-Bold.ttf"))
+        pdf.set_fallback_fonts([family for family, _ in _FALLBACK_FONTS])
+        pdf.set_text_shaping(use_shaping_engine=True)
 
 
 def write_signature_list(
@@ -148,18 +168,8 @@ def write_signature_list(
     """
     people = attendees(registrations)
     pdf = _SignatureList(event)
-    with _font_files() as (regular, bold):
-        pdf.add_font(FONT, "", str(regular))
-        pdf.add_font(FONT, "B", str(bold))
-        if _has_right_to_left(event, people):
-            # Names in Arabic or Hebrew script: glyphs from the Noto fonts shipped beside this
-            # module, and HarfBuzz shaping for joined Arabic letters and right-to-left order.
-            # Only then: shaping makes the list three times slower to write.
-            for family, stem in _FALLBACK_FONTS:
-                pdf.add_font(family, "", str(_FONTS_DIR / f"{stem}-Regular.ttf"))
-                pdf.add_font(family, "B", str(_FONTS_DIR / f"{stem}-Bold.ttf"))
-            pdf.set_fallback_fonts([family for family, _ in _FALLBACK_FONTS])
-            pdf.set_text_shaping(use_shaping_engine=True)
+    with font_files() as (regular, bold):
+        add_fonts(pdf, regular, bold, right_to_left=_has_right_to_left(event, people))
         pdf.alias_nb_pages("{nb}")
         pdf.add_page()
         pdf.set_font(FONT, "", 10)

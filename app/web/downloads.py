@@ -20,7 +20,7 @@ from litestar.response import Stream
 from app.domain.funder_report import FunderReport
 from app.domain.model import Event, Registration, RegistrationStatus
 from app.exports.csv_export import csv_stream
-from app.exports.funder_report import write_report_xlsx
+from app.exports.funder_report import write_report_pdf, write_report_xlsx
 from app.exports.signature_list import write_signature_list
 from app.exports.xlsx_export import write_xlsx
 from app.services.registrations import batches_for_event
@@ -113,15 +113,17 @@ async def xlsx_download(event: Event) -> Stream:
     return await _file_download(write_xlsx, event, media_type=XLSX, name="anmeldungen.xlsx")
 
 
-async def funder_report_download(report: FunderReport) -> Stream:
-    """The funder report as an Excel workbook (a few dozen cells: made in memory)."""
+async def funder_report_download(report: FunderReport, *, pdf: bool = False) -> Stream:
+    """The funder report as an Excel workbook or a PDF (small: made in memory)."""
     target = io.BytesIO()
-    await asyncio.to_thread(write_report_xlsx, report, target)
+    write = write_report_pdf if pdf else write_report_xlsx
+    await asyncio.to_thread(write, report, target)
     data = target.getvalue()
+    name = "bericht.pdf" if pdf else "bericht.xlsx"
     return Stream(
         iter((data,)),
-        media_type=XLSX,
-        headers={**_attachment(report.event, "bericht.xlsx"), "Content-Length": str(len(data))},
+        media_type="application/pdf" if pdf else XLSX,
+        headers={**_attachment(report.event, name), "Content-Length": str(len(data))},
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pypdf
 
 from app.domain.model import Country, EventFormat, OrganisationType, Seats
 from app.services import organiser_registrations, registrations
@@ -137,3 +138,19 @@ async def test_the_report_of_an_unknown_event_is_404(client, organiser):  # noqa
     await sign_in(client)
     assert (await client.get("/organiser/events/999999/report")).status_code == 404
     assert (await client.get("/organiser/events/999999/report.xlsx")).status_code == 404
+
+
+async def test_the_report_as_pdf(client, organiser, db, event_factory, now):  # noqa: F811
+    event = await _event_with_people(db, event_factory, now)
+    await sign_in(client)
+    response = await client.get(f"/organiser/events/{event.id}/report.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Bericht für Fördergeber" in text
+    assert "Gefördert durch die Staatskanzlei NRW." in text
+    assert "Gesamt 3 3 2 1" in text
+    assert "Kommune 2 2 1 0" in text
+    english = await client.get(f"/organiser/events/{event.id}/report.pdf?lang=en")
+    english_text = pypdf.PdfReader(io.BytesIO(english.content)).pages[0].extract_text()
+    assert "Municipality 2 2 1 0" in english_text

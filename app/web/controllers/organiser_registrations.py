@@ -175,6 +175,11 @@ class OrganiserRegistrationsController(Controller):
         """The funder report as an Excel workbook."""
         return await downloads.funder_report_download(await funder_report(event_id))
 
+    @get(paths.FUNDER_REPORT_PDF, name="organiser_funder_report_pdf")
+    async def funder_report_pdf(self, event_id: FromPath[int]) -> Stream:
+        """The funder report as a PDF."""
+        return await downloads.funder_report_download(await funder_report(event_id), pdf=True)
+
     @get(paths.CHECK_IN, name="organiser_check_in")
     async def check_in_view(
         self,
