@@ -59,6 +59,9 @@ REGISTRATIONS = EVENT_OVERVIEW + "/registrations"
 REGISTRATIONS_CSV = EVENT_OVERVIEW + "/registrations.csv"
 REGISTRATIONS_XLSX = EVENT_OVERVIEW + "/registrations.xlsx"
 SIGNATURE_LIST = EVENT_OVERVIEW + "/signature-list.pdf"
+FUNDER_REPORT = EVENT_OVERVIEW + "/report"
+FUNDER_REPORT_XLSX = EVENT_OVERVIEW + "/report.xlsx"
+FUNDER_REPORT_PDF = EVENT_OVERVIEW + "/report.pdf"
 CHECK_IN = EVENT_OVERVIEW + "/check-in"
 CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
 NEW_REGISTRATION = REGISTRATIONS + "/new"
@@ -221,6 +224,18 @@ def registrations_xlsx(event_id: int) -> str:
 
 def signature_list(event_id: int) -> str:
     return organiser(SIGNATURE_LIST, event_id=event_id)
+
+
+def funder_report(event_id: int) -> str:
+    return organiser(FUNDER_REPORT, event_id=event_id)
+
+
+def funder_report_xlsx(event_id: int) -> str:
+    return organiser(FUNDER_REPORT_XLSX, event_id=event_id)
+
+
+def funder_report_pdf(event_id: int) -> str:
+    return organiser(FUNDER_REPORT_PDF, event_id=event_id)
 
 
 def check_in(event_id: int) -> str:

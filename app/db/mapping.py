@@ -6,12 +6,13 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
     TRANSLATED_FIELDS,
     AttendanceMode,
+    Country,
     Event,
     EventFormat,
     EventMaterials,
@@ -20,6 +21,7 @@ from app.domain.model import (
     Language,
     MaterialLink,
     OnlineAccess,
+    OrganisationType,
     Person,
     PersonRole,
     PersonText,
@@ -32,6 +34,8 @@ from app.domain.model import (
     RegistrationStatus,
     Seats,
 )
+
+_Choice = TypeVar("_Choice", OrganisationType, Country)
 
 
 def _json(value: Any) -> Any:
@@ -387,7 +391,13 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         invite_sequence=row.get("invite_sequence", 0),
         checked_in_at=_utc(row.get("checked_in_at")),
         anonymised_at=_utc(row.get("anonymised_at")),
+        organisation_type=_optional(OrganisationType, row.get("organisation_type")),
+        country=_optional(Country, row.get("country")),
     )
+
+
+def _optional(kind: type[_Choice], code: str | None) -> _Choice | None:
+    return kind(code) if code else None
 
 
 #: The columns a calendar file shows of an event (no access data, no programme or questions).

@@ -61,6 +61,8 @@ REGISTRATION_COLUMNS = (
     "invite_sequence",
     "checked_in_at",
     "anonymised_at",
+    "organisation_type",
+    "country",
 )
 
 #: The columns a new registration (or one that starts over) is given; ``id``, ``event`` and

@@ -111,6 +111,9 @@ class Registration(Table, tablename="registration"):
     #: When the personal data were removed (retention period over, or deleted on request); the
     #: row stays, without them, so the event's counts stay right.
     anonymised_at = Timestamptz(null=True, default=None)
+    #: Optional answers for the funders' counts (NULL: not said); see OrganisationType, Country.
+    organisation_type = Varchar(length=20, null=True, default=None)
+    country = Varchar(length=20, null=True, default=None)
 
 
 class Outbox(Table, tablename="outbox"):

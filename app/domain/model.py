@@ -32,6 +32,23 @@ class AttendanceMode(StrEnum):
     ONLINE = "online"
 
 
+class OrganisationType(StrEnum):
+    """What kind of body a registrant comes from, so funders can count attendance by kind."""
+
+    MUNICIPALITY = "municipality"
+    DISTRICT = "district"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
+class Country(StrEnum):
+    """The country a registrant works in (the events bring together Germany and Ukraine)."""
+
+    GERMANY = "de"
+    UKRAINE = "ua"
+    OTHER = "other"
+
+
 class RegistrationStatus(StrEnum):
     """Where a registration is in its life."""
 
@@ -518,6 +535,9 @@ class Registration:
     checked_in_at: dt.datetime | None = None
     #: When the personal data were removed (names, address, answers are then empty).
     anonymised_at: dt.datetime | None = None
+    #: Asked on the form but optional (a person may not know): None is "not said".
+    organisation_type: OrganisationType | None = None
+    country: Country | None = None
 
     @property
     def full_name(self) -> str:
@@ -548,6 +568,9 @@ class RegistrationRequest:
     answers: Mapping[str, str] = field(default_factory=dict)
     #: The person agreed to the privacy notice.
     consent: bool = False
+    #: The codes as chosen (empty: not said).
+    organisation_type: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,6 +585,8 @@ class Registrant:
     mode: AttendanceMode
     language: Language
     answers: dict[str, str]
+    organisation_type: OrganisationType | None = None
+    country: Country | None = None
 
 
 #: The zone of an event that names none.

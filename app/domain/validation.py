@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeVar
 
 from app.domain.errors import InvalidInput
 from app.domain.model import (
     AttendanceMode,
+    Country,
     Event,
     Language,
+    OrganisationType,
     QuestionKind,
     Registrant,
     RegistrationRequest,
@@ -42,6 +45,8 @@ INVALID_EMAIL = "invalid_email"
 INVALID_CHOICE = "invalid_choice"
 CONSENT_REQUIRED = "consent_required"
 INVALID_TEXT = "invalid_text"
+
+_Choice = TypeVar("_Choice", OrganisationType, Country)
 
 #: The field of a :class:`RegistrationRequest` whose errors are filed per question key.
 ANSWERS = "answers"
@@ -115,6 +120,10 @@ def validate_registration(event: Event, request: RegistrationRequest) -> Registr
         errors["email"] = INVALID_EMAIL
 
     mode = _mode(event, request.mode, errors)
+    organisation_type = _optional_choice(
+        "organisation_type", request.organisation_type, OrganisationType, errors
+    )
+    country = _optional_choice("country", request.country, Country, errors)
 
     try:
         language = Language(request.language or Language.DE)
@@ -157,7 +166,23 @@ def validate_registration(event: Event, request: RegistrationRequest) -> Registr
         mode=mode,
         language=language,
         answers=answers,
+        organisation_type=organisation_type,
+        country=country,
     )
+
+
+def _optional_choice(
+    name: str, raw: str, kind: type[_Choice], errors: dict[str, str]
+) -> _Choice | None:
+    """The choice ``raw`` names, None when none was made; a code not offered is an error."""
+    code = raw.strip()
+    if not code:
+        return None
+    try:
+        return kind(code)
+    except ValueError:
+        errors[name] = INVALID_CHOICE
+        return None
 
 
 def _mode(event: Event, raw: str, errors: dict[str, str]) -> AttendanceMode:

@@ -7,13 +7,17 @@ starts (the organiser's page language; German by default).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from app.domain import validation
 from app.domain.model import (
     AttendanceMode,
+    Country,
     Event,
+    OrganisationType,
     Question,
     QuestionKind,
     Registration,
@@ -33,6 +37,10 @@ FIXED_HEADERS = (
     N_("Teilnahme"),
     N_("Status"),
     N_("Angemeldet am"),
+    N_("Art der Organisation"),
+    N_("Land"),
+    N_("Eingecheckt"),
+    N_("Check-in-Zeit"),
 )
 
 MODE_LABELS = {AttendanceMode.IN_PERSON: N_("vor Ort"), AttendanceMode.ONLINE: N_("online")}
@@ -45,6 +53,19 @@ STATUS_LABELS = {
 }
 
 YES_NO_LABELS = {validation.YES: N_("Ja"), validation.NO: N_("Nein")}
+
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.MUNICIPALITY: N_("Kommune"),
+    OrganisationType.DISTRICT: N_("Kreis"),
+    OrganisationType.ASSOCIATION: N_("Verein/Verband"),
+    OrganisationType.OTHER: N_("Sonstige"),
+}
+
+COUNTRY_LABELS = {
+    Country.GERMANY: N_("Deutschland"),
+    Country.UKRAINE: N_("Ukraine"),
+    Country.OTHER: N_("anderes Land"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +80,8 @@ class Wording:
     modes: dict[AttendanceMode, str]
     statuses: dict[RegistrationStatus, str]
     yes_no: dict[str, str]
+    organisation_types: dict[OrganisationType, str]
+    countries: dict[Country, str]
 
 
 def wording() -> Wording:
@@ -68,6 +91,8 @@ def wording() -> Wording:
         modes={mode: _(label) for mode, label in MODE_LABELS.items()},
         statuses={status: _(label) for status, label in STATUS_LABELS.items()},
         yes_no={value: _(label) for value, label in YES_NO_LABELS.items()},
+        organisation_types={k: _(label) for k, label in ORGANISATION_TYPE_LABELS.items()},
+        countries={k: _(label) for k, label in COUNTRY_LABELS.items()},
     )
 
 
@@ -97,6 +122,19 @@ def registered_at(event: Event, registration: Registration) -> dt.datetime:
     return local_time(registration.created_at, event.timezone).replace(tzinfo=None)
 
 
+def checked_in_at(event: Event, registration: Registration) -> dt.datetime | None:
+    """When the person was let in, as naive wall-clock time in the event's zone (None: not)."""
+    if registration.checked_in_at is None:
+        return None
+    return local_time(registration.checked_in_at, event.timezone).replace(tzinfo=None)
+
+
+def check_in_time(event: Event, registration: Registration) -> str:
+    """The check-in time as ISO-like local text (``2026-12-03 14:05``), sortable; empty: none."""
+    moment = checked_in_at(event, registration)
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
 def row(
     number: int,
     event: Event,
@@ -116,5 +154,13 @@ def row(
         words.modes.get(registration.mode, str(registration.mode)),
         words.statuses.get(registration.status, str(registration.status)),
         registered_at(event, registration),
+        _label(words.organisation_types, registration.organisation_type),
+        _label(words.countries, registration.country),
+        words.yes_no[validation.YES if registration.checked_in_at else validation.NO],
+        check_in_time(event, registration),
         *(answer_text(q, registration.answers.get(q.key, ""), words) for q in questions),
     ]
+
+
+def _label(labels: Mapping[Any, str], choice: StrEnum | None) -> str:
+    return "" if choice is None else labels.get(choice, choice.value)

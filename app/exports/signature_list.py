@@ -14,7 +14,7 @@ from fpdf.enums import Align, TableHeadingsDisplay, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
 
 from app.domain.model import Event, EventFormat, Registration, RegistrationStatus
-from app.formatting import format_event_time
+from app.formatting import format_event_time, local_time
 from app.i18n import N_, _, current_language
 from app.resources import app_folder
 
@@ -23,8 +23,8 @@ TITLE = N_("Unterschriftenliste")
 FONT = "Roboto"
 #: Millimetres: tall enough to sign in, so 14 rows fit a page under the header.
 ROW_HEIGHT = 13.0
-_COLUMNS = (N_("Nr."), N_("Name"), N_("Organisation"), N_("Unterschrift"))
-_COLUMN_WIDTHS = (12.0, 55.0, 55.0, 58.0)
+_COLUMNS = (N_("Nr."), N_("Name"), N_("Organisation"), N_("Check-in"), N_("Unterschrift"))
+_COLUMN_WIDTHS = (12.0, 50.0, 50.0, 20.0, 48.0)
 #: Noto Sans Arabic and Hebrew (SIL Open Font License, ``fonts/OFL.txt``), for what Roboto lacks.
 _FONTS_DIR = app_folder("exports") / "fonts"
 _FALLBACK_FONTS = (("NotoSansArabic", "NotoSansArabic"), ("NotoSansHebrew", "NotoSansHebrew"))
@@ -64,7 +64,7 @@ def attendees(registrations: Iterable[Registration]) -> list[Registration]:
 
 
 @contextlib.contextmanager
-def _font_files() -> Iterator[tuple[Path, Path]]:
+def font_files() -> Iterator[tuple[Path, Path]]:
     # Roboto from the font-roboto package: it covers Latin and Cyrillic, and installs with pip,
     # so the default install needs no system fonts.
     files = resources.files("font_roboto") / "files"
@@ -116,11 +116,46 @@ class _SignatureList(FPDF):
         self.cell(0, 5, text, align=Align.C)
 
 
+def _check_in(event: Event, registration: Registration) -> str:
+    """The check-in time (``14:05``; the date too when not on the event's first day).
+
+    A time, not a tick: Roboto has no ✓, and the time is what a funder may ask about.
+    """
+    if registration.checked_in_at is None:
+        return ""
+    moment = local_time(registration.checked_in_at, event.timezone)
+    first_day = local_time(event.starts_at, event.timezone).date()
+    shown = (
+        moment.strftime("%H:%M") if moment.date() == first_day else moment.strftime("%d.%m. %H:%M")
+    )
+    return f"✓ {shown}"
+
+
 def _has_right_to_left(event: Event, people: Iterable[Registration]) -> bool:
     texts = [event.title, event.funding_note, event.venue_name, event.venue_address]
     for person in people:
         texts.extend((person.first_name, person.last_name, person.organisation))
+    return has_right_to_left(texts)
+
+
+def has_right_to_left(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` has Arabic or Hebrew script (then it needs the Noto fonts)."""
     return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for text in texts for ch in text)
+
+
+def add_fonts(pdf: FPDF, regular: Path, bold: Path, *, right_to_left: bool) -> None:
+    """Roboto for ``pdf``; with ``right_to_left``, the Noto fallbacks and shaping too."""
+    pdf.add_font(FONT, "", str(regular))
+    pdf.add_font(FONT, "B", str(bold))
+    if right_to_left:
+        # Names in Arabic or Hebrew script: glyphs from the Noto fonts shipped beside this
+        # module, and HarfBuzz shaping for joined Arabic letters and right-to-left order.
+        # Only then: shaping makes the list three times slower to write.
+        for family, stem in _FALLBACK_FONTS:
+            pdf.add_font(family, "", str(_FONTS_DIR / f"{stem}-Regular.ttf"))
+            pdf.add_font(family, "B", str(_FONTS_DIR / f"{stem}-Bold.ttf"))
+        pdf.set_fallback_fonts([family for family, _ in _FALLBACK_FONTS])
+        pdf.set_text_shaping(use_shaping_engine=True)
 
 
 def write_signature_list(
@@ -133,18 +168,8 @@ def write_signature_list(
     """
     people = attendees(registrations)
     pdf = _SignatureList(event)
-    with _font_files() as (regular, bold):
-        pdf.add_font(FONT, "", str(regular))
-        pdf.add_font(FONT, "B", str(bold))
-        if _has_right_to_left(event, people):
-            # Names in Arabic or Hebrew script: glyphs from the Noto fonts shipped beside this
-            # module, and HarfBuzz shaping for joined Arabic letters and right-to-left order.
-            # Only then: shaping makes the list three times slower to write.
-            for family, stem in _FALLBACK_FONTS:
-                pdf.add_font(family, "", str(_FONTS_DIR / f"{stem}-Regular.ttf"))
-                pdf.add_font(family, "B", str(_FONTS_DIR / f"{stem}-Bold.ttf"))
-            pdf.set_fallback_fonts([family for family, _ in _FALLBACK_FONTS])
-            pdf.set_text_shaping(use_shaping_engine=True)
+    with font_files() as (regular, bold):
+        add_fonts(pdf, regular, bold, right_to_left=_has_right_to_left(event, people))
         pdf.alias_nb_pages("{nb}")
         pdf.add_page()
         pdf.set_font(FONT, "", 10)
@@ -152,7 +177,7 @@ def write_signature_list(
             col_widths=_COLUMN_WIDTHS,
             line_height=5,
             min_row_height=ROW_HEIGHT,
-            text_align=(Align.R, Align.L, Align.L, Align.L),
+            text_align=(Align.R, Align.L, Align.L, Align.C, Align.L),
             v_align=VAlign.M,
             headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
             repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
@@ -166,5 +191,6 @@ def write_signature_list(
                 cells.cell(f"{number}")
                 cells.cell(registration.full_name)
                 cells.cell(registration.organisation)
+                cells.cell(_check_in(event, registration))
                 cells.cell("")
         target.write(bytes(pdf.output()))

@@ -27,7 +27,15 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
 
 #: Column widths by the German header (the headers themselves may be translated).
-_WIDTHS = {"Nr.": 6, "E-Mail": 32, "Organisation": 32, "Status": 18, "Angemeldet am": 17}
+_WIDTHS = {
+    "Nr.": 6,
+    "E-Mail": 32,
+    "Organisation": 32,
+    "Status": 18,
+    "Angemeldet am": 17,
+    "Eingecheckt": 12,
+    "Check-in-Zeit": 17,
+}
 _BOLD = Font(bold=True)
 
 

@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from piccolo.columns.column_types import Integer
@@ -299,6 +300,10 @@ async def _already_registered(
     return RegistrationOutcome(registration, created=False, changes=(change,))
 
 
+def _code(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
+
+
 def _registration_values(
     registrant: Registrant,
     consent_version: str,
@@ -314,6 +319,8 @@ def _registration_values(
         "email_normalised": email_key,
         "organisation": registrant.organisation,
         "job_title": registrant.job_title,
+        "organisation_type": _code(registrant.organisation_type),
+        "country": _code(registrant.country),
         "mode": registrant.mode.value,
         "language": registrant.language.value,
         "status": status.value,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
@@ -186,6 +187,8 @@ async def personal_data(token: str) -> dict[str, Any]:
             "email": registration.email,
             "organisation": registration.organisation,
             "job_title": registration.job_title,
+            "organisation_type": _code(registration.organisation_type),
+            "country": _code(registration.country),
             "mode": registration.mode.value,
             "language": registration.language.value,
             "status": registration.status.value,
@@ -220,3 +223,7 @@ async def personal_data(token: str) -> dict[str, Any]:
             for mail in mails
         ],
     }
+
+
+def _code(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value

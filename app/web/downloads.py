@@ -9,6 +9,7 @@ it is sent, the xlsx and the PDF to a temporary file that is then sent in chunks
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -16,8 +17,10 @@ from typing import IO, BinaryIO
 
 from litestar.response import Stream
 
+from app.domain.funder_report import FunderReport
 from app.domain.model import Event, Registration, RegistrationStatus
 from app.exports.csv_export import csv_stream
+from app.exports.funder_report import write_report_pdf, write_report_xlsx
 from app.exports.signature_list import write_signature_list
 from app.exports.xlsx_export import write_xlsx
 from app.services.registrations import batches_for_event
@@ -108,6 +111,20 @@ async def csv_download(event: Event) -> Stream:
 async def xlsx_download(event: Event) -> Stream:
     """Every registration as an Excel workbook."""
     return await _file_download(write_xlsx, event, media_type=XLSX, name="anmeldungen.xlsx")
+
+
+async def funder_report_download(report: FunderReport, *, pdf: bool = False) -> Stream:
+    """The funder report as an Excel workbook or a PDF (small: made in memory)."""
+    target = io.BytesIO()
+    write = write_report_pdf if pdf else write_report_xlsx
+    await asyncio.to_thread(write, report, target)
+    data = target.getvalue()
+    name = "bericht.pdf" if pdf else "bericht.xlsx"
+    return Stream(
+        iter((data,)),
+        media_type="application/pdf" if pdf else XLSX,
+        headers={**_attachment(report.event, name), "Content-Length": str(len(data))},
+    )
 
 
 async def signature_list_download(event: Event) -> Stream:

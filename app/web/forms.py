@@ -44,6 +44,8 @@ def registration_request(form: Mapping[str, str], notice_version: str) -> Regist
             if name.startswith(ANSWER_PREFIX)
         },
         consent=form.get("consent", "") in _TICKED,
+        organisation_type=form.get("organisation_type", ""),
+        country=form.get("country", ""),
     )
 
 

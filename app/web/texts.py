@@ -9,8 +9,10 @@ from __future__ import annotations
 from app.domain import validation
 from app.domain.model import (
     AttendanceMode,
+    Country,
     EventFormat,
     Language,
+    OrganisationType,
     RegistrationStatus,
     Seats,
 )
@@ -23,6 +25,8 @@ FIELD_LABELS = {
     "email": N_("E-Mail-Adresse"),
     "organisation": N_("Organisation"),
     "job_title": N_("Funktion"),
+    "organisation_type": N_("Art der Organisation"),
+    "country": N_("Land"),
     "mode": N_("Teilnahme"),
     "language": N_("Sprache"),
     "consent": N_("Einwilligung"),
@@ -87,6 +91,19 @@ def closed_reason(reason: str) -> str:
 
 MODE_LABELS = {AttendanceMode.IN_PERSON: N_("vor Ort"), AttendanceMode.ONLINE: N_("online")}
 
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.MUNICIPALITY: N_("Kommune"),
+    OrganisationType.DISTRICT: N_("Kreis"),
+    OrganisationType.ASSOCIATION: N_("Verein/Verband"),
+    OrganisationType.OTHER: N_("Sonstige"),
+}
+
+COUNTRY_LABELS = {
+    Country.GERMANY: N_("Deutschland"),
+    Country.UKRAINE: N_("Ukraine"),
+    Country.OTHER: N_("anderes Land"),
+}
+
 FORMAT_LABELS = {
     EventFormat.IN_PERSON: N_("Präsenzveranstaltung"),
     EventFormat.ONLINE: N_("Online-Veranstaltung"),
@@ -111,6 +128,16 @@ YES_NO_LABELS = {validation.YES: N_("Ja"), validation.NO: N_("Nein")}
 def mode_label(mode: AttendanceMode) -> str:
     """``vor Ort`` or ``online`` in the reader's language."""
     return _(MODE_LABELS[mode])
+
+
+def organisation_type_label(kind: OrganisationType | None) -> str:
+    """The kind of organisation in the reader's language; empty when not said."""
+    return "" if kind is None else _(ORGANISATION_TYPE_LABELS[kind])
+
+
+def country_label(country: Country | None) -> str:
+    """The country in the reader's language; empty when not said."""
+    return "" if country is None else _(COUNTRY_LABELS[country])
 
 
 def format_label(event_format: EventFormat) -> str:

@@ -365,14 +365,25 @@ class FormView(msgspec.Struct, frozen=True):
     modes: list[OptionView]
     languages: list[OptionView]
     questions: list[QuestionView]
+    organisation_types: list[OptionView]
+    countries: list[OptionView]
     #: The longest name, organisation or function, and the longest answer, said on the form.
     text_limit: int = MAX_TEXT
     answer_limit: int = MAX_ANSWER
 
 
-_CHOICE_FIELDS = {"mode", "language"}
+_CHOICE_FIELDS = {"mode", "language", "organisation_type", "country"}
 #: The registration form's fields in the order the form shows them, around the questions.
-_FIELDS_BEFORE_QUESTIONS = ("first_name", "last_name", "email", "organisation", "job_title", "mode")
+_FIELDS_BEFORE_QUESTIONS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation_type",
+    "organisation",
+    "job_title",
+    "country",
+    "mode",
+)
 _FIELDS_AFTER_QUESTIONS = ("language", "consent")
 _RADIO_LIMIT = 5
 
@@ -440,6 +451,14 @@ def form_view(
         ),
         languages=[OptionView(lang.value, label) for lang, label in texts.LANGUAGE_LABELS.items()],
         questions=questions,
+        organisation_types=[
+            OptionView(kind.value, texts.organisation_type_label(kind))
+            for kind in texts.ORGANISATION_TYPE_LABELS
+        ],
+        countries=[
+            OptionView(country.value, texts.country_label(country))
+            for country in texts.COUNTRY_LABELS
+        ],
     )
 
 

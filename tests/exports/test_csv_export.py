@@ -39,6 +39,10 @@ def test_german_headers_and_one_column_per_question() -> None:
         "Teilnahme",
         "Status",
         "Angemeldet am",
+        "Art der Organisation",
+        "Land",
+        "Eingecheckt",
+        "Check-in-Zeit",
         "Mittagessen?",
         "Themenwunsch",
         "Workshop",
@@ -54,6 +58,10 @@ def test_german_headers_and_one_column_per_question() -> None:
         "bestätigt",
         # 09:01 UTC is 10:01 in Berlin in November.
         "01.11.2023 10:01",
+        "",
+        "",
+        "Nein",
+        "",
         "Ja",
         "Partnerschaften",
         "B",
@@ -75,7 +83,7 @@ def test_every_status_is_exported_and_named() -> None:
         "E-Mail-Bestätigung ausstehend",
     ]
     assert rows[1][6] == "online"
-    assert [r[9] for r in rows] == ["Ja", "Ja", "Nein", ""]
+    assert [r[13] for r in rows] == ["Ja", "Ja", "Nein", ""]
 
 
 @pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
@@ -90,7 +98,7 @@ def test_formulas_are_neutralised(prefix: str) -> None:
     rows = _read("".join(csv_rows(conference(), [reg])))
     assert rows[1][1] == "'" + value
     assert rows[1][4] == "'" + value
-    assert rows[1][10] == "'" + value
+    assert rows[1][14] == "'" + value
 
 
 def test_harmless_values_are_left_alone() -> None:
@@ -115,7 +123,7 @@ def test_cyrillic_html_quotes_and_newlines_survive() -> None:
     assert rows[1][2] == 'Коваль; "die Ältere"'
     assert rows[1][4] == "<b>Stadt</b> & <script>alert(1)</script>"
     assert rows[1][5] == "Zeile 1\nZeile 2\r\nZeile 3"
-    assert rows[1][10] == 'Sie sagte: "ja"; dann ging sie'
+    assert rows[1][14] == 'Sie sagte: "ja"; dann ging sie'
 
 
 def test_streams_in_small_chunks() -> None:

@@ -37,7 +37,7 @@ def test_every_page_has_the_header_and_its_number(four_hundred: list[str]) -> No
         assert "Mittwoch, 22. November 2023, 10:00–14:00 Uhr" in text
         assert "Museum Haus Opherdicke, Dorfstraße 29, 59439 Holzwickede" in text
         assert "Staatskanzlei Nordrhein-Westfalen" in text
-        assert "Nr. Name Organisation Unterschrift" in text
+        assert "Nr. Name Organisation Check-in Unterschrift" in text
 
 
 def test_all_400_are_numbered_once_and_no_row_is_split(four_hundred: list[str]) -> None:
@@ -90,7 +90,7 @@ def test_unicode_names_and_an_online_event() -> None:
 def test_an_empty_list_still_prints_the_header() -> None:
     pages = _pages(conference(funding_note=""), [])
     assert len(pages) == 1
-    assert "Nr. Name Organisation Unterschrift" in pages[0]
+    assert "Nr. Name Organisation Check-in Unterschrift" in pages[0]
     assert "Seite 1 von 1" in pages[0]
 
 

@@ -41,6 +41,10 @@ def test_header_is_bold_with_one_column_per_question() -> None:
         "Teilnahme",
         "Status",
         "Angemeldet am",
+        "Art der Organisation",
+        "Land",
+        "Eingecheckt",
+        "Check-in-Zeit",
         "Mittagessen?",
         "Themenwunsch",
         "Workshop",
@@ -67,8 +71,8 @@ def test_values_dates_and_answers() -> None:
     date_cell = sheet.cell(row=2, column=9)
     assert isinstance(date_cell, Cell)
     assert date_cell.is_date
-    assert first[9:] == ["Ja", "Partnerschaften", "B"]
-    assert [c.value for c in sheet[3]][9:] == ["Nein", None, None]
+    assert first[13:] == ["Ja", "Partnerschaften", "B"]
+    assert [c.value for c in sheet[3]][13:] == ["Nein", None, None]
 
 
 def test_formulas_are_stored_as_text_and_other_text_intact() -> None:
@@ -90,8 +94,8 @@ def test_formulas_are_stored_as_text_and_other_text_intact() -> None:
     assert cells[4].value == "<b>Stadt</b> & <script>alert(1)</script>"
     assert cells[5].value == '"Leiterin"\nZeile 2'
     assert cells[7].value == "Warteliste"
-    assert cells[10].value == '=HYPERLINK("http://evil.example")'
-    assert cells[10].data_type == "s"
+    assert cells[14].value == '=HYPERLINK("http://evil.example")'
+    assert cells[14].data_type == "s"
 
 
 def test_control_characters_are_dropped_not_fatal() -> None:

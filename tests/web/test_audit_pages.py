@@ -103,3 +103,27 @@ async def test_the_overall_page_is_paged(
     second = await client.get("/organiser/audit", params={"page": "2"})
     assert second.text.count('data-action="') == 1
     assert 'rel="prev"' in second.text
+
+
+async def test_funder_report_downloads_are_recorded_but_the_page_is_not(
+    client,
+    organiser,  # noqa: F811
+):
+    await sign_in(client)
+    event_id = await _create(client, title="Werkstatt")
+    page = await client.get(f"/organiser/events/{event_id}/report")
+    assert page.status_code == 200
+    assert await _actions() == [(AuditAction.EVENT_CREATED.value, event_id, "Olena Koval")]
+    for suffix in ("xlsx", "pdf"):
+        download = await client.get(f"/organiser/events/{event_id}/report.{suffix}")
+        assert download.status_code == 200
+        assert (await _actions())[-1] == (
+            AuditAction.EXPORT_DOWNLOADED.value,
+            event_id,
+            "Olena Koval",
+        )
+    rows = await AuditTable.select(AuditTable.detail).order_by(AuditTable.id)
+    assert [row["detail"] for row in rows[1:]] == [
+        "format=funder_report_xlsx",
+        "format=funder_report_pdf",
+    ]

@@ -275,7 +275,13 @@ async def test_exports_stay_german_by_default(client, organiser, people):  # noq
     await sign_in(client)
     csv_header, xlsx_header, pdf_text = await _exports(client, event)
     assert csv_header[:4] == ["Nr.", "Vorname", "Nachname", "E-Mail"]
-    assert xlsx_header[-1] == "Angemeldet am"
+    assert xlsx_header[-5:] == [
+        "Angemeldet am",
+        "Art der Organisation",
+        "Land",
+        "Eingecheckt",
+        "Check-in-Zeit",
+    ]
     assert "Unterschriftenliste" in pdf_text
     assert "Unterschrift" in pdf_text
     assert "Seite 1 von 1" in pdf_text

@@ -260,6 +260,10 @@ class RegistrationOut(msgspec.Struct):
     confirmed_at: dt.datetime | None
     cancelled_at: dt.datetime | None
     checked_in_at: dt.datetime | None
+    #: ``municipality``, ``district``, ``association``, ``other``, or null: not said.
+    organisation_type: str | None
+    #: ``de``, ``ua``, ``other``, or null: not said.
+    country: str | None
 
 
 class Outcome(enum.StrEnum):
@@ -295,6 +299,10 @@ class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: dict[str, str] = msgspec.field(default_factory=dict)
     #: The person agreed to the privacy notice (as the tick on the organisers' form).
     consent: bool = False
+    #: ``municipality``, ``district``, ``association`` or ``other``; optional.
+    organisation_type: str | None = None
+    #: ``de`` (Germany), ``ua`` (Ukraine) or ``other``; optional.
+    country: str | None = None
 
     def command(self, notice_version: str) -> RegistrationRequest:
         """The registration this body asks for; its fields are the command's, errors alike.
@@ -312,6 +320,8 @@ class NewRegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
             language=self.language,
             answers=self.answers,
             consent=self.consent,
+            organisation_type=self.organisation_type or "",
+            country=self.country or "",
         )
 
 
@@ -418,7 +428,13 @@ def registration_out(registration: Registration) -> RegistrationOut:
         confirmed_at=registration.confirmed_at,
         cancelled_at=registration.cancelled_at,
         checked_in_at=registration.checked_in_at,
+        organisation_type=_code(registration.organisation_type),
+        country=_code(registration.country),
     )
+
+
+def _code(choice: enum.StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
 
 
 def added_out(registration: Registration, outcome: Outcome) -> AddedRegistrationOut:

@@ -20,11 +20,19 @@ from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, RegistrationStatus
-from app.exports.columns import MODE_LABELS, STATUS_LABELS
+from app.exports.columns import (
+    COUNTRY_LABELS,
+    MODE_LABELS,
+    ORGANISATION_TYPE_LABELS,
+    STATUS_LABELS,
+)
+from app.exports.funder_report import count_headers
+from app.exports.funder_report import tables as report_tables
 from app.i18n import N_, _, ngettext
 from app.services import audit
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
+from app.services.funder_report import funder_report
 from app.services.organiser_registrations import CheckIn, RegistrationFilter
 from app.web import downloads
 from app.web.organiser_texts import translated
@@ -128,6 +136,8 @@ class OrganiserRegistrationsController(Controller):
                 "modes": list(AttendanceMode),
                 "status_labels": translated(STATUS_LABELS),
                 "mode_labels": translated(MODE_LABELS),
+                "organisation_type_labels": translated(ORGANISATION_TYPE_LABELS),
+                "country_labels": translated(COUNTRY_LABELS),
                 "event_id": event_id,
                 "notice": notice_text,
             },
@@ -171,6 +181,46 @@ class OrganiserRegistrationsController(Controller):
         event = await get_with_access(event_id)
         await audit.export_started(db, actor, event.id, "signature_list", now)
         return await downloads.signature_list_download(event)
+
+    @get(paths.FUNDER_REPORT, name="organiser_funder_report")
+    async def funder_report(self, event_id: FromPath[int]) -> Template:
+        """Registered, confirmed and attended, per mode, organisation type and country."""
+        report = await funder_report(event_id)
+        return Template(
+            template_name="organiser/report.html",
+            context={
+                "report": report,
+                "tables": report_tables(report),
+                "count_headers": count_headers(),
+                "event_id": event_id,
+            },
+        )
+
+    @get(paths.FUNDER_REPORT_XLSX, name="organiser_funder_report_xlsx")
+    async def funder_report_xlsx(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+    ) -> Stream:
+        """The funder report as an Excel workbook."""
+        report = await funder_report(event_id)
+        await audit.export_started(db, actor, event_id, "funder_report_xlsx", now)
+        return await downloads.funder_report_download(report)
+
+    @get(paths.FUNDER_REPORT_PDF, name="organiser_funder_report_pdf")
+    async def funder_report_pdf(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        actor: NamedDependency[Actor],
+        event_id: FromPath[int],
+    ) -> Stream:
+        """The funder report as a PDF."""
+        report = await funder_report(event_id)
+        await audit.export_started(db, actor, event_id, "funder_report_pdf", now)
+        return await downloads.funder_report_download(report, pdf=True)
 
     @get(paths.CHECK_IN, name="organiser_check_in")
     async def check_in_view(
