@@ -201,6 +201,20 @@ def materials_to_json(materials: EventMaterials) -> str:
     )
 
 
+def _without_secrets(
+    translations: dict[str, EventText], row: Mapping[str, Any]
+) -> dict[str, EventText]:
+    """Translated access notes only where the row carries the German ones: a read without the
+    secret columns (``exclude_secrets``) must not get them through the ``translations`` column."""
+    if "access_notes" in row:
+        return translations
+    kept = {
+        language: dataclasses.replace(text, access_notes="")
+        for language, text in translations.items()
+    }
+    return {language: text for language, text in kept.items() if text}
+
+
 def event_from_row(row: Mapping[str, Any]) -> Event:
     """An :class:`Event` from a row; access data only when the row carries it."""
     join_url = row.get("online_join_url") or ""
@@ -281,7 +295,7 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
         revision=row["revision"],
         created_at=_utc(row.get("created_at")),
         updated_at=_utc(row.get("updated_at")),
-        translations=translations_from_json(row.get("translations")),
+        translations=_without_secrets(translations_from_json(row.get("translations")), row),
         materials=materials_from_json(row.get("materials")),
     )
 
