@@ -31,38 +31,15 @@ from app.db.database import Database
 from app.db.engine import KeptSQLiteEngine
 from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
+from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import CapacityConflict, NotFound
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
 from app.domain.outbox import NewMail, OutboxStatus
 
-#: Every column of ``registration``, in table order: what a registration read or written returns.
-REGISTRATION_COLUMNS = (
-    "id",
-    "event",
-    "token",
-    "first_name",
-    "last_name",
-    "email",
-    "email_normalised",
-    "organisation",
-    "job_title",
-    "mode",
-    "language",
-    "status",
-    "answers",
-    "consent_version",
-    "consent_at",
-    "created_at",
-    "updated_at",
-    "confirmed_at",
-    "waitlisted_at",
-    "cancelled_at",
-    "hold_until",
-    "invite_sequence",
-    "checked_in_at",
-    "anonymised_at",
-    "organisation_type",
-    "country",
+#: Every column of ``registration``, in table order: what a registration read or written returns
+#: (``search_text`` is the database's own, kept by triggers, and not a column of the table class).
+REGISTRATION_COLUMNS = tuple(
+    column._meta.db_column_name for column in RegistrationTable._meta.columns
 )
 
 #: The columns a new registration (or one that starts over) is given; ``id``, ``event`` and

@@ -49,6 +49,11 @@ class Country(StrEnum):
     OTHER = "other"
 
 
+def choice_code(choice: StrEnum | None) -> str | None:
+    """An optional choice as stored and sent (its code), ``None`` when nothing was chosen."""
+    return None if choice is None else choice.value
+
+
 class RegistrationStatus(StrEnum):
     """Where a registration is in its life."""
 

@@ -12,6 +12,7 @@ from piccolo.query.functions.aggregate import Count
 from piccolo.query.methods.select import Select
 
 from app.db.database import Database
+from app.db.engine import FOLD_FUNCTION, is_sqlite
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
@@ -46,23 +47,6 @@ class RegistrationFilter:
             status=_member(RegistrationStatus, status),
             mode=_member(AttendanceMode, mode),
         )
-
-    def matches(self, registration: Registration) -> bool:
-        """Whether ``registration`` passes the filter."""
-        if self.status is not None and registration.status is not self.status:
-            return False
-        if self.mode is not None and registration.mode is not self.mode:
-            return False
-        return self.matches_text(
-            registration.full_name, registration.email, registration.organisation
-        )
-
-    def matches_text(self, full_name: str, email: str, organisation: str) -> bool:
-        """Whether every word of the search text occurs in these fields, in any case."""
-        if not self.q:
-            return True
-        haystack = " ".join((full_name, email, organisation)).casefold()
-        return all(word in haystack for word in self.q.casefold().split())
 
     def admits_count(self, status: RegistrationStatus, mode: AttendanceMode) -> bool:
         """Whether registrations of ``status`` and ``mode`` pass the status and mode filters."""
@@ -143,8 +127,8 @@ async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
     One SQL scan of the event's ``search_text``, which the database keeps case-folded (beyond
     ASCII: Cyrillic, umlauts; migration 0014); every word is folded the same way there.
     """
-    sqlite = RegistrationTable._meta.db.engine_type == "sqlite"
-    fold, contains = ("treffpunkt_fold", "instr") if sqlite else ("lower", "strpos")
+    sqlite = is_sqlite(RegistrationTable._meta.db)
+    fold, contains = (FOLD_FUNCTION, "instr") if sqlite else ("lower", "strpos")
     conditions = ['"event" = {}']
     values: list[Any] = [event_id]
     if search.status is not None:
@@ -153,8 +137,11 @@ async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
     if search.mode is not None:
         conditions.append('"mode" = {}')
         values.append(search.mode.value)
-    # No stored text holds a NUL (the forms refuse it), and PostgreSQL's text cannot carry one.
-    for word in search.q.replace("\x00", "").split():
+    if "\x00" in search.q:
+        # No stored text holds a NUL (the forms refuse it): nothing matches, and PostgreSQL's
+        # text could not even carry it as a parameter.
+        return []
+    for word in search.q.split():
         conditions.append(f"{contains}(search_text, {fold}({{}})) > 0")
         values.append(word)
     where = " AND ".join(conditions)  # fixed SQL; every value is a parameter
@@ -206,12 +193,19 @@ async def list_registrations(
 
 
 async def matching_registrations(event_id: int, search: RegistrationFilter) -> list[Registration]:
-    """Every registration of ``event_id`` that matches ``search``, in the order they came in."""
-    rows = await _filtered(RegistrationTable.select(), event_id, search).order_by(
-        RegistrationTable.id
-    )
-    found = (registration_from_row(row) for row in rows)
-    return [registration for registration in found if search.matches(registration)]
+    """Every registration of ``event_id`` that matches ``search``, in the order they came in.
+
+    The text is matched by the same SQL as the paged list (:func:`_text_matches`), so the door
+    and the API find exactly whom the list finds.
+    """
+    query = _filtered(RegistrationTable.select(), event_id, search)
+    if search.q:
+        matching_ids = await _text_matches(event_id, search)
+        if not matching_ids:
+            return []
+        query = query.where(RegistrationTable.id.is_in(matching_ids))
+    rows = await query.order_by(RegistrationTable.id)
+    return [registration_from_row(row) for row in rows]
 
 
 class CheckIn(enum.Enum):

@@ -14,7 +14,6 @@ import hmac
 import secrets
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from piccolo.columns.column_types import Integer
@@ -36,6 +35,7 @@ from app.domain.model import (
     Registration,
     RegistrationRequest,
     RegistrationStatus,
+    choice_code,
 )
 from app.domain.outbox import NewMail
 from app.domain.rules import (
@@ -300,10 +300,6 @@ async def _already_registered(
     return RegistrationOutcome(registration, created=False, changes=(change,))
 
 
-def _code(choice: StrEnum | None) -> str | None:
-    return None if choice is None else choice.value
-
-
 def _registration_values(
     registrant: Registrant,
     consent_version: str,
@@ -319,8 +315,8 @@ def _registration_values(
         "email_normalised": email_key,
         "organisation": registrant.organisation,
         "job_title": registrant.job_title,
-        "organisation_type": _code(registrant.organisation_type),
-        "country": _code(registrant.country),
+        "organisation_type": choice_code(registrant.organisation_type),
+        "country": choice_code(registrant.country),
         "mode": registrant.mode.value,
         "language": registrant.language.value,
         "status": status.value,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import SYSTEM, Actor, AuditAction
 from app.domain.errors import NotFound
-from app.domain.model import RegistrationStatus
+from app.domain.model import RegistrationStatus, choice_code
 from app.services import audit
 from app.services.registrations import cancel_by_organiser, find_by_token
 
@@ -187,8 +186,8 @@ async def personal_data(token: str) -> dict[str, Any]:
             "email": registration.email,
             "organisation": registration.organisation,
             "job_title": registration.job_title,
-            "organisation_type": _code(registration.organisation_type),
-            "country": _code(registration.country),
+            "organisation_type": choice_code(registration.organisation_type),
+            "country": choice_code(registration.country),
             "mode": registration.mode.value,
             "language": registration.language.value,
             "status": registration.status.value,
@@ -223,7 +222,3 @@ async def personal_data(token: str) -> dict[str, Any]:
             for mail in mails
         ],
     }
-
-
-def _code(choice: StrEnum | None) -> str | None:
-    return None if choice is None else choice.value

@@ -43,6 +43,7 @@ from app.domain.model import (
     QuestionText,
     Registration,
     RegistrationRequest,
+    choice_code,
     missing_translations,
 )
 from app.services import audit, event_admin, event_summaries, registrations
@@ -428,13 +429,9 @@ def registration_out(registration: Registration) -> RegistrationOut:
         confirmed_at=registration.confirmed_at,
         cancelled_at=registration.cancelled_at,
         checked_in_at=registration.checked_in_at,
-        organisation_type=_code(registration.organisation_type),
-        country=_code(registration.country),
+        organisation_type=choice_code(registration.organisation_type),
+        country=choice_code(registration.country),
     )
-
-
-def _code(choice: enum.StrEnum | None) -> str | None:
-    return None if choice is None else choice.value
 
 
 def added_out(registration: Registration, outcome: Outcome) -> AddedRegistrationOut:
