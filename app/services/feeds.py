@@ -37,18 +37,17 @@ async def _published(feed: FeedFilter) -> list[Event]:
     return [event_from_row(row) for row in await query.order_by(EventTable.starts_at)]
 
 
-async def upcoming(feed: FeedFilter, now: dt.datetime) -> list[Event]:
-    """Published events that have not ended, soonest first."""
-    events = [event for event in await _published(feed) if event.ends_at >= now]
-    return events[:MAX_ENTRIES]
-
-
-async def reports(feed: FeedFilter, now: dt.datetime) -> list[Event]:
-    """Published events that have ended and have a report or a recording, latest change first."""
-    events = [
+async def upcoming_and_reports(
+    feed: FeedFilter, now: dt.datetime
+) -> tuple[list[Event], list[Event]]:
+    """From one read of the published events: those that have not ended, soonest first, and
+    those that have ended with a report or a recording, latest change first."""
+    published = await _published(feed)
+    upcoming = [event for event in published if event.ends_at >= now]
+    reports = [
         event
-        for event in await _published(feed)
+        for event in published
         if event.ends_at < now and (event.materials.has_report or event.materials.recording_url)
     ]
-    events.sort(key=changed_at, reverse=True)
-    return events[:MAX_ENTRIES]
+    reports.sort(key=changed_at, reverse=True)
+    return upcoming[:MAX_ENTRIES], reports[:MAX_ENTRIES]

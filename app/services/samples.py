@@ -205,11 +205,6 @@ def _dates(samples: _SampleFile, now: dt.datetime) -> list[Schedule]:
     return moved
 
 
-def sample_dates(now: dt.datetime) -> list[Schedule]:
-    """Where the originals move for ``now``, following the rule in the module docstring."""
-    return _dates(_samples(), now)
-
-
 def _event(sample: _Sample, when: Schedule, shared: _SampleFile) -> Event:
     note = shared.sample_note.format(original_day=sample.original_day)
     return Event(
@@ -286,6 +281,8 @@ async def load_samples(db: Database, now: dt.datetime) -> int:
     therefore load the samples once: on SQLite the write lock taken at BEGIN serialises them; on
     PostgreSQL the loser trips over the unique slugs, rolls back and reports 0.
     """
+    if await event_service.count_events() != 0:
+        return 0  # the usual start: nothing to build (the check below is the one that counts)
     samples = sample_events(now)
     try:
         async with db.transaction():

@@ -43,12 +43,10 @@ class FeedsController(Controller):
     ) -> Response[bytes]:
         feed = FeedFilter.checked(series, None)
         language = current_language()
-        if kind == "reports":
-            events = await feeds.reports(feed, now)
-        else:
-            events = await feeds.upcoming(feed, now)
+        upcoming, reports = await feeds.upcoming_and_reports(feed, now)
+        events = reports if kind == "reports" else upcoming
         # Upcoming events leave the feed as they end; reports join it then.
-        changes_with(await feeds.upcoming(feed, now) if kind == "reports" else events, now)
+        changes_with(upcoming, now)
         base = settings.base_url
         content = atom_feed(
             events,

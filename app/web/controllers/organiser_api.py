@@ -595,7 +595,7 @@ class OrganiserApiController(Controller):
         event = await event_admin.update_translations(
             db, event_id, data.command(), now, actor=actor
         )
-        return event_texts_out(await get_with_access(event.id))
+        return event_texts_out(event)
 
     @get(
         "/events/{event_id:int}/materials",
