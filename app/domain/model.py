@@ -474,7 +474,11 @@ def german_fallbacks(event: Event, language: str) -> tuple[str, ...]:
 
     Pages mark these with ``lang="de"`` so screen readers pronounce them as German.
     """
-    shown = localized(event, language)
+    return shown_in_german(localized(event, language))
+
+
+def shown_in_german(shown: Event) -> tuple[str, ...]:
+    """Which own texts of an already :func:`localized` event are German standing in."""
     return tuple(name for name in TRANSLATED_FIELDS if _fell_back(getattr(shown, name)))
 
 
@@ -485,7 +489,7 @@ def missing_translations(event: Event, language: str) -> tuple[str, ...]:
     ``people.1.affiliation`` …: exactly the texts :func:`localized` shows in German.
     """
     shown = localized(event, language)
-    missing = [name for name in TRANSLATED_FIELDS if _fell_back(getattr(shown, name))]
+    missing = list(shown_in_german(shown))
     for index, question in enumerate(shown.questions):
         if _fell_back(question.label):
             missing.append(f"questions.{index}.label")

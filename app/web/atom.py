@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from app import paths
-from app.domain.model import Event, german_fallbacks, localized
+from app.domain.model import Event, localized, shown_in_german
 from app.formatting import format_event_time, format_moment
 from app.i18n import N_, _
 from app.services.feeds import changed_at
@@ -144,8 +144,8 @@ def atom_feed(
     _element(author, "name", "Treffpunkt")
     _element(feed, "generator", "Treffpunkt")
     for original in events:
-        german = german_fallbacks(original, language)
         event = localized(original, language)
+        german = shown_in_german(event)
         entry = _element(feed, "entry")
         entry_title = _element(entry, "title", event.title)
         if "title" in german:

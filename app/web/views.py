@@ -20,10 +20,10 @@ from app.domain.model import (
     QuestionKind,
     Registration,
     RegistrationStatus,
-    german_fallbacks,
     localized,
     localized_question,
     shown_answer,
+    shown_in_german,
 )
 from app.domain.rules import (
     Availability,
@@ -257,8 +257,8 @@ def event_view(
     """
     locale = locale or current_language()
     # Title, teaser and description in the reader's language, German where not translated.
-    german = german_fallbacks(event, current_language())
     event = localized(event, current_language())
+    german = shown_in_german(event)
     tz = event.timezone or "Europe/Berlin"
     several = len(event.modes) > 1
     seats = [
