@@ -129,6 +129,8 @@ class AccessData:
     join_url: str | None
     meeting_id: str
     passcode: str
+    #: The organisers' notes on joining, in the mail's language: secret like the rest.
+    notes: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +274,7 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
     values: dict[str, Any] = {
         "kind": context.kind.value,
         "language": language.value,
-        "event": dataclasses.replace(event, online_access=None),
+        "event": dataclasses.replace(event, online_access=None, access_notes=""),
         "registration": registration,
         # With the zone: registrants are in Germany and in Ukraine, an hour apart.
         "when": (
@@ -294,7 +296,7 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         "hybrid": event.format is EventFormat.HYBRID,
         "base_url": context.base_url,
         "event_url": context.base_url + paths.event(event.slug),
-        "access": _access(context),
+        "access": _access(context, event),
         "waitlist_position": context.waitlist_position,
         "held_seat": bool(payload.get("held_seat")),
         "hold_until": _hold_until(payload, registration),
@@ -324,12 +326,17 @@ def _attends_online(event: Event, registration: Registration | None) -> bool:
     return event.format is EventFormat.ONLINE
 
 
-def _access(context: MailContext) -> AccessData | None:
+def _access(context: MailContext, shown: Event) -> AccessData | None:
+    """The access block's data, or ``None`` when this mail may not carry it; ``shown`` is the
+    event in the mail's language (for the notes)."""
     access = context.event.online_access
     if not context.include_access or access is None:
         return None
     return AccessData(
-        join_url=context.join_url, meeting_id=access.meeting_id, passcode=access.passcode
+        join_url=context.join_url,
+        meeting_id=access.meeting_id,
+        passcode=access.passcode,
+        notes=shown.access_notes,
     )
 
 
