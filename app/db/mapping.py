@@ -12,6 +12,7 @@ from app.domain.model import (
     TRANSLATABLE_LANGUAGES,
     TRANSLATED_FIELDS,
     AttendanceMode,
+    AttendanceSource,
     Country,
     Event,
     EventFormat,
@@ -35,7 +36,7 @@ from app.domain.model import (
     Seats,
 )
 
-_Choice = TypeVar("_Choice", OrganisationType, Country)
+_Choice = TypeVar("_Choice", OrganisationType, Country, AttendanceSource)
 
 
 def _json(value: Any) -> Any:
@@ -407,6 +408,8 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         anonymised_at=_utc(row.get("anonymised_at")),
         organisation_type=_optional(OrganisationType, row.get("organisation_type")),
         country=_optional(Country, row.get("country")),
+        attended_online_at=_utc(row.get("attended_online_at")),
+        attendance_source=_optional(AttendanceSource, row.get("attendance_source")),
     )
 
 

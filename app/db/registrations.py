@@ -48,7 +48,16 @@ WRITTEN_COLUMNS = tuple(
     column
     for column in REGISTRATION_COLUMNS
     if column
-    not in {"id", "event", "created_at", "invite_sequence", "checked_in_at", "anonymised_at"}
+    not in {
+        "id",
+        "event",
+        "created_at",
+        "invite_sequence",
+        "checked_in_at",
+        "anonymised_at",
+        "attended_online_at",
+        "attendance_source",
+    }
 )
 
 #: The outbox columns a new mail fills.
@@ -394,6 +403,8 @@ def _kept(existing: Registration | None) -> dict[str, Any]:
         "invite_sequence": existing.invite_sequence if existing else 0,
         "checked_in_at": existing.checked_in_at if existing else None,
         "anonymised_at": existing.anonymised_at if existing else None,
+        "attended_online_at": existing.attended_online_at if existing else None,
+        "attendance_source": existing.attendance_source if existing else None,
     }
 
 

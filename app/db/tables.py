@@ -114,6 +114,11 @@ class Registration(Table, tablename="registration"):
     #: Optional answers for the funders' counts (NULL: not said); see OrganisationType, Country.
     organisation_type = Varchar(length=20, null=True, default=None)
     country = Varchar(length=20, null=True, default=None)
+    #: Online participation, which has no door: when the person was marked as attended (by an
+    #: organiser, an imported list or Zoom's participants report; ``attendance_source`` says
+    #: which). NULL: not attended or not known.
+    attended_online_at = Timestamptz(null=True, default=None)
+    attendance_source = Varchar(length=20, null=True, default=None)
 
 
 class Outbox(Table, tablename="outbox"):

@@ -41,6 +41,14 @@ class OrganisationType(StrEnum):
     OTHER = "other"
 
 
+class AttendanceSource(StrEnum):
+    """Who said that someone attended online: an organiser, an imported list, or Zoom's report."""
+
+    ORGANISER = "organiser"
+    IMPORT = "import"
+    ZOOM = "zoom"
+
+
 class Country(StrEnum):
     """The country a registrant works in (the events bring together Germany and Ukraine)."""
 
@@ -547,6 +555,9 @@ class Registration:
     #: Asked on the form but optional (a person may not know): None is "not said".
     organisation_type: OrganisationType | None = None
     country: Country | None = None
+    #: Online participation has no door: when the person was marked as attended, and by what.
+    attended_online_at: dt.datetime | None = None
+    attendance_source: AttendanceSource | None = None
 
     @property
     def full_name(self) -> str:
