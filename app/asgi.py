@@ -27,7 +27,7 @@ from app.services.background import run_background
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import organiser_guard, session_auth
-from app.web.bodies import StrictBodyRequest
+from app.web.bodies import StrictBodyRequest, close_uploads
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.feeds import FeedsController
@@ -192,7 +192,7 @@ def create_app(
             configure_root_logger=False,
             loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         ),
-        before_send=[security_headers(https=settings.cookies_secure)],
+        before_send=[security_headers(https=settings.cookies_secure), close_uploads],
         before_request=check_request,
         # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
         request_class=StrictBodyRequest,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from tests.conftest import registration_request
 ACTOR = Actor(id=None, name="Olena Koval")
 
 
-async def _register(db: Database, slug: str, email: str, now: dt.datetime, **fields: str):
+async def _register(db: Database, slug: str, email: str, now: dt.datetime, **fields: Any):
     request = registration_request(email, **fields)
     return (await registrations.register(db, slug, request, now)).registration
 

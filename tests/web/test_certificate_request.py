@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ BUTTON = "Teilnahmebescheinigung per E-Mail anfordern"
 NOT_ATTENDED = "Für Ihre Anmeldung ist keine Teilnahme vermerkt"
 
 
-async def _person(db: Database, email: str, now: dt.datetime, **fields: str) -> Registration:
+async def _person(db: Database, email: str, now: dt.datetime, **fields: Any) -> Registration:
     request = registration_request(email, **fields)
     return (await register(db, "runde", request, now)).registration
 

@@ -168,13 +168,19 @@ class OrganiserAttendanceController(Controller):
         data: Annotated[AttendanceUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template:
         """Mark everyone on the uploaded list, or nobody: every row that stops it is listed."""
-        if data.file is None or not data.file.filename:
+        content = b""
+        if data.file is not None:
+            try:
+                # One byte more than is read: a larger file is refused, never cut short.
+                content = await data.file.read(MAX_UPLOAD_BYTES + 1)
+            finally:
+                await data.file.close()
+        if not content:
             return await _page(
                 event_id,
                 errors=_shown([RowError(0, RowProblem.EMPTY)]),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        content = await data.file.read(MAX_UPLOAD_BYTES + 1)
         outcome = await attendance.import_attendance(db, event_id, content, now=now, actor=actor)
         if outcome.errors:
             return await _page(
