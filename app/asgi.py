@@ -27,7 +27,7 @@ from app.services.background import run_background
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
 from app.web.auth import organiser_guard, session_auth
-from app.web.bodies import StrictBodyRequest
+from app.web.bodies import StrictBodyRequest, close_uploads
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.feeds import FeedsController
@@ -37,6 +37,7 @@ from app.web.controllers.organiser import OrganiserAuthController, OrganiserCont
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
+from app.web.controllers.organiser_attendance import OrganiserAttendanceController
 from app.web.controllers.organiser_audit import OrganiserAuditController
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
@@ -191,7 +192,7 @@ def create_app(
             configure_root_logger=False,
             loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         ),
-        before_send=[security_headers(https=settings.cookies_secure)],
+        before_send=[security_headers(https=settings.cookies_secure), close_uploads],
         before_request=check_request,
         # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
         request_class=StrictBodyRequest,
@@ -240,6 +241,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
                     OrganiserDataController,
+                    OrganiserAttendanceController,
                     OrganiserMailController,
                     OrganiserApiTokensController,
                     OrganiserAuditController,

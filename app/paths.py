@@ -31,6 +31,7 @@ PERSONAL_FEED = "/r/{token:str}/calendar.ics"
 ALL_EVENTS_FEED = "/r/{token:str}/all/{key:str}/calendar.ics"
 PERSONAL_DATA = "/r/{token:str}/data.json"
 PERSONAL_DATA_DELETE = "/r/{token:str}/delete-data"
+PERSONAL_CERTIFICATE = "/r/{token:str}/certificate"
 JOIN = "/j/{token:str}"
 HEALTH = "/healthz"
 STATIC = "/static"
@@ -62,6 +63,10 @@ SIGNATURE_LIST = EVENT_OVERVIEW + "/signature-list.pdf"
 FUNDER_REPORT = EVENT_OVERVIEW + "/report"
 FUNDER_REPORT_XLSX = EVENT_OVERVIEW + "/report.xlsx"
 FUNDER_REPORT_PDF = EVENT_OVERVIEW + "/report.pdf"
+CERTIFICATES = EVENT_OVERVIEW + "/certificates.pdf"
+ATTENDANCE = EVENT_OVERVIEW + "/attendance"
+ATTENDANCE_SUBMIT = ATTENDANCE + "/{registration_id:int}"
+ATTENDANCE_IMPORT = ATTENDANCE + "/import"
 CHECK_IN = EVENT_OVERVIEW + "/check-in"
 CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
 NEW_REGISTRATION = REGISTRATIONS + "/new"
@@ -154,6 +159,10 @@ def personal_data_delete(token: str) -> str:
     return fill(PERSONAL_DATA_DELETE, token=token)
 
 
+def personal_certificate(token: str) -> str:
+    return fill(PERSONAL_CERTIFICATE, token=token)
+
+
 def join(token: str) -> str:
     return fill(JOIN, token=token)
 
@@ -236,6 +245,22 @@ def funder_report_xlsx(event_id: int) -> str:
 
 def funder_report_pdf(event_id: int) -> str:
     return organiser(FUNDER_REPORT_PDF, event_id=event_id)
+
+
+def certificates(event_id: int) -> str:
+    return organiser(CERTIFICATES, event_id=event_id)
+
+
+def attendance(event_id: int) -> str:
+    return organiser(ATTENDANCE, event_id=event_id)
+
+
+def attendance_submit(event_id: int, registration_id: int) -> str:
+    return organiser(ATTENDANCE_SUBMIT, event_id=event_id, registration_id=registration_id)
+
+
+def attendance_import(event_id: int) -> str:
+    return organiser(ATTENDANCE_IMPORT, event_id=event_id)
 
 
 def check_in(event_id: int) -> str:

@@ -117,6 +117,14 @@ class Settings:
     privacy_notice_version: str = ""
     #: ``PRIVACY_CONTROLLER``: the controller's name and address (Markdown) for the notice.
     privacy_controller: str = DEFAULT_PRIVACY_CONTROLLER
+    #: ``CERTIFICATE_ISSUER``: the organiser named on certificates of attendance (e.g. the
+    #: network's office); empty: the name of ``mail_from`` (``Treffpunkt`` without one).
+    certificate_issuer: str = ""
+
+    @property
+    def certificate_organiser(self) -> str:
+        """The organiser certificates of attendance name: ``certificate_issuer`` or the sender's."""
+        return self.certificate_issuer or self.calendar_organiser[0]
 
     @property
     def is_sqlite(self) -> bool:
@@ -257,6 +265,7 @@ class Settings:
             privacy_notice_version=notice_version,
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
+            certificate_issuer=" ".join(env.get("CERTIFICATE_ISSUER", "").split()),
         )
 
 

@@ -32,6 +32,8 @@ class AuditAction(enum.StrEnum):
     REGISTRATION_PROMOTED = "registration_promoted"
     CHECKED_IN = "checked_in"
     CHECK_IN_UNDONE = "check_in_undone"
+    ATTENDED_ONLINE = "attended_online"
+    ATTENDED_ONLINE_UNDONE = "attended_online_undone"
     MESSAGE_SENT = "message_sent"
     EXPORT_DOWNLOADED = "export_downloaded"
     PERSONAL_DATA_DELETED = "personal_data_deleted"

@@ -3,7 +3,8 @@
 - *registered*: registrations not cancelled (confirmed, waiting for the address, on the
   waiting list);
 - *confirmed*: confirmed registrations;
-- *attended*: registrations checked in at the door (or marked as attended, for online ones);
+- *attended*: registrations checked in at the door, or marked as attended online (by an
+  organiser, an imported list or Zoom: ``app.domain.attendance.attended``), in each mode;
 - *cancelled*: cancelled registrations, shown beside the others.
 
 The database counts (``app.services.funder_report``); this module only sums its groups.

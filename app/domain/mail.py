@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.domain.attendance import attended
 from app.domain.model import (
     AttendanceMode,
     Event,
@@ -36,6 +37,7 @@ class MailKind(StrEnum):
     ORGANISER_NOTICE = "organiser_notice"  # to the organisers: a new registration
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
     MATERIALS = "materials"  # after the event: report and recording are online
+    CERTIFICATE = "certificate"  # after the event, asked for: the certificate of attendance
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -154,6 +156,10 @@ def still_relevant(
         return "no access for this registration"
     if kind is MailKind.ACCESS and event.online_access is None:
         return "no access data set"
+    if kind is MailKind.CERTIFICATE and not attended(registration):
+        return "not attended"
+    if kind is MailKind.CERTIFICATE and registration.anonymised_at is not None:
+        return "personal data deleted"
     if kind is MailKind.MATERIALS and registration.status is not RegistrationStatus.CONFIRMED:
         return "registration not confirmed"
     needs_seat = kind in CONFIRMING_KINDS or kind is MailKind.REMINDER

@@ -18,6 +18,7 @@ import email.policy
 import functools
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import encoders
 from email.charset import BASE64, Charset
@@ -101,6 +102,16 @@ class Invite:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent along (a certificate of attendance): its name, MIME type and bytes."""
+
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "pdf"
+
+
+@dataclass(frozen=True, slots=True)
 class ComposedMail:
     """A message ready for the wire: its envelope recipient and its bytes."""
 
@@ -127,6 +138,7 @@ def compose_message(
     message_id: str,
     invite: Invite | None,
     now: dt.datetime,
+    attachments: Sequence[Attachment] = (),
 ) -> ComposedMail:
     """The wire form of one rendered mail to one recipient.
 
@@ -140,8 +152,11 @@ def compose_message(
     alternative = MIMEMultipart("alternative", boundary=_boundary())
     alternative.attach(_text_part(rendered.text, "plain"))
     alternative.attach(_text_part(rendered.html, "html"))
-    if invite is None:
+    if invite is None and not attachments:
         message = alternative
+    elif invite is None:
+        message = MIMEMultipart("mixed", boundary=_boundary())
+        message.attach(alternative)
     else:
         # base64 keeps the .ics byte for byte: its CRLF line ends and 75-octet folding.
         alternative.attach(
@@ -155,6 +170,10 @@ def compose_message(
         message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(alternative)
         message.attach(attachment)
+    for extra in attachments:
+        part = _binary_part(extra.content, extra.maintype, extra.subtype)
+        _name_attachment(part, extra.filename)
+        message.attach(part)
     message["From"] = _address_header(*parseaddr(from_address))
     message["To"] = _address_header(to_name, recipient)
     if reply_to:

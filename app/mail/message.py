@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 from app import paths
 from app.calendar.ical import Organiser
@@ -18,7 +19,15 @@ from app.domain.mailbox_proof import all_events_path
 from app.domain.model import Event, Registration, RegistrationStatus
 from app.domain.outbox import ClaimedMail
 from app.domain.validation import normalise_email
-from app.mail.compose import ComposedMail, Invite, compose_message, is_usable_address
+from app.exports.certificate import FILENAMES as CERTIFICATE_FILENAMES
+from app.exports.certificate import Issuer, write_certificates
+from app.mail.compose import (
+    Attachment,
+    ComposedMail,
+    Invite,
+    compose_message,
+    is_usable_address,
+)
 from app.mail.render import AccessLater, MailContext, render_mail
 from app.settings import Settings
 
@@ -86,6 +95,9 @@ def build_message(
                 personal_url=base + paths.personal(token),
             ),
         )
+    attachments = []
+    if mail.kind is MailKind.CERTIFICATE and registration is not None:
+        attachments.append(certificate_attachment(event, registration, settings, now))
     to_name = registration.full_name if is_for_registrant and registration else ""
     return compose_message(
         rendered,
@@ -96,7 +108,22 @@ def build_message(
         message_id=mail.message_id(settings.mail_domain),
         invite=invite,
         now=now,
+        attachments=attachments,
     )
+
+
+def certificate_attachment(
+    event: Event, registration: Registration, settings: Settings, now: dt.datetime
+) -> Attachment:
+    """The registrant's certificate of attendance as a PDF, made now, in their language."""
+    target = io.BytesIO()
+    issuer = Issuer(organiser=settings.certificate_organiser)
+    written = write_certificates(event, [registration], target, issuer=issuer, issued=now)
+    if written != 1:
+        # still_relevant let it through, so this is no attendee: never send the empty page.
+        raise ValueError("no certificate for a registration that did not attend")
+    filename = CERTIFICATE_FILENAMES.get(registration.language.value, CERTIFICATE_FILENAMES["de"])
+    return Attachment(filename=filename, content=target.getvalue())
 
 
 def _all_events_url(

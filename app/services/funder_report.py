@@ -20,7 +20,8 @@ _QUERY = f"""
 SELECT mode, organisation_type, country,
        SUM(CASE WHEN status <> '{_CANCELLED}' THEN 1 ELSE 0 END) AS registered,
        SUM(CASE WHEN status = '{_CONFIRMED}' THEN 1 ELSE 0 END) AS confirmed,
-       SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END) AS attended,
+       SUM(CASE WHEN checked_in_at IS NOT NULL OR attended_online_at IS NOT NULL THEN 1 ELSE 0 END)
+           AS attended,
        SUM(CASE WHEN status = '{_CANCELLED}' THEN 1 ELSE 0 END) AS cancelled
 FROM "registration"
 WHERE event = {{}}

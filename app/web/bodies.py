@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar import Request
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException
-from litestar.types import Empty
+from litestar.types import Empty, Message, Scope
 from litestar.utils.scope.state import ScopeState
 
 from app.i18n import N_
@@ -76,6 +76,23 @@ class StrictBodyRequest(Request[Any, Any, Any]):
 
     def _is_url_encoded(self) -> bool:
         return self.content_type[0] == RequestEncodingType.URL_ENCODED
+
+
+async def close_uploads(message: Message, scope: Scope) -> None:
+    """``before_send``: close the files of a multipart form once its response starts.
+
+    A handler closes the files it reads; this closes those of a form read but refused before
+    any handler saw it (a wrong CSRF token), which would otherwise stay open until collected.
+    """
+    if message["type"] != "http.response.start":
+        return
+    form = ScopeState.from_scope(scope).form
+    if not isinstance(form, dict):
+        return
+    for found in form.values():
+        for value in found if isinstance(found, list) else [found]:
+            if isinstance(value, UploadFile):
+                await value.close()
 
 
 async def read_form_strictly(request: Request[Any, Any, Any]) -> None:

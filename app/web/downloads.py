@@ -9,6 +9,7 @@ it is sent, the xlsx and the PDF to a temporary file that is then sent in chunks
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import re
 import tempfile
@@ -19,6 +20,7 @@ from litestar.response import Stream
 
 from app.domain.funder_report import FunderReport
 from app.domain.model import Event, Registration, RegistrationStatus
+from app.exports.certificate import Issuer, write_certificates
 from app.exports.csv_export import csv_stream
 from app.exports.funder_report import write_report_pdf, write_report_xlsx
 from app.exports.signature_list import write_signature_list
@@ -124,6 +126,22 @@ async def funder_report_download(report: FunderReport, *, pdf: bool = False) -> 
         iter((data,)),
         media_type="application/pdf" if pdf else XLSX,
         headers={**_attachment(report.event, name), "Content-Length": str(len(data))},
+    )
+
+
+async def certificates_download(event: Event, issuer: Issuer, issued: dt.datetime) -> Stream:
+    """A certificate of attendance per person who attended, one PDF, a page each."""
+
+    def write(event: Event, registrations: Iterable[Registration], target: BinaryIO) -> None:
+        write_certificates(event, registrations, target, issuer=issuer, issued=issued)
+
+    # Check-ins and online attendance are only ever set on confirmed registrations.
+    return await _file_download(
+        write,
+        event,
+        media_type="application/pdf",
+        name="teilnahmebescheinigungen.pdf",
+        status=RegistrationStatus.CONFIRMED,
     )
 
 

@@ -203,6 +203,22 @@ CONFIRMED_BANNER = N_(
     "Ihre Anmeldung ist bestätigt. Die Bestätigung mit Kalendereinladung ist per E-Mail unterwegs."
 )
 
+#: What the personal page says after the certificate button (``?certificate=``).
+CERTIFICATE_BANNERS = {
+    "queued": N_("Ihre Teilnahmebescheinigung ist per E-Mail unterwegs (als PDF im Anhang)."),
+    "already_queued": N_(
+        "Ihre Teilnahmebescheinigung wurde eben schon angefordert und ist per E-Mail unterwegs."
+    ),
+    "not_attended": N_(
+        "Für Ihre Anmeldung ist keine Teilnahme vermerkt, daher können wir keine "
+        "Teilnahmebescheinigung ausstellen."
+    ),
+    "not_over": N_("Die Teilnahmebescheinigung gibt es erst nach dem Ende der Veranstaltung."),
+    "event_cancelled": N_(
+        "Die Veranstaltung wurde abgesagt; eine Teilnahmebescheinigung gibt es daher nicht."
+    ),
+}
+
 JOIN_REFUSED_TITLE = N_("Zugang derzeit nicht möglich")
 
 #: Why the personal join link does not lead into the meeting, by the code views.join_refusal gives.

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from app import paths
+from app.domain.attendance import CertificateState, certificate_state
 from app.domain.mail import receives_access
 from app.domain.model import (
     AttendanceMode,
@@ -511,6 +512,9 @@ class PersonalView(msgspec.Struct, frozen=True):
     cancel_consequence: str = ""
     #: What a cancelled registration's page says at the top.
     cancelled_message: str = ""
+    #: After the event: ``available`` (the button to ask for the certificate of attendance),
+    #: ``not_attended`` (why there is none); empty: nothing to say about certificates.
+    certificate: str = ""
 
 
 def _answer_text(event: Event, key: str, answer: str) -> AnswerView:
@@ -623,4 +627,19 @@ def personal_view(
         cancel_invitation=texts.cancel_invitation(registration.status),
         cancel_consequence=texts.cancel_consequence(registration.status),
         cancelled_message=texts.thank_you(RegistrationStatus.CANCELLED, None),
+        certificate=_certificate(registration, event, now),
     )
+
+
+def _certificate(registration: Registration, event: Event, now: dt.datetime) -> str:
+    """What the personal page offers about a certificate of attendance (see PersonalView)."""
+    state = certificate_state(event, registration, now)
+    if state is CertificateState.AVAILABLE:
+        return "available"
+    if (
+        state is CertificateState.NOT_ATTENDED
+        and registration.status is RegistrationStatus.CONFIRMED
+        and registration.anonymised_at is None
+    ):
+        return "not_attended"
+    return ""

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     AuditAction.REGISTRATION_PROMOTED: N_("Von der Warteliste nachgerückt"),
     AuditAction.CHECKED_IN: N_("Eingelassen"),
     AuditAction.CHECK_IN_UNDONE: N_("Einlass zurückgenommen"),
+    AuditAction.ATTENDED_ONLINE: N_("Online-Teilnahme bestätigt"),
+    AuditAction.ATTENDED_ONLINE_UNDONE: N_("Online-Teilnahme zurückgenommen"),
     AuditAction.MESSAGE_SENT: N_("Nachricht gesendet"),
     AuditAction.EXPORT_DOWNLOADED: N_("Export heruntergeladen"),
     AuditAction.PERSONAL_DATA_DELETED: N_("Personenbezogene Daten gelöscht"),

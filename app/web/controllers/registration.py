@@ -15,8 +15,8 @@ from app import paths
 from app.db.database import Database
 from app.domain.model import RegistrationStatus
 from app.i18n import _
+from app.services import certificates, registrations
 from app.services import events as event_service
-from app.services import registrations
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.errors import closed_page
@@ -93,6 +93,7 @@ class RegistrationController(Controller):
         now: NamedDependency[dt.datetime],
         new: FromQuery[str | None] = None,
         confirmed: FromQuery[str | None] = None,
+        certificate: FromQuery[str | None] = None,
     ) -> Template:
         """The registrant's own page: details, status, confirm, Zoom data when confirmed, cancel."""
         registration, event = await registrations.personal_view(token)
@@ -102,6 +103,8 @@ class RegistrationController(Controller):
             banner = texts.thank_you(registration.status, position)
         elif confirmed == "1" and registration.status is RegistrationStatus.CONFIRMED:
             banner = _(texts.CONFIRMED_BANNER)
+        elif certificate in texts.CERTIFICATE_BANNERS:
+            banner = _(texts.CERTIFICATE_BANNERS[certificate])
         return Template(
             template_name="personal.html",
             context={"page": personal_view(registration, event, now, banner=banner)},
@@ -158,5 +161,30 @@ class RegistrationController(Controller):
         return Redirect(
             path=paths.personal(token),
             query_params={"confirmed": "1"},
+            status_code=HTTP_303_SEE_OTHER,
+        )
+
+    @post(
+        paths.PERSONAL_CERTIFICATE,
+        name="personal_certificate",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={THROTTLED: True},
+    )
+    async def request_certificate(
+        self,
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        token: FromPath[str],
+    ) -> Redirect:
+        """Send the certificate of attendance by mail (after the event, to those who came)."""
+        asked = await certificates.request_certificate(db, token, now)
+        answer = (
+            asked.state.value
+            if asked.outcome is certificates.RequestOutcome.REFUSED
+            else asked.outcome.value
+        )
+        return Redirect(
+            path=paths.personal(token),
+            query_params={"certificate": answer},
             status_code=HTTP_303_SEE_OTHER,
         )
