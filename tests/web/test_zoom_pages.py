@@ -27,6 +27,7 @@ from tests.web.conftest import (
     token_from,
     upcoming,
 )
+from tests.web.test_organiser_events import full_form
 from tests.web.test_organisers import EMAIL, PASSWORD, sign_in
 from tests.zoom_standin import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, ZoomStandIn, running_standin
 
@@ -221,3 +222,26 @@ async def test_the_zoom_page_needs_a_signed_in_organiser(
     posted = await client.post(f"/organiser/events/{event.id}/zoom/request", data={})
     assert posted.status_code in (302, 303, 401, 403)
     assert await zoom.status(event.id) is None
+
+
+async def test_the_event_form_offers_the_meeting_and_asks_for_it(
+    db: Database, client: AsyncTestClient, reconciler: ZoomReconciler, standin: ZoomStandIn
+) -> None:
+    await organisers.create_organiser(db, EMAIL, PASSWORD, "Olena Koval")
+    await sign_in(client)
+    page = await client.get("/organiser/events/new")
+    assert 'id="f-zoom_meeting"' in page.text
+    form = full_form(title="Hybride Runde", slug="hybride-runde", zoom_meeting="on")
+    created = await client.post(
+        "/organiser/events/new",
+        data={**form, "_csrf_token": cookie_token(client)},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    event_id = int(created.headers["location"].split("/events/")[1].split("?")[0])
+    await reconciler.sync()
+    [meeting] = standin.meetings.values()
+    assert meeting.payload["topic"] == "Hybride Runde"
+    # Asked for once: the edit form no longer offers it.
+    edit = await client.get(f"/organiser/events/{event_id}/edit")
+    assert 'id="f-zoom_meeting"' not in edit.text
