@@ -11,6 +11,7 @@ request is recorded, so tests see what was called with what. No test reaches the
 from __future__ import annotations
 
 import base64
+import html
 import itertools
 import json
 import secrets
@@ -186,6 +187,8 @@ class ZoomStandIn:
                     return failure.status, failure.headers, failure.body
             if path == "/oauth/token":
                 return self._token(method, query, headers)
+            if method == "GET" and path.startswith("/w/"):
+                return self._join_page(path, query)
             if not path.startswith("/v2/"):
                 return _json(404, {"code": 404, "message": "not found"})
             authorization = headers.get("authorization", "")
@@ -292,7 +295,7 @@ class ZoomStandIn:
                 str(body["email"]),
                 str(body["first_name"]),
                 str(body.get("last_name", "")),
-                f"https://standin.zoom.us/w/{meeting.meeting_id}?tk={secrets.token_urlsafe(24)}",
+                f"{self.base}/w/{meeting.meeting_id}?tk={secrets.token_urlsafe(24)}",
             )
             meeting.registrants[registrant_id] = registrant
         return _json(
@@ -304,6 +307,19 @@ class ZoomStandIn:
                 "topic": meeting.payload["topic"],
             },
         )
+
+    def _join_page(
+        self, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Where a personal join URL leads: a page naming the registrant (for browser tests)."""
+        meeting = self.meetings.get(path.removeprefix("/w/"))
+        ticket = (query.get("tk") or [""])[0]
+        for registrant in meeting.registrants.values() if meeting else ():
+            if registrant.join_url.endswith(f"tk={ticket}") and registrant.status == "approved":
+                name = html.escape(f"{registrant.first_name} {registrant.last_name}")
+                page = f"<!doctype html><title>Zoom stand-in</title><h1>Zoom: {name}</h1>"
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+        return 404, {"Content-Type": "text/html"}, b"<!doctype html><title>No</title><h1>No</h1>"
 
     def _status(self, meeting: Meeting, body: Any) -> tuple[int, dict[str, str], bytes]:
         if not isinstance(body, dict) or body.get("action") not in ("approve", "deny", "cancel"):
