@@ -274,13 +274,14 @@ class ZoomReconciler:
             event = events.get(row["event"])
             if event is None or not offers_online(event):
                 continue
-            if event.status is EventStatus.CANCELLED:
+            if event.status is EventStatus.CANCELLED or row["report_fetched_at"] is not None:
+                # Over (its report read) or called off: nothing more to tell Zoom.
                 continue
             meeting_id = await self._sync_meeting(row, event, result)
             if not meeting_id:
                 continue
             await self._sync_registrants(event, meeting_id, result)
-            if row["report_fetched_at"] is None and report_due(event, self.clock()):
+            if report_due(event, self.clock()):
                 await self._read_report(event, meeting_id, result)
         return result
 
