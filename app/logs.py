@@ -91,6 +91,8 @@ def uvicorn_log_config() -> dict[str, Any]:
     }
     for name in QUIET_LOGGERS:
         config["loggers"][name] = {"level": "INFO"}
+    # httpx logs every request's URL at INFO: the Zoom calls' URLs name the meeting.
+    config["loggers"]["httpx"] = {"level": "WARNING"}
     return config
 
 

@@ -56,6 +56,9 @@ EVENT_DUPLICATE = EVENT_OVERVIEW + "/duplicate"
 EVENT_CANCEL = EVENT_OVERVIEW + "/cancel"
 EVENT_MATERIALS = EVENT_OVERVIEW + "/materials"
 EVENT_MATERIALS_ANNOUNCE = EVENT_MATERIALS + "/announce"
+EVENT_ZOOM = EVENT_OVERVIEW + "/zoom"
+EVENT_ZOOM_REQUEST = EVENT_ZOOM + "/request"
+EVENT_ZOOM_RETRY = EVENT_ZOOM + "/retry"
 REGISTRATIONS = EVENT_OVERVIEW + "/registrations"
 REGISTRATIONS_CSV = EVENT_OVERVIEW + "/registrations.csv"
 REGISTRATIONS_XLSX = EVENT_OVERVIEW + "/registrations.xlsx"
@@ -217,6 +220,18 @@ def event_materials(event_id: int) -> str:
 
 def event_materials_announce(event_id: int) -> str:
     return organiser(EVENT_MATERIALS_ANNOUNCE, event_id=event_id)
+
+
+def event_zoom(event_id: int) -> str:
+    return organiser(EVENT_ZOOM, event_id=event_id)
+
+
+def event_zoom_request(event_id: int) -> str:
+    return organiser(EVENT_ZOOM_REQUEST, event_id=event_id)
+
+
+def event_zoom_retry(event_id: int) -> str:
+    return organiser(EVENT_ZOOM_RETRY, event_id=event_id)
 
 
 def registrations(event_id: int) -> str:

@@ -21,6 +21,8 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = 5.0
 MIN_LOCK_TIMEOUT_SECONDS = 0.01
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_DIR = "var/mail"
+DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
+DEFAULT_ZOOM_OAUTH_URL = "https://zoom.us"
 #: The privacy notice shipped with the app: ``de.md`` (required), ``en.md``, ``uk.md``.
 DEFAULT_PRIVACY_NOTICE_DIR = app_folder("privacy")
 #: Shown in the privacy notice until ``PRIVACY_CONTROLLER`` is set.
@@ -126,6 +128,32 @@ class Settings:
         """The organiser certificates of attendance name: ``certificate_issuer`` or the sender's."""
         return self.certificate_issuer or self.calendar_organiser[0]
 
+    #: ``ZOOM_ACCOUNT_ID``, ``ZOOM_CLIENT_ID``, ``ZOOM_CLIENT_SECRET``: a Zoom Server-to-Server
+    #: OAuth app; all three set switch the Zoom integration on (meetings, registrants, the
+    #: participants report), none switches it off, some but not all is an error.
+    zoom_account_id: str = ""
+    zoom_client_id: str = ""
+    zoom_client_secret: str = field(default="", repr=False)
+    #: ``ZOOM_API_URL``: the Zoom API's base (tests point it at the stand-in).
+    zoom_api_url: str = DEFAULT_ZOOM_API_URL
+    #: ``ZOOM_OAUTH_URL``: where the token comes from (``…/oauth/token``).
+    zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
+    #: ``ZOOM_TIMEOUT``: seconds one call to Zoom may take before it counts as a temporary failure.
+    zoom_timeout: float = 20.0
+    #: ``ZOOM_RETRY_SECONDS``: the first retry's delay after a failed call; each next one
+    #: doubles, up to an hour (a 429's ``Retry-After`` is honoured instead).
+    zoom_retry_seconds: float = 60.0
+    #: ``ZOOM_MAX_ATTEMPTS``: tries of one change before it stops and waits for an organiser's
+    #: "try again".
+    zoom_max_attempts: int = 8
+    #: ``ZOOM_POLL_SECONDS``: how often the Zoom reconciler compares what should be with Zoom.
+    zoom_poll_seconds: float = 30.0
+
+    @property
+    def zoom_enabled(self) -> bool:
+        """Whether the Zoom integration is configured."""
+        return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
+
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is an SQLite file."""
@@ -216,6 +244,10 @@ class Settings:
             poll_seconds = float(env.get("MAIL_POLL_SECONDS", "1"))
             lease_seconds = float(env.get("MAIL_LEASE_SECONDS", "300"))
             retention_days = int(env.get("RETENTION_DAYS", "").strip() or "90")
+            zoom_timeout = float(env.get("ZOOM_TIMEOUT", "").strip() or "20")
+            zoom_retry_seconds = float(env.get("ZOOM_RETRY_SECONDS", "").strip() or "60")
+            zoom_max_attempts = int(env.get("ZOOM_MAX_ATTEMPTS", "").strip() or "8")
+            zoom_poll_seconds = float(env.get("ZOOM_POLL_SECONDS", "").strip() or "30")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         redis_url = env.get("REDIS_URL", "").strip()
@@ -232,6 +264,22 @@ class Settings:
             raise SettingsError(
                 "MAIL_FROM must be an address, e.g. Treffpunkt <noreply@example.org>"
             )
+        zoom = {
+            name: env.get(name, "").strip()
+            for name in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+        }
+        if any(zoom.values()) and not all(zoom.values()):
+            missing = ", ".join(name for name, value in zoom.items() if not value)
+            raise SettingsError(f"Zoom is configured only in part: {missing} missing")
+        zoom_urls = {}
+        for name, default in (
+            ("ZOOM_API_URL", DEFAULT_ZOOM_API_URL),
+            ("ZOOM_OAUTH_URL", DEFAULT_ZOOM_OAUTH_URL),
+        ):
+            url = (env.get(name, "").strip() or default).rstrip("/")
+            if not url.startswith(("https://", "http://")):
+                raise SettingsError(f"{name} must start with https:// or http://")
+            zoom_urls[name] = url
         return cls(
             database_url=database_url,
             secret_key=secret_key,
@@ -266,6 +314,15 @@ class Settings:
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
             certificate_issuer=" ".join(env.get("CERTIFICATE_ISSUER", "").split()),
+            zoom_account_id=zoom["ZOOM_ACCOUNT_ID"],
+            zoom_client_id=zoom["ZOOM_CLIENT_ID"],
+            zoom_client_secret=zoom["ZOOM_CLIENT_SECRET"],
+            zoom_api_url=zoom_urls["ZOOM_API_URL"],
+            zoom_oauth_url=zoom_urls["ZOOM_OAUTH_URL"],
+            zoom_timeout=max(1.0, zoom_timeout),
+            zoom_retry_seconds=max(0.0, zoom_retry_seconds),
+            zoom_max_attempts=max(1, zoom_max_attempts),
+            zoom_poll_seconds=max(0.05, zoom_poll_seconds),
         )
 
 

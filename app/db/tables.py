@@ -217,6 +217,53 @@ class AuditEntry(Table, tablename="audit_entry"):
     detail = Varchar(length=300, default="")
 
 
+class ZoomMeeting(Table, tablename="zoom_meeting"):
+    """The Zoom meeting of an event whose organisers asked for one (migration 0024).
+
+    A row means "this event should have a meeting"; ``meeting_id`` is empty until Zoom made it,
+    ``synced_revision`` the event revision Zoom was last told about. ``state``: ``pending``
+    (work to do, at ``next_attempt_at``), ``synced``, or ``failed`` (stopped; ``last_error``
+    says why, an organiser's "try again" sets it pending). Written only by
+    ``app.services.zoom``.
+    """
+
+    id: Serial
+    event = ForeignKey(
+        references=Event, on_delete=OnDelete.cascade, unique=True, index=True, null=False
+    )
+    meeting_id = Varchar(length=100, default="", secret=True)
+    synced_revision = Integer(default=-1)
+    state = Varchar(length=20, default="pending", index=True)
+    #: Calls tried since the last success; each try claims the row by raising it.
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    last_error = Text(default="")
+    updated_at = Timestamptz(null=True, default=None)
+    #: When the participants report was read and attendance marked (once, after the event).
+    report_fetched_at = Timestamptz(null=True, default=None)
+
+
+class ZoomRegistrant(Table, tablename="zoom_registrant"):
+    """A registration as a registrant of its event's Zoom meeting (migration 0024).
+
+    ``state``: ``pending`` (to be added), ``added``, ``removing`` (to be cancelled at Zoom),
+    ``removed``, or ``failed``; the personal ``join_url`` is as secret as the access data.
+    """
+
+    id: Serial
+    registration = ForeignKey(
+        references=Registration, on_delete=OnDelete.cascade, unique=True, index=True, null=False
+    )
+    event = Integer(index=True)
+    registrant_id = Varchar(length=100, default="", secret=True)
+    join_url = Text(default="", secret=True)
+    state = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    last_error = Text(default="")
+    updated_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
@@ -225,4 +272,6 @@ TABLES: tuple[type[Table], ...] = (
     PrivacyNotice,
     OrganiserSession,
     AuditEntry,
+    ZoomMeeting,
+    ZoomRegistrant,
 )

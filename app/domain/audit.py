@@ -42,6 +42,8 @@ class AuditAction(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     ORGANISER_CREATED = "organiser_created"
     ORGANISER_CHANGED = "organiser_changed"
+    ZOOM_MEETING_REQUESTED = "zoom_meeting_requested"
+    ZOOM_RETRIED = "zoom_retried"
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,3 +119,36 @@ def test_calendar_organiser_is_where_answers_go() -> None:
         "Treffpunkt",
         "noreply@treffpunkt.example",
     )
+
+
+ZOOM_ENV = {
+    "SECRET_KEY": "k" * 32,
+    "ZOOM_ACCOUNT_ID": "acc",
+    "ZOOM_CLIENT_ID": "cid",
+    "ZOOM_CLIENT_SECRET": "zoom-client-secret-value",
+}
+
+
+def test_zoom_is_off_unless_all_three_credentials_are_set() -> None:
+    assert not Settings.from_env({"SECRET_KEY": "k" * 32}).zoom_enabled
+    settings = Settings.from_env(ZOOM_ENV)
+    assert settings.zoom_enabled
+    assert settings.zoom_api_url == "https://api.zoom.us/v2"
+    assert settings.zoom_oauth_url == "https://zoom.us"
+    assert "zoom-client-secret-value" not in repr(settings)
+    for missing in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"):
+        partial = {name: value for name, value in ZOOM_ENV.items() if name != missing}
+        with pytest.raises(SettingsError, match=missing):
+            Settings.from_env(partial)
+
+
+def test_zoom_urls_and_numbers_are_checked() -> None:
+    settings = Settings.from_env(
+        {**ZOOM_ENV, "ZOOM_API_URL": "http://127.0.0.1:9999/v2/", "ZOOM_MAX_ATTEMPTS": "0"}
+    )
+    assert settings.zoom_api_url == "http://127.0.0.1:9999/v2"
+    assert settings.zoom_max_attempts == 1
+    with pytest.raises(SettingsError, match="ZOOM_OAUTH_URL"):
+        Settings.from_env({**ZOOM_ENV, "ZOOM_OAUTH_URL": "ftp://zoom.us"})
+    with pytest.raises(SettingsError, match="not a number"):
+        Settings.from_env({**ZOOM_ENV, "ZOOM_RETRY_SECONDS": "soon"})

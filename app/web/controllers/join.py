@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_302_FOUND, HTTP_403_FORBIDDEN
 
 from app import paths
 from app.i18n import _
-from app.services import registrations
+from app.services import registrations, zoom
 from app.web import texts
 from app.web.pages import PageLink, message_page
 from app.web.views import join_refusal
@@ -32,6 +32,11 @@ class JoinController(Controller):
         # Read on every request, never cached: the organisers may have changed the room.
         registration, event = await registrations.personal_view(token)
         refusal = join_refusal(registration, event)
+        if refusal in (None, "no_access_yet"):
+            # Zoom's personal link (registration through the API) before the shared one.
+            personal = await zoom.personal_join_url(registration.id)
+            if personal is not None:
+                return Redirect(path=personal, status_code=HTTP_302_FOUND)
         access = event.online_access
         if refusal is None and access is not None:
             return Redirect(path=access.join_url.strip(), status_code=HTTP_302_FOUND)

@@ -41,6 +41,8 @@ ACTION_LABELS = {
     AuditAction.API_TOKEN_REVOKED: N_("API-Token widerrufen"),
     AuditAction.ORGANISER_CREATED: N_("Konto angelegt"),
     AuditAction.ORGANISER_CHANGED: N_("Konto geändert"),
+    AuditAction.ZOOM_MEETING_REQUESTED: N_("Zoom-Meeting angefordert"),
+    AuditAction.ZOOM_RETRIED: N_("Zoom-Abgleich neu gestartet"),
 }
 
 

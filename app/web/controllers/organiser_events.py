@@ -33,9 +33,10 @@ from app.domain.model import (
     missing_translations,
 )
 from app.i18n import LANGUAGE_NAMES, _
-from app.services import event_admin, event_changes
+from app.services import event_admin, event_changes, zoom
 from app.services.event_changes import EventChangeOutcome
 from app.services.events import PublicEvent, get_with_access
+from app.settings import Settings
 from app.web import organiser_texts, texts
 from app.web.event_form import (
     COMMON_TIMEZONES,
@@ -212,6 +213,7 @@ def _form_page(
     event: Event | None = None,
     error_codes: Mapping[str, str] | None = None,
     status_code: int = 200,
+    zoom_offer: bool = False,
 ) -> Template:
     return Template(
         template_name="organiser/event_form.html",
@@ -223,9 +225,29 @@ def _form_page(
             # Published events have registrants (or may): the form asks whether to tell them.
             "asks_to_notify": event is not None and event.status is EventStatus.PUBLISHED,
             "slug_fixed": event is not None and event.status is not EventStatus.DRAFT,
+            # Zoom configured and no meeting asked for yet: the form offers to create one.
+            "zoom_offer": zoom_offer,
         },
         status_code=status_code,
     )
+
+
+async def _zoom_offer(settings: Settings, event_id: int) -> bool:
+    return settings.zoom_enabled and await zoom.status(event_id) is None
+
+
+async def _zoom_if_asked(
+    db: Database,
+    event_id: int,
+    data: Mapping[str, str],
+    settings: Settings,
+    *,
+    now: dt.datetime,
+    actor: Actor,
+) -> None:
+    """Ask for the event's Zoom meeting when the form's box says so (online and hybrid only)."""
+    if settings.zoom_enabled and data.get("zoom_meeting") == "on":
+        await zoom.request_meeting(db, event_id, now=now, actor=actor)
 
 
 def _message(data: Mapping[str, str], field: str = "message") -> str:
@@ -241,9 +263,11 @@ class OrganiserEventsController(Controller):
     include_in_schema = False
 
     @get(paths.NEW_EVENT, name="organiser_new_event")
-    async def new_event(self, now: NamedDependency[dt.datetime]) -> Template:
+    async def new_event(
+        self, now: NamedDependency[dt.datetime], settings: NamedDependency[Settings]
+    ) -> Template:
         """An empty event form with sensible defaults."""
-        return _form_page(new_event_values(now))
+        return _form_page(new_event_values(now), zoom_offer=settings.zoom_enabled)
 
     @post(paths.NEW_EVENT, name="organiser_new_event_submit")
     async def create_event(
@@ -251,6 +275,7 @@ class OrganiserEventsController(Controller):
         actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
+        settings: NamedDependency[Settings],
         data: FormBody,
     ) -> Redirect | Template:
         """Save the new event as a draft and show its overview."""
@@ -259,16 +284,27 @@ class OrganiserEventsController(Controller):
             form_field=form_field_names(data),
         )
         if isinstance(event, Refusal):
-            return _form_page(data, error_codes=event.error_codes, status_code=event.status_code)
+            return _form_page(
+                data,
+                error_codes=event.error_codes,
+                status_code=event.status_code,
+                zoom_offer=settings.zoom_enabled,
+            )
+        await _zoom_if_asked(db, event.id, data, settings, now=now, actor=actor)
         return _to_overview(event.id, "created")
 
     @get(paths.EVENT_EDIT, name="organiser_edit_event")
     async def edit_event(
-        self, event_id: FromPath[int], notice: FromQuery[str | None] = None
+        self,
+        settings: NamedDependency[Settings],
+        event_id: FromPath[int],
+        notice: FromQuery[str | None] = None,
     ) -> Template:
         """The form with every field of the stored event."""
         event = await get_with_access(event_id)
-        page = _form_page(event_values(event), event=event)
+        page = _form_page(
+            event_values(event), event=event, zoom_offer=await _zoom_offer(settings, event_id)
+        )
         page.context["notice"] = organiser_texts.event_notice(notice)
         return page
 
@@ -278,6 +314,7 @@ class OrganiserEventsController(Controller):
         actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
+        settings: NamedDependency[Settings],
         event_id: FromPath[int],
         data: FormBody,
     ) -> Redirect | Template:
@@ -299,8 +336,13 @@ class OrganiserEventsController(Controller):
         outcome = await submit(save, form_field=form_field_names(data))
         if isinstance(outcome, Refusal):
             return _form_page(
-                data, event=event, error_codes=outcome.error_codes, status_code=outcome.status_code
+                data,
+                event=event,
+                error_codes=outcome.error_codes,
+                status_code=outcome.status_code,
+                zoom_offer=await _zoom_offer(settings, event_id),
             )
+        await _zoom_if_asked(db, event_id, data, settings, now=now, actor=actor)
         query = {"notice": "saved"}
         if outcome.significant:
             query["informed"] = str(outcome.notified)

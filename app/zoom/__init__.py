@@ -1,0 +1,1 @@
+"""The Zoom API: Server-to-Server OAuth, meetings, registrants and the participants report."""
