@@ -40,6 +40,9 @@ class AuditAction(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     ORGANISER_CREATED = "organiser_created"
     ORGANISER_CHANGED = "organiser_changed"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,9 @@ ACTION_LABELS = {
     AuditAction.API_TOKEN_REVOKED: N_("API-Token widerrufen"),
     AuditAction.ORGANISER_CREATED: N_("Konto angelegt"),
     AuditAction.ORGANISER_CHANGED: N_("Konto geändert"),
+    AuditAction.TWO_FACTOR_ENABLED: N_("Zwei-Faktor-Anmeldung eingeschaltet"),
+    AuditAction.TWO_FACTOR_DISABLED: N_("Zwei-Faktor-Anmeldung ausgeschaltet"),
+    AuditAction.RECOVERY_CODE_USED: N_("Wiederherstellungscode benutzt"),
 }
 
 
