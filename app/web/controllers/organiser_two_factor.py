@@ -27,7 +27,7 @@ from app.services import two_factor
 from app.services.organisers import Organiser
 from app.settings import Settings
 from app.web.auth import TWO_FACTOR_ENROLMENT
-from app.web.organiser_texts import TWO_FACTOR_CODE_WRONG
+from app.web.organiser_texts import TWO_FACTOR_CODE_WRONG, pgettext
 from app.web.params import FormBody
 
 _ERRORS = {
@@ -69,6 +69,7 @@ async def _page(
         "must_enrol": must_enrol(settings.organiser_2fa, enabled=state.enabled),
         "error": error,
         "notice": notice,
+        "sign_out": pgettext("organiser", "Abmelden"),
     }
     if not state.enabled and context["available"]:
         enrolment = await two_factor.start_enrolment(
