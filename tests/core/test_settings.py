@@ -119,3 +119,13 @@ def test_calendar_organiser_is_where_answers_go() -> None:
         "Treffpunkt",
         "noreply@treffpunkt.example",
     )
+
+
+def test_organiser_2fa_is_optional_unless_set_and_refuses_other_values() -> None:
+    from app.domain.two_factor import TwoFactorMode
+
+    assert Settings.from_env({"DEBUG": "1"}).organiser_2fa is TwoFactorMode.OPTIONAL
+    for value, mode in (("off", TwoFactorMode.OFF), (" Required ", TwoFactorMode.REQUIRED)):
+        assert Settings.from_env({"DEBUG": "1", "ORGANISER_2FA": value}).organiser_2fa is mode
+    with pytest.raises(SettingsError, match="ORGANISER_2FA"):
+        Settings.from_env({"DEBUG": "1", "ORGANISER_2FA": "yes"})
