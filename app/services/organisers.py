@@ -215,6 +215,23 @@ def completed_session(session: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+async def renewed_session(db: Database, organiser_id: int) -> dict[str, Any] | None:
+    """End every session of the organiser and return the content of a new one for this request.
+
+    For a change that the sessions opened before must not outlive (switching on two-factor
+    sign-in ends those opened with the password alone, e.g. by someone who knew it).
+    """
+    await end_sessions(db, organiser_id)
+    row = await _organiser_row(organiser_id)
+    if row is None or not row["active"]:
+        return None
+    return {
+        _SESSION_ID: int(row["id"]),
+        _SESSION_FINGERPRINT: _fingerprint(row["password"]),
+        _SESSION_VERSION: int(row["session_version"]),
+    }
+
+
 async def end_sessions(db: Database, organiser_id: int) -> None:
     """End every session of the organiser, in every process (API tokens stay valid)."""
     async with db.transaction():

@@ -168,9 +168,19 @@ async def confirm_enrolment(
         )
         if step is None:
             raise TwoFactorError(WRONG_CODE)
-        await OrganiserTwoFactor.update(
-            {OrganiserTwoFactor.enabled_at: now, OrganiserTwoFactor.last_step: step}
-        ).where(OrganiserTwoFactor.organiser == organiser_id)
+        # Conditional: of two confirmations at once only one switches on (and makes codes).
+        switched = (
+            await OrganiserTwoFactor.update(
+                {OrganiserTwoFactor.enabled_at: now, OrganiserTwoFactor.last_step: step}
+            )
+            .where(
+                (OrganiserTwoFactor.organiser == organiser_id)
+                & OrganiserTwoFactor.enabled_at.is_null()
+            )
+            .returning(OrganiserTwoFactor.id)
+        )
+        if not switched:
+            raise TwoFactorError(ALREADY_ENABLED)
         await OrganiserRecoveryCode.delete().where(OrganiserRecoveryCode.organiser == organiser_id)
         await OrganiserRecoveryCode.insert(
             *(

@@ -126,3 +126,26 @@ async def test_reset_two_factor_on_the_command_line(db, database_url, now, tmp_p
     unknown = await asyncio.to_thread(run, "niemand@example.org")
     assert unknown.returncode == 1
     assert "no organiser" in unknown.stderr
+
+
+async def test_confirming_twice_at_once_switches_on_once(db, now):
+    organiser = await organisers.create_organiser(db, "orga@example.org", "ein-langes-passwort-42")
+    actor = Actor(id=organiser.id, name="Orga")
+    enrolment = await two_factor.start_enrolment(db, KEY, organiser.id, "orga@example.org")
+    code = pyotp.TOTP(enrolment.secret).at(now)
+    answers = await asyncio.gather(
+        *(
+            two_factor.confirm_enrolment(db, KEY, organiser.id, code, actor=actor, now=now)
+            for _ in range(3)
+        ),
+        return_exceptions=True,
+    )
+    made = [answer for answer in answers if isinstance(answer, list)]
+    refused = [answer for answer in answers if isinstance(answer, two_factor.TwoFactorError)]
+    assert len(made) == 1
+    assert [error.code for error in refused] == [two_factor.ALREADY_ENABLED] * 2
+    assert await OrganiserRecoveryCode.count() == 10
+    assert (
+        await AuditEntry.count().where(AuditEntry.action == AuditAction.TWO_FACTOR_ENABLED.value)
+        == 1
+    )

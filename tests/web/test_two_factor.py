@@ -355,3 +355,15 @@ def test_the_guard_covers_the_account_page(client):
     for handler in handlers:
         guards = [getattr(guard, "func", guard) for guard in handler.resolve_guards()]
         assert organiser_guard in guards
+
+
+async def test_switching_on_ends_the_organisers_other_sessions(db, settings, organiser, clock):
+    app = create_app(settings, database=db, clock=clock)
+    async with SameLoopTestClient(app) as elsewhere, SameLoopTestClient(app) as here:
+        # A session opened with the password alone, e.g. by someone who knew it.
+        assert (await sign_in(elsewhere)).status_code == 303
+        assert (await elsewhere.get("/organiser/")).status_code == 200
+        await sign_in(here)
+        await enrol(here, clock)
+        assert (await here.get("/organiser/")).status_code == 200
+        assert (await elsewhere.get("/organiser/", follow_redirects=False)).status_code == 303

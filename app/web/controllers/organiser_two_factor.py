@@ -23,7 +23,7 @@ from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.two_factor import TwoFactorMode, must_enrol
 from app.i18n import N_, _
-from app.services import two_factor
+from app.services import organisers, two_factor
 from app.services.organisers import Organiser
 from app.settings import Settings
 from app.web.auth import TWO_FACTOR_ENROLMENT
@@ -121,7 +121,8 @@ class OrganiserTwoFactorController(Controller):
         settings: NamedDependency[Settings],
         now: NamedDependency[dt.datetime],
     ) -> Template:
-        """Switch on with a code from the app; the recovery codes are shown this once."""
+        """Switch on with a code from the app; the recovery codes are shown this once, and every
+        other session of the organiser ends."""
         if settings.organiser_2fa is TwoFactorMode.OFF:
             return await _page(request, db, settings, status_code=HTTP_400_BAD_REQUEST)
         try:
@@ -135,6 +136,13 @@ class OrganiserTwoFactorController(Controller):
             )
         except two_factor.TwoFactorError as error:
             return await _page(request, db, settings, error=_(_ERRORS[error.code]), status_code=400)
+        # Sessions opened with the password alone (elsewhere, perhaps not by the organiser) end;
+        # this one goes on with a new version.
+        renewed = await organisers.renewed_session(db, request.user.id)
+        if renewed is None:
+            request.clear_session()
+        else:
+            request.set_session(renewed)
         return Template(
             template_name="organiser/two_factor_codes.html",
             context={"codes": codes, "next_page": paths.organiser_home()},
