@@ -187,6 +187,19 @@ async def set_password(settings: Settings, email: str, password: str) -> str:
     return organiser.email
 
 
+async def reset_two_factor(settings: Settings, email: str) -> bool:
+    """Switch two-factor sign-in off for a locked-out organiser; ``False`` for no such account."""
+    from app.services.two_factor import reset
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        return await reset(db, email, actor=COMMAND_LINE, now=system_clock())
+    finally:
+        await db.close()
+
+
 async def anonymise(settings: Settings) -> int:
     """Anonymise every registration past the retention period now; returns how many."""
     from app.services.retention import anonymise_expired
@@ -355,6 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
         "The password is asked for twice (or read from the first two lines of a pipe).",
     )
     password_parser.add_argument("--email", required=True, help="the organiser's email address")
+    reset_parser = _command(
+        commands,
+        "reset-two-factor",
+        "switch two-factor sign-in off for an organiser who lost their app and recovery codes",
+        "They sign in with their password alone then and can set it up again (under "
+        "ORGANISER_2FA=required they are sent to do so). Recorded in the audit log.",
+    )
+    reset_parser.add_argument("email", help="the organiser's email address")
     _command(
         commands,
         "anonymise",
@@ -419,6 +440,11 @@ def _run(
         return _create_organiser(settings, arguments.email, arguments.name)
     elif command == "set-password":
         return _set_password(settings, arguments.email)
+    elif command == "reset-two-factor":
+        if not asyncio.run(reset_two_factor(settings, arguments.email)):
+            print(f"no organiser with the email {arguments.email}", file=sys.stderr)
+            return 1
+        print(f"two-factor sign-in switched off for {arguments.email}")
     elif command == "anonymise":
         anonymised = asyncio.run(anonymise(settings))
         print(f"{anonymised} registrations anonymised (retention: {settings.retention_days} days)")

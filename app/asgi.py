@@ -26,7 +26,7 @@ from app.resources import check_resources
 from app.services.background import run_background
 from app.services.privacy_notice import CurrentNotice, load_notice
 from app.settings import Settings
-from app.web.auth import organiser_guard, session_auth
+from app.web.auth import TWO_FACTOR_STATE_KEY, organiser_guard, session_auth
 from app.web.bodies import StrictBodyRequest, close_uploads
 from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
@@ -44,6 +44,7 @@ from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
+from app.web.controllers.organiser_two_factor import OrganiserTwoFactorController
 from app.web.controllers.organiser_zoom import OrganiserZoomController
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
@@ -166,7 +167,7 @@ def create_app(
             *moved_handlers(),
         ],
         dependencies=dependencies(holder, settings, page_cache, privacy_notice, clock),
-        state=State({CLOCK_STATE_KEY: clock}),
+        state=State({CLOCK_STATE_KEY: clock, TWO_FACTOR_STATE_KEY: settings.organiser_2fa}),
         lifespan=[open_database, record_privacy_notice, send_mail, close_stores],
         stores=stores,
         template_config=template_config(settings.base_url, reload=settings.debug),
@@ -247,6 +248,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserApiTokensController,
                     OrganiserAuditController,
                     OrganiserZoomController,
+                    OrganiserTwoFactorController,
                 ],
             ),
         ],

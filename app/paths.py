@@ -45,6 +45,12 @@ PERSONAL_PREFIXES = ("/r/", "/j/")
 ORGANISER = "/organiser"
 SIGN_IN = "/sign-in"
 SIGN_OUT = "/sign-out"
+#: The second step of the sign-in: the code from the app, or a recovery code.
+SIGN_IN_CODE = "/sign-in/code"
+#: The organiser's own two-factor settings: switch on (secret, QR code, confirm) and off.
+TWO_FACTOR = "/account/two-factor"
+TWO_FACTOR_ENABLE = TWO_FACTOR + "/enable"
+TWO_FACTOR_DISABLE = TWO_FACTOR + "/disable"
 HOME = "/"
 NEW_EVENT = "/events/new"
 EVENT_OVERVIEW = "/events/{event_id:int}"
@@ -180,6 +186,22 @@ def sign_in() -> str:
 
 def sign_out() -> str:
     return organiser(SIGN_OUT)
+
+
+def sign_in_code() -> str:
+    return organiser(SIGN_IN_CODE)
+
+
+def two_factor() -> str:
+    return organiser(TWO_FACTOR)
+
+
+def two_factor_enable() -> str:
+    return organiser(TWO_FACTOR_ENABLE)
+
+
+def two_factor_disable() -> str:
+    return organiser(TWO_FACTOR_DISABLE)
 
 
 def new_event() -> str:

@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from app.domain.two_factor import TwoFactorMode
 from app.resources import app_folder
 
 DEFAULT_DATABASE_URL = "sqlite:///var/treffpunkt.sqlite3"
@@ -75,6 +76,11 @@ class Settings:
     #: ``LOGIN_RATE_LIMIT``: organiser sign-in attempts one client address may send per minute
     #: (0: no limit).
     login_rate_limit: int = 10
+    #: ``ORGANISER_2FA``: two-factor sign-in (TOTP) for organisers: ``off`` (nobody is asked
+    #: for a code), ``optional`` (default: each organiser may switch it on) or ``required``
+    #: (administrators without it are sent to switch it on after signing in and reach nothing
+    #: else until they have).
+    organiser_2fa: TwoFactorMode = TwoFactorMode.OPTIONAL
     #: ``REDIS_URL``: ``redis://[:password@]host:port/db`` (or ``rediss://`` for TLS): the
     #: throttles' counts (registration, sign-in, failed API tokens) live there, shared by every
     #: process; empty: in memory, each process counting alone.
@@ -250,6 +256,9 @@ class Settings:
             zoom_poll_seconds = float(env.get("ZOOM_POLL_SECONDS", "").strip() or "30")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
+        two_factor = env.get("ORGANISER_2FA", "").strip().lower() or TwoFactorMode.OPTIONAL
+        if two_factor not in set(TwoFactorMode):
+            raise SettingsError("ORGANISER_2FA must be off, optional or required")
         redis_url = env.get("REDIS_URL", "").strip()
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
@@ -291,6 +300,7 @@ class Settings:
             database_lock_timeout=max(MIN_LOCK_TIMEOUT_SECONDS, lock_timeout),
             registration_rate_limit=max(0, rate_limit),
             login_rate_limit=max(0, login_rate_limit),
+            organiser_2fa=TwoFactorMode(two_factor),
             redis_url=redis_url,
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=smtp_port,

@@ -200,6 +200,29 @@ class OrganiserSession(Table, tablename="organiser_session"):
     version = Integer(default=0)
 
 
+class OrganiserTwoFactor(Table, tablename="organiser_two_factor"):
+    """An organiser's TOTP secret: being enrolled (``enabled_at`` NULL) or switched on.
+
+    ``secret`` is encrypted (AES-GCM, see ``app.services.two_factor``), never the plain secret;
+    ``last_step`` is the time step of the last code accepted, so a code counts once.
+    """
+
+    id: Serial
+    #: unique: one secret per organiser, and the index every sign-in goes by.
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, unique=True, null=False)
+    secret = Text(default="", secret=True)
+    enabled_at = Timestamptz(null=True, default=None)
+    last_step = Integer(null=True, default=None)
+
+
+class OrganiserRecoveryCode(Table, tablename="organiser_recovery_code"):
+    """One unused recovery code of an organiser, as its SHA-256 hash; deleted when used."""
+
+    id: Serial
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, index=True, null=False)
+    code_hash = Varchar(length=64, unique=True)
+
+
 class AuditEntry(Table, tablename="audit_entry"):
     """One organiser action (``app.domain.audit``); never personal data of registrants.
 
@@ -274,4 +297,6 @@ TABLES: tuple[type[Table], ...] = (
     AuditEntry,
     ZoomMeeting,
     ZoomRegistrant,
+    OrganiserTwoFactor,
+    OrganiserRecoveryCode,
 )

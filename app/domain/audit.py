@@ -44,6 +44,9 @@ class AuditAction(enum.StrEnum):
     ORGANISER_CHANGED = "organiser_changed"
     ZOOM_MEETING_REQUESTED = "zoom_meeting_requested"
     ZOOM_RETRIED = "zoom_retried"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 @dataclass(frozen=True, slots=True)

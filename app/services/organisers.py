@@ -30,13 +30,22 @@ MIN_PASSWORD_LENGTH = 12
 _SESSION_ID = "organiser_id"
 _SESSION_FINGERPRINT = "fingerprint"
 _SESSION_VERSION = "version"
+#: A session after the password and before the second factor: the organiser's id under this key
+#: (never under ``organiser_id``, so no organiser page takes it), and when the password was right.
+_PENDING_ID = "pending_organiser_id"
+_PENDING_SINCE = "pending_since"
+_PENDING_NEXT = "pending_next"
+#: How long the code may be typed after the password, before the password is asked again.
+PENDING_MINUTES = 5
 
 #: The account and its session version in one indexed lookup, run on every organiser request.
 #: No organiser_session row yet means version 0.
 _ORGANISER_SELECT = (
     "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.active, u.password, "
-    "COALESCE(s.version, 0) AS session_version "
+    "COALESCE(s.version, 0) AS session_version, "
+    "CASE WHEN t.enabled_at IS NULL THEN 0 ELSE 1 END AS two_factor "
     'FROM "piccolo_user" u LEFT JOIN "organiser_session" s ON s.organiser = u.id '
+    'LEFT JOIN "organiser_two_factor" t ON t.organiser = u.id '
     "WHERE u.id = {}"
 )
 #: One atomic statement, so two sign-outs at once both count (SQLite ≥ 3.24 and PostgreSQL).
@@ -57,6 +66,8 @@ class Organiser:
     id: int
     email: str
     name: str
+    #: Whether the organiser signs in with a second factor (TOTP).
+    two_factor: bool = False
 
 
 async def create_organiser(
@@ -105,6 +116,8 @@ async def create_organiser(
 async def authenticate(email: str, password: str) -> dict[str, Any] | None:
     """The session content for a correct email and password of an active account, else ``None``.
 
+    With two-factor sign-in on, the caller holds it back as a :func:`pending_session`.
+
     ``BaseUser.login`` hashes the password even for an unknown user, so both cost the same.
     """
     user_id = await BaseUser.login(username=normalise_email(email), password=password)
@@ -142,6 +155,81 @@ async def from_session(session: Mapping[str, Any]) -> Organiser | None:
     if not hmac.compare_digest(fingerprint, _fingerprint(row["password"])):
         return None
     return _organiser(row)
+
+
+def pending_session(session: Mapping[str, Any], now: dt.datetime, next_page: str) -> dict[str, Any]:
+    """The session to hold between a right password and the second factor.
+
+    It opens no organiser page: only the code step reads it (:func:`from_pending`).
+    """
+    return {
+        _PENDING_ID: session[_SESSION_ID],
+        _SESSION_FINGERPRINT: session[_SESSION_FINGERPRINT],
+        _SESSION_VERSION: session[_SESSION_VERSION],
+        _PENDING_SINCE: now.isoformat(),
+        _PENDING_NEXT: next_page,
+    }
+
+
+def session_organiser_id(session: Mapping[str, Any]) -> int:
+    """The organiser's id in a session made by :func:`authenticate`."""
+    return int(session[_SESSION_ID])
+
+
+def is_pending(session: Mapping[str, Any]) -> bool:
+    """Whether ``session`` waits for the second factor."""
+    return _PENDING_ID in session
+
+
+def pending_next(session: Mapping[str, Any]) -> str:
+    """Where the organiser wanted to go when the password was asked (checked by the caller)."""
+    target = session.get(_PENDING_NEXT)
+    return target if isinstance(target, str) else ""
+
+
+async def from_pending(session: Mapping[str, Any], now: dt.datetime) -> Organiser | None:
+    """The organiser a pending session waits for, while it is fresh and would still be valid
+    as a full session (account active, password and session version unchanged)."""
+    since = session.get(_PENDING_SINCE)
+    try:
+        started = dt.datetime.fromisoformat(since) if isinstance(since, str) else None
+    except ValueError:
+        started = None
+    if started is None or not (started <= now <= started + dt.timedelta(minutes=PENDING_MINUTES)):
+        return None
+    return await from_session(
+        {
+            _SESSION_ID: session.get(_PENDING_ID),
+            _SESSION_FINGERPRINT: session.get(_SESSION_FINGERPRINT),
+            _SESSION_VERSION: session.get(_SESSION_VERSION),
+        }
+    )
+
+
+def completed_session(session: Mapping[str, Any]) -> dict[str, Any]:
+    """The full session for a pending one whose second factor was right."""
+    return {
+        _SESSION_ID: session[_PENDING_ID],
+        _SESSION_FINGERPRINT: session[_SESSION_FINGERPRINT],
+        _SESSION_VERSION: session[_SESSION_VERSION],
+    }
+
+
+async def renewed_session(db: Database, organiser_id: int) -> dict[str, Any] | None:
+    """End every session of the organiser and return the content of a new one for this request.
+
+    For a change that the sessions opened before must not outlive (switching on two-factor
+    sign-in ends those opened with the password alone, e.g. by someone who knew it).
+    """
+    await end_sessions(db, organiser_id)
+    row = await _organiser_row(organiser_id)
+    if row is None or not row["active"]:
+        return None
+    return {
+        _SESSION_ID: int(row["id"]),
+        _SESSION_FINGERPRINT: _fingerprint(row["password"]),
+        _SESSION_VERSION: int(row["session_version"]),
+    }
 
 
 async def end_sessions(db: Database, organiser_id: int) -> None:
@@ -201,7 +289,12 @@ async def _organiser_row(user_id: int) -> dict[str, Any] | None:
 
 def _organiser(row: Mapping[str, Any]) -> Organiser:
     name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
-    return Organiser(id=int(row["id"]), email=row["email"] or row["username"], name=name)
+    return Organiser(
+        id=int(row["id"]),
+        email=row["email"] or row["username"],
+        name=name,
+        two_factor=bool(row.get("two_factor")),
+    )
 
 
 def _fingerprint(password_hash: str) -> str:

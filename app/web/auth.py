@@ -22,6 +22,7 @@ from litestar.middleware.session.client_side import ClientSideSessionBackend, Co
 from litestar.security.session_auth import SessionAuth, SessionAuthMiddleware
 
 from app import paths
+from app.domain.two_factor import TwoFactorMode, must_enrol
 from app.services import organisers
 from app.services.organisers import Organiser
 from app.settings import Settings
@@ -32,18 +33,44 @@ SESSION_MAX_AGE = 12 * 60 * 60
 _SAFE_NEXT = re.compile(re.escape(paths.ORGANISER) + r"(?:[/?][A-Za-z0-9\-._~/%?=&+]*)?")
 
 
+#: Where the app keeps ``ORGANISER_2FA`` in ``app.state``, for the guard.
+TWO_FACTOR_STATE_KEY = "organiser_2fa"
+#: Route handlers marked with this ``opt`` key stay open to an organiser who must still switch
+#: two-factor sign-in on (the enrolment pages and the sign-out).
+TWO_FACTOR_ENROLMENT = "two_factor_enrolment"
+
+
 class SignInRequired(NotAuthorizedException):
     """An organiser page asked for without a signed-in organiser."""
 
 
-def organiser_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Let signed-in organisers through.
+class SecondStepRequired(SignInRequired):
+    """An organiser page asked for after the password, before the second factor."""
+
+
+class EnrolmentRequired(NotAuthorizedException):
+    """``ORGANISER_2FA=required``: the organiser must switch two-factor sign-in on first."""
+
+
+def organiser_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Let signed-in organisers through (and, under ``ORGANISER_2FA=required``, only to the
+    enrolment until they have a second factor).
 
     Roles, once organisers have them, are checked here too: a route names the role it needs in
     its ``opt``, and this one guard compares it with the organiser's.
     """
-    if not isinstance(connection.user, Organiser):
+    organiser = connection.user
+    if not isinstance(organiser, Organiser):
+        session = connection.scope.get("session")
+        if isinstance(session, dict) and organisers.is_pending(session):
+            raise SecondStepRequired()
         raise SignInRequired()
+    mode = connection.app.state.get(TWO_FACTOR_STATE_KEY, TwoFactorMode.OPTIONAL)
+    # Once accounts have roles: must_enrol(..., is_administrator=organiser.is_administrator).
+    if must_enrol(mode, enabled=organiser.two_factor) and not handler.opt.get(TWO_FACTOR_ENROLMENT):
+        raise EnrolmentRequired()
 
 
 def safe_next(target: str | None) -> str:
@@ -72,7 +99,13 @@ class OrganiserAuthMiddleware(SessionAuthMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        """The organiser of a valid session, else no user (and an invalid session cleared)."""
+        """The organiser of a valid session, else no user (and an invalid session cleared).
+
+        A session waiting for the second factor is kept as it is: only the code step reads it.
+        """
+        session = connection.scope.get("session")
+        if isinstance(session, dict) and organisers.is_pending(session):
+            return AuthenticationResult(user=None, auth=None)
         try:
             return await super().authenticate_request(connection)
         except NotAuthorizedException:

@@ -36,7 +36,7 @@ from app.db.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.i18n import N_, _, set_language
 from app.web import organiser_texts, texts
-from app.web.auth import SignInRequired, sign_in_location
+from app.web.auth import EnrolmentRequired, SecondStepRequired, SignInRequired, sign_in_location
 from app.web.bodies import PAGE_MESSAGES, UnreadableBody
 from app.web.language import choose_language
 from app.web.pages import PageLink, message_page
@@ -212,6 +212,11 @@ def handle_not_authorized(
 ) -> Response[Any]:
     """No organiser session: pages redirect to the sign-in, everything else gets 401."""
     path = request.scope["path"]
+    if isinstance(exc, EnrolmentRequired):
+        # Every method: a form sent from a page opened before must not go through either.
+        return Redirect(path=paths.two_factor(), status_code=HTTP_303_SEE_OTHER)
+    if request.method == "GET" and isinstance(exc, SecondStepRequired):
+        return Redirect(path=paths.sign_in_code(), status_code=HTTP_303_SEE_OTHER)
     if request.method == "GET" and isinstance(exc, SignInRequired):
         query = request.scope.get("query_string", b"").decode("latin-1")
         return Redirect(path=sign_in_location(path, query), status_code=HTTP_303_SEE_OTHER)

@@ -33,6 +33,10 @@ def translated(labels: Mapping[K, str]) -> dict[K, str]:
 
 #: The one answer to a failed sign-in: it does not tell whether the email is known.
 SIGN_IN_FAILED = N_("E-Mail-Adresse oder Passwort ist falsch.")
+TWO_FACTOR_CODE_WRONG = N_(
+    "Der Code stimmt nicht, ist abgelaufen oder wurde schon benutzt. Bitte geben Sie den "
+    "aktuellen Code aus Ihrer App ein."
+)
 TOO_MANY_SIGN_INS = N_(
     "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Bitte warten Sie eine "
     "Minute und versuchen Sie es dann noch einmal."

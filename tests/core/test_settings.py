@@ -152,3 +152,13 @@ def test_zoom_urls_and_numbers_are_checked() -> None:
         Settings.from_env({**ZOOM_ENV, "ZOOM_OAUTH_URL": "ftp://zoom.us"})
     with pytest.raises(SettingsError, match="not a number"):
         Settings.from_env({**ZOOM_ENV, "ZOOM_RETRY_SECONDS": "soon"})
+
+
+def test_organiser_2fa_is_optional_unless_set_and_refuses_other_values() -> None:
+    from app.domain.two_factor import TwoFactorMode
+
+    assert Settings.from_env({"DEBUG": "1"}).organiser_2fa is TwoFactorMode.OPTIONAL
+    for value, mode in (("off", TwoFactorMode.OFF), (" Required ", TwoFactorMode.REQUIRED)):
+        assert Settings.from_env({"DEBUG": "1", "ORGANISER_2FA": value}).organiser_2fa is mode
+    with pytest.raises(SettingsError, match="ORGANISER_2FA"):
+        Settings.from_env({"DEBUG": "1", "ORGANISER_2FA": "yes"})

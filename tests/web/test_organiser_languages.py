@@ -92,6 +92,14 @@ PAGES = {
             "uk": ["Доступ до API", "Створити новий токен", "Ще немає."],
         },
     ),
+    "two_factor": (
+        "/organiser/account/two-factor",
+        {
+            "de": ["Zwei-Faktor-Anmeldung", "Schlüssel", "Code aus der App", "Einschalten"],
+            "en": ["Two-factor sign-in", "Key", "Code from the app", "Switch on"],
+            "uk": ["Двофакторний вхід", "Ключ", "Код із застосунку", "Увімкнути"],
+        },
+    ),
 }
 
 #: German texts that must not be left on the translated pages.
@@ -105,6 +113,7 @@ GERMAN_LEFTOVERS = {
     "outbox": ["Postausgang", "Letzter Fehler"],
     "cancel_event": ["Veranstaltung absagen", "rückgängig"],
     "api_tokens": ["Neues Token erstellen", "persönlichen API-Token"],
+    "two_factor": ["Zwei-Faktor-Anmeldung", "Schlüssel", "von Hand"],
 }
 
 

@@ -1,7 +1,8 @@
-"""The organisers' pages: signing in and out, and their start page.
+"""The organisers' pages: signing in (password, then the second factor if on) and out, and
+their start page.
 
-The sign-in is open to all; the start page and the sign-out sit on the organisers' router, whose
-guard (``app.web.auth``) refuses who is not signed in.
+The sign-in and its code step are open to all; the start page and the sign-out sit on the
+organisers' router, whose guard (``app.web.auth``) refuses who is not signed in.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from app import paths
 from app.db.database import Database
+from app.domain.audit import Actor
+from app.domain.two_factor import TwoFactorMode
 from app.i18n import _
-from app.services import event_admin, organisers
+from app.services import event_admin, organisers, two_factor
 from app.services.organisers import Organiser
-from app.web.auth import safe_next
-from app.web.organiser_texts import SIGN_IN_FAILED, pgettext
+from app.settings import Settings
+from app.web.auth import TWO_FACTOR_ENROLMENT, safe_next
+from app.web.organiser_texts import SIGN_IN_FAILED, TWO_FACTOR_CODE_WRONG, pgettext
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
 
@@ -70,8 +74,18 @@ class OrganiserAuthController(Controller):
         status_code=HTTP_303_SEE_OTHER,
         opt={LOGIN_THROTTLED: True},
     )
-    async def sign_in(self, request: Request[Any, Any, Any], data: FormBody) -> Redirect | Template:
-        """Check the password; on success a fresh session and on to ``next``."""
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormBody,
+        settings: NamedDependency[Settings],
+        now: NamedDependency[dt.datetime],
+    ) -> Redirect | Template:
+        """Check the password; on success a fresh session and on to ``next``.
+
+        With two-factor sign-in on for the account, the session only waits for the code
+        (:meth:`code_form`); it opens no organiser page until the code is right.
+        """
         email = data.get("email", "").strip()
         next_page = safe_next(data.get("next"))
         session = await organisers.authenticate(email, data.get("password", ""))
@@ -80,8 +94,75 @@ class OrganiserAuthController(Controller):
             return _sign_in_page(
                 next_page, email=email, error=_(SIGN_IN_FAILED), status=HTTP_400_BAD_REQUEST
             )
+        if settings.organiser_2fa is not TwoFactorMode.OFF and await two_factor.is_enabled(
+            organisers.session_organiser_id(session)
+        ):
+            request.set_session(organisers.pending_session(session, now, next_page))
+            return Redirect(path=paths.sign_in_code(), status_code=HTTP_303_SEE_OTHER)
         request.set_session(session)
         return Redirect(path=next_page, status_code=HTTP_303_SEE_OTHER)
+
+    @get(paths.SIGN_IN_CODE, name="organiser_sign_in_code")
+    async def code_form(
+        self, request: Request[Any, Any, Any], now: NamedDependency[dt.datetime]
+    ) -> Redirect | Template:
+        """The second step: the code from the app (or a recovery code)."""
+        if await _pending_organiser(request, now) is None:
+            return _back_to_password(request)
+        return _code_page()
+
+    @post(
+        paths.SIGN_IN_CODE,
+        name="organiser_sign_in_code_submit",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={LOGIN_THROTTLED: True},
+    )
+    async def code(
+        self,
+        request: Request[Any, Any, Any],
+        data: FormBody,
+        db: NamedDependency[Database],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[dt.datetime],
+    ) -> Redirect | Template:
+        """Check the code; on success the full session and on to where the organiser wanted."""
+        organiser = await _pending_organiser(request, now)
+        if organiser is None:
+            return _back_to_password(request)
+        accepted = await two_factor.verify(
+            db,
+            two_factor.encryption_key(settings.secret_key),
+            organiser.id,
+            data.get("code", ""),
+            actor=Actor(id=organiser.id, name=organiser.name or organiser.email),
+            now=now,
+        )
+        if not accepted:
+            return _code_page(_(TWO_FACTOR_CODE_WRONG), status=HTTP_400_BAD_REQUEST)
+        next_page = safe_next(organisers.pending_next(request.session))
+        request.set_session(organisers.completed_session(request.session))
+        return Redirect(path=next_page, status_code=HTTP_303_SEE_OTHER)
+
+
+async def _pending_organiser(request: Request[Any, Any, Any], now: dt.datetime) -> Organiser | None:
+    session = request.session
+    if not session or not organisers.is_pending(session):
+        return None
+    return await organisers.from_pending(session, now)
+
+
+def _back_to_password(request: Request[Any, Any, Any]) -> Redirect:
+    """No (or a stale) pending session: the password again, from the start."""
+    request.clear_session()
+    return Redirect(path=paths.sign_in(), status_code=HTTP_303_SEE_OTHER)
+
+
+def _code_page(error: str = "", status: int = 200) -> Template:
+    return Template(
+        template_name="organiser/sign_in_code.html",
+        context={"form": SignInForm({}, {"code": error} if error else {}), "error": error},
+        status_code=status,
+    )
 
 
 class OrganiserController(Controller):
@@ -110,7 +191,12 @@ class OrganiserController(Controller):
             },
         )
 
-    @post(paths.SIGN_OUT, name="organiser_sign_out", status_code=HTTP_303_SEE_OTHER)
+    @post(
+        paths.SIGN_OUT,
+        name="organiser_sign_out",
+        status_code=HTTP_303_SEE_OTHER,
+        opt={TWO_FACTOR_ENROLMENT: True},
+    )
     async def sign_out(
         self, request: Request[Organiser, Any, Any], db: NamedDependency[Database]
     ) -> Redirect:

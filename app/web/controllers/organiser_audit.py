@@ -43,6 +43,9 @@ ACTION_LABELS = {
     AuditAction.ORGANISER_CHANGED: N_("Konto geändert"),
     AuditAction.ZOOM_MEETING_REQUESTED: N_("Zoom-Meeting angefordert"),
     AuditAction.ZOOM_RETRIED: N_("Zoom-Abgleich neu gestartet"),
+    AuditAction.TWO_FACTOR_ENABLED: N_("Zwei-Faktor-Anmeldung eingeschaltet"),
+    AuditAction.TWO_FACTOR_DISABLED: N_("Zwei-Faktor-Anmeldung ausgeschaltet"),
+    AuditAction.RECOVERY_CODE_USED: N_("Wiederherstellungscode benutzt"),
 }
 
 
