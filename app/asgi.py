@@ -46,6 +46,7 @@ from app.web.controllers.organiser_registrations import OrganiserRegistrationsCo
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
+from app.web.cors import PublicApiCors
 from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
@@ -191,7 +192,9 @@ def create_app(
             configure_root_logger=False,
             loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         ),
-        before_send=[security_headers(https=settings.cookies_secure)],
+        before_send=[
+            security_headers(https=settings.cookies_secure, embed_origins=settings.embed_origins)
+        ],
         before_request=check_request,
         # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
         request_class=StrictBodyRequest,
@@ -203,6 +206,8 @@ def create_app(
         debug=settings.debug,
     )
     app.page_cache = page_cache
+    if settings.embed_origins:
+        app.cors = PublicApiCors(frozenset(settings.embed_origins))
     return app
 
 

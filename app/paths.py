@@ -37,6 +37,8 @@ STATIC = "/static"
 API_EVENTS = "/api/v1/events"
 API_ORGANISER = "/api/v1/organiser"
 API_DOCS = "/api/schema"
+#: The upcoming events without the site's chrome, for the sites of ``EMBED_ORIGINS`` to frame.
+EMBED = "/embed"
 #: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
 PERSONAL_PREFIXES = ("/r/", "/j/")
 

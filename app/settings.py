@@ -117,6 +117,10 @@ class Settings:
     privacy_notice_version: str = ""
     #: ``PRIVACY_CONTROLLER``: the controller's name and address (Markdown) for the notice.
     privacy_controller: str = DEFAULT_PRIVACY_CONTROLLER
+    #: ``EMBED_ORIGINS``: the sites (origins such as ``https://partner.example``, separated by
+    #: spaces or commas) that may frame ``/embed`` and read the public JSON API from a browser
+    #: (CORS); empty: no site may.
+    embed_origins: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -257,7 +261,32 @@ class Settings:
             privacy_notice_version=notice_version,
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
+            embed_origins=parse_origins(env.get("EMBED_ORIGINS", "")),
         )
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    """The origins of ``EMBED_ORIGINS``: ``scheme://host[:port]``, separated by spaces or commas.
+
+    Each goes verbatim into a ``Content-Security-Policy`` header and is compared with browsers'
+    ``Origin`` headers, so anything else (a path, a wildcard, a quote) is refused rather than
+    passed on; a trailing ``/`` is dropped, letters are folded to lower case as browsers send them.
+    """
+    origins: list[str] = []
+    for part in re.split(r"[\s,]+", value.strip()):
+        if not part:
+            continue
+        origin = part.lower().removesuffix("/")
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"EMBED_ORIGINS: {part!r} is not an origin like https://partner.example"
+            )
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
 
 
 #: Addresses that listen on every interface: no other machine can reach them under that name.
