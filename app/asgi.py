@@ -43,6 +43,7 @@ from app.web.controllers.organiser_events import OrganiserEventsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
+from app.web.controllers.organiser_webhooks import OrganiserWebhooksController
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
@@ -235,6 +236,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserMailController,
                     OrganiserApiTokensController,
                     OrganiserAuditController,
+                    OrganiserWebhooksController,
                 ],
             ),
         ],

@@ -121,6 +121,12 @@ class Settings:
     #: spaces or commas) that may frame ``/embed`` and read the public JSON API from a browser
     #: (CORS); empty: no site may.
     embed_origins: tuple[str, ...] = ()
+    #: ``WEBHOOK_ALLOW_PRIVATE``: webhook endpoints may point at private, loopback and
+    #: link-local addresses (an intranet, tests); off: refused at save and at delivery (SSRF).
+    webhook_allow_private: bool = False
+    #: ``WEBHOOK_TIMEOUT``: seconds a webhook endpoint has to answer before the try counts as
+    #: failed (and is retried later).
+    webhook_timeout: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -212,6 +218,7 @@ class Settings:
             poll_seconds = float(env.get("MAIL_POLL_SECONDS", "1"))
             lease_seconds = float(env.get("MAIL_LEASE_SECONDS", "300"))
             retention_days = int(env.get("RETENTION_DAYS", "").strip() or "90")
+            webhook_timeout = float(env.get("WEBHOOK_TIMEOUT", "").strip() or "10")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         redis_url = env.get("REDIS_URL", "").strip()
@@ -262,6 +269,8 @@ class Settings:
             privacy_controller=env.get("PRIVACY_CONTROLLER", "").strip()
             or DEFAULT_PRIVACY_CONTROLLER,
             embed_origins=parse_origins(env.get("EMBED_ORIGINS", "")),
+            webhook_allow_private=_flag(env.get("WEBHOOK_ALLOW_PRIVATE"), default=False),
+            webhook_timeout=max(0.1, webhook_timeout),
         )
 
 

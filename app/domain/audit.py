@@ -40,6 +40,9 @@ class AuditAction(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     ORGANISER_CREATED = "organiser_created"
     ORGANISER_CHANGED = "organiser_changed"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_RESENT = "webhook_resent"
 
 
 @dataclass(frozen=True, slots=True)

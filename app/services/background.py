@@ -1,4 +1,5 @@
-"""The work beside the web: sending mail, releasing expired opt-in holds, the retention period.
+"""The work beside the web: sending mail and webhooks, releasing expired opt-in holds, the
+retention period.
 
 ``serve`` runs it inside the web process by default; ``python -m app worker`` runs it alone,
 as many times over as wanted (on PostgreSQL the workers share the outbox safely).
@@ -16,6 +17,7 @@ from app.db.database import Database
 from app.services.delivery import OutboxSender
 from app.services.registrations import expire_holds
 from app.services.retention import anonymise_expired
+from app.services.webhooks import WebhookSender
 from app.settings import Settings
 
 logger = logging.getLogger("treffpunkt.background")
@@ -63,13 +65,14 @@ async def run_background(
     clock: Clock,
     sender: OutboxSender | None = None,
 ) -> None:
-    """Send mail, release holds and apply the retention period until ``stop`` is set."""
+    """Send mail and webhooks, release holds and apply the retention period until ``stop``."""
     sender = sender or OutboxSender(db, settings, clock=clock)
     logger.info("mail sender %s started (%s)", sender.worker, _transport_name(settings))
     async with asyncio.TaskGroup() as tasks:
         tasks.create_task(sender.run(stop))
         tasks.create_task(release_expired_holds(db, clock, stop))
         tasks.create_task(apply_retention(db, settings, clock, stop))
+        tasks.create_task(WebhookSender(db, settings, clock=clock).run(stop))
 
 
 def _transport_name(settings: Settings) -> str:

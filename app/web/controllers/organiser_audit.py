@@ -39,6 +39,9 @@ ACTION_LABELS = {
     AuditAction.API_TOKEN_REVOKED: N_("API-Token widerrufen"),
     AuditAction.ORGANISER_CREATED: N_("Konto angelegt"),
     AuditAction.ORGANISER_CHANGED: N_("Konto geändert"),
+    AuditAction.WEBHOOK_CREATED: N_("Webhook angelegt"),
+    AuditAction.WEBHOOK_DELETED: N_("Webhook gelöscht"),
+    AuditAction.WEBHOOK_RESENT: N_("Webhook erneut gesendet"),
 }
 
 
