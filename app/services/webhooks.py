@@ -181,6 +181,14 @@ async def send_again(db: Database, actor: Actor | None, delivery_id: int, now: d
         await record(db, actor, AuditAction.WEBHOOK_RESENT, now=now, subject_id=delivery_id)
 
 
+async def delete_expired(db: Database, now: dt.datetime, retention: dt.timedelta) -> None:
+    """Delete deliveries older than the retention period: their payloads may hold names and
+    addresses (endpoints flagged for personal data), which must not outlive the registrations'.
+    """
+    async with db.transaction():
+        await WebhookDelivery.delete().where(WebhookDelivery.created_at < now - retention)
+
+
 async def endpoints() -> list[dict[str, Any]]:
     """Every endpoint, without its secret, newest first."""
     return list(

@@ -31,6 +31,7 @@ from app.domain.model import EventStatus
 from app.services import event_admin, event_changes, registrations
 from app.services import webhooks as service
 from app.services.events import get_with_access
+from app.services.retention import anonymise_expired
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import registration_request
@@ -434,3 +435,23 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
     assert readme_verify()("geheim", header, b'{"a":1}', now=1_700_000_100)
     assert not readme_verify()("geheim", "t=x,v1=y", b'{"a":1}', now=1_700_000_000)
     assert not readme_verify()("geheim", "", b"", now=0)
+
+
+async def test_deliveries_with_personal_data_go_with_the_retention_period(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory, receiver: Receiver
+) -> None:
+    await _endpoint(
+        db, hook_settings, receiver.url, clock, ("registration.created",), personal=True
+    )
+    await event_factory()
+    await registrations.register(db, "konferenz", registration_request("a@x.org"), clock())
+    await _pass(db, hook_settings, clock)
+    [row] = await WebhookDelivery.select()
+    assert "a@x.org" in row["payload"]
+    retention = dt.timedelta(days=hook_settings.retention_days)
+    clock.now += retention
+    await anonymise_expired(db, clock(), retention)
+    assert await WebhookDelivery.count() == 1  # not older than the period yet
+    clock.advance(seconds=1)
+    await anonymise_expired(db, clock(), retention)
+    assert await WebhookDelivery.count() == 0
