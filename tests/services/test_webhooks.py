@@ -244,6 +244,18 @@ async def test_every_event_type_arrives_signed_and_verifies_with_the_readme_snip
     assert {"action": AuditAction.WEBHOOK_CREATED.value, "subject": created.id} in actions
 
 
+async def test_an_event_made_published_at_once_is_published_too(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory, receiver: Receiver
+) -> None:
+    await _endpoint(db, hook_settings, receiver.url, clock, ("event.published",))
+    event = await event_factory()
+    await event_factory(slug="entwurf", status=EventStatus.DRAFT)
+    await _pass(db, hook_settings, clock)
+    assert [(r.json["type"], r.json["event"]["id"]) for r in receiver.received] == [
+        ("event.published", event.id)
+    ]
+
+
 async def test_personal_data_only_for_flagged_endpoints_and_only_chosen_types(
     db: Database, hook_settings: Settings, clock: ManualClock, event_factory, receiver: Receiver
 ) -> None:

@@ -1,6 +1,7 @@
 """Webhooks: endpoints, the changes triggers record for them, and the deliveries (issue 18).
 
-Triggers on ``registration`` (insert, status update) and ``event`` (status or revision update)
+Triggers on ``registration`` (insert, status update) and ``event`` (status or revision update,
+an insert as published)
 record a row in ``webhook_change`` in the writing transaction itself — only while an active
 endpoint exists, so without webhooks a registration costs nothing extra, and the hand-written
 registration SQL stays as it is. The dispatcher turns changes into ``webhook_delivery`` rows.
@@ -68,6 +69,10 @@ _INSERT_REGISTRATION = (
     '"new_status", "at") VALUES (\'registration\', NEW.event, NEW.id, {old}, NEW.status, '
     "NEW.updated_at);"
 )
+_INSERT_NEW_EVENT = (
+    'INSERT INTO "webhook_change" ("kind", "event", "new_status", "at") '
+    "VALUES ('event', NEW.id, NEW.status, NEW.updated_at);"
+)
 _INSERT_EVENT = (
     'INSERT INTO "webhook_change" ("kind", "event", "old_status", "new_status", '
     '"revision_changed", "at") VALUES (\'event\', NEW.id, OLD.status, NEW.status, '
@@ -84,6 +89,9 @@ SQLITE = [
     "CREATE TRIGGER webhook_event_change AFTER UPDATE OF status, revision ON event "
     "WHEN (OLD.status IS NOT NEW.status OR OLD.revision IS NOT NEW.revision) "
     f"AND {_ANY_ENDPOINT} BEGIN {_INSERT_EVENT.format(differs='IS NOT')} END",
+    # An event made published at once (the organisers' API, a duplicate) is published too.
+    "CREATE TRIGGER webhook_event_insert AFTER INSERT ON event "
+    f"WHEN NEW.status = 'published' AND {_ANY_ENDPOINT} BEGIN {_INSERT_NEW_EVENT} END",
 ]
 
 POSTGRES = [
@@ -103,7 +111,11 @@ $$ LANGUAGE plpgsql""",
     f"""CREATE OR REPLACE FUNCTION webhook_event_change() RETURNS trigger AS $$
 BEGIN
     IF {_ANY_ENDPOINT} THEN
-        {_INSERT_EVENT.format(differs="IS DISTINCT FROM")}
+        IF TG_OP = 'INSERT' THEN
+            {_INSERT_NEW_EVENT}
+        ELSE
+            {_INSERT_EVENT.format(differs="IS DISTINCT FROM")}
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -116,6 +128,8 @@ $$ LANGUAGE plpgsql""",
     "CREATE TRIGGER webhook_event_change AFTER UPDATE OF status, revision ON event "
     "FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status "
     "OR OLD.revision IS DISTINCT FROM NEW.revision) EXECUTE FUNCTION webhook_event_change()",
+    "CREATE TRIGGER webhook_event_insert AFTER INSERT ON event FOR EACH ROW "
+    "WHEN (NEW.status = 'published') EXECUTE FUNCTION webhook_event_change()",
 ]
 
 
