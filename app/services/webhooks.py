@@ -236,8 +236,12 @@ async def fan_out(db: Database, now: dt.datetime) -> int:
 
     The payload is made now, from the rows as they are (a registration anonymised meanwhile
     gives no personal data). Each change is fanned out once: its row is deleted in the same
-    transaction (on PostgreSQL, rows another sender is fanning out are skipped).
+    transaction (on PostgreSQL, rows another sender is fanning out are skipped). With nothing
+    recorded it only reads: an empty write transaction every second would take SQLite's write
+    lock and, as a committed write, empty the page cache each time.
     """
+    if not await WebhookChange.select(WebhookChange.id).limit(1):
+        return 0
     async with db.transaction():
         query = WebhookChange.select().order_by(WebhookChange.id).limit(BATCH)
         if not db.is_sqlite:
@@ -330,9 +334,14 @@ class _Claimed:
 
 
 async def claim(db: Database, now: dt.datetime, lease: dt.timedelta) -> list[_Claimed]:
-    """Claim due deliveries (queued and due, or sending with a lease run out); counts a try."""
-    async with db.transaction():
-        due = (
+    """Claim due deliveries (queued and due, or sending with a lease run out); counts a try.
+
+    Looks first with a read, so that no due delivery costs no write transaction (see
+    :func:`fan_out`).
+    """
+
+    def due_query() -> Any:
+        return (
             WebhookDelivery.select(WebhookDelivery.id)
             .where(
                 ((WebhookDelivery.status == "queued") & (WebhookDelivery.send_after <= now))
@@ -340,8 +349,12 @@ async def claim(db: Database, now: dt.datetime, lease: dt.timedelta) -> list[_Cl
             )
             .order_by(WebhookDelivery.send_after)
             .order_by(WebhookDelivery.id)
-            .limit(BATCH)
         )
+
+    if not await due_query().limit(1):
+        return []
+    async with db.transaction():
+        due = due_query().limit(BATCH)
         if not db.is_sqlite:
             due = due.lock_rows("UPDATE", skip_locked=True)
         claimed = await (

@@ -467,3 +467,20 @@ async def test_deliveries_with_personal_data_go_with_the_retention_period(
     clock.advance(seconds=1)
     await anonymise_expired(db, clock(), retention)
     assert await WebhookDelivery.count() == 0
+
+
+async def test_an_idle_pass_writes_nothing(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory, receiver: Receiver
+) -> None:
+    # A write would take SQLite's write lock and empty the page cache, every second.
+    await _endpoint(db, hook_settings, receiver.url, clock, ("registration.created",))
+    await event_factory()
+    await _pass(db, hook_settings, clock)  # the event's publication: not chosen, fanned out
+    before = db.writes_committed
+    assert await _pass(db, hook_settings, clock) == 0
+    assert db.writes_committed == before
+    await registrations.register(db, "konferenz", registration_request("a@x.org"), clock())
+    assert await _pass(db, hook_settings, clock) == 1
+    after = db.writes_committed
+    assert await _pass(db, hook_settings, clock) == 0
+    assert db.writes_committed == after
