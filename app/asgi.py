@@ -45,10 +45,12 @@ from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
 from app.web.controllers.organiser_two_factor import OrganiserTwoFactorController
+from app.web.controllers.organiser_webhooks import OrganiserWebhooksController
 from app.web.controllers.organiser_zoom import OrganiserZoomController
 from app.web.controllers.personal_data import PersonalDataController
 from app.web.controllers.public import PublicController
 from app.web.controllers.registration import RegistrationController
+from app.web.cors import PublicApiCors
 from app.web.dependencies import CLOCK_STATE_KEY, DatabaseHolder, dependencies
 from app.web.errors import exception_handlers
 from app.web.language import language_middleware
@@ -194,7 +196,10 @@ def create_app(
             configure_root_logger=False,
             loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         ),
-        before_send=[security_headers(https=settings.cookies_secure), close_uploads],
+        before_send=[
+            security_headers(https=settings.cookies_secure, embed_origins=settings.embed_origins),
+            close_uploads,
+        ],
         before_request=check_request,
         # Form bodies strictly UTF-8, JSON bodies of bounded depth (see app.web.bodies).
         request_class=StrictBodyRequest,
@@ -206,6 +211,8 @@ def create_app(
         debug=settings.debug,
     )
     app.page_cache = page_cache
+    if settings.embed_origins:
+        app.cors = PublicApiCors(frozenset(settings.embed_origins))
     return app
 
 
@@ -249,6 +256,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserAuditController,
                     OrganiserZoomController,
                     OrganiserTwoFactorController,
+                    OrganiserWebhooksController,
                 ],
             ),
         ],

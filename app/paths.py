@@ -38,6 +38,8 @@ STATIC = "/static"
 API_EVENTS = "/api/v1/events"
 API_ORGANISER = "/api/v1/organiser"
 API_DOCS = "/api/schema"
+#: The upcoming events without the site's chrome, for the sites of ``EMBED_ORIGINS`` to frame.
+EMBED = "/embed"
 #: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
 PERSONAL_PREFIXES = ("/r/", "/j/")
 
@@ -90,6 +92,9 @@ OUTBOX_ABORT = OUTBOX + "/{mail_id:int}/abort"
 API_TOKENS = "/api-tokens"
 API_TOKEN_REVOKE = API_TOKENS + "/{token_id:int}/revoke"
 AUDIT = "/audit"
+WEBHOOKS = "/webhooks"
+WEBHOOK_DELETE = WEBHOOKS + "/{endpoint_id:int}/delete"
+WEBHOOK_SEND_AGAIN = WEBHOOKS + "/deliveries/{delivery_id:int}/send-again"
 EVENT_AUDIT = EVENT_OVERVIEW + "/audit"
 
 #: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
@@ -354,6 +359,18 @@ def api_token_revoke(token_id: int) -> str:
 
 def audit() -> str:
     return organiser(AUDIT)
+
+
+def webhooks() -> str:
+    return organiser(WEBHOOKS)
+
+
+def webhook_delete(endpoint_id: int) -> str:
+    return organiser(WEBHOOK_DELETE, endpoint_id=endpoint_id)
+
+
+def webhook_send_again(delivery_id: int) -> str:
+    return organiser(WEBHOOK_SEND_AGAIN, delivery_id=delivery_id)
 
 
 def event_audit(event_id: int) -> str:

@@ -160,6 +160,17 @@ class Settings:
         """Whether the Zoom integration is configured."""
         return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
 
+    #: ``EMBED_ORIGINS``: the sites (origins such as ``https://partner.example``, separated by
+    #: spaces or commas) that may frame ``/embed`` and read the public JSON API from a browser
+    #: (CORS); empty: no site may.
+    embed_origins: tuple[str, ...] = ()
+    #: ``WEBHOOK_ALLOW_PRIVATE``: webhook endpoints may point at private, loopback and
+    #: link-local addresses (an intranet, tests); off: refused at save and at delivery (SSRF).
+    webhook_allow_private: bool = False
+    #: ``WEBHOOK_TIMEOUT``: seconds a webhook endpoint has to answer before the try counts as
+    #: failed (and is retried later).
+    webhook_timeout: float = 10.0
+
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is an SQLite file."""
@@ -254,6 +265,7 @@ class Settings:
             zoom_retry_seconds = float(env.get("ZOOM_RETRY_SECONDS", "").strip() or "60")
             zoom_max_attempts = int(env.get("ZOOM_MAX_ATTEMPTS", "").strip() or "8")
             zoom_poll_seconds = float(env.get("ZOOM_POLL_SECONDS", "").strip() or "30")
+            webhook_timeout = float(env.get("WEBHOOK_TIMEOUT", "").strip() or "10")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         two_factor = env.get("ORGANISER_2FA", "").strip().lower() or TwoFactorMode.OPTIONAL
@@ -333,7 +345,34 @@ class Settings:
             zoom_retry_seconds=max(0.0, zoom_retry_seconds),
             zoom_max_attempts=max(1, zoom_max_attempts),
             zoom_poll_seconds=max(0.05, zoom_poll_seconds),
+            embed_origins=parse_origins(env.get("EMBED_ORIGINS", "")),
+            webhook_allow_private=_flag(env.get("WEBHOOK_ALLOW_PRIVATE"), default=False),
+            webhook_timeout=max(0.1, webhook_timeout),
         )
+
+
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    """The origins of ``EMBED_ORIGINS``: ``scheme://host[:port]``, separated by spaces or commas.
+
+    Each goes verbatim into a ``Content-Security-Policy`` header and is compared with browsers'
+    ``Origin`` headers, so anything else (a path, a wildcard, a quote) is refused rather than
+    passed on; a trailing ``/`` is dropped, letters are folded to lower case as browsers send them.
+    """
+    origins: list[str] = []
+    for part in re.split(r"[\s,]+", value.strip()):
+        if not part:
+            continue
+        origin = part.lower().removesuffix("/")
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"EMBED_ORIGINS: {part!r} is not an origin like https://partner.example"
+            )
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
 
 
 #: Addresses that listen on every interface: no other machine can reach them under that name.

@@ -287,6 +287,58 @@ class ZoomRegistrant(Table, tablename="zoom_registrant"):
     updated_at = Timestamptz(null=True, default=None)
 
 
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    """Where webhooks go: an address, the event types chosen, the signing secret.
+
+    ``personal_data``: deliveries carry the registrant's name and address too. While any row is
+    ``active``, triggers record changes into :class:`WebhookChange` (migration 0025).
+    """
+
+    id: Serial
+    url = Varchar(length=2000)
+    description = Varchar(length=300, default="")
+    #: The chosen types (``app.domain.webhooks.EVENT_TYPES``), separated by spaces.
+    event_types = Varchar(length=300, default="")
+    personal_data = Boolean(default=False)
+    secret = Varchar(length=100, secret=True)
+    active = Boolean(default=False)
+    created_at = Timestamptz()
+    created_by = Integer(null=True, default=None)
+
+
+class WebhookChange(Table, tablename="webhook_change"):
+    """A change written by a trigger, not yet fanned out into deliveries."""
+
+    id: Serial
+    kind = Varchar(length=20)
+    event = Integer()
+    registration = Integer(null=True, default=None)
+    old_status = Varchar(length=20, null=True, default=None)
+    new_status = Varchar(length=20)
+    revision_changed = Boolean(default=False)
+    at = Timestamptz()
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    """One event type of one change for one endpoint: its payload, tries and answer."""
+
+    id: Serial
+    endpoint = ForeignKey(references=WebhookEndpoint, on_delete=OnDelete.cascade, null=False)
+    change = Integer()
+    event_type = Varchar(length=40)
+    event = Integer()
+    payload = Text()
+    #: ``queued``, ``sending``, ``delivered`` or ``failed``.
+    status = Varchar(length=20, default="queued")
+    attempts = Integer(default=0)
+    send_after = Timestamptz()
+    lease_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    response_code = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
@@ -299,4 +351,7 @@ TABLES: tuple[type[Table], ...] = (
     ZoomRegistrant,
     OrganiserTwoFactor,
     OrganiserRecoveryCode,
+    WebhookEndpoint,
+    WebhookChange,
+    WebhookDelivery,
 )

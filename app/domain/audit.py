@@ -47,6 +47,9 @@ class AuditAction(enum.StrEnum):
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     RECOVERY_CODE_USED = "recovery_code_used"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_RESENT = "webhook_resent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The work beside the web: mail, expired opt-in holds, the retention period, Zoom.
+"""The work beside the web: sending mail and webhooks, releasing expired opt-in holds, the
+retention period, keeping Zoom in line.
 
 ``serve`` runs it inside the web process by default; ``python -m app worker`` runs it alone,
 as many times over as wanted (on PostgreSQL the workers share the outbox safely).
@@ -16,6 +17,7 @@ from app.db.database import Database
 from app.services.delivery import OutboxSender
 from app.services.registrations import expire_holds
 from app.services.retention import anonymise_expired
+from app.services.webhooks import WebhookSender
 from app.services.zoom import ZoomReconciler
 from app.settings import Settings
 
@@ -64,8 +66,8 @@ async def run_background(
     clock: Clock,
     sender: OutboxSender | None = None,
 ) -> None:
-    """Send mail, release holds, apply the retention period (and keep Zoom in line, when
-    configured) until ``stop`` is set."""
+    """Send mail and webhooks, release holds, apply the retention period (and keep Zoom in line,
+    when configured) until ``stop`` is set."""
     sender = sender or OutboxSender(db, settings, clock=clock)
     logger.info("mail sender %s started (%s)", sender.worker, _transport_name(settings))
     async with asyncio.TaskGroup() as tasks:
@@ -75,6 +77,7 @@ async def run_background(
         if settings.zoom_enabled:
             logger.info("zoom reconciler started (%s)", settings.zoom_api_url)
             tasks.create_task(ZoomReconciler(db, settings, clock=clock).run(stop))
+        tasks.create_task(WebhookSender(db, settings, clock=clock).run(stop))
 
 
 def _transport_name(settings: Settings) -> str:

@@ -24,7 +24,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import SYSTEM, Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus, choice_code
-from app.services import audit
+from app.services import audit, webhooks
 from app.services.registrations import cancel_by_organiser, find_by_token
 
 #: Registrations anonymised per transaction (each one a short write lock on SQLite).
@@ -107,7 +107,8 @@ async def due_for_anonymisation(now: dt.datetime, retention: dt.timedelta) -> li
 async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timedelta) -> int:
     """Anonymise every registration whose retention period is over; returns how many.
 
-    Audit entries older than the same period are deleted by the same run.
+    Audit entries and webhook deliveries older than the same period are deleted by the same
+    run.
     """
     due = await due_for_anonymisation(now, retention)
     for start in range(0, len(due), BATCH):
@@ -119,6 +120,7 @@ async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timede
             action=AuditAction.PERSONAL_DATA_ANONYMISED,
         )
     await audit.delete_expired(db, now, retention)
+    await webhooks.delete_expired(db, now, retention)
     return len(due)
 
 

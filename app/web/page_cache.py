@@ -41,6 +41,7 @@ from litestar.utils.scope.state import ScopeState
 from app.clock import Clock
 from app.domain.model import Event
 from app.web.cookies import cookie_value
+from app.web.cors import PublicApiCors
 from app.web.language import LANGUAGE_PARAMETER, choose_language
 
 #: The longest a page stays in memory: another process's write shows within this time.
@@ -245,13 +246,26 @@ class PageCache:
 
 
 class PageCachedLitestar(Litestar):
-    """Litestar, with its public pages answered from :attr:`page_cache` before anything else."""
+    """Litestar, with its public pages answered from :attr:`page_cache` before anything else.
+
+    :attr:`cors` (the public API's CORS) comes before the cache, so stored answers get the
+    CORS headers of the request at hand and are stored without any.
+    """
 
     page_cache: PageCache | None = None
+    cors: PublicApiCors | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+        elif self.cors is not None:
+            await self.cors(self._from_cache, scope, receive, send)
+        else:
+            await self._from_cache(scope, receive, send)
+
+    async def _from_cache(self, scope: Any, receive: Any, send: Any) -> None:
         cache = self.page_cache
-        if cache is None or scope["type"] != "http":
+        if cache is None:
             await super().__call__(scope, receive, send)
             return
         await cache.serve(self, super().__call__, scope, receive, send)

@@ -25,6 +25,16 @@ DOCS_CONTENT_SECURITY_POLICY = (
     "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'none'"
 )
+#: The embedded list: framed by the sites of ``EMBED_ORIGINS`` (and by no other).
+EMBED_PATH = paths.EMBED
+
+
+def embed_content_security_policy(origins: tuple[str, ...]) -> str:
+    """The policy of ``/embed``: the usual one, framed by ``origins`` only (none: by nobody)."""
+    ancestors = " ".join(origins) if origins else "'none'"
+    return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
 #: No page needs the camera, the microphone or the position; embedded content gets none either.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 #: A year, the subdomains included: only sent when ``BASE_URL`` is https (RFC 6797 ignores it
@@ -32,8 +42,15 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
-def headers_for(path: str, *, https: bool = False) -> dict[str, str]:
-    """The security headers a response to ``path`` carries (HSTS only when served over https)."""
+def headers_for(
+    path: str, *, https: bool = False, embed_origins: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The security headers a response to ``path`` carries (HSTS only when served over https).
+
+    Every page is unframeable but ``/embed``, which the sites of ``embed_origins`` may frame:
+    ``frame-ancestors`` names them and ``X-Frame-Options`` (which cannot name several) is left
+    off there, as browsers let ``frame-ancestors`` win anyway.
+    """
     headers = {
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
@@ -51,21 +68,27 @@ def headers_for(path: str, *, https: bool = False) -> dict[str, str]:
         headers["X-Robots-Tag"] = "noindex"
     elif path.startswith(DOCS_PREFIX):
         headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    elif path == EMBED_PATH and embed_origins:
+        headers["Content-Security-Policy"] = embed_content_security_policy(embed_origins)
+        del headers["X-Frame-Options"]
     return headers
 
 
-def security_headers(*, https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+def security_headers(
+    *, https: bool, embed_origins: tuple[str, ...] = ()
+) -> Callable[[Message, Scope], Awaitable[None]]:
     """A ``before_send`` hook adding the headers to the start of every HTTP response.
 
-    ``https``: the service is reached over https (``BASE_URL``), so HSTS is sent. The three
-    sets (personal, API docs, every other path) are encoded once, not per response.
+    ``https``: the service is reached over https (``BASE_URL``), so HSTS is sent;
+    ``embed_origins``: the sites that may frame ``/embed``. The four sets (personal, API docs,
+    the embedded list, every other path) are encoded once, not per response.
     """
     encoded = {
         path: [
             (name.lower().encode(), value.encode())
-            for name, value in headers_for(path, https=https).items()
+            for name, value in headers_for(path, https=https, embed_origins=embed_origins).items()
         ]
-        for path in (PERSONAL_PREFIXES[0], DOCS_PREFIX, "/")
+        for path in (PERSONAL_PREFIXES[0], DOCS_PREFIX, EMBED_PATH, "/")
     }
     cache_control = b"cache-control"
 
@@ -77,6 +100,8 @@ def security_headers(*, https: bool) -> Callable[[Message, Scope], Awaitable[Non
             wanted = encoded[PERSONAL_PREFIXES[0]]
         elif path.startswith(DOCS_PREFIX):
             wanted = encoded[DOCS_PREFIX]
+        elif path == EMBED_PATH:
+            wanted = encoded[EMBED_PATH]
         else:
             wanted = encoded["/"]
         headers = cast("list[tuple[bytes, bytes]]", message.setdefault("headers", []))

@@ -120,11 +120,20 @@ def _wait_until_healthy(server: subprocess.Popen[bytes], base_url: str, log: Pat
 
 
 @pytest.fixture
-def live_server(chromium_path: str, database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+def server_env() -> dict[str, str]:
+    """Settings of the live server beyond the fixture's own (a module may override it)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    chromium_path: str, database_url: str, tmp_path: Path, server_env: dict[str, str]
+) -> Iterator[LiveServer]:
     """``python -m app serve`` on the test's fresh database, with one organiser account.
 
     No sample events, no rate limits, mail written as files to ``<tmp>/mail`` by the sender in
     the web process. The server's output is printed at the end (pytest shows it for failures).
+    ``server_env`` adds or overrides settings.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -141,6 +150,7 @@ def live_server(chromium_path: str, database_url: str, tmp_path: Path) -> Iterat
         "MAIL_FROM": "Treffpunkt <noreply@treffpunkt.test>",
         "REGISTRATION_RATE_LIMIT": "0",
         "LOGIN_RATE_LIMIT": "0",
+        **server_env,
     }
     for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD"):
         env.pop(name, None)

@@ -70,6 +70,9 @@ async def path_values(world: World) -> dict[str, str]:
         "registration_id": str(world.registration.id),
         "mail_id": str(mail["id"]),
         "token_id": str(token["id"]),
+        # No webhook exists: the right token meets a 404, a missing one a 403 first.
+        "endpoint_id": "1",
+        "delivery_id": "1",
     }
 
 

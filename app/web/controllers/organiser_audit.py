@@ -46,6 +46,9 @@ ACTION_LABELS = {
     AuditAction.TWO_FACTOR_ENABLED: N_("Zwei-Faktor-Anmeldung eingeschaltet"),
     AuditAction.TWO_FACTOR_DISABLED: N_("Zwei-Faktor-Anmeldung ausgeschaltet"),
     AuditAction.RECOVERY_CODE_USED: N_("Wiederherstellungscode benutzt"),
+    AuditAction.WEBHOOK_CREATED: N_("Webhook angelegt"),
+    AuditAction.WEBHOOK_DELETED: N_("Webhook gelöscht"),
+    AuditAction.WEBHOOK_RESENT: N_("Webhook erneut gesendet"),
 }
 
 

@@ -29,6 +29,8 @@ ICS_SUFFIX = ".ics"
 #: Events per page of the start page and the past events: a page stays small however many
 #: events there are (the calendar feed and the API hold them all).
 LIST_PAGE_SIZE = 50
+#: Events the embedded list shows: a frame on another site stays short; the rest is a link away.
+EMBED_SIZE = 20
 
 
 class PublicController(Controller):
@@ -65,6 +67,28 @@ class PublicController(Controller):
                 "past": past,
                 "page": page,
                 "more": more,
+            },
+        )
+
+    @get(paths.EMBED, name="embed", opt=PUBLIC_PAGE)
+    async def embed(
+        self, now: NamedDependency[dt.datetime], series: FromQuery[str | None] = None
+    ) -> Template:
+        """The upcoming events (of one series with ``?series=``) without the site's chrome.
+
+        For the sites of ``EMBED_ORIGINS`` to frame (app.web.security); its links open the
+        event page outside the frame.
+        """
+        events = await event_service.list_public(now, past=False)
+        if series:
+            events = [e for e in events if e.event.series == series]
+        events = events[:EMBED_SIZE]
+        changes_with((e.event for e in events), now)
+        return Template(
+            template_name="embed.html",
+            context={
+                "events": [public_event_view(e, now) for e in events],
+                "series": series or "",
             },
         )
 
