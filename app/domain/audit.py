@@ -40,6 +40,8 @@ class AuditAction(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     ORGANISER_CREATED = "organiser_created"
     ORGANISER_CHANGED = "organiser_changed"
+    STAFF_ASSIGNED = "staff_assigned"
+    STAFF_REMOVED = "staff_removed"
 
 
 @dataclass(frozen=True, slots=True)
