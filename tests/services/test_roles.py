@@ -77,7 +77,7 @@ async def test_two_administrators_demoting_each_other_at_once_leave_one(db, now)
 
 
 def test_the_rule_check_over_every_role_kind_and_rule():
-    kinds_options = [None, frozenset()] + [
+    kinds_options: list[frozenset[StaffKind] | None] = [None, frozenset()] + [
         frozenset(c) for n in (1, 2) for c in itertools.combinations(StaffKind, n)
     ]
     for rule, role, kinds in itertools.product(Access, Role, kinds_options):

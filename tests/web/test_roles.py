@@ -107,6 +107,24 @@ PERSONAS = {
 }
 
 
+async def _stored(organiser_id: int) -> organisers.Account:
+    account = await organisers.account(organiser_id)
+    assert account is not None
+    return account
+
+
+async def _by_email(email: str) -> organisers.Account:
+    account = await organisers.account_by_email(email)
+    assert account is not None
+    return account
+
+
+async def _event_row(event_id: int, column) -> object:
+    row = await EventTable.select(column).where(EventTable.id == event_id).first()
+    assert row is not None
+    return row[column._meta.name]
+
+
 def _email(persona: str) -> str:
     return f"{persona}@example.org"
 
@@ -227,8 +245,7 @@ async def test_door_staff_cannot_publish_and_the_event_stays_a_draft(
         f"/organiser/events/{event.id}/publish", data={"_csrf_token": cookie_token(client)}
     )
     assert response.status_code == 403
-    row = await EventTable.select(EventTable.status).where(EventTable.id == event.id).first()
-    assert row["status"] == EventStatus.DRAFT.value
+    assert await _event_row(event.id, EventTable.status) == EventStatus.DRAFT.value
 
 
 async def test_a_manager_opening_another_managers_event_gets_a_clear_403(
@@ -245,8 +262,7 @@ async def test_a_manager_opening_another_managers_event_gets_a_clear_403(
         data={"_csrf_token": cookie_token(client), "title": "Übernommen"},
     )
     assert edit.status_code == 403
-    row = await EventTable.select(EventTable.title).where(EventTable.id == event.id).first()
-    assert row["title"] == "Fremde Veranstaltung"
+    assert await _event_row(event.id, EventTable.title) == "Fremde Veranstaltung"
     # Their start page does not list it; the owner's does.
     assert "Fremde Veranstaltung" not in (await client.get("/organiser/")).text
 
@@ -319,8 +335,7 @@ async def test_accounts_are_made_with_a_role_and_a_forged_role_is_refused(
         follow_redirects=False,
     )
     assert made.status_code == 303
-    account = await organisers.account_by_email("neu@example.org")
-    assert account is not None
+    account = await _by_email("neu@example.org")
     assert account.role is Role.DOOR_STAFF
     listing = (await client.get("/organiser/accounts")).text
     assert "<script>alert(1)</script>" not in listing
@@ -330,14 +345,14 @@ async def test_accounts_are_made_with_a_role_and_a_forged_role_is_refused(
         data={"_csrf_token": cookie_token(client), "role": "root"},
     )
     assert changed.status_code == 400
-    assert (await organisers.account(account.id)).role is Role.DOOR_STAFF
+    assert (await _stored(account.id)).role is Role.DOOR_STAFF
     promoted = await client.post(
         f"/organiser/accounts/{account.id}",
         data={"_csrf_token": cookie_token(client), "role": "manager"},
         follow_redirects=False,
     )
     assert promoted.status_code == 303
-    assert (await organisers.account(account.id)).role is Role.MANAGER
+    assert (await _stored(account.id)).role is Role.MANAGER
     actions = await _actions()
     assert actions.count(AuditAction.ORGANISER_CREATED.value) == 1
     assert actions.count(AuditAction.ORGANISER_CHANGED.value) == 1
@@ -372,7 +387,7 @@ async def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(
         )
         assert response.status_code == 400
         assert "letzte aktive Administrationskonto" in response.text
-    still = await organisers.account(admin.id)
+    still = await _stored(admin.id)
     assert still.role is Role.ADMINISTRATOR
     assert still.active
     # A deactivated account's session ends at once.
@@ -383,7 +398,7 @@ async def test_the_last_administrator_can_be_neither_demoted_nor_deactivated(
         follow_redirects=False,
     )
     assert off.status_code == 303
-    assert not (await organisers.account(door.id)).active
+    assert not (await _stored(door.id)).active
 
 
 async def test_a_manager_assigns_door_staff_who_then_check_in_and_nothing_more(
@@ -489,7 +504,7 @@ async def test_roles_on_the_command_line(db, database_url, tmp_path):
     )
     assert made.returncode == 0, made.stderr
     assert "door_staff" in made.stdout
-    account = await organisers.account_by_email("tuer@example.org")
+    account = await _by_email("tuer@example.org")
     assert account.role is Role.DOOR_STAFF
     forged = await _cli(
         ["create-organiser", "--email", "x@example.org", "--role", "root"],
@@ -503,7 +518,7 @@ async def test_roles_on_the_command_line(db, database_url, tmp_path):
         ["set-role", "--email", "tuer@example.org", "--role", "administrator"], "", env, tmp_path
     )
     assert promoted.returncode == 0, promoted.stderr
-    assert (await organisers.account(account.id)).role is Role.ADMINISTRATOR
+    assert (await _stored(account.id)).role is Role.ADMINISTRATOR
     # The only administrator stays one.
     for other in await organisers.accounts():
         assert other.id == account.id
@@ -512,5 +527,5 @@ async def test_roles_on_the_command_line(db, database_url, tmp_path):
     )
     assert last.returncode == 1
     assert "role not changed" in last.stderr
-    assert (await organisers.account(account.id)).role is Role.ADMINISTRATOR
+    assert (await _stored(account.id)).role is Role.ADMINISTRATOR
     assert await BaseUser.count() == 1
