@@ -22,6 +22,11 @@ _STAFF_OF_EVENT = (
     'WHERE s."event" = {} ORDER BY s."kind", u.username'
 )
 
+_ADD_OWNER = (
+    'INSERT INTO "event_staff" ("event", "organiser", "kind") '
+    'SELECT {}, "id", {} FROM "piccolo_user" WHERE "id" = {}'
+)
+
 #: Refusal codes (``InvalidInput`` per field); the web layer words them.
 NO_SUCH_ACCOUNT = "no-such-account"
 ROLE_DOES_NOT_FIT = "role-does-not-fit"
@@ -69,10 +74,12 @@ async def staff_of(event_id: int) -> list[StaffMember]:
 
 
 async def add_owner(event_id: int, organiser_id: int) -> None:
-    """Make the organiser the event's owner; in the caller's transaction (event creation)."""
-    await EventStaff.insert(
-        EventStaff(event=event_id, organiser=organiser_id, kind=StaffKind.OWNER.value)
-    )
+    """Make the organiser the event's owner; in the caller's transaction (event creation).
+
+    An actor without an account (one deleted meanwhile) owns nothing: administrators manage
+    the event, rather than its creation failing.
+    """
+    await EventStaff.raw(_ADD_OWNER, event_id, StaffKind.OWNER.value, organiser_id)
 
 
 async def assign(
