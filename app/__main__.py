@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.clock import system_clock
 from app.db.database import Database
 from app.domain.audit import COMMAND_LINE
+from app.domain.roles import Role
 from app.logs import configure_logging
 from app.resources import ResourceError, check_resources
 from app.settings import (
@@ -39,6 +40,8 @@ DESCRIPTION = (
 )
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+#: ``--role`` values: the stored names of :class:`app.domain.roles.Role`.
+ROLE_CHOICES = [role.value for role in Role]
 #: What each of several web processes imports and calls to build its app (see ``serve``).
 SERVED_APP_FACTORY = "app.asgi:create_served_app"
 
@@ -157,18 +160,42 @@ def read_password() -> str:
     return first
 
 
-async def create_organiser(settings: Settings, email: str, name: str, password: str) -> str:
-    """Make an organiser account (migrating first); returns the stored email."""
+async def create_organiser(
+    settings: Settings, email: str, name: str, password: str, role: str = "administrator"
+) -> str:
+    """Make an organiser account with ``role`` (migrating first); returns the stored email."""
     from app.services.organisers import create_organiser as create
 
     db = _database(settings)
     try:
         await db.connect()
         await db.migrate()
-        organiser = await create(db, email, password, name, actor=COMMAND_LINE, now=system_clock())
+        organiser = await create(
+            db, email, password, name, role=Role(role), actor=COMMAND_LINE, now=system_clock()
+        )
     finally:
         await db.close()
     return organiser.email
+
+
+async def set_role(settings: Settings, email: str, role: str) -> str:
+    """Give an organiser another role; raises ``OrganiserError`` (unknown, the last
+    administrator). Returns the stored email."""
+    from app.services.organisers import OrganiserError, account_by_email, change_account
+
+    db = _database(settings)
+    try:
+        await db.connect()
+        await db.migrate()
+        account = await account_by_email(email)
+        if account is None:
+            raise OrganiserError("no organiser with this email")
+        changed = await change_account(
+            db, account.id, role=Role(role), actor=COMMAND_LINE, now=system_clock()
+        )
+    finally:
+        await db.close()
+    return changed.email
 
 
 async def set_password(settings: Settings, email: str, password: str) -> str:
@@ -361,6 +388,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     organiser_parser.add_argument("--email", required=True, help="the organiser's email address")
     organiser_parser.add_argument("--name", default="", help="the name shown to other organisers")
+    organiser_parser.add_argument(
+        "--role",
+        choices=ROLE_CHOICES,
+        default="administrator",
+        help="administrator (accounts and every event; the default), manager (the events they "
+        "own or co-host) or door_staff (check-in of the events they are assigned to)",
+    )
+    role_parser = _command(
+        commands,
+        "set-role",
+        "give an organiser another role",
+        "The last active administrator keeps their role.",
+    )
+    role_parser.add_argument("--email", required=True, help="the organiser's email address")
+    role_parser.add_argument("--role", required=True, choices=ROLE_CHOICES, help="the new role")
     password_parser = _command(
         commands,
         "set-password",
@@ -437,7 +479,9 @@ def _run(
             f"{created} sample events loaded" if created else "database not empty: nothing loaded"
         )
     elif command == "create-organiser":
-        return _create_organiser(settings, arguments.email, arguments.name)
+        return _create_organiser(settings, arguments.email, arguments.name, arguments.role)
+    elif command == "set-role":
+        return _set_role(settings, arguments.email, arguments.role)
     elif command == "set-password":
         return _set_password(settings, arguments.email)
     elif command == "reset-two-factor":
@@ -470,12 +514,24 @@ def _with_new_password(
     return 0
 
 
-def _create_organiser(settings: Settings, email: str, name: str) -> int:
+def _create_organiser(settings: Settings, email: str, name: str, role: str) -> int:
     return _with_new_password(
-        lambda password: create_organiser(settings, email, name, password),
+        lambda password: create_organiser(settings, email, name, password, role),
         "no organiser created",
-        "organiser {} created",
+        f"organiser {{}} created ({role})",
     )
+
+
+def _set_role(settings: Settings, email: str, role: str) -> int:
+    from app.services.organisers import OrganiserError
+
+    try:
+        changed = asyncio.run(set_role(settings, email, role))
+    except OrganiserError as error:
+        print(f"role not changed: {error}", file=sys.stderr)
+        return 1
+    print(f"{changed} is now {role}")
+    return 0
 
 
 def _set_password(settings: Settings, email: str) -> int:

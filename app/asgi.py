@@ -34,6 +34,7 @@ from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
+from app.web.controllers.organiser_accounts import OrganiserAccountsController
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
@@ -233,7 +234,8 @@ def organiser_router(settings: Settings) -> Router:
     """The organisers' area: the session loads the organiser, a guard refuses who is not one.
 
     The guard sits on the inner router, so every organiser page added there is protected; only
-    the sign-in stays outside it. Roles, once they exist, go into the same guard.
+    the sign-in stays outside it. The same guard checks the rule each route declares in its
+    ``opt`` (``app.domain.roles.Access``).
     """
     return FreshRouter(
         path=paths.ORGANISER,
@@ -257,6 +259,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserZoomController,
                     OrganiserTwoFactorController,
                     OrganiserWebhooksController,
+                    OrganiserAccountsController,
                 ],
             ),
         ],

@@ -95,6 +95,10 @@ AUDIT = "/audit"
 WEBHOOKS = "/webhooks"
 WEBHOOK_DELETE = WEBHOOKS + "/{endpoint_id:int}/delete"
 WEBHOOK_SEND_AGAIN = WEBHOOKS + "/deliveries/{delivery_id:int}/send-again"
+ACCOUNTS = "/accounts"
+ACCOUNT = ACCOUNTS + "/{organiser_id:int}"
+EVENT_STAFF = EVENT_OVERVIEW + "/staff"
+EVENT_STAFF_REMOVE = EVENT_STAFF + "/{organiser_id:int}/remove"
 EVENT_AUDIT = EVENT_OVERVIEW + "/audit"
 
 #: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
@@ -420,3 +424,19 @@ MOVED: tuple[tuple[str, str], ...] = (
 #: The feed of all one's events, under the address mailed before: served there as well, since
 #: calendar programs that subscribed to it do not all follow redirects.
 OLD_ALL_EVENTS_FEED = "/r/{token:str}/alle/{key:str}/calendar.ics"
+
+
+def accounts() -> str:
+    return organiser(ACCOUNTS)
+
+
+def account(organiser_id: int) -> str:
+    return organiser(ACCOUNT, organiser_id=organiser_id)
+
+
+def event_staff(event_id: int) -> str:
+    return organiser(EVENT_STAFF, event_id=event_id)
+
+
+def event_staff_remove(event_id: int, organiser_id: int) -> str:
+    return organiser(EVENT_STAFF_REMOVE, event_id=event_id, organiser_id=organiser_id)

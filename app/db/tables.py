@@ -79,6 +79,9 @@ class Event(Table, tablename="event"):
     #: What stays after the event (report, recording, slides, photos); written only by
     #: ``app.services.materials``, never by the event form: see ``mapping.materials_to_json``.
     materials = JSON(default="{}")
+    #: The organisation that hosts the event together with the network ("Gemeinsam mit …");
+    #: empty: none. Shown on the public page, in the API and in mails (migration 0021).
+    co_host = Varchar(length=300, default="")
 
 
 class Registration(Table, tablename="registration"):
@@ -339,6 +342,31 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     delivered_at = Timestamptz(null=True, default=None)
 
 
+class OrganiserRole(Table, tablename="organiser_role"):
+    """An organiser account's role (``app.domain.roles.Role``); migration 0021.
+
+    No row means no role at all: only the start page. Accounts made by
+    ``app.services.organisers`` always get one; those from before roles became administrators.
+    """
+
+    id: Serial
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, unique=True, null=False)
+    role = Varchar(length=20, default="door_staff")
+
+
+class EventStaff(Table, tablename="event_staff"):
+    """Who belongs to an event: its owner, co-host managers and door staff (``StaffKind``).
+
+    The migration adds a unique index on (event, organiser): one kind per organiser and event,
+    and an index on ``organiser`` for the per-request lookup of an organiser's events.
+    """
+
+    id: Serial
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, null=False)
+    organiser = ForeignKey(references=BaseUser, on_delete=OnDelete.cascade, index=True, null=False)
+    kind = Varchar(length=20)
+
+
 TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
@@ -354,4 +382,6 @@ TABLES: tuple[type[Table], ...] = (
     WebhookEndpoint,
     WebhookChange,
     WebhookDelivery,
+    OrganiserRole,
+    EventStaff,
 )

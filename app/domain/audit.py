@@ -50,6 +50,8 @@ class AuditAction(enum.StrEnum):
     WEBHOOK_CREATED = "webhook_created"
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_RESENT = "webhook_resent"
+    STAFF_ASSIGNED = "staff_assigned"
+    STAFF_REMOVED = "staff_removed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,8 @@ INVALID_TIMEZONE = "invalid_timezone"
 DATE_OUT_OF_RANGE = "date_out_of_range"
 OPTIONS_REQUIRED = "options_required"
 CONTACT_REQUIRED = "contact_required"
+#: The longest co-host organisation name (the column's length).
+MAX_CO_HOST = 300
 #: A translation of a choice question's options lists a different number of options.
 OPTIONS_COUNT = "options_count"
 #: Raised by the services: a capacity below the seats already given, a mode people hold seats in.
@@ -241,6 +243,7 @@ def draft_errors(draft: EventDraft) -> dict[str, str]:
     elif draft.notify_organisers and not draft.contact_email:
         errors["contact_email"] = CONTACT_REQUIRED
     errors.text("funding_note", draft.funding_note, limit=MAX_TEASER, multiline=True)
+    errors.text("co_host", draft.co_host, limit=MAX_CO_HOST)
     errors.text("series", draft.series, limit=MAX_SERIES)
     if len(draft.tags) > MAX_TAGS or any(len(tag) > MAX_TAG for tag in draft.tags):
         errors["tags"] = TOO_LONG
@@ -399,6 +402,7 @@ def build_event(draft: EventDraft, *, current: Event | None = None) -> Event:
         notify_organisers=draft.notify_organisers,
         contact_email=draft.contact_email,
         funding_note=draft.funding_note,
+        co_host=draft.co_host,
         series=draft.series,
         tags=draft.tags,
         questions=_keyed_questions(draft.questions, current),
@@ -531,6 +535,7 @@ def draft_of(event: Event) -> EventDraft:
         notify_organisers=event.notify_organisers,
         contact_email=event.contact_email,
         funding_note=event.funding_note,
+        co_host=event.co_host,
         series=event.series,
         tags=event.tags,
         questions=tuple(

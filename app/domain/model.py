@@ -364,6 +364,9 @@ class Event:
     notify_organisers: bool = False
     contact_email: str = ""
     funding_note: str = ""
+    #: The organisation hosting the event with the network ("Gemeinsam mit …"); a name, not
+    #: translated.
+    co_host: str = ""
     series: str = ""
     tags: tuple[str, ...] = ()
     is_sample: bool = False
@@ -669,6 +672,9 @@ class EventDraft:
     notify_organisers: bool = False
     contact_email: str = ""
     funding_note: str = ""
+    #: The organisation hosting the event with the network ("Gemeinsam mit …"); a name, not
+    #: translated.
+    co_host: str = ""
     series: str = ""
     tags: tuple[str, ...] = ()
     questions: tuple[QuestionDraft, ...] = ()

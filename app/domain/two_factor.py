@@ -96,10 +96,9 @@ def recovery_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
-def must_enrol(mode: TwoFactorMode, *, enabled: bool, is_administrator: bool = True) -> bool:
+def must_enrol(mode: TwoFactorMode, *, enabled: bool, is_administrator: bool) -> bool:
     """Whether an organiser must switch two-factor sign-in on before anything else.
 
-    ``required`` applies to administrators; until accounts have roles every organiser counts
-    as one (callers pass ``is_administrator`` once the role is known).
+    ``required`` applies to administrators, who can change every account and event.
     """
     return mode is TwoFactorMode.REQUIRED and is_administrator and not enabled

@@ -19,7 +19,7 @@ from app.db.tables import ApiToken
 from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.validation import INVALID_TEXT, REQUIRED, TOO_LONG, clean_text
-from app.services import audit
+from app.services import audit, organisers
 from app.services.organisers import Organiser
 
 TOKEN_PREFIX = "tp_"  # noqa: S105 (a label, not a secret)
@@ -206,8 +206,12 @@ async def authenticate(secret: str, now: dt.datetime) -> Organiser | None:
     if last_used is None or now - last_used >= LAST_USED_EVERY:
         await _touch(row["id"], now)
     name = f"{row['user_first_name'] or ''} {row['user_last_name'] or ''}".strip()
+    # A token acts with its organiser's role as it is now, not as it was when made.
     return Organiser(
-        id=int(row["user_id"]), email=row["user_email"] or row["user_username"], name=name
+        id=int(row["user_id"]),
+        email=row["user_email"] or row["user_username"],
+        name=name,
+        role=await organisers.role_of(int(row["user_id"])),
     )
 
 

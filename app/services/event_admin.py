@@ -25,8 +25,9 @@ from app.domain.event_rules import (
     translated_event,
 )
 from app.domain.model import AttendanceMode, Event, EventDraft, EventStatus, RegistrationStatus
+from app.domain.roles import Permissions
 from app.domain.rules import availability
-from app.services import audit
+from app.services import audit, event_staff
 from app.services.event_changes import EventChangeOutcome, change_event
 from app.services.events import PublicEvent, get_with_access
 
@@ -53,11 +54,16 @@ class EventGroups:
     cancelled: list[Event]
 
 
-async def grouped_events(now: dt.datetime) -> EventGroups:
-    """Drafts, upcoming and past published events, and cancelled ones; each soonest first."""
+async def grouped_events(now: dt.datetime, permissions: Permissions | None = None) -> EventGroups:
+    """Drafts, upcoming and past published events, and cancelled ones; each soonest first.
+
+    With ``permissions``, only the events that organiser may see (manage or check in).
+    """
     rows = await EventTable.select(exclude_secrets=True).order_by(EventTable.starts_at)
     groups = EventGroups([], [], [], [])
     for row in rows:
+        if permissions is not None and not permissions.sees(int(row["id"])):
+            continue
         event = event_from_row(row)
         if event.status is EventStatus.DRAFT:
             groups.drafts.append(event)
@@ -101,6 +107,9 @@ async def _insert(
     try:
         async with db.transaction():
             rows = await EventTable.insert(EventTable(**values)).returning(EventTable.id)
+            if actor is not None and actor.id is not None:
+                # Whoever makes an event owns it (and so may manage it as an event manager).
+                await event_staff.add_owner(rows[0]["id"], actor.id)
             await audit.record(db, actor, action, now=now, event_id=rows[0]["id"], detail=detail)
     except Exception as error:
         # Two organisers saving the same title at once: the unique index decides.

@@ -1,7 +1,9 @@
 """Organiser accounts: Piccolo's ``BaseUser`` (hashing, ``last_login``) and the session's content.
 
-Accounts are made, and passwords set, from the command line only (``python -m app
-create-organiser``, ``set-password``). The session (an encrypted cookie) holds the organiser's id,
+Accounts are made, and passwords set, on the command line (``python -m app create-organiser``,
+``set-password``, ``set-role``); administrators also make accounts, change roles and deactivate
+accounts on the accounts page. The last active administrator can be neither demoted nor
+deactivated. The session (an encrypted cookie) holds the organiser's id,
 a fingerprint of the password hash and the organiser's session version. The version lives in the
 database (``organiser_session``), so signing out or setting a password ends every session of that
 organiser in every process at its next request, copies of the cookie included; so does
@@ -22,6 +24,7 @@ from piccolo.apps.user.tables import BaseUser
 from app.db.database import Database, is_unique_violation
 from app.db.tables import OrganiserSession
 from app.domain.audit import Actor, AuditAction
+from app.domain.roles import Role, leaves_an_administrator
 from app.domain.validation import normalise_email
 from app.services import audit
 
@@ -42,11 +45,27 @@ PENDING_MINUTES = 5
 #: No organiser_session row yet means version 0.
 _ORGANISER_SELECT = (
     "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.active, u.password, "
-    "COALESCE(s.version, 0) AS session_version, "
+    "COALESCE(s.version, 0) AS session_version, COALESCE(r.role, 'door_staff') AS role, "
     "CASE WHEN t.enabled_at IS NULL THEN 0 ELSE 1 END AS two_factor "
     'FROM "piccolo_user" u LEFT JOIN "organiser_session" s ON s.organiser = u.id '
+    'LEFT JOIN "organiser_role" r ON r.organiser = u.id '
     'LEFT JOIN "organiser_two_factor" t ON t.organiser = u.id '
     "WHERE u.id = {}"
+)
+_ACCOUNTS_SELECT = (
+    "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.active, "
+    "COALESCE(r.role, 'door_staff') AS role "
+    'FROM "piccolo_user" u LEFT JOIN "organiser_role" r ON r.organiser = u.id '
+)
+#: PostgreSQL: two administrators demoting each other at once must not both succeed, so a
+#: change of role or of ``active`` first locks the administrators' role rows (SQLite's
+#: IMMEDIATE transaction already runs such changes one at a time).
+_LOCK_ADMINISTRATORS = (
+    "SELECT id FROM \"organiser_role\" WHERE role = 'administrator' ORDER BY id FOR UPDATE"
+)
+_SET_ROLE = (
+    'INSERT INTO "organiser_role" ("organiser", "role") VALUES ({}, {}) '
+    'ON CONFLICT ("organiser") DO UPDATE SET "role" = excluded."role"'
 )
 #: One atomic statement, so two sign-outs at once both count (SQLite ≥ 3.24 and PostgreSQL).
 _END_SESSIONS = (
@@ -59,6 +78,10 @@ class OrganiserError(ValueError):
     """An account cannot be made as asked (bad email, weak password, email taken)."""
 
 
+class LastAdministrator(OrganiserError):
+    """The change would leave no active administrator."""
+
+
 @dataclass(frozen=True, slots=True)
 class Organiser:
     """A signed-in organiser, as the web layer sees them."""
@@ -66,8 +89,20 @@ class Organiser:
     id: int
     email: str
     name: str
+    role: Role = Role.DOOR_STAFF
     #: Whether the organiser signs in with a second factor (TOTP).
     two_factor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An organiser account as the accounts page lists it."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    active: bool
 
 
 async def create_organiser(
@@ -76,10 +111,11 @@ async def create_organiser(
     password: str,
     name: str = "",
     *,
+    role: Role = Role.ADMINISTRATOR,
     actor: Actor | None = None,
     now: dt.datetime | None = None,
 ) -> Organiser:
-    """Make an organiser account; the email is also the username."""
+    """Make an organiser account with ``role``; the email is also the username."""
     address = normalise_email(email)
     local, _, domain = address.partition("@")
     if not local or "." not in domain or any(c.isspace() for c in address):
@@ -99,9 +135,15 @@ async def create_organiser(
                 last_name=last,
                 active=True,
             )
+            await BaseUser.raw(_SET_ROLE, int(user.id), role.value)
             if now is not None:
                 await audit.record(
-                    db, actor, AuditAction.ORGANISER_CREATED, now=now, subject_id=int(user.id)
+                    db,
+                    actor,
+                    AuditAction.ORGANISER_CREATED,
+                    now=now,
+                    subject_id=int(user.id),
+                    detail=f"role={role.value}",
                 )
     except ValueError as error:
         # Piccolo's own password rules (e.g. the longest allowed).
@@ -110,7 +152,86 @@ async def create_organiser(
         if is_unique_violation(error):
             raise OrganiserError("an organiser with this email exists already") from error
         raise
-    return Organiser(id=int(user.id), email=address, name=name.strip())
+    return Organiser(id=int(user.id), email=address, name=name.strip(), role=role)
+
+
+async def accounts() -> list[Account]:
+    """Every organiser account, by email."""
+    rows: list[dict[str, Any]] = await BaseUser.raw(_ACCOUNTS_SELECT + "ORDER BY u.username")
+    return [_account(row) for row in rows]
+
+
+async def account(organiser_id: int) -> Account | None:
+    """One account, or None."""
+    rows: list[dict[str, Any]] = await BaseUser.raw(
+        _ACCOUNTS_SELECT + "WHERE u.id = {}", organiser_id
+    )
+    return _account(rows[0]) if rows else None
+
+
+async def account_by_email(email: str) -> Account | None:
+    """The account of ``email`` (its username), or None."""
+    rows: list[dict[str, Any]] = await BaseUser.raw(
+        _ACCOUNTS_SELECT + "WHERE u.username = {}", normalise_email(email)
+    )
+    return _account(rows[0]) if rows else None
+
+
+async def role_of(organiser_id: int) -> Role:
+    """The account's role (door staff, which grants nothing by itself, when it has none)."""
+    rows: list[dict[str, Any]] = await BaseUser.raw(
+        'SELECT role FROM "organiser_role" WHERE organiser = {}', organiser_id
+    )
+    return _role(rows[0]["role"]) if rows else Role.DOOR_STAFF
+
+
+async def change_account(
+    db: Database,
+    organiser_id: int,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Account:
+    """Give the account a new ``role`` and/or set it ``active``; raises :class:`OrganiserError`.
+
+    Refused with :class:`LastAdministrator` when no active administrator would remain.
+    Deactivating ends the account's sessions (its API tokens stop working with it).
+    """
+    async with db.transaction():
+        if not db.is_sqlite:
+            await BaseUser.raw(_LOCK_ADMINISTRATORS)
+        rows: list[dict[str, Any]] = await BaseUser.raw(_ACCOUNTS_SELECT)
+        everyone = {int(row["id"]): (Role(row["role"]), bool(row["active"])) for row in rows}
+        if organiser_id not in everyone:
+            raise OrganiserError("no such organiser")
+        before_role, before_active = everyone[organiser_id]
+        new_role = before_role if role is None else role
+        new_active = before_active if active is None else active
+        if not leaves_an_administrator(everyone, organiser_id, new_role, new_active):
+            raise LastAdministrator("the last active administrator must stay one")
+        changes = []
+        if new_role is not before_role:
+            await BaseUser.raw(_SET_ROLE, organiser_id, new_role.value)
+            changes.append(f"role={new_role.value}")
+        if new_active != before_active:
+            await BaseUser.update({BaseUser.active: new_active}).where(BaseUser.id == organiser_id)
+            changes.append(f"active={'yes' if new_active else 'no'}")
+            if not new_active:
+                await end_sessions(db, organiser_id)
+        if changes and now is not None:
+            await audit.record(
+                db,
+                actor,
+                AuditAction.ORGANISER_CHANGED,
+                now=now,
+                subject_id=organiser_id,
+                detail=" ".join(changes),
+            )
+    changed = await account(organiser_id)
+    assert changed is not None
+    return changed
 
 
 async def authenticate(email: str, password: str) -> dict[str, Any] | None:
@@ -287,13 +408,35 @@ async def _organiser_row(user_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def _name(row: Mapping[str, Any]) -> str:
+    return f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+
+
+def _role(value: object) -> Role:
+    # An unknown stored value grants nothing beyond the start page.
+    try:
+        return Role(str(value))
+    except ValueError:
+        return Role.DOOR_STAFF
+
+
 def _organiser(row: Mapping[str, Any]) -> Organiser:
-    name = f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
     return Organiser(
         id=int(row["id"]),
         email=row["email"] or row["username"],
-        name=name,
+        name=_name(row),
+        role=_role(row["role"]),
         two_factor=bool(row.get("two_factor")),
+    )
+
+
+def _account(row: Mapping[str, Any]) -> Account:
+    return Account(
+        id=int(row["id"]),
+        email=row["email"] or row["username"],
+        name=_name(row),
+        role=_role(row["role"]),
+        active=bool(row["active"]),
     )
 
 

@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from app import paths
 from app.services import api_tokens
 from app.services.organisers import Organiser
+from app.web.auth import check_access
 from app.web.dependencies import API_ORGANISER, app_clock
 
 ORGANISER_API_PREFIX = paths.API_ORGANISER
@@ -59,6 +60,8 @@ async def require_api_token(
             headers={"WWW-Authenticate": f'{_REALM}, error="invalid_token"'},
         )
     connection.state[API_ORGANISER] = organiser
+    # The token acts with its organiser's rights, checked by the same rule as the pages.
+    await check_access(connection, handler, organiser)
 
 
 def api_organiser(connection: ASGIConnection[Any, Any, Any, Any]) -> Organiser:

@@ -15,15 +15,16 @@ from urllib.parse import urlencode
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
 from litestar.security.session_auth import SessionAuth, SessionAuthMiddleware
 
 from app import paths
+from app.domain.roles import ACCESS, EVENT_RULES, Access, Permissions, Role
 from app.domain.two_factor import TwoFactorMode, must_enrol
-from app.services import organisers
+from app.services import event_staff, organisers
 from app.services.organisers import Organiser
 from app.settings import Settings
 
@@ -38,6 +39,9 @@ TWO_FACTOR_STATE_KEY = "organiser_2fa"
 #: Route handlers marked with this ``opt`` key stay open to an organiser who must still switch
 #: two-factor sign-in on (the enrolment pages and the sign-out).
 TWO_FACTOR_ENROLMENT = "two_factor_enrolment"
+#: Where the guard leaves the organiser's :class:`Permissions` (``request.state``), for
+#: handlers that filter lists and for the templates' ``can()``.
+PERMISSIONS = "permissions"
 
 
 class SignInRequired(NotAuthorizedException):
@@ -52,15 +56,44 @@ class EnrolmentRequired(NotAuthorizedException):
     """``ORGANISER_2FA=required``: the organiser must switch two-factor sign-in on first."""
 
 
-def organiser_guard(
+class AccessDenied(PermissionDeniedException):
+    """The organiser's role (or their place on the event's staff) does not allow the route."""
+
+
+def route_rule(handler: BaseRouteHandler) -> Access | None:
+    """The rule the route declares in its ``opt`` (``opt={ACCESS: Access.EVENT_MANAGE}``)."""
+    rule = handler.opt.get(ACCESS)
+    return rule if isinstance(rule, Access) else None
+
+
+async def check_access(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, organiser: Organiser
+) -> None:
+    """Refuse (403) unless the route's rule lets ``organiser`` through; a route without a
+    rule refuses everyone, so a forgotten rule shows at once and opens nothing.
+
+    For event rules the event is the route's ``event_id`` path parameter.
+    """
+    rule = route_rule(handler)
+    if rule is None:
+        raise AccessDenied("the route declares no access rule")
+    permissions = await event_staff.permissions(organiser.id, organiser.role)
+    connection.state[PERMISSIONS] = permissions
+    event_id = None
+    if rule in EVENT_RULES:
+        event_id = connection.path_params.get("event_id")
+        if not isinstance(event_id, int):
+            raise AccessDenied("an event rule on a route without an event")
+    if not permissions.allows(rule, event_id):
+        raise AccessDenied()
+
+
+async def organiser_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Let signed-in organisers through (and, under ``ORGANISER_2FA=required``, only to the
-    enrolment until they have a second factor).
-
-    Roles, once organisers have them, are checked here too: a route names the role it needs in
-    its ``opt``, and this one guard compares it with the organiser's.
-    """
+    """Let signed-in organisers through, as far as the route's declared rule allows (and, under
+    ``ORGANISER_2FA=required``, administrators only to the enrolment until they have a second
+    factor)."""
     organiser = connection.user
     if not isinstance(organiser, Organiser):
         session = connection.scope.get("session")
@@ -68,9 +101,19 @@ def organiser_guard(
             raise SecondStepRequired()
         raise SignInRequired()
     mode = connection.app.state.get(TWO_FACTOR_STATE_KEY, TwoFactorMode.OPTIONAL)
-    # Once accounts have roles: must_enrol(..., is_administrator=organiser.is_administrator).
-    if must_enrol(mode, enabled=organiser.two_factor) and not handler.opt.get(TWO_FACTOR_ENROLMENT):
+    if must_enrol(
+        mode,
+        enabled=organiser.two_factor,
+        is_administrator=organiser.role is Role.ADMINISTRATOR,
+    ) and not handler.opt.get(TWO_FACTOR_ENROLMENT):
         raise EnrolmentRequired()
+    await check_access(connection, handler, organiser)
+
+
+def request_permissions(connection: ASGIConnection[Any, Any, Any, Any]) -> Permissions | None:
+    """The permissions the guard loaded for this request (None outside the organisers' area)."""
+    permissions = connection.state.get(PERMISSIONS)
+    return permissions if isinstance(permissions, Permissions) else None
 
 
 def safe_next(target: str | None) -> str:

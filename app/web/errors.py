@@ -36,7 +36,13 @@ from app.db.database import UNAVAILABLE_ERRORS, is_unavailable
 from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.i18n import N_, _, set_language
 from app.web import organiser_texts, texts
-from app.web.auth import EnrolmentRequired, SecondStepRequired, SignInRequired, sign_in_location
+from app.web.auth import (
+    AccessDenied,
+    EnrolmentRequired,
+    SecondStepRequired,
+    SignInRequired,
+    sign_in_location,
+)
 from app.web.bodies import PAGE_MESSAGES, UnreadableBody
 from app.web.language import choose_language
 from app.web.pages import PageLink, message_page
@@ -200,6 +206,17 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return _with_headers(response, exc.headers)
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         return _page(HTTP_500_INTERNAL_SERVER_ERROR)
+    if isinstance(exc, AccessDenied):
+        return message_page(
+            _("Keine Berechtigung"),
+            _(
+                "Ihr Konto darf diese Seite nicht öffnen: Sie ist der Verwaltung, den "
+                "Verantwortlichen der Veranstaltung oder ihrem Einlass vorbehalten. Bitte wenden "
+                "Sie sich an eine Administratorin oder einen Administrator."
+            ),
+            status_code=status,
+            link=PageLink(href=paths.organiser_home(), label=_("Zur Übersicht")),
+        )
     if isinstance(exc, UnreadableBody) and exc.detail in PAGE_MESSAGES:
         return _page(status, _(PAGE_MESSAGES[exc.detail]))
     if status == HTTP_429_TOO_MANY_REQUESTS and request.url.path.startswith(paths.ORGANISER):

@@ -145,6 +145,7 @@ def event_values(event: Event) -> dict[str, str]:
         "reminder_lead_hours": _hours(event.reminder_lead),
         "contact_email": event.contact_email,
         "funding_note": event.funding_note,
+        "co_host": event.co_host,
         "series": event.series,
         "tags": ", ".join(event.tags),
     }
@@ -359,6 +360,7 @@ def parse_event_form(form: Mapping[str, str]) -> EventDraft:
         notify_organisers=read.checkbox("notify_organisers"),
         contact_email=read.text("contact_email"),
         funding_note=read.block("funding_note"),
+        co_host=read.text("co_host"),
         series=read.text("series"),
         tags=_tags(read),
         questions=_questions(read),

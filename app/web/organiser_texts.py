@@ -71,6 +71,7 @@ EVENT_FIELD_LABELS = {
     "reminder_lead_hours": N_("Erinnerung vor Beginn (Stunden)"),
     "notify_organisers": N_("Bei jeder Anmeldung benachrichtigen"),
     "contact_email": N_("Kontakt-E-Mail"),
+    "co_host": N_("Mitveranstaltende Organisation"),
     "funding_note": N_("Förderhinweis"),
     "series": N_("Reihe"),
     "tags": N_("Schlagwörter"),

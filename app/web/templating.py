@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
@@ -19,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import formatting, i18n, paths
+from app.domain.roles import Access
 from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
 
 #: The page templates: the repository's ``templates/``, installed as ``app._templates``.
@@ -39,6 +42,23 @@ def static_url(file_path: str) -> str:
     return f"{STATIC_PATH}/{file_path}?v={digest}"
 
 
+@pass_context
+def can(context: Context, rule: Access | str, event_id: int | None = None) -> bool:
+    """Whether the signed-in organiser passes ``rule`` (for ``event_id``): the guard's own check,
+    for templates to show only the links and sections the organiser may open.
+
+    ``{% if can(Access.EVENT_MANAGE, event.id) %}``; False outside the organisers' area.
+    """
+    # Imported here: app.web.auth reaches the services, which templating must not load early.
+    from app.web.auth import request_permissions
+
+    request = context.get("request")
+    if not isinstance(request, Request):
+        return False
+    permissions = request_permissions(request)
+    return permissions is not None and permissions.allows(Access(rule), event_id)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
@@ -47,6 +67,8 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     i18n.install(env)
     env.globals["static_url"] = static_url
     env.globals["paths"] = paths
+    env.globals["can"] = can
+    env.globals["Access"] = Access
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
     env.filters["deadline"] = formatting.format_deadline

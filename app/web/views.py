@@ -120,6 +120,7 @@ class EventView(msgspec.Struct, frozen=True):
     tags: list[str]
     contact_email: str
     funding_note: str
+    co_host: str
     programme: list[ProgrammeView]
     venue_notes: str
     speakers: list[PersonView]
@@ -299,6 +300,7 @@ def event_view(
         tags=[tag for tag in event.tags if tag != event.series],
         contact_email=event.contact_email,
         funding_note=event.funding_note,
+        co_host=event.co_host,
         venue_notes=event.venue_notes if event.format is not EventFormat.ONLINE else "",
         programme=[
             ProgrammeView(time=item.time, title=item.title, detail=item.detail)

@@ -545,3 +545,16 @@ def test_mails_name_the_zone_and_give_ukrainians_online_the_time_in_kyiv() -> No
     # Who comes to Germany in person keeps to the local time.
     for body in both(in_person):
         assert "За київським часом" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [(Language.DE, "gemeinsam mit"), (Language.EN, "together with"), (Language.UK, "спільно з")],
+)
+def test_mails_sign_with_the_co_host_escaped(language: Language, words: str) -> None:
+    event = make_event(NOW, co_host="Stadt <Dortmund> & Partner")
+    mail = render_mail(context(MailKind.CONFIRMATION, event, language=language))
+    assert f"{words} Stadt <Dortmund> & Partner" in mail.text
+    assert f"{words} Stadt &lt;Dortmund&gt; &amp; Partner" in mail.html
+    plain = render_mail(context(MailKind.CONFIRMATION, make_event(NOW), language=language))
+    assert words not in plain.text

@@ -30,6 +30,7 @@ EVENT_FIELDS = {
     "timezone",
     "venue_name",
     "venue_address",
+    "co_host",
     "programme",
     "people",
     "series",

@@ -78,6 +78,8 @@ class EventOut(msgspec.Struct):
     people: list[PersonOut]
     series: str
     tags: list[str]
+    #: The organisation hosting the event with the network ("together with"); empty: none.
+    co_host: str
     is_sample: bool
     registration_opens_at: dt.datetime | None
     registration_deadline: dt.datetime
@@ -109,6 +111,7 @@ def event_out(public: PublicEvent, now: dt.datetime, base_url: str) -> EventOut:
         programme=[ProgrammeItemOut(i.title, i.time, i.detail) for i in event.programme],
         people=[PersonOut(p.name, p.affiliation, p.role.value) for p in event.people],
         series=event.series,
+        co_host=event.co_host,
         tags=list(event.tags),
         is_sample=event.is_sample,
         registration_opens_at=event.registration_opens_at,

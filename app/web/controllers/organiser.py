@@ -20,12 +20,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.roles import ACCESS, Access
 from app.domain.two_factor import TwoFactorMode
 from app.i18n import _
 from app.services import event_admin, organisers, two_factor
 from app.services.organisers import Organiser
 from app.settings import Settings
-from app.web.auth import TWO_FACTOR_ENROLMENT, safe_next
+from app.web.auth import TWO_FACTOR_ENROLMENT, request_permissions, safe_next
 from app.web.organiser_texts import SIGN_IN_FAILED, TWO_FACTOR_CODE_WRONG, pgettext
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
@@ -170,12 +171,12 @@ class OrganiserController(Controller):
 
     include_in_schema = False
 
-    @get(paths.HOME, name="organiser_home")
+    @get(paths.HOME, name="organiser_home", opt={ACCESS: Access.SIGNED_IN})
     async def home(
         self, request: Request[Organiser, Any, Any], now: NamedDependency[dt.datetime]
     ) -> Template:
-        """The start page: drafts, upcoming, past and cancelled events."""
-        grouped = await event_admin.grouped_events(now)
+        """The start page: the drafts, upcoming, past and cancelled events the organiser may see."""
+        grouped = await event_admin.grouped_events(now, request_permissions(request))
         groups = [
             ("drafts", _("Entwürfe"), grouped.drafts),
             ("upcoming", _("Kommende"), grouped.upcoming),
@@ -195,7 +196,7 @@ class OrganiserController(Controller):
         paths.SIGN_OUT,
         name="organiser_sign_out",
         status_code=HTTP_303_SEE_OTHER,
-        opt={TWO_FACTOR_ENROLMENT: True},
+        opt={TWO_FACTOR_ENROLMENT: True, ACCESS: Access.SIGNED_IN},
     )
     async def sign_out(
         self, request: Request[Organiser, Any, Any], db: NamedDependency[Database]

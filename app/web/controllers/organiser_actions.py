@@ -20,6 +20,7 @@ from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
+from app.domain.roles import ACCESS, Access
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.formatting import format_event_time
 from app.i18n import N_, _, current_language, ngettext
@@ -94,7 +95,7 @@ class OrganiserActionsController(Controller):
 
     include_in_schema = False
 
-    @get(paths.EVENT_OVERVIEW, name="organiser_dashboard")
+    @get(paths.EVENT_OVERVIEW, name="organiser_dashboard", opt={ACCESS: Access.EVENT_MANAGE})
     async def dashboard(
         self,
         event_id: FromPath[int],
@@ -127,7 +128,7 @@ class OrganiserActionsController(Controller):
             },
         )
 
-    @post(paths.REGISTRATION_CANCEL, name="organiser_cancel")
+    @post(paths.REGISTRATION_CANCEL, name="organiser_cancel", opt={ACCESS: Access.EVENT_MANAGE})
     async def cancel(
         self,
         actor: NamedDependency[Actor],
@@ -144,7 +145,7 @@ class OrganiserActionsController(Controller):
             return _back_to_list(event_id, notice="already-cancelled")
         return _back_to_list(event_id, notice="cancelled", promoted=_promoted(outcome.changes))
 
-    @post(paths.PROMOTE, name="organiser_promote")
+    @post(paths.PROMOTE, name="organiser_promote", opt={ACCESS: Access.EVENT_MANAGE})
     async def promote(
         self,
         actor: NamedDependency[Actor],
@@ -157,12 +158,18 @@ class OrganiserActionsController(Controller):
         changes = await registrations.promote_waiting(db, event_id, now, actor=actor)
         return _back_to_list(event_id, notice="promoted", promoted=_promoted(changes))
 
-    @get(paths.NEW_REGISTRATION, name="organiser_new_registration")
+    @get(
+        paths.NEW_REGISTRATION, name="organiser_new_registration", opt={ACCESS: Access.EVENT_MANAGE}
+    )
     async def new_registration(self, event_id: FromPath[int]) -> Template:
         """The public form's fields, for adding someone by hand."""
         return _new_form(await get_with_access(event_id))
 
-    @post(paths.NEW_REGISTRATION, name="organiser_new_registration_submit")
+    @post(
+        paths.NEW_REGISTRATION,
+        name="organiser_new_registration_submit",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def add_registration(
         self,
         actor: NamedDependency[Actor],

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -46,6 +47,7 @@ from app.domain.model import (
     choice_code,
     missing_translations,
 )
+from app.domain.roles import ACCESS, Access
 from app.services import audit, event_admin, event_summaries, registrations
 from app.services import materials as materials_service
 from app.services import organiser_registrations as listing_service
@@ -59,6 +61,7 @@ from app.web.api_auth import (
     SECURITY_SCHEME,
     require_api_token,
 )
+from app.web.auth import request_permissions
 from app.web.errors import PROBLEM_JSON, Problem
 
 
@@ -451,11 +454,14 @@ class OrganiserApiController(Controller):
     @get(
         "/events",
         name="organiser_api_events",
-        summary="All events, drafts included",
+        opt={ACCESS: Access.SIGNED_IN},
+        summary="The events the token's organiser manages, drafts included",
         responses=_UNAUTHORIZED,
     )
-    async def list_events(self) -> list[OrganiserEventOut]:
-        """Every event, soonest first, with its registrations counted per status."""
+    async def list_events(self, request: Request[Any, Any, Any]) -> list[OrganiserEventOut]:
+        """The events the token's organiser manages (an administrator: all), soonest first,
+        with their registrations counted per status."""
+        permissions = request_permissions(request)
         return [
             OrganiserEventOut(
                 id=summary.event.id,
@@ -468,11 +474,13 @@ class OrganiserApiController(Controller):
                 counts={status.value: n for status, n in summary.counts.items()},
             )
             for summary in await event_summaries.list_all()
+            if permissions is not None and permissions.allows(Access.EVENT_MANAGE, summary.event.id)
         ]
 
     @get(
         "/events/{event_id:int}/registrations",
         name="organiser_api_registrations",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="An event's registrations",
         responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
@@ -496,6 +504,7 @@ class OrganiserApiController(Controller):
     @get(
         "/events/{event_id:int}/registrations/export",
         name="organiser_api_export",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="An event's registrations as CSV or Excel file",
         operation_class=ExportOperation,
         response_description="The same files as on the organisers' pages: `format=csv` gives "
@@ -521,6 +530,7 @@ class OrganiserApiController(Controller):
     @post(
         "/events/{event_id:int}/registrations",
         name="organiser_api_add_registration",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="Register someone",
         status_code=HTTP_201_CREATED,
         responses={
@@ -566,6 +576,7 @@ class OrganiserApiController(Controller):
     @get(
         "/events/{event_id:int}/texts",
         name="organiser_api_event_texts",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="Every text of an event, its translations and what is missing",
         responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
@@ -576,6 +587,7 @@ class OrganiserApiController(Controller):
     @put(
         "/events/{event_id:int}/texts",
         name="organiser_api_set_event_texts",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="Set translations of an event's texts",
         responses={
             400: _problem("Invalid input; `errors` names each field with an error code."),
@@ -600,6 +612,7 @@ class OrganiserApiController(Controller):
     @get(
         "/events/{event_id:int}/materials",
         name="organiser_api_materials",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="An event's report, recording, slides and photos",
         responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
     )
@@ -611,6 +624,7 @@ class OrganiserApiController(Controller):
     @put(
         "/events/{event_id:int}/materials",
         name="organiser_api_set_materials",
+        opt={ACCESS: Access.EVENT_MANAGE},
         summary="Set an event's report, recording, slides and photos",
         responses={
             400: _problem(

@@ -20,6 +20,7 @@ from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.errors import InvalidInput
+from app.domain.roles import ACCESS, Access
 from app.domain.validation import TOO_LONG
 from app.i18n import N_, _
 from app.services import api_tokens
@@ -62,7 +63,7 @@ class OrganiserApiTokensController(Controller):
 
     include_in_schema = False
 
-    @get(paths.API_TOKENS, name="organiser_api_tokens")
+    @get(paths.API_TOKENS, name="organiser_api_tokens", opt={ACCESS: Access.SIGNED_IN})
     async def tokens(
         self, request: Request[Organiser, Any, Any], notice: FromQuery[str | None] = None
     ) -> Template:
@@ -71,7 +72,12 @@ class OrganiserApiTokensController(Controller):
         notice_text = _(NOTICES[shown]) if shown in NOTICES else ""
         return await _page(request.user, notice=notice_text)
 
-    @post(paths.API_TOKENS, name="organiser_api_token_create", status_code=HTTP_201_CREATED)
+    @post(
+        paths.API_TOKENS,
+        name="organiser_api_token_create",
+        opt={ACCESS: Access.SIGNED_IN},
+        status_code=HTTP_201_CREATED,
+    )
     async def create(
         self,
         actor: NamedDependency[Actor],
@@ -94,7 +100,7 @@ class OrganiserApiTokensController(Controller):
             )
         return await _page(request.user, created=created, status_code=HTTP_201_CREATED)
 
-    @post(paths.API_TOKEN_REVOKE, name="organiser_api_token_revoke")
+    @post(paths.API_TOKEN_REVOKE, name="organiser_api_token_revoke", opt={ACCESS: Access.SIGNED_IN})
     async def revoke(
         self,
         actor: NamedDependency[Actor],

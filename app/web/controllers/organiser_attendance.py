@@ -23,6 +23,7 @@ from app.db.database import Database
 from app.domain.attendance import MAX_UPLOAD_BYTES, RowError, RowProblem
 from app.domain.audit import Actor
 from app.domain.model import AttendanceSource
+from app.domain.roles import ACCESS, Access
 from app.exports.certificate import Issuer
 from app.i18n import N_, _, ngettext
 from app.services import attendance, audit
@@ -117,7 +118,7 @@ class OrganiserAttendanceController(Controller):
 
     include_in_schema = False
 
-    @get(paths.ATTENDANCE, name="organiser_attendance")
+    @get(paths.ATTENDANCE, name="organiser_attendance", opt={ACCESS: Access.EVENT_MANAGE})
     async def attendance_page(
         self, event_id: FromPath[int], notice: FromQuery[str | None] = None
     ) -> Template:
@@ -125,7 +126,11 @@ class OrganiserAttendanceController(Controller):
         text = NOTICES.get(paths.notice(notice), "")
         return await _page(event_id, notice=_(text) if text else "")
 
-    @post(paths.ATTENDANCE_SUBMIT, name="organiser_attendance_submit")
+    @post(
+        paths.ATTENDANCE_SUBMIT,
+        name="organiser_attendance_submit",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def mark(
         self,
         actor: NamedDependency[Actor],
@@ -158,7 +163,11 @@ class OrganiserAttendanceController(Controller):
             target += "?notice=unchanged"
         return Redirect(path=f"{target}#r-{registration_id}", status_code=HTTP_303_SEE_OTHER)
 
-    @post(paths.ATTENDANCE_IMPORT, name="organiser_attendance_import")
+    @post(
+        paths.ATTENDANCE_IMPORT,
+        name="organiser_attendance_import",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def upload(
         self,
         actor: NamedDependency[Actor],
@@ -190,7 +199,7 @@ class OrganiserAttendanceController(Controller):
             )
         return await _page(event_id, notice=_imported_notice(outcome))
 
-    @get(paths.CERTIFICATES, name="organiser_certificates")
+    @get(paths.CERTIFICATES, name="organiser_certificates", opt={ACCESS: Access.EVENT_MANAGE})
     async def certificates(
         self,
         db: NamedDependency[Database],

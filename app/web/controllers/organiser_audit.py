@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from app import paths
 from app.domain.audit import AuditAction, AuditPage
+from app.domain.roles import ACCESS, Access
 from app.i18n import N_, _
 from app.services import audit
 from app.services.events import get_with_access
@@ -49,6 +50,8 @@ ACTION_LABELS = {
     AuditAction.WEBHOOK_CREATED: N_("Webhook angelegt"),
     AuditAction.WEBHOOK_DELETED: N_("Webhook gelöscht"),
     AuditAction.WEBHOOK_RESENT: N_("Webhook erneut gesendet"),
+    AuditAction.STAFF_ASSIGNED: N_("Zur Veranstaltung eingeteilt"),
+    AuditAction.STAFF_REMOVED: N_("Von der Veranstaltung entfernt"),
 }
 
 
@@ -73,7 +76,7 @@ class OrganiserAuditController(Controller):
 
     include_in_schema = False
 
-    @get(paths.AUDIT, name="organiser_audit")
+    @get(paths.AUDIT, name="organiser_audit", opt={ACCESS: Access.ADMIN})
     async def overall(
         self,
         event: FromQuery[int | None] = None,
@@ -105,7 +108,7 @@ class OrganiserAuditController(Controller):
             },
         )
 
-    @get(paths.EVENT_AUDIT, name="organiser_event_audit")
+    @get(paths.EVENT_AUDIT, name="organiser_event_audit", opt={ACCESS: Access.EVENT_MANAGE})
     async def for_event(self, event_id: FromPath[int], page: FromQuery[int] = 1) -> Template:
         """The event's entries, newest first, 50 a page."""
         event = await get_with_access(event_id)

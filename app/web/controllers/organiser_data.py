@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.roles import ACCESS, Access
 from app.services import retention
 
 
@@ -27,6 +28,7 @@ class OrganiserDataController(Controller):
     @post(
         paths.REGISTRATION_DELETE_DATA,
         name="organiser_delete_data",
+        opt={ACCESS: Access.EVENT_MANAGE},
         status_code=HTTP_303_SEE_OTHER,
     )
     async def delete(

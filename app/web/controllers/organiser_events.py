@@ -32,6 +32,7 @@ from app.domain.model import (
     QuestionKind,
     missing_translations,
 )
+from app.domain.roles import ACCESS, Access
 from app.i18n import LANGUAGE_NAMES, _
 from app.services import event_admin, event_changes, zoom
 from app.services.event_changes import EventChangeOutcome
@@ -262,14 +263,14 @@ class OrganiserEventsController(Controller):
 
     include_in_schema = False
 
-    @get(paths.NEW_EVENT, name="organiser_new_event")
+    @get(paths.NEW_EVENT, name="organiser_new_event", opt={ACCESS: Access.EVENT_CREATE})
     async def new_event(
         self, now: NamedDependency[dt.datetime], settings: NamedDependency[Settings]
     ) -> Template:
         """An empty event form with sensible defaults."""
         return _form_page(new_event_values(now), zoom_offer=settings.zoom_enabled)
 
-    @post(paths.NEW_EVENT, name="organiser_new_event_submit")
+    @post(paths.NEW_EVENT, name="organiser_new_event_submit", opt={ACCESS: Access.EVENT_CREATE})
     async def create_event(
         self,
         actor: NamedDependency[Actor],
@@ -293,7 +294,7 @@ class OrganiserEventsController(Controller):
         await _zoom_if_asked(db, event.id, data, settings, now=now, actor=actor)
         return _to_overview(event.id, "created")
 
-    @get(paths.EVENT_EDIT, name="organiser_edit_event")
+    @get(paths.EVENT_EDIT, name="organiser_edit_event", opt={ACCESS: Access.EVENT_MANAGE})
     async def edit_event(
         self,
         settings: NamedDependency[Settings],
@@ -308,7 +309,7 @@ class OrganiserEventsController(Controller):
         page.context["notice"] = organiser_texts.event_notice(notice)
         return page
 
-    @post(paths.EVENT_EDIT, name="organiser_edit_event_submit")
+    @post(paths.EVENT_EDIT, name="organiser_edit_event_submit", opt={ACCESS: Access.EVENT_MANAGE})
     async def update_event(
         self,
         actor: NamedDependency[Actor],
@@ -352,7 +353,7 @@ class OrganiserEventsController(Controller):
             path=paths.event_overview(event_id), query_params=query, status_code=HTTP_303_SEE_OTHER
         )
 
-    @get(paths.EVENT_PREVIEW, name="organiser_preview_event")
+    @get(paths.EVENT_PREVIEW, name="organiser_preview_event", opt={ACCESS: Access.EVENT_MANAGE})
     async def preview(self, now: NamedDependency[dt.datetime], event_id: FromPath[int]) -> Template:
         """The public page as it will look once published (the form cannot be sent)."""
         public = await event_admin.preview(event_id)
@@ -363,7 +364,7 @@ class OrganiserEventsController(Controller):
         page.context.update(preview=True, overview=paths.event_overview(event_id))
         return page
 
-    @post(paths.EVENT_PUBLISH, name="organiser_publish_event")
+    @post(paths.EVENT_PUBLISH, name="organiser_publish_event", opt={ACCESS: Access.EVENT_MANAGE})
     async def publish(
         self,
         actor: NamedDependency[Actor],
@@ -377,7 +378,9 @@ class OrganiserEventsController(Controller):
             return _refused(event_id, refused)
         return _to_overview(event_id, "published")
 
-    @post(paths.EVENT_UNPUBLISH, name="organiser_unpublish_event")
+    @post(
+        paths.EVENT_UNPUBLISH, name="organiser_unpublish_event", opt={ACCESS: Access.EVENT_MANAGE}
+    )
     async def unpublish(
         self,
         actor: NamedDependency[Actor],
@@ -391,7 +394,9 @@ class OrganiserEventsController(Controller):
             return _refused(event_id, refused)
         return _to_overview(event_id, "unpublished")
 
-    @post(paths.EVENT_DUPLICATE, name="organiser_duplicate_event")
+    @post(
+        paths.EVENT_DUPLICATE, name="organiser_duplicate_event", opt={ACCESS: Access.EVENT_MANAGE}
+    )
     async def duplicate(
         self,
         actor: NamedDependency[Actor],
@@ -407,13 +412,13 @@ class OrganiserEventsController(Controller):
             status_code=HTTP_303_SEE_OTHER,
         )
 
-    @get(paths.EVENT_CANCEL, name="organiser_cancel_event_form")
+    @get(paths.EVENT_CANCEL, name="organiser_cancel_event_form", opt={ACCESS: Access.EVENT_MANAGE})
     async def cancel_form(self, event_id: FromPath[int]) -> Template:
         """Ask for the message to everyone before cancelling."""
         event = await get_with_access(event_id)
         return _cancel_page(event, {}, {})
 
-    @post(paths.EVENT_CANCEL, name="organiser_cancel_event")
+    @post(paths.EVENT_CANCEL, name="organiser_cancel_event", opt={ACCESS: Access.EVENT_MANAGE})
     async def cancel(
         self,
         actor: NamedDependency[Actor],

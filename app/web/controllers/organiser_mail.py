@@ -16,6 +16,7 @@ from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.model import Event
 from app.domain.outbox import OutboxStatus
+from app.domain.roles import ACCESS, Access
 from app.i18n import N_, _
 from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
@@ -71,7 +72,7 @@ class OrganiserMailController(Controller):
 
     include_in_schema = False
 
-    @get(paths.OUTBOX, name="organiser_outbox")
+    @get(paths.OUTBOX, name="organiser_outbox", opt={ACCESS: Access.ADMIN})
     async def outbox(
         self, status: FromQuery[str | None] = None, event: FromQuery[int | None] = None
     ) -> Template:
@@ -89,7 +90,7 @@ class OrganiserMailController(Controller):
             },
         )
 
-    @post(paths.OUTBOX_RETRY, name="organiser_outbox_retry")
+    @post(paths.OUTBOX_RETRY, name="organiser_outbox_retry", opt={ACCESS: Access.ADMIN})
     async def retry(
         self,
         db: NamedDependency[Database],
@@ -101,7 +102,7 @@ class OrganiserMailController(Controller):
         await organiser_mail.retry(db, mail_id, now)
         return _back(data.get("status", ""), data.get("event", ""))
 
-    @post(paths.OUTBOX_ABORT, name="organiser_outbox_abort")
+    @post(paths.OUTBOX_ABORT, name="organiser_outbox_abort", opt={ACCESS: Access.ADMIN})
     async def abort(
         self,
         db: NamedDependency[Database],
@@ -113,13 +114,18 @@ class OrganiserMailController(Controller):
         await organiser_mail.abort(db, mail_id, now)
         return _back(data.get("status", ""), data.get("event", ""))
 
-    @get(paths.MESSAGE, name="organiser_message_form")
+    @get(paths.MESSAGE, name="organiser_message_form", opt={ACCESS: Access.EVENT_MANAGE})
     async def message_form(self, event_id: FromPath[int]) -> Template:
         """The form for a message to the event's registrants."""
         event = await organiser_mail.event(event_id)
         return _message_page(event, MessageForm({"audience": Audience.ALL.value}))
 
-    @post(paths.MESSAGE_PREVIEW, name="organiser_message_preview", status_code=200)
+    @post(
+        paths.MESSAGE_PREVIEW,
+        name="organiser_message_preview",
+        opt={ACCESS: Access.EVENT_MANAGE},
+        status_code=200,
+    )
     async def message_preview(
         self, settings: NamedDependency[Settings], event_id: FromPath[int], data: FormBody
     ) -> Template:
@@ -132,7 +138,12 @@ class OrganiserMailController(Controller):
         preview = await organiser_mail.preview(event, message, settings.base_url)
         return _message_page(event, form, preview=preview)
 
-    @post(paths.MESSAGE, name="organiser_message_send", status_code=HTTP_303_SEE_OTHER)
+    @post(
+        paths.MESSAGE,
+        name="organiser_message_send",
+        opt={ACCESS: Access.EVENT_MANAGE},
+        status_code=HTTP_303_SEE_OTHER,
+    )
     async def message_send(
         self,
         actor: NamedDependency[Actor],

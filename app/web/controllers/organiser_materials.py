@@ -23,6 +23,7 @@ from app.domain.audit import Actor
 from app.domain.event_rules import INVALID_URL
 from app.domain.materials import MaterialsDraft
 from app.domain.model import TRANSLATABLE_LANGUAGES, Event, EventMaterials, MaterialLink
+from app.domain.roles import ACCESS, Access
 from app.i18n import LANGUAGE_NAMES, N_, _, ngettext
 from app.services import materials as service
 from app.services.events import get_with_access
@@ -180,7 +181,7 @@ class OrganiserMaterialsController(Controller):
 
     include_in_schema = False
 
-    @get(paths.EVENT_MATERIALS, name="organiser_materials")
+    @get(paths.EVENT_MATERIALS, name="organiser_materials", opt={ACCESS: Access.EVENT_MANAGE})
     async def show(
         self,
         now: NamedDependency[dt.datetime],
@@ -194,7 +195,7 @@ class OrganiserMaterialsController(Controller):
             event, materials_values(event.materials), {}, now=now, notice=_notice(notice, sent)
         )
 
-    @post(paths.EVENT_MATERIALS, name="organiser_materials_save")
+    @post(paths.EVENT_MATERIALS, name="organiser_materials_save", opt={ACCESS: Access.EVENT_MANAGE})
     async def save(
         self,
         actor: NamedDependency[Actor],
@@ -222,7 +223,11 @@ class OrganiserMaterialsController(Controller):
             status_code=HTTP_303_SEE_OTHER,
         )
 
-    @post(paths.EVENT_MATERIALS_ANNOUNCE, name="organiser_materials_announce")
+    @post(
+        paths.EVENT_MATERIALS_ANNOUNCE,
+        name="organiser_materials_announce",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def announce(
         self,
         actor: NamedDependency[Actor],

@@ -20,6 +20,7 @@ from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, RegistrationStatus
+from app.domain.roles import ACCESS, Access
 from app.exports.columns import (
     COUNTRY_LABELS,
     MODE_LABELS,
@@ -107,7 +108,7 @@ class OrganiserRegistrationsController(Controller):
 
     include_in_schema = False
 
-    @get(paths.REGISTRATIONS, name="organiser_registrations")
+    @get(paths.REGISTRATIONS, name="organiser_registrations", opt={ACCESS: Access.EVENT_MANAGE})
     async def registrations(
         self,
         event_id: FromPath[int],
@@ -143,7 +144,11 @@ class OrganiserRegistrationsController(Controller):
             },
         )
 
-    @get(paths.REGISTRATIONS_CSV, name="organiser_registrations_csv")
+    @get(
+        paths.REGISTRATIONS_CSV,
+        name="organiser_registrations_csv",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def registrations_csv(
         self,
         db: NamedDependency[Database],
@@ -156,7 +161,11 @@ class OrganiserRegistrationsController(Controller):
         await audit.export_started(db, actor, event.id, "csv", now)
         return await downloads.csv_download(event)
 
-    @get(paths.REGISTRATIONS_XLSX, name="organiser_registrations_xlsx")
+    @get(
+        paths.REGISTRATIONS_XLSX,
+        name="organiser_registrations_xlsx",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def registrations_xlsx(
         self,
         db: NamedDependency[Database],
@@ -169,7 +178,7 @@ class OrganiserRegistrationsController(Controller):
         await audit.export_started(db, actor, event.id, "xlsx", now)
         return await downloads.xlsx_download(event)
 
-    @get(paths.SIGNATURE_LIST, name="organiser_signature_list")
+    @get(paths.SIGNATURE_LIST, name="organiser_signature_list", opt={ACCESS: Access.EVENT_MANAGE})
     async def signature_list(
         self,
         db: NamedDependency[Database],
@@ -182,7 +191,7 @@ class OrganiserRegistrationsController(Controller):
         await audit.export_started(db, actor, event.id, "signature_list", now)
         return await downloads.signature_list_download(event)
 
-    @get(paths.FUNDER_REPORT, name="organiser_funder_report")
+    @get(paths.FUNDER_REPORT, name="organiser_funder_report", opt={ACCESS: Access.EVENT_MANAGE})
     async def funder_report(self, event_id: FromPath[int]) -> Template:
         """Registered, confirmed and attended, per mode, organisation type and country."""
         report = await funder_report(event_id)
@@ -196,7 +205,11 @@ class OrganiserRegistrationsController(Controller):
             },
         )
 
-    @get(paths.FUNDER_REPORT_XLSX, name="organiser_funder_report_xlsx")
+    @get(
+        paths.FUNDER_REPORT_XLSX,
+        name="organiser_funder_report_xlsx",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def funder_report_xlsx(
         self,
         db: NamedDependency[Database],
@@ -209,7 +222,11 @@ class OrganiserRegistrationsController(Controller):
         await audit.export_started(db, actor, event_id, "funder_report_xlsx", now)
         return await downloads.funder_report_download(report)
 
-    @get(paths.FUNDER_REPORT_PDF, name="organiser_funder_report_pdf")
+    @get(
+        paths.FUNDER_REPORT_PDF,
+        name="organiser_funder_report_pdf",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
     async def funder_report_pdf(
         self,
         db: NamedDependency[Database],
@@ -222,7 +239,7 @@ class OrganiserRegistrationsController(Controller):
         await audit.export_started(db, actor, event_id, "funder_report_pdf", now)
         return await downloads.funder_report_download(report, pdf=True)
 
-    @get(paths.CHECK_IN, name="organiser_check_in")
+    @get(paths.CHECK_IN, name="organiser_check_in", opt={ACCESS: Access.EVENT_CHECK_IN})
     async def check_in_view(
         self,
         event_id: FromPath[int],
@@ -249,7 +266,9 @@ class OrganiserRegistrationsController(Controller):
             },
         )
 
-    @post(paths.CHECK_IN_SUBMIT, name="organiser_check_in_submit")
+    @post(
+        paths.CHECK_IN_SUBMIT, name="organiser_check_in_submit", opt={ACCESS: Access.EVENT_CHECK_IN}
+    )
     async def check_in(
         self,
         actor: NamedDependency[Actor],

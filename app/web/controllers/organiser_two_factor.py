@@ -21,6 +21,7 @@ from markupsafe import Markup
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.roles import ACCESS, Access, Role
 from app.domain.two_factor import TwoFactorMode, must_enrol
 from app.i18n import N_, _
 from app.services import organisers, two_factor
@@ -66,7 +67,11 @@ async def _page(
         "enabled": state.enabled,
         "codes_left": state.recovery_codes_left,
         "available": settings.organiser_2fa is not TwoFactorMode.OFF,
-        "must_enrol": must_enrol(settings.organiser_2fa, enabled=state.enabled),
+        "must_enrol": must_enrol(
+            settings.organiser_2fa,
+            enabled=state.enabled,
+            is_administrator=organiser.role is Role.ADMINISTRATOR,
+        ),
         "error": error,
         "notice": notice,
         "sign_out": pgettext("organiser", "Abmelden"),
@@ -93,7 +98,11 @@ class OrganiserTwoFactorController(Controller):
 
     include_in_schema = False
 
-    @get(paths.TWO_FACTOR, name="organiser_two_factor", opt={TWO_FACTOR_ENROLMENT: True})
+    @get(
+        paths.TWO_FACTOR,
+        name="organiser_two_factor",
+        opt={TWO_FACTOR_ENROLMENT: True, ACCESS: Access.SIGNED_IN},
+    )
     async def page(
         self,
         request: Request[Organiser, Any, Any],
@@ -111,7 +120,7 @@ class OrganiserTwoFactorController(Controller):
         paths.TWO_FACTOR_ENABLE,
         name="organiser_two_factor_enable",
         status_code=HTTP_200_OK,
-        opt={TWO_FACTOR_ENROLMENT: True},
+        opt={TWO_FACTOR_ENROLMENT: True, ACCESS: Access.SIGNED_IN},
     )
     async def enable(
         self,
@@ -152,6 +161,7 @@ class OrganiserTwoFactorController(Controller):
         paths.TWO_FACTOR_DISABLE,
         name="organiser_two_factor_disable",
         status_code=HTTP_303_SEE_OTHER,
+        opt={ACCESS: Access.SIGNED_IN},
     )
     async def disable(
         self,

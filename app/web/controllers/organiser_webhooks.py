@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER, HTTP_400
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.roles import ACCESS, Access
 from app.domain.webhooks import EVENT_TYPES
 from app.i18n import N_, _
 from app.services import webhooks
@@ -82,13 +83,18 @@ class OrganiserWebhooksController(Controller):
 
     include_in_schema = False
 
-    @get(paths.WEBHOOKS, name="organiser_webhooks")
+    @get(paths.WEBHOOKS, name="organiser_webhooks", opt={ACCESS: Access.ADMIN})
     async def page(self, notice: FromQuery[str | None] = None) -> Template:
         """Endpoints, the form for a new one, and the newest deliveries."""
         shown = paths.notice(notice)
         return await _page(notice=_(NOTICES[shown]) if shown in NOTICES else "")
 
-    @post(paths.WEBHOOKS, name="organiser_webhook_create", status_code=HTTP_201_CREATED)
+    @post(
+        paths.WEBHOOKS,
+        name="organiser_webhook_create",
+        opt={ACCESS: Access.ADMIN},
+        status_code=HTTP_201_CREATED,
+    )
     async def create(
         self,
         actor: NamedDependency[Actor],
@@ -116,7 +122,7 @@ class OrganiserWebhooksController(Controller):
             )
         return await _page(created=created, status_code=HTTP_201_CREATED)
 
-    @post(paths.WEBHOOK_DELETE, name="organiser_webhook_delete")
+    @post(paths.WEBHOOK_DELETE, name="organiser_webhook_delete", opt={ACCESS: Access.ADMIN})
     async def delete(
         self,
         actor: NamedDependency[Actor],
@@ -128,7 +134,7 @@ class OrganiserWebhooksController(Controller):
         await webhooks.delete_endpoint(db, actor, endpoint_id, now)
         return Redirect(path=f"{paths.webhooks()}?notice=deleted", status_code=HTTP_303_SEE_OTHER)
 
-    @post(paths.WEBHOOK_SEND_AGAIN, name="organiser_webhook_send_again")
+    @post(paths.WEBHOOK_SEND_AGAIN, name="organiser_webhook_send_again", opt={ACCESS: Access.ADMIN})
     async def send_again(
         self,
         actor: NamedDependency[Actor],

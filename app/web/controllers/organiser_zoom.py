@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.roles import ACCESS, Access
 from app.domain.zoom import SyncState, offers_online
 from app.formatting import format_moment
 from app.i18n import N_, _, current_language
@@ -45,7 +46,7 @@ class OrganiserZoomController(Controller):
 
     include_in_schema = False
 
-    @get(paths.EVENT_ZOOM, name="organiser_zoom")
+    @get(paths.EVENT_ZOOM, name="organiser_zoom", opt={ACCESS: Access.EVENT_MANAGE})
     async def show(
         self,
         settings: NamedDependency[Settings],
@@ -75,7 +76,9 @@ class OrganiserZoomController(Controller):
             },
         )
 
-    @post(paths.EVENT_ZOOM_REQUEST, name="organiser_zoom_request")
+    @post(
+        paths.EVENT_ZOOM_REQUEST, name="organiser_zoom_request", opt={ACCESS: Access.EVENT_MANAGE}
+    )
     async def request_meeting(
         self,
         actor: NamedDependency[Actor],
@@ -96,7 +99,7 @@ class OrganiserZoomController(Controller):
             status_code=HTTP_303_SEE_OTHER,
         )
 
-    @post(paths.EVENT_ZOOM_RETRY, name="organiser_zoom_retry")
+    @post(paths.EVENT_ZOOM_RETRY, name="organiser_zoom_retry", opt={ACCESS: Access.EVENT_MANAGE})
     async def retry(
         self,
         actor: NamedDependency[Actor],
