@@ -73,6 +73,8 @@ async def path_values(world: World) -> dict[str, str]:
         # No webhook exists: the right token meets a 404, a missing one a 403 first.
         "endpoint_id": "1",
         "delivery_id": "1",
+        # The account changed or removed from a team: the signed-in organiser's own.
+        "organiser_id": "1",
     }
 
 
