@@ -75,6 +75,13 @@ def _bulk(event) -> str:
     return f"{_list(event)}/bulk"
 
 
+def _part(pattern: str, text: str) -> str:
+    """The first group of ``pattern`` in ``text`` (across lines); fails if it is not there."""
+    match = re.search(pattern, text, re.S)
+    assert match, pattern
+    return match.group(1)
+
+
 def _hidden(page: str) -> dict[str, str]:
     return {
         name: html.unescape(value)
@@ -93,7 +100,7 @@ async def test_answers_are_columns_escaped_and_translated(client, organiser, cro
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
     for key in ("diet", "lunch", "bus"):
         assert f'data-question="{key}"' in text
-    row = re.search(rf'<tr id="r-{made["anna"].id}">(.*?)</tr>', text, re.S).group(1)
+    row = _part(rf'<tr id="r-{made["anna"].id}">(.*?)</tr>', text)
     assert "<td>vegetarisch</td>" in row
     assert "<td>Ja</td>" in row
     # In English the yes/no answer is English too.
@@ -142,8 +149,8 @@ async def test_check_in_and_online_attendance_are_shown(client, organiser, crowd
     )
     await sign_in(client)
     page = await client.get(_list(event))
-    anna = re.search(rf'<tr id="r-{made["anna"].id}">(.*?)</tr>', page.text, re.S).group(1)
-    borys = re.search(rf'<tr id="r-{made["borys"].id}">(.*?)</tr>', page.text, re.S).group(1)
+    anna = _part(rf'<tr id="r-{made["anna"].id}">(.*?)</tr>', page.text)
+    borys = _part(rf'<tr id="r-{made["borys"].id}">(.*?)</tr>', page.text)
     assert (
         f'<time datetime="{now.isoformat()}">Freitag, 20. November 2026, 10:00 Uhr</time>' in anna
     )
@@ -159,8 +166,8 @@ async def test_confirmation_lists_who_is_affected_and_changes_nothing(client, or
         _bulk(event), params=[("action", "cancel"), *(("r", str(i)) for i in ids)]
     )
     assert page.status_code == 200
-    affected = re.search(r'<ul id="affected"[^>]*>(.*?)</ul>', page.text, re.S).group(1)
-    unaffected = re.search(r'<ul id="unaffected"[^>]*>(.*?)</ul>', page.text, re.S).group(1)
+    affected = _part(r'<ul id="affected"[^>]*>(.*?)</ul>', page.text)
+    unaffected = _part(r'<ul id="unaffected"[^>]*>(.*?)</ul>', page.text)
     assert "Anna" in affected
     assert "Clara" in affected
     assert "Eva" not in affected
@@ -352,11 +359,11 @@ async def test_message_to_a_selection(client, organiser, crowd):  # noqa: F811
         params=[("action", "message"), *(("r", str(i)) for i in chosen)],
     )
     assert page.status_code == 200
-    receiving = re.search(r'<ul id="receiving">(.*?)</ul>', page.text, re.S).group(1)
+    receiving = _part(r'<ul id="receiving">(.*?)</ul>', page.text)
     assert "Anna" in receiving
     assert "Clara" in receiving
     assert "Eva" not in receiving
-    assert "Eva" in re.search(r'<ul id="left-out">(.*?)</ul>', page.text, re.S).group(1)
+    assert "Eva" in _part(r'<ul id="left-out">(.*?)</ul>', page.text)
     assert 'name="audience" type="radio"' not in page.text
     fields = _hidden(page.text)
     assert fields["audience"] == "selection"

@@ -104,17 +104,6 @@ def action_notice(notice: str | None, promoted: int | None, status: str | None) 
 _STATUSES = {s.value for s in RegistrationStatus}
 
 
-#: What the list says after a confirmed bulk action (``notice``, with ``count`` and ``promoted``).
-BULK_NOTICES = {
-    "bulk-cancelled": (
-        N_("%(count)d Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
-        N_("%(count)d Anmeldungen wurden storniert; jede Person bekommt eine E-Mail."),
-    ),
-    "bulk-checked-in": (
-        N_("%(count)d Person wurde eingelassen."),
-        N_("%(count)d Personen wurden eingelassen."),
-    ),
-}
 NOTHING_SELECTED = N_("Bitte wählen Sie zuerst Anmeldungen in der Liste aus.")
 
 
@@ -122,10 +111,19 @@ def bulk_notice(notice: str | None, count: int | None, promoted: int | None) -> 
     """The list's notice after a bulk action; empty for other notices."""
     if notice == "nothing-selected":
         return _(NOTHING_SELECTED)
-    if notice not in BULK_NOTICES:
+    count = count or 0
+    if notice == "bulk-cancelled":
+        text = ngettext(
+            "%(count)d Anmeldung wurde storniert; die Person bekommt eine E-Mail.",
+            "%(count)d Anmeldungen wurden storniert; jede Person bekommt eine E-Mail.",
+            count,
+        ) % {"count": count}
+    elif notice == "bulk-checked-in":
+        text = ngettext(
+            "%(count)d Person wurde eingelassen.", "%(count)d Personen wurden eingelassen.", count
+        ) % {"count": count}
+    else:
         return ""
-    singular, plural = BULK_NOTICES[notice]
-    text = ngettext(singular, plural, count or 0) % {"count": count or 0}
     if promoted:
         moved = ngettext(
             "%(count)d Person ist von der Warteliste nachgerückt.",
