@@ -82,6 +82,8 @@ CHECK_IN = EVENT_OVERVIEW + "/check-in"
 CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
 NEW_REGISTRATION = REGISTRATIONS + "/new"
 PROMOTE = REGISTRATIONS + "/promote"
+#: A selection of the list: GET shows what an action would do to it, POST (confirmed) does it.
+REGISTRATIONS_BULK = REGISTRATIONS + "/bulk"
 REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
 REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
 MESSAGE = EVENT_OVERVIEW + "/message"
@@ -323,6 +325,10 @@ def new_registration(event_id: int) -> str:
 
 def promote(event_id: int) -> str:
     return organiser(PROMOTE, event_id=event_id)
+
+
+def registrations_bulk(event_id: int) -> str:
+    return organiser(REGISTRATIONS_BULK, event_id=event_id)
 
 
 def registration_cancel(event_id: int, registration_id: int) -> str:

@@ -15,6 +15,7 @@ from app.db.database import Database
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
+from app.domain.errors import NotFound
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
 from app.domain.outbox import NewMail, OutboxLine, OutboxStatus
@@ -63,6 +64,8 @@ class Audience(StrEnum):
     WAITLISTED = "waitlisted"
     ONLINE = "online"  # confirmed or waiting, taking part online
     IN_PERSON = "in_person"  # confirmed or waiting, taking part in person
+    #: Registrations chosen in the organisers' list (of those, the confirmed and waiting).
+    SELECTION = "selection"
 
 
 AUDIENCE_LABELS: Mapping[Audience, str] = {
@@ -85,10 +88,17 @@ class Message:
     subject: str
     text: str
     audience: Audience
+    #: The registration ids of :attr:`Audience.SELECTION` (none for the other audiences).
+    selection: tuple[int, ...] = ()
 
 
-def check_message(values: Mapping[str, str]) -> tuple[Message | None, dict[str, str]]:
-    """The message from form values, or the errors per field (in the language in use)."""
+def check_message(
+    values: Mapping[str, str], selection: tuple[int, ...] = ()
+) -> tuple[Message | None, dict[str, str]]:
+    """The message from form values, or the errors per field (in the language in use).
+
+    ``selection``: the registrations chosen in the list; the audience is then that selection.
+    """
     errors: dict[str, str] = {}
     subject = " ".join(values.get("subject", "").split())
     text = values.get("text", "").replace("\r\n", "\n").strip()
@@ -107,9 +117,13 @@ def check_message(values: Mapping[str, str]) -> tuple[Message | None, dict[str, 
     except ValueError:
         errors["audience"] = _("Bitte wählen Sie aus, wer die Nachricht bekommt.")
         audience = Audience.ALL
+    if audience is Audience.SELECTION and not selection:
+        errors["audience"] = _("Bitte wählen Sie aus, wer die Nachricht bekommt.")
+    if selection:
+        audience = Audience.SELECTION
     if errors:
         return None, errors
-    return Message(subject, text, audience), {}
+    return Message(subject, text, audience, selection), {}
 
 
 def _chosen(registration: Registration, audience: Audience) -> bool:
@@ -126,9 +140,34 @@ def _chosen(registration: Registration, audience: Audience) -> bool:
             return registration.mode is AttendanceMode.ONLINE
         case Audience.IN_PERSON:
             return registration.mode is AttendanceMode.IN_PERSON
+        case Audience.SELECTION:
+            return True
 
 
-async def _recipients(event_id: int, audience: Audience) -> list[Registration]:
+async def selected(event_id: int, ids: Sequence[int]) -> list[Registration]:
+    """The registrations ``ids`` of ``event_id`` in id order, whatever their status.
+
+    Raises ``NotFound`` unless every id is a registration of the event: a forged or stale
+    selection sends nothing.
+    """
+    rows = await (
+        RegistrationTable.select()
+        .where(RegistrationTable.event == event_id, RegistrationTable.id.is_in(list(ids)))
+        .order_by(RegistrationTable.id)
+    )
+    if len(rows) != len(set(ids)):
+        raise NotFound(f"registrations of event {event_id}")
+    return [registration_from_row(row) for row in rows]
+
+
+def receives(registration: Registration) -> bool:
+    """Whether a selected registration gets the message (confirmed or waiting)."""
+    return _chosen(registration, Audience.SELECTION)
+
+
+async def _recipients(event_id: int, message: Message) -> list[Registration]:
+    if message.audience is Audience.SELECTION:
+        return [r for r in await selected(event_id, message.selection) if receives(r)]
     rows = await (
         RegistrationTable.select()
         .where(RegistrationTable.event == event_id)
@@ -137,7 +176,7 @@ async def _recipients(event_id: int, audience: Audience) -> list[Registration]:
     return [
         registration
         for registration in (registration_from_row(row) for row in rows)
-        if _chosen(registration, audience)
+        if _chosen(registration, message.audience)
     ]
 
 
@@ -156,7 +195,7 @@ def _payload(message: Message) -> dict[str, Any]:
 
 async def preview(event: Event, message: Message, base_url: str) -> Preview:
     """Render the message with the real template for the first recipient."""
-    recipients = await _recipients(event.id, message.audience)
+    recipients = await _recipients(event.id, message)
     if not recipients:
         return Preview(0, None, "")
     sample = recipients[0]
@@ -185,7 +224,7 @@ async def send(
 ) -> int:
     """Enqueue one mail per chosen recipient, all in one transaction; returns how many."""
     async with db.transaction():
-        recipients = await _recipients(event_id, message.audience)
+        recipients = await _recipients(event_id, message)
         mails: Sequence[NewMail] = [
             NewMail(
                 kind=MailKind.MESSAGE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -16,9 +17,10 @@ from app.db.engine import FOLD_FUNCTION, is_sqlite
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
-from app.domain.errors import NotFound
+from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
-from app.services import audit
+from app.services import audit, registrations
+from app.services.changes import ChangeKind
 from app.services.events import get_with_access
 from app.services.registrations import list_for_event
 
@@ -29,6 +31,8 @@ _Q = TypeVar("_Q", bound=Select[Any])
 MAX_QUERY_LENGTH = 200
 #: Registrations per page of the organisers' list.
 PAGE_SIZE = 100
+#: Row ids are PostgreSQL ``serial`` columns: a larger number names no registration.
+_LARGEST_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +210,160 @@ async def matching_registrations(event_id: int, search: RegistrationFilter) -> l
         query = query.where(RegistrationTable.id.is_in(matching_ids))
     rows = await query.order_by(RegistrationTable.id)
     return [registration_from_row(row) for row in rows]
+
+
+#: The most registrations one bulk action takes: a page of the list, with room to spare.
+MAX_SELECTION = 500
+
+
+class BulkAction(enum.StrEnum):
+    """What an organiser does to a selection of the list at once (messages go to their page)."""
+
+    CANCEL = "cancel"
+    CHECK_IN = "check_in"
+
+
+class SelectionRefused(InvalidInput):
+    """A selection that is empty, too long or not of numbers: nothing is read or changed."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__({"selection": code})
+
+
+def parse_selection(values: Iterable[str]) -> tuple[int, ...]:
+    """The registration ids of a selection (``r=`` fields or ``ids`` as ``1,2,3``), in order and
+    without repeats; raises :class:`SelectionRefused` for an empty, oversized or garbled one."""
+    ids: dict[int, None] = {}
+    for value in values:
+        for part in value.split(","):
+            text = part.strip()
+            if not text:
+                continue
+            if not (text.isdecimal() and len(text) < 10 and 0 < int(text) <= _LARGEST_ID):
+                raise SelectionRefused("not_an_id")
+            ids[int(text)] = None
+    if not ids:
+        raise SelectionRefused("empty")
+    if len(ids) > MAX_SELECTION:
+        raise SelectionRefused("too_many")
+    return tuple(ids)
+
+
+def parse_ids(value: str) -> tuple[int, ...]:
+    """Ids written as ``1,2,3`` (empty: none); :class:`SelectionRefused` for anything else."""
+    return parse_selection([value]) if value.strip() else ()
+
+
+def affected_by(action: BulkAction, registration: Registration) -> bool:
+    """Whether ``action`` changes ``registration`` (the others are listed, and left alone)."""
+    if action is BulkAction.CANCEL:
+        return registration.status is not RegistrationStatus.CANCELLED
+    return (
+        registration.status is RegistrationStatus.CONFIRMED and registration.checked_in_at is None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPlan:
+    """A selection and what an action would do to it: the confirmation page's content."""
+
+    event: Event
+    action: BulkAction
+    #: Every selected registration, in the order they came in.
+    selected: list[Registration]
+    #: Those the action changes.
+    affected: list[Registration]
+
+    @property
+    def unaffected(self) -> list[Registration]:
+        """Those the action leaves as they are (already cancelled, not confirmed, let in)."""
+        changed = {registration.id for registration in self.affected}
+        return [r for r in self.selected if r.id not in changed]
+
+
+async def selected_registrations(event_id: int, ids: Sequence[int]) -> list[Registration]:
+    """The registrations ``ids`` of ``event_id``, in id order; :class:`NotFound` unless every
+    one of them belongs to the event (a forged or stale selection names another's)."""
+    rows = await (
+        RegistrationTable.select()
+        .where(RegistrationTable.event == event_id, RegistrationTable.id.is_in(list(ids)))
+        .order_by(RegistrationTable.id)
+    )
+    if len(rows) != len(set(ids)):
+        raise NotFound(f"registrations of event {event_id}")
+    return [registration_from_row(row) for row in rows]
+
+
+async def bulk_plan(event_id: int, ids: Sequence[int], action: BulkAction) -> BulkPlan:
+    """What ``action`` would do to the registrations ``ids`` of ``event_id``; changes nothing.
+
+    Raises :class:`NotFound` for an unknown event or an id that is not one of its registrations.
+    """
+    event = await get_with_access(event_id)
+    selected = await selected_registrations(event_id, ids)
+    return BulkPlan(
+        event=event,
+        action=action,
+        selected=selected,
+        affected=[r for r in selected if affected_by(action, r)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What a confirmed bulk action did."""
+
+    #: ``False``: the selection changed since it was confirmed, and nothing was done.
+    done: bool
+    #: The plan as it stands now (shown again when ``done`` is ``False``).
+    plan: BulkPlan
+    #: How many people moved up from the waiting list (cancellations only).
+    promoted: int = 0
+
+
+async def run_bulk_action(
+    db: Database,
+    event_id: int,
+    ids: Sequence[int],
+    action: BulkAction,
+    confirmed: Sequence[int],
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
+) -> BulkOutcome:
+    """Apply ``action`` to the registrations ``ids`` in one transaction, all or nothing.
+
+    ``confirmed`` are the ids the organiser was shown as affected: if the action would now
+    change others (someone else cancelled or let somebody in meanwhile), nothing is done and
+    the fresh plan comes back to be confirmed again. Each registration goes through the same
+    service as a single one (:func:`registrations.cancel_by_organiser`: seat to the waiting
+    list, mails, invite CANCEL; :func:`set_checked_in`), each recorded in the audit log.
+    Raises :class:`NotFound` when any id is not a registration of the event.
+    """
+    event = await get_with_access(event_id)
+    promoted = 0
+    async with db.transaction():
+        # The event's lock first: every cancellation and check-in of the selection sees the
+        # state the plan was checked against.
+        await db.lock_event(event_id)
+        selected = await selected_registrations(event_id, ids)
+        plan = BulkPlan(
+            event=event,
+            action=action,
+            selected=selected,
+            affected=[r for r in selected if affected_by(action, r)],
+        )
+        if sorted(r.id for r in plan.affected) != sorted(set(confirmed)):
+            return BulkOutcome(done=False, plan=plan)
+        for registration in plan.affected:
+            if action is BulkAction.CANCEL:
+                outcome = await registrations.cancel_by_organiser(
+                    db, event_id, registration.id, now, actor=actor
+                )
+                promoted += sum(1 for c in outcome.changes if c.kind is ChangeKind.PROMOTED)
+            else:
+                await set_checked_in(db, event_id, registration.id, True, now, actor=actor)
+    return BulkOutcome(done=True, plan=plan, promoted=promoted)
 
 
 class CheckIn(enum.Enum):

@@ -110,8 +110,9 @@ def check_registration_listed(page: Page, base: str) -> None:
     expect(page.locator("#shown")).to_have_text("1 von 1 angezeigt.")
     row = page.get_by_role("row").filter(has_text=FULL_NAME)
     expect(row).to_have_count(1)
-    expect(row.get_by_role("cell").nth(1)).to_have_text(ORGANISATION)
-    expect(row.get_by_role("cell").nth(2)).to_have_text(EMAIL)
+    # The first cell is the row's selection box.
+    expect(row.get_by_role("cell").nth(2)).to_have_text(ORGANISATION)
+    expect(row.get_by_role("cell").nth(3)).to_have_text(EMAIL)
     expect(row).to_contain_text("bestätigt")
     # The "<b>" is text, not an element: the page escaped it.
     expect(page.locator("main td b, td b")).to_have_count(0)

@@ -97,6 +97,9 @@ def form_for(path: str, world: World) -> dict[str, str]:
         return {"title": "Gekapert", "slug": "gekapert"}
     if "/message" in path:
         return {"subject": "Gekapert", "body": "Bitte hier klicken", "recipients": "all"}
+    if path.endswith("/registrations/bulk"):
+        chosen = str(world.registration.id)
+        return {"action": "check_in", "ids": chosen, "confirmed": chosen}
     if path == "/organiser/api-tokens":
         return {"name": "Gekapert"}
     if path.endswith("/cancel"):
@@ -140,6 +143,7 @@ async def test_every_form_route_refuses_missing_or_foreign_tokens(
     assert "/r/{token:str}/cancel" in routes
     assert "/r/{token:str}/delete-data" in routes
     assert "/organiser/events/new" in routes
+    assert "/organiser/events/{event_id:int}/registrations/bulk" in routes
     assert len(routes) >= 20, routes
     values = await path_values(world)
 

@@ -86,6 +86,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", _E + "/staff"): EVENT_MANAGERS,
     ("POST", _E + "/staff"): EVENT_MANAGERS,
     ("POST", _E + "/staff/{organiser_id:int}/remove"): EVENT_MANAGERS,
+    ("GET", _E + "/registrations/bulk"): EVENT_MANAGERS,
+    ("POST", _E + "/registrations/bulk"): EVENT_MANAGERS,
     ("GET", _E + "/attendance"): EVENT_MANAGERS,
     ("POST", _E + "/attendance/{registration_id:int}"): EVENT_MANAGERS,
     ("POST", _E + "/attendance/import"): EVENT_MANAGERS,

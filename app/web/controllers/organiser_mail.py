@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
@@ -17,10 +19,14 @@ from app.domain.audit import Actor
 from app.domain.model import Event
 from app.domain.outbox import OutboxStatus
 from app.domain.roles import ACCESS, Access
+from app.exports.columns import STATUS_LABELS
 from app.i18n import N_, _
 from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
+from app.services.organiser_registrations import parse_ids
 from app.settings import Settings
+from app.web.controllers.organiser_registrations import selection
+from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
 _STATUS_LABELS = {
@@ -45,18 +51,40 @@ def _back(status: str, event: str) -> Redirect:
     return Redirect(path=paths.outbox(), query_params=query, status_code=HTTP_303_SEE_OTHER)
 
 
+async def _chosen(event_id: int, data: Mapping[str, str]) -> tuple[int, ...]:
+    """The selection a message form carries (``ids``), checked to be the event's; none: ()."""
+    ids = parse_ids(data.get("ids", ""))
+    if ids:
+        await organiser_mail.selected(event_id, ids)
+    return ids
+
+
+async def _selection_view(event_id: int, ids: tuple[int, ...]) -> dict[str, object] | None:
+    if not ids:
+        return None
+    chosen = await organiser_mail.selected(event_id, ids)
+    return {
+        "ids": ",".join(str(i) for i in ids),
+        "receiving": [r for r in chosen if organiser_mail.receives(r)],
+        "left_out": [r for r in chosen if not organiser_mail.receives(r)],
+        "status_labels": translated(STATUS_LABELS),
+    }
+
+
 def _message_page(
     event: Event,
     form: MessageForm,
     *,
     preview: Preview | None = None,
     status: int = 200,
+    selection: dict[str, object] | None = None,
 ) -> Template:
     return Template(
         template_name="organiser/message.html",
         context={
             "event": event,
             "form": form,
+            "selection": selection,
             "audiences": [
                 {"value": audience.value, "label": _(label)}
                 for audience, label in AUDIENCE_LABELS.items()
@@ -115,10 +143,23 @@ class OrganiserMailController(Controller):
         return _back(data.get("status", ""), data.get("event", ""))
 
     @get(paths.MESSAGE, name="organiser_message_form", opt={ACCESS: Access.EVENT_MANAGE})
-    async def message_form(self, event_id: FromPath[int]) -> Template:
-        """The form for a message to the event's registrants."""
+    async def message_form(
+        self,
+        event_id: FromPath[int],
+        r: FromQuery[list[str] | None] = None,
+        select_all: Annotated[str | None, QueryParameter(name="all")] = None,
+        page_ids: FromQuery[str | None] = None,
+    ) -> Template:
+        """The form for a message to the event's registrants, or to those chosen in the list
+        (``r``, or ``all=page`` with the page's ``page_ids``), who are then listed."""
         event = await organiser_mail.event(event_id)
-        return _message_page(event, MessageForm({"audience": Audience.ALL.value}))
+        ids = selection(r, select_all, page_ids) if r or select_all == "page" else ()
+        audience = Audience.SELECTION if ids else Audience.ALL
+        return _message_page(
+            event,
+            MessageForm({"audience": audience.value}),
+            selection=await _selection_view(event_id, ids),
+        )
 
     @post(
         paths.MESSAGE_PREVIEW,
@@ -131,12 +172,14 @@ class OrganiserMailController(Controller):
     ) -> Template:
         """The message as one recipient will see it, and how many get it."""
         event = await organiser_mail.event(event_id)
-        message, errors = organiser_mail.check_message(data)
+        ids = await _chosen(event_id, data)
+        message, errors = organiser_mail.check_message(data, ids)
         form = MessageForm(dict(data), errors)
+        chosen = await _selection_view(event_id, ids)
         if message is None:
-            return _message_page(event, form, status=HTTP_400_BAD_REQUEST)
+            return _message_page(event, form, status=HTTP_400_BAD_REQUEST, selection=chosen)
         preview = await organiser_mail.preview(event, message, settings.base_url)
-        return _message_page(event, form, preview=preview)
+        return _message_page(event, form, preview=preview, selection=chosen)
 
     @post(
         paths.MESSAGE,
@@ -154,10 +197,14 @@ class OrganiserMailController(Controller):
     ) -> Redirect | Template:
         """Enqueue the message, one mail per recipient, all or none; then to its outbox rows."""
         event = await organiser_mail.event(event_id)
-        message, errors = organiser_mail.check_message(data)
+        ids = await _chosen(event_id, data)
+        message, errors = organiser_mail.check_message(data, ids)
         if message is None:
             return _message_page(
-                event, MessageForm(dict(data), errors), status=HTTP_400_BAD_REQUEST
+                event,
+                MessageForm(dict(data), errors),
+                status=HTTP_400_BAD_REQUEST,
+                selection=await _selection_view(event_id, ids),
             )
         await organiser_mail.send(db, event_id, message, now, actor=actor)
         return _back("", str(event_id))

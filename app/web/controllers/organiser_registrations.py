@@ -6,35 +6,47 @@ On the organisers' router, so its guard (``app.web.auth``) covers every handler 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from urllib.parse import urlencode
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Stream, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
-from app.domain.model import AttendanceMode, RegistrationStatus
+from app.domain.model import (
+    AttendanceMode,
+    Event,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    localized_question,
+    shown_answer,
+)
 from app.domain.roles import ACCESS, Access
 from app.exports.columns import (
     COUNTRY_LABELS,
     MODE_LABELS,
     ORGANISATION_TYPE_LABELS,
     STATUS_LABELS,
+    answer_text,
 )
 from app.exports.funder_report import count_headers
 from app.exports.funder_report import tables as report_tables
-from app.i18n import N_, _, ngettext
+from app.i18n import N_, _, current_language, ngettext
 from app.services import audit
 from app.services import organiser_registrations as service
 from app.services.events import get_with_access
 from app.services.funder_report import funder_report
-from app.services.organiser_registrations import CheckIn, RegistrationFilter
+from app.services.organiser_registrations import BulkAction, CheckIn, RegistrationFilter
 from app.web import downloads
 from app.web.organiser_texts import translated
 from app.web.params import FormBody
@@ -93,14 +105,129 @@ def action_notice(notice: str | None, promoted: int | None, status: str | None) 
 _STATUSES = {s.value for s in RegistrationStatus}
 
 
-def _page_link(event_id: int, search: RegistrationFilter) -> Callable[[int], str]:
-    """The address of a page of the list with the same search and filters."""
-    kept = search.query_parameters()
+NOTHING_SELECTED = N_("Bitte wählen Sie zuerst Anmeldungen in der Liste aus.")
+
+
+def bulk_notice(notice: str | None, count: int | None, promoted: int | None) -> str:
+    """The list's notice after a bulk action; empty for other notices."""
+    if notice == "nothing-selected":
+        return _(NOTHING_SELECTED)
+    count = count or 0
+    if notice == "bulk-cancelled":
+        text = ngettext(
+            "%(count)d Anmeldung wurde storniert; die Person bekommt eine E-Mail.",
+            "%(count)d Anmeldungen wurden storniert; jede Person bekommt eine E-Mail.",
+            count,
+        ) % {"count": count}
+    elif notice == "bulk-checked-in":
+        text = ngettext(
+            "%(count)d Person wurde eingelassen.", "%(count)d Personen wurden eingelassen.", count
+        ) % {"count": count}
+    else:
+        return ""
+    if promoted:
+        moved = ngettext(
+            "%(count)d Person ist von der Warteliste nachgerückt.",
+            "%(count)d Personen sind von der Warteliste nachgerückt.",
+            promoted,
+        ) % {"count": promoted}
+        text = f"{text} {moved}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerColumn:
+    """One of the event's questions as a column: its label in the reader's language."""
+
+    question: Question
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """How the list is shown beside its filter: the answer columns chosen, kept in every link."""
+
+    #: Every question of the event as a column, in the event's order.
+    offered: tuple[AnswerColumn, ...]
+    #: The chosen ones.
+    columns: tuple[AnswerColumn, ...]
+    #: Whether the organiser chose (``columns=1``); if not, every question is a column.
+    chosen: bool
+
+    def shows(self, key: str) -> bool:
+        """Whether the question ``key`` is a column."""
+        return any(column.question.key == key for column in self.columns)
+
+    def query(self) -> list[tuple[str, str]]:
+        """The choice as query parameters: none when every column is shown by default."""
+        if not self.chosen:
+            return []
+        return [("columns", "1"), *(("cols", column.question.key) for column in self.columns)]
+
+
+def list_view(event: Event, columns: str | None, cols: Sequence[str] | None) -> ListView:
+    """The answer columns asked for; keys the event does not ask are ignored."""
+    language = current_language()
+    chosen = columns == "1"
+    wanted = set(cols or ())
+    offered = tuple(
+        AnswerColumn(question, localized_question(question, language).label)
+        for question in event.questions
+    )
+    return ListView(
+        offered=offered,
+        columns=tuple(c for c in offered if not chosen or c.question.key in wanted),
+        chosen=chosen,
+    )
+
+
+def answer_cell(question: Question, registration: Registration, language: str) -> str:
+    """A registration's answer as the list shows it: options and yes/no in the reader's words."""
+    answer = registration.answers.get(question.key, "")
+    if question.kind is QuestionKind.YES_NO:
+        return answer_text(question, answer)
+    return shown_answer(question, answer, language)
+
+
+def _list_query(search: RegistrationFilter, view: ListView, page: int | None = None) -> str:
+    pairs = list(search.query_parameters().items()) + view.query()
+    if page is not None:
+        pairs.append(("page", str(page)))
+    return urlencode(pairs)
+
+
+def _page_link(event_id: int, search: RegistrationFilter, view: ListView) -> Callable[[int], str]:
+    """The address of a page of the list with the same search, filters and columns."""
 
     def link(page: int) -> str:
-        return paths.registrations(event_id) + "?" + urlencode({**kept, "page": page})
+        return paths.registrations(event_id) + "?" + _list_query(search, view, page)
 
     return link
+
+
+#: The list's query parameters a bulk action carries back to it (``back``), and no others.
+_LIST_PARAMETERS = ("q", "status", "mode", "page", "columns", "cols")
+
+
+def list_address(event_id: int, back: str | None, **notice: str | int) -> str:
+    """The list as it was before a bulk action (from ``back``), with the action's notice."""
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(back or "", keep_blank_values=False)
+        if name in _LIST_PARAMETERS
+    ][:200]
+    query = urlencode([*kept, *((name, str(value)) for name, value in notice.items())])
+    return paths.registrations(event_id) + (f"?{query}" if query else "")
+
+
+def selection(
+    r: Sequence[str] | None, select_all: str | None, page_ids: str | None
+) -> tuple[int, ...]:
+    """The ids ticked in the list: each row's ``r`` and, with ``all=page``, the whole page's."""
+    values = list(r or ())
+    if select_all == "page" and page_ids:
+        values.append(page_ids)
+    return service.parse_selection(values)
 
 
 class OrganiserRegistrationsController(Controller):
@@ -119,20 +246,41 @@ class OrganiserRegistrationsController(Controller):
         promoted: FromQuery[int | None] = None,
         added_as: FromQuery[str | None] = None,
         page: FromQuery[str | None] = None,
+        columns: FromQuery[str | None] = None,
+        cols: FromQuery[list[str] | None] = None,
+        count: FromQuery[int | None] = None,
     ) -> Template:
         """One page of the list with counts, search, filters and the result of the last action.
 
-        Unknown filter, page and notice values are ignored.
+        Unknown filter, page, column and notice values are ignored.
         """
         search = RegistrationFilter.parse(q, status, mode)
         listing = await service.list_registrations(event_id, search, service.page_number(page))
-        notice_text = action_notice(notice, promoted, added_as)
+        notice_text = action_notice(notice, promoted, added_as) or bulk_notice(
+            notice, count, promoted
+        )
+        view = list_view(listing.event, columns, cols)
+        language = current_language()
+        status_counts = {
+            status: sum(
+                n
+                for (s, m), n in listing.counts.items()
+                if s is status and (search.mode is None or m is search.mode)
+            )
+            for status in RegistrationStatus
+        }
         return Template(
             template_name="organiser/registrations.html",
             context={
                 "listing": listing,
                 "search": search,
-                "page_link": _page_link(event_id, search),
+                "view": view,
+                "answer": lambda question, registration: answer_cell(
+                    question, registration, language
+                ),
+                "status_counts": status_counts,
+                "list_query": _list_query(search, view, listing.page),
+                "page_link": _page_link(event_id, search, view),
                 "statuses": list(RegistrationStatus),
                 "modes": list(AttendanceMode),
                 "status_labels": translated(STATUS_LABELS),
@@ -292,3 +440,90 @@ class OrganiserRegistrationsController(Controller):
         if query:
             target += "?" + urlencode(query)
         return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+
+    @get(
+        paths.REGISTRATIONS_BULK,
+        name="organiser_registrations_bulk",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
+    async def bulk_confirmation(
+        self,
+        event_id: FromPath[int],
+        action: FromQuery[str | None] = None,
+        r: FromQuery[list[str] | None] = None,
+        select_all: Annotated[str | None, QueryParameter(name="all")] = None,
+        page_ids: FromQuery[str | None] = None,
+        back: FromQuery[str | None] = None,
+    ) -> Template | Redirect:
+        """What a bulk action would do to the selection, to be confirmed; changes nothing."""
+        chosen = _bulk_action(action)
+        if not r and select_all != "page":
+            return Redirect(
+                path=list_address(event_id, back, notice="nothing-selected"),
+                status_code=HTTP_303_SEE_OTHER,
+            )
+        ids = selection(r, select_all, page_ids)
+        plan = await service.bulk_plan(event_id, ids, chosen)
+        return _confirmation(plan, back or "")
+
+    @post(
+        paths.REGISTRATIONS_BULK,
+        name="organiser_registrations_bulk_submit",
+        opt={ACCESS: Access.EVENT_MANAGE},
+    )
+    async def bulk_submit(
+        self,
+        actor: NamedDependency[Actor],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: FormBody,
+    ) -> Template | Redirect:
+        """Do the confirmed action to the selection, all or nothing; back to the list.
+
+        If the action would now change others than those confirmed, nothing is done and the
+        confirmation is shown again (409).
+        """
+        chosen = _bulk_action(data.get("action"))
+        ids = service.parse_selection([data.get("ids", "")])
+        confirmed = service.parse_ids(data.get("confirmed", ""))
+        back = data.get("back", "")
+        outcome = await service.run_bulk_action(
+            db, event_id, ids, chosen, confirmed, now, actor=actor
+        )
+        if not outcome.done:
+            return _confirmation(outcome.plan, back, changed=True)
+        notice = "bulk-cancelled" if chosen is BulkAction.CANCEL else "bulk-checked-in"
+        target = list_address(
+            event_id,
+            back,
+            notice=notice,
+            count=len(outcome.plan.affected),
+            **({"promoted": outcome.promoted} if outcome.promoted else {}),
+        )
+        return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _bulk_action(value: str | None) -> BulkAction:
+    try:
+        return BulkAction(value or "")
+    except ValueError:
+        raise ValidationException("action must be 'cancel' or 'check_in'") from None
+
+
+def _confirmation(plan: service.BulkPlan, back: str, *, changed: bool = False) -> Template:
+    return Template(
+        template_name="organiser/registrations_bulk.html",
+        context={
+            "plan": plan,
+            "event_id": plan.event.id,
+            "ids": ",".join(str(r.id) for r in plan.selected),
+            "confirmed": ",".join(str(r.id) for r in plan.affected),
+            "back": back,
+            "back_link": list_address(plan.event.id, back),
+            "changed": changed,
+            "status_labels": translated(STATUS_LABELS),
+            "mode_labels": translated(MODE_LABELS),
+        },
+        status_code=HTTP_409_CONFLICT if changed else 200,
+    )
