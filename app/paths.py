@@ -76,6 +76,8 @@ OUTBOX_ABORT = OUTBOX + "/{mail_id:int}/abort"
 API_TOKENS = "/api-tokens"
 API_TOKEN_REVOKE = API_TOKENS + "/{token_id:int}/revoke"
 AUDIT = "/audit"
+#: The organiser accounts (managed by administrators).
+ACCOUNTS = "/accounts"
 EVENT_AUDIT = EVENT_OVERVIEW + "/audit"
 
 #: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
@@ -296,6 +298,10 @@ def audit() -> str:
 
 def event_audit(event_id: int) -> str:
     return organiser(EVENT_AUDIT, event_id=event_id)
+
+
+def accounts() -> str:
+    return organiser(ACCOUNTS)
 
 
 #: The German addresses of before, each with the template it moved to (absolute). Links in sent

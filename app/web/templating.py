@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 
 from app import formatting, i18n, paths
 from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
+from app.web.organiser_workspace import workspace
 
 #: The page templates: the repository's ``templates/``, installed as ``app._templates``.
 TEMPLATES_DIR: Path = package_folder(TEMPLATES_PACKAGE)
@@ -47,6 +48,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     i18n.install(env)
     env.globals["static_url"] = static_url
     env.globals["paths"] = paths
+    env.globals["organiser_workspace"] = workspace
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
     env.filters["deadline"] = formatting.format_deadline

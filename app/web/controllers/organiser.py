@@ -22,7 +22,7 @@ from app.i18n import _
 from app.services import event_admin, organisers
 from app.services.organisers import Organiser
 from app.web.auth import safe_next
-from app.web.organiser_texts import SIGN_IN_FAILED, pgettext
+from app.web.organiser_texts import SIGN_IN_FAILED
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
 
@@ -106,7 +106,6 @@ class OrganiserController(Controller):
             context={
                 "organiser": request.user,
                 "groups": groups,
-                "sign_out": pgettext("organiser", "Abmelden"),
             },
         )
 
