@@ -31,9 +31,14 @@ PAGES = {
     "dashboard": (
         "",
         {
-            "de": ["Überblick: Forum", "Freie Plätze", "Anmeldungen pro Tag", "bestätigt"],
-            "en": ["Overview: Forum", "Free places", "Registrations per day", "confirmed"],
-            "uk": ["Огляд: Forum", "Вільні місця", "Реєстрації за днями", "підтверджено"],
+            "de": [
+                "Überblick: Forum",
+                "Freie Plätze",
+                "Anmeldungen bis zur Veranstaltung",
+                "bestätigt",
+            ],
+            "en": ["Overview: Forum", "Free places", "Registrations up to the event", "confirmed"],
+            "uk": ["Огляд: Forum", "Вільні місця", "Реєстрації до заходу", "підтверджено"],
         },
     ),
     "registrations": (
