@@ -24,8 +24,8 @@ PAGES = {
         "/organiser/",
         {
             "de": ["Veranstaltungen verwalten", "Kommende", "Abmelden"],
-            "en": ["Manage events", "Upcoming", "Sign out", "Outbox: all emails and their status"],
-            "uk": ["Керування заходами", "Майбутні", "Вийти", "Новий захід"],
+            "en": ["Manage events", "Upcoming", "Sign out", "Signed in as Olena Koval"],
+            "uk": ["Керування заходами", "Майбутні", "Вийти", "Новий захід", "Ви увійшли як"],
         },
     ),
     "dashboard": (
