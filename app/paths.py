@@ -387,6 +387,10 @@ def event_audit(event_id: int) -> str:
     return organiser(EVENT_AUDIT, event_id=event_id)
 
 
+def accounts() -> str:
+    return organiser(ACCOUNTS)
+
+
 #: The German addresses of before, each with the template it moved to (absolute). Links in sent
 #: mails, bookmarks and pages open in old tabs still lead there: GET answers 301, POST 308.
 _OLD_EVENT = "/organisation/veranstaltungen/{event_id:int}"
@@ -431,9 +435,6 @@ MOVED: tuple[tuple[str, str], ...] = (
 #: calendar programs that subscribed to it do not all follow redirects.
 OLD_ALL_EVENTS_FEED = "/r/{token:str}/alle/{key:str}/calendar.ics"
 
-
-def accounts() -> str:
-    return organiser(ACCOUNTS)
 
 
 def account(organiser_id: int) -> str:

@@ -7,7 +7,6 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 from piccolo.query.methods.select import Select
@@ -22,7 +21,6 @@ from app.domain.model import AttendanceMode, Event, Registration, RegistrationSt
 from app.services import audit, registrations
 from app.services.changes import ChangeKind
 from app.services.events import get_with_access
-from app.services.registrations import list_for_event
 
 _E = TypeVar("_E", bound=enum.Enum)
 _Q = TypeVar("_Q", bound=Select[Any])
@@ -429,44 +427,3 @@ async def set_checked_in(
     if row["status"] != RegistrationStatus.CONFIRMED.value:
         return CheckIn.NOT_CONFIRMED
     return CheckIn.UNCHANGED
-
-
-@dataclass(frozen=True, slots=True)
-class DayCount:
-    """Registrations that came in on one calendar day (in the event's time zone)."""
-
-    day: dt.date
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    """One event at a glance: counts by status, free seats, check-ins, registrations per day."""
-
-    event: Event
-    counts: dict[RegistrationStatus, int]
-    #: Free seats per offered mode; ``None`` when the mode has no limit.
-    free_seats: dict[AttendanceMode, int | None]
-    checked_in: int
-    #: Only days with registrations, oldest first.
-    per_day: list[DayCount]
-
-
-async def dashboard(event_id: int) -> Dashboard:
-    """The organiser's overview of ``event_id``; raises :class:`NotFound`."""
-    event = await get_with_access(event_id)
-    everyone = await list_for_event(event_id)
-    counts = dict.fromkeys(RegistrationStatus, 0)
-    days: dict[dt.date, int] = {}
-    zone = ZoneInfo(event.timezone)
-    for registration in everyone:
-        counts[registration.status] += 1
-        day = registration.created_at.astimezone(zone).date()
-        days[day] = days.get(day, 0) + 1
-    return Dashboard(
-        event=event,
-        counts=counts,
-        free_seats={mode: event.seats(mode).left for mode in event.modes},
-        checked_in=sum(1 for r in everyone if r.checked_in_at is not None),
-        per_day=[DayCount(day, days[day]) for day in sorted(days)],
-    )

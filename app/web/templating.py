@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +22,9 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import formatting, i18n, paths
-from app.domain.roles import Access
+from app.domain.roles import EVENT_RULES, Access
 from app.resources import TEMPLATES_PACKAGE, app_folder, package_folder
+from app.web.organiser_workspace import Entry, Workspace, workspace
 
 #: The page templates: the repository's ``templates/``, installed as ``app._templates``.
 TEMPLATES_DIR: Path = package_folder(TEMPLATES_PACKAGE)
@@ -59,6 +61,19 @@ def can(context: Context, rule: Access | str, event_id: int | None = None) -> bo
     return permissions is not None and permissions.allows(Access(rule), event_id)
 
 
+@pass_context
+def organiser_workspace(
+    context: Context, template: str, path_values: Mapping[str, Any], event_title: str | None
+) -> Workspace:
+    """The workspace around an organiser page, with the entries the organiser may open."""
+    event_id = path_values.get("event_id")
+
+    def visible(entry: Entry) -> bool:
+        return can(context, entry.rule, event_id if entry.rule in EVENT_RULES else None)
+
+    return workspace(template, path_values, event_title, visible)
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
@@ -69,6 +84,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.globals["paths"] = paths
     env.globals["can"] = can
     env.globals["Access"] = Access
+    env.globals["organiser_workspace"] = organiser_workspace
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
     env.filters["deadline"] = formatting.format_deadline

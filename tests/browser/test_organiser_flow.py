@@ -208,7 +208,7 @@ def test_organiser_publishes_an_event_and_handles_a_registration(
     organiser.goto("/organiser/sign-in")
     sign_in(organiser)
     expect(organiser).to_have_url(live_server.url("/organiser/"))
-    expect(organiser.get_by_text(f"Angemeldet als {ORGANISER_NAME}.")).to_be_visible()
+    expect(organiser.get_by_text(f"Angemeldet als {ORGANISER_NAME}")).to_be_visible()
 
     event_id, public_path = create_and_publish_event(organiser)
     base = f"/organiser/events/{event_id}"

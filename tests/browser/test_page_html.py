@@ -4,7 +4,7 @@ The start page, the past events (with a past event's report, recording, slides a
 :mod:`tests.browser.past_materials`), that past event's page, an event page, the same page
 with its form refused, the personal page and the privacy notice, each as the server sent it
 (the response's HTML, not the browser's DOM), are checked in one run of the validator
-(:mod:`tests.browser.vnu`): no errors.
+(:mod:`tests.browser.vnu`): no errors. The organiser pages too, in the workspace's layout.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import past_materials
-from tests.browser.conftest import LiveServer, _run_app
+from tests.browser import busy_event, past_materials
+from tests.browser.conftest import LiveServer, _run_app, sign_in
 from tests.browser.test_accessibility import LANGUAGES, SAMPLE, _register
+from tests.browser.test_page_widths import organiser_pages
 from tests.browser.vnu import validate
 
 if TYPE_CHECKING:
@@ -72,4 +73,18 @@ def test_public_pages_pass_the_nu_validator(
         assert "error-summary" in documents[f"refused-{language}"]
         assert 'class="materials"' in documents[f"past-{language}"]
         assert 'id="bericht"' in documents[f"past_event-{language}"]
+    assert validate(documents, tmp_path) == []
+
+
+def test_organiser_pages_pass_the_nu_validator(
+    live_server: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
+) -> None:
+    """Every organiser page of a busy event, inside the workspace's layout, as sent (German)."""
+    event_id = busy_event.add_to(live_server)
+    page = new_context().new_page()
+    page.goto("/organiser/sign-in")
+    sign_in(page)
+    documents = {name: _source(page, path) for name, path in organiser_pages(event_id)}
+    for name, html in documents.items():
+        assert 'class="workspace-nav"' in html, name
     assert validate(documents, tmp_path) == []

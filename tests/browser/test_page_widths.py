@@ -1,5 +1,8 @@
 """No page scrolls sideways on a phone, none throws, none has a serious axe violation.
 
+The organisers' pages too: every page of the workspace for a busy event with long German words
+(:mod:`tests.browser.busy_event`), signed in, in the three languages at the same widths.
+
 Every public page, the event pages of the three samples (one with its form refused), a past
 event with a long report, recording, slides and photos (:mod:`tests.browser.past_materials`;
 also on /past), the personal page and its cancel step, in German, English and Ukrainian (the
@@ -21,7 +24,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import past_materials
+from tests.browser import busy_event, past_materials
+from tests.browser.conftest import ORGANISER_NAME, sign_in
 from tests.browser.test_accessibility import LANGUAGES, _register, check, with_samples
 
 if TYPE_CHECKING:
@@ -135,3 +139,55 @@ def test_no_page_is_wider_than_a_phone(
 
     assert problems == [], "pages wider than the window:\n" + "\n".join(problems)
     assert console_errors == [], "console errors:\n" + "\n".join(console_errors)
+
+
+def organiser_pages(event_id: int) -> list[tuple[str, str]]:
+    """Every organiser page a GET opens (no downloads), named, for the busy event."""
+    base = f"/organiser/events/{event_id}"
+    return [
+        ("org-home", "/organiser/"),
+        ("org-new-event", "/organiser/events/new"),
+        ("org-outbox", "/organiser/outbox"),
+        ("org-api-tokens", "/organiser/api-tokens"),
+        ("org-audit", "/organiser/audit"),
+        ("org-dashboard", base),
+        ("org-edit", f"{base}/edit"),
+        ("org-registrations", f"{base}/registrations"),
+        ("org-add-registration", f"{base}/registrations/new"),
+        ("org-check-in", f"{base}/check-in"),
+        ("org-message", f"{base}/message"),
+        ("org-materials", f"{base}/materials"),
+        ("org-report", f"{base}/report"),
+        ("org-event-audit", f"{base}/audit"),
+        ("org-cancel", f"{base}/cancel"),
+    ]
+
+
+@pytest.fixture
+def with_busy_event(live_server: LiveServer) -> tuple[LiveServer, int]:
+    """The live server with the busy event (:mod:`tests.browser.busy_event`)."""
+    return live_server, busy_event.add_to(live_server)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_organiser_page_is_wider_than_a_phone(
+    with_busy_event: tuple[LiveServer, int], new_context: BrowserContextFactory, language: str
+) -> None:
+    """The workspace and every organiser page, with long German words and many registrations."""
+    _, event_id = with_busy_event
+    page = new_context().new_page()
+    page.goto("/organiser/sign-in")
+    sign_in(page)
+    expect(page.locator(".workspace-user")).to_contain_text(ORGANISER_NAME)
+    problems: list[str] = []
+    for name, path in organiser_pages(event_id):
+        page.goto(f"{path}?lang={language}")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.locator(".workspace-nav a[data-nav][aria-current]")).to_have_count(1)
+        if "/events/" in path and not path.endswith("/new"):
+            expect(page.locator(".event-tabs a[aria-current]")).to_have_count(1)
+        if name == "org-dashboard":
+            expect(page.locator("svg.chart .chart-total")).to_have_count(1)
+            expect(page.locator("svg.chart .chart-marker")).to_have_count(2)
+        _look(page, name, language, problems)
+    assert problems == [], "pages wider than the window:\n" + "\n".join(problems)

@@ -16,7 +16,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus, Seats
 from app.services import registrations, retention
-from app.services.organiser_registrations import dashboard
+from app.services.organiser_dashboard import dashboard
 from tests.conftest import registration_request
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,7 +12,7 @@ from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import RegistrationClosed
 from app.domain.model import EventFormat, RegistrationStatus, Seats
-from app.services import organiser_registrations, registrations
+from app.services import organiser_dashboard, organiser_registrations, registrations
 from tests.conftest import registration_form, registration_request
 from tests.mail.conftest import outbox_rows
 from tests.web.conftest import cookie_token
@@ -75,26 +76,81 @@ async def test_dashboard_counts_free_seats_and_check_ins(client, organiser, db, 
     assert f'href="{_base(event)}"' in home.text
 
 
-async def test_chart_has_one_bar_per_day_with_registrations(
+async def test_chart_spans_the_window_with_empty_days_and_the_check_in_rate(
     client,
     organiser,  # noqa: F811
     db,
     event_factory,
     now,
 ):
-    event = await event_factory(slug="forum")
+    event = await event_factory(
+        slug="forum",
+        registration_opens_at=now - dt.timedelta(days=1),
+        registration_closes_at=now + dt.timedelta(days=4),
+        starts_at=now + dt.timedelta(days=5),
+        ends_at=now + dt.timedelta(days=5, hours=2),
+    )
     days = [now, now + dt.timedelta(days=2), now + dt.timedelta(days=2, hours=1)]
+    made = []
     for index, when in enumerate(days):
         form = registration_request(f"p{index}@example.org")
-        await registrations.register(db, "forum", form, when)
+        made.append((await registrations.register(db, "forum", form, when)).registration)
+    await organiser_registrations.set_checked_in(db, event.id, made[0].id, True, now)
 
     await sign_in(client)
     page = await client.get(_base(event))
     assert page.status_code == 200
-    assert "<svg" in page.text
-    assert "style=" not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
-    titles = re.findall(r"<rect [^>]*><title>([^<]+)</title></rect>", page.text)
+    svg = page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "style=" not in svg
+    titles = re.findall(r"<rect [^>]*><title>([^<]+)</title></rect>", svg)
     assert titles == ["20.11.2026: 1 Anmeldung", "22.11.2026: 2 Anmeldungen"]
+    assert 'class="chart-total"' in svg
+    assert 'class="chart-marker chart-marker-deadline"' in svg
+    assert 'class="chart-marker chart-marker-start"' in svg
+    table = page.text.split('id="per-day"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>', table)
+    assert rows == [
+        ("19.11.2026", "0", "0"),
+        ("20.11.2026", "1", "1"),
+        ("21.11.2026", "0", "1"),
+        ("22.11.2026", "2", "3"),
+        ("23.11.2026", "0", "3"),
+        ("24.11.2026", "0", "3"),
+        ("25.11.2026", "0", "3"),
+    ]
+    assert "Einlass am Veranstaltungstag: 1 von 3 bestätigten Anmeldungen (33" in page.text
+
+
+async def test_per_day_counts_equal_a_recount_of_the_registrations(db, event_factory, now):
+    """The grouped query, on either database, counts what counting each registration counts."""
+    event = await event_factory(
+        slug="forum",
+        starts_at=now + dt.timedelta(days=9),
+        ends_at=now + dt.timedelta(days=9, hours=2),
+    )
+    zone = ZoneInfo(event.timezone)
+    # Around local midnight (23:00 UTC is midnight in Berlin in winter), and across days.
+    offsets = [-61, -1, 0, 1, 14, 15, 59, 60, 61, 60 * 24 + 7, 60 * 24 * 3 - 1, 60 * 24 * 3 + 1]
+    midnight = now.replace(hour=23, minute=0, second=0, microsecond=0)
+    for index, minutes in enumerate(offsets):
+        when = midnight + dt.timedelta(minutes=minutes, seconds=index)
+        await registrations.register(
+            db, "forum", registration_request(f"p{index}@example.org"), when
+        )
+    overview = await organiser_dashboard.dashboard(event.id)
+    rows = await RegistrationTable.select(RegistrationTable.created_at).where(
+        RegistrationTable.event == event.id
+    )
+    recount: dict[dt.date, int] = {}
+    for row in rows:
+        day = row["created_at"].astimezone(zone).date()
+        recount[day] = recount.get(day, 0) + 1
+    assert {d.day: d.count for d in overview.per_day if d.count} == recount
+    assert overview.per_day[-1].day == event.starts_at.astimezone(zone).date()
+    assert all(
+        (b.day - a.day).days == 1
+        for a, b in zip(overview.per_day, overview.per_day[1:], strict=False)
+    )
 
 
 async def test_chart_is_absent_without_registrations(client, organiser, event_factory):  # noqa: F811

@@ -24,16 +24,21 @@ PAGES = {
         "/organiser/",
         {
             "de": ["Veranstaltungen verwalten", "Kommende", "Abmelden"],
-            "en": ["Manage events", "Upcoming", "Sign out", "Outbox: all emails and their status"],
-            "uk": ["Керування заходами", "Майбутні", "Вийти", "Новий захід"],
+            "en": ["Manage events", "Upcoming", "Sign out", "Signed in as Olena Koval"],
+            "uk": ["Керування заходами", "Майбутні", "Вийти", "Новий захід", "Ви увійшли як"],
         },
     ),
     "dashboard": (
         "",
         {
-            "de": ["Überblick: Forum", "Freie Plätze", "Anmeldungen pro Tag", "bestätigt"],
-            "en": ["Overview: Forum", "Free places", "Registrations per day", "confirmed"],
-            "uk": ["Огляд: Forum", "Вільні місця", "Реєстрації за днями", "підтверджено"],
+            "de": [
+                "Überblick: Forum",
+                "Freie Plätze",
+                "Anmeldungen bis zur Veranstaltung",
+                "bestätigt",
+            ],
+            "en": ["Overview: Forum", "Free places", "Registrations up to the event", "confirmed"],
+            "uk": ["Огляд: Forum", "Вільні місця", "Реєстрації до заходу", "підтверджено"],
         },
     ),
     "registrations": (

@@ -27,7 +27,7 @@ from app.services import event_admin, organisers, two_factor
 from app.services.organisers import Organiser
 from app.settings import Settings
 from app.web.auth import TWO_FACTOR_ENROLMENT, request_permissions, safe_next
-from app.web.organiser_texts import SIGN_IN_FAILED, TWO_FACTOR_CODE_WRONG, pgettext
+from app.web.organiser_texts import SIGN_IN_FAILED, TWO_FACTOR_CODE_WRONG
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
 
@@ -188,7 +188,6 @@ class OrganiserController(Controller):
             context={
                 "organiser": request.user,
                 "groups": groups,
-                "sign_out": pgettext("organiser", "Abmelden"),
             },
         )
 

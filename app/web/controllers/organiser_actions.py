@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from babel.numbers import format_percent
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -22,15 +23,15 @@ from app.domain.audit import Actor
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.domain.roles import ACCESS, Access
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
-from app.formatting import format_event_time
-from app.i18n import N_, _, current_language, ngettext
-from app.services import organiser_registrations, registrations
+from app.formatting import format_event_time, format_moment
+from app.i18n import N_, _, current_language, current_locale, ngettext
+from app.services import organiser_dashboard, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.forms import Refusal, registration_field, registration_request, submit
-from app.web.organiser_chart import CHART_HEIGHT, CHART_WIDTH, chart_bars
+from app.web.organiser_chart import chart
 from app.web.organiser_texts import EVENT_STATUS_LABELS, event_notice, status_refusal, translated
 from app.web.params import FormBody
 from app.web.views import form_view
@@ -104,8 +105,8 @@ class OrganiserActionsController(Controller):
         informed: FromQuery[int | None] = None,
         promoted: FromQuery[int | None] = None,
     ) -> Template:
-        """Status and its steps, counts, free seats, check-ins, registrations per day."""
-        overview = await organiser_registrations.dashboard(event_id)
+        """Status and its steps, counts, free seats, check-ins, registrations over the window."""
+        overview = await organiser_dashboard.dashboard(event_id)
         event = overview.event
         return Template(
             template_name="organiser/dashboard.html",
@@ -121,9 +122,16 @@ class OrganiserActionsController(Controller):
                 "status_labels": translated(STATUS_LABELS),
                 "mode_labels": translated(MODE_LABELS),
                 "modes": [m for m in AttendanceMode if m in overview.free_seats],
-                "bars": chart_bars(overview.per_day),
-                "chart_width": CHART_WIDTH,
-                "chart_height": CHART_HEIGHT,
+                "chart": chart(overview.per_day, overview.window),
+                "confirmed": overview.counts[RegistrationStatus.CONFIRMED],
+                "check_in_rate": (
+                    ""
+                    if overview.check_in_rate is None
+                    else format_percent(overview.check_in_rate, locale=current_locale())
+                ),
+                "deadline": format_moment(
+                    event.registration_deadline, event.timezone, current_language()
+                ),
                 "event_id": event_id,
             },
         )
