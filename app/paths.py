@@ -436,7 +436,6 @@ MOVED: tuple[tuple[str, str], ...] = (
 OLD_ALL_EVENTS_FEED = "/r/{token:str}/alle/{key:str}/calendar.ics"
 
 
-
 def account(organiser_id: int) -> str:
     return organiser(ACCOUNT, organiser_id=organiser_id)
 
