@@ -64,7 +64,7 @@ async def test_signed_in_organiser_sees_the_list_with_counts(client, organiser, 
     page = await client.get(f"{_base(event)}/registrations")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
-    assert '<figure class="overflow-auto">' in page.text
+    assert '<div class="reg-table" role="region"' in page.text
     assert 'data-count="confirmed-in_person">2<' in page.text
     assert 'data-count="waitlisted-in_person">1<' in page.text
     assert 'data-count="confirmed-online">1<' in page.text
