@@ -37,6 +37,7 @@ from app.web.controllers.organiser import OrganiserAuthController, OrganiserCont
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
+from app.web.controllers.organiser_approvals import OrganiserApprovalsController
 from app.web.controllers.organiser_audit import OrganiserAuditController
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
@@ -226,6 +227,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserMaterialsController,
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
+                    OrganiserApprovalsController,
                     OrganiserDataController,
                     OrganiserMailController,
                     OrganiserApiTokensController,

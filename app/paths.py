@@ -67,6 +67,9 @@ CHECK_IN_SUBMIT = CHECK_IN + "/{registration_id:int}"
 NEW_REGISTRATION = REGISTRATIONS + "/new"
 PROMOTE = REGISTRATIONS + "/promote"
 REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
+APPROVALS = REGISTRATIONS + "/approvals"
+REGISTRATION_APPROVE = REGISTRATIONS + "/{registration_id:int}/approve"
+REGISTRATION_DECLINE = REGISTRATIONS + "/{registration_id:int}/decline"
 REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
 MESSAGE = EVENT_OVERVIEW + "/message"
 MESSAGE_PREVIEW = MESSAGE + "/preview"
@@ -256,6 +259,18 @@ def promote(event_id: int) -> str:
 
 def registration_cancel(event_id: int, registration_id: int) -> str:
     return organiser(REGISTRATION_CANCEL, event_id=event_id, registration_id=registration_id)
+
+
+def approvals(event_id: int) -> str:
+    return organiser(APPROVALS, event_id=event_id)
+
+
+def registration_approve(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_APPROVE, event_id=event_id, registration_id=registration_id)
+
+
+def registration_decline(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_DECLINE, event_id=event_id, registration_id=registration_id)
 
 
 def registration_delete_data(event_id: int, registration_id: int) -> str:

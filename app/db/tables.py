@@ -79,6 +79,10 @@ class Event(Table, tablename="event"):
     #: What stays after the event (report, recording, slides, photos); written only by
     #: ``app.services.materials``, never by the event form: see ``mapping.materials_to_json``.
     materials = JSON(default="{}")
+    #: Registrations wait for an organiser's approval (migration 0026).
+    requires_approval = Boolean(default=False)
+    #: Approval: a registration waiting for it keeps a seat meanwhile.
+    approval_holds_seat = Boolean(default=True)
 
 
 class Registration(Table, tablename="registration"):
@@ -119,6 +123,8 @@ class Registration(Table, tablename="registration"):
     #: which). NULL: not attended or not known.
     attended_online_at = Timestamptz(null=True, default=None)
     attendance_source = Varchar(length=20, null=True, default=None)
+    #: A registration pending approval holds a seat (counted in ``seats_taken_*``).
+    seat_held = Boolean(default=False)
 
 
 class Outbox(Table, tablename="outbox"):

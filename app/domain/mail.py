@@ -36,6 +36,8 @@ class MailKind(StrEnum):
     ORGANISER_NOTICE = "organiser_notice"  # to the organisers: a new registration
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
     MATERIALS = "materials"  # after the event: report and recording are online
+    APPROVAL_PENDING = "approval_pending"  # received, waiting for the organisers' approval
+    DECLINED = "declined"  # the organisers declined the registration
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -53,6 +55,7 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.ACCESS,
         MailKind.REMINDER,
         MailKind.OPT_IN,
+        MailKind.APPROVAL_PENDING,
         MailKind.PERSONAL_LINK,
         MailKind.EVENT_CHANGED,
     }
@@ -144,10 +147,17 @@ def still_relevant(
         if registration.status is RegistrationStatus.CONFIRMED:
             return "registered again"
         return None
+    if kind is MailKind.DECLINED:
+        # A decline is told even if the event is cancelled meanwhile: it answers their request.
+        if registration.status is not RegistrationStatus.DECLINED:
+            return "no longer declined"
+        return None
     if event.status is EventStatus.CANCELLED:
         return "event cancelled"
     if registration.status is RegistrationStatus.CANCELLED:
         return "registration cancelled"
+    if registration.status is RegistrationStatus.DECLINED:
+        return "registration declined"
     if kind in SCHEDULED_KINDS and now >= event.ends_at:
         return "event over"
     if kind is MailKind.ACCESS and not entitled_to_access(event, registration):
@@ -161,6 +171,9 @@ def still_relevant(
         return "registration not confirmed"
     if kind is MailKind.OPT_IN and registration.status is not RegistrationStatus.PENDING:
         return "address already confirmed"
+    waiting_for_approval = registration.status is RegistrationStatus.PENDING_APPROVAL
+    if kind is MailKind.APPROVAL_PENDING and not waiting_for_approval:
+        return "approval already decided"
     if kind is MailKind.WAITLISTED and registration.status is not RegistrationStatus.WAITLISTED:
         return "no longer waiting"
     return None

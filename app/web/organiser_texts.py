@@ -62,6 +62,8 @@ EVENT_FIELD_LABELS = {
     "waitlist_enabled": N_("Warteliste"),
     "double_opt_in": N_("Double Opt-in"),
     "opt_in_hold_hours": N_("Reservierung bis zur Bestätigung (Stunden)"),
+    "requires_approval": N_("Anmeldungen brauchen eine Freigabe"),
+    "approval_holds_seat": N_("Platz bis zur Freigabe reservieren"),
     "access_mail_lead_hours": N_("Zugangsdaten vor Beginn (Stunden)"),
     "access_in_confirmation": N_("Zugangsdaten schon in der Bestätigung"),
     "reminder_lead_hours": N_("Erinnerung vor Beginn (Stunden)"),
