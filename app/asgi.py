@@ -32,6 +32,7 @@ from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
+from app.web.controllers.invitation import InvitationController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
 from app.web.controllers.organiser_actions import OrganiserActionsController
@@ -41,6 +42,7 @@ from app.web.controllers.organiser_approvals import OrganiserApprovalsController
 from app.web.controllers.organiser_audit import OrganiserAuditController
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
+from app.web.controllers.organiser_invitations import OrganiserInvitationsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
@@ -155,6 +157,7 @@ def create_app(
             CalendarController,
             FeedsController,
             RegistrationController,
+            InvitationController,
             PersonalDataController,
             JoinController,
             EventsApiController,
@@ -228,6 +231,7 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
                     OrganiserApprovalsController,
+                    OrganiserInvitationsController,
                     OrganiserDataController,
                     OrganiserMailController,
                     OrganiserApiTokensController,

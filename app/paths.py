@@ -32,13 +32,14 @@ ALL_EVENTS_FEED = "/r/{token:str}/all/{key:str}/calendar.ics"
 PERSONAL_DATA = "/r/{token:str}/data.json"
 PERSONAL_DATA_DELETE = "/r/{token:str}/delete-data"
 JOIN = "/j/{token:str}"
+INVITATION = "/i/{token:str}"
 HEALTH = "/healthz"
 STATIC = "/static"
 API_EVENTS = "/api/v1/events"
 API_ORGANISER = "/api/v1/organiser"
 API_DOCS = "/api/schema"
 #: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
-PERSONAL_PREFIXES = ("/r/", "/j/")
+PERSONAL_PREFIXES = ("/r/", "/j/", "/i/")
 
 # The organisers' area: its prefix, then paths relative to it.
 ORGANISER = "/organiser"
@@ -68,6 +69,9 @@ NEW_REGISTRATION = REGISTRATIONS + "/new"
 PROMOTE = REGISTRATIONS + "/promote"
 REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
 APPROVALS = REGISTRATIONS + "/approvals"
+INVITATIONS = EVENT_OVERVIEW + "/invitations"
+INVITATIONS_IMPORT = INVITATIONS + "/import"
+INVITATIONS_SEND = INVITATIONS + "/send"
 REGISTRATION_APPROVE = REGISTRATIONS + "/{registration_id:int}/approve"
 REGISTRATION_DECLINE = REGISTRATIONS + "/{registration_id:int}/decline"
 REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
@@ -159,6 +163,10 @@ def personal_data_delete(token: str) -> str:
 
 def join(token: str) -> str:
     return fill(JOIN, token=token)
+
+
+def invitation(token: str) -> str:
+    return fill(INVITATION, token=token)
 
 
 def organiser_home() -> str:
@@ -259,6 +267,18 @@ def promote(event_id: int) -> str:
 
 def registration_cancel(event_id: int, registration_id: int) -> str:
     return organiser(REGISTRATION_CANCEL, event_id=event_id, registration_id=registration_id)
+
+
+def invitations(event_id: int) -> str:
+    return organiser(INVITATIONS, event_id=event_id)
+
+
+def invitations_import(event_id: int) -> str:
+    return organiser(INVITATIONS_IMPORT, event_id=event_id)
+
+
+def invitations_send(event_id: int) -> str:
+    return organiser(INVITATIONS_SEND, event_id=event_id)
 
 
 def approvals(event_id: int) -> str:

@@ -83,6 +83,8 @@ class Event(Table, tablename="event"):
     requires_approval = Boolean(default=False)
     #: Approval: a registration waiting for it keeps a seat meanwhile.
     approval_holds_seat = Boolean(default=True)
+    #: Only invited addresses (table ``invitation``) may register.
+    invitation_only = Boolean(default=False)
 
 
 class Registration(Table, tablename="registration"):
@@ -158,6 +160,25 @@ class Outbox(Table, tablename="outbox"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class Invitation(Table, tablename="invitation"):
+    """One invitee of an event; the migration adds a unique index on (event, email_normalised).
+
+    ``token`` opens the personal invitation link that pre-fills the form; ``sent_at`` is when
+    the invitation mail was enqueued (NULL: not yet).
+    """
+
+    id: Serial
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
+    name = Varchar(length=200, default="")
+    email = Varchar(length=254, default="")
+    email_normalised = Varchar(length=254, default="")
+    organisation = Varchar(length=200, default="")
+    language = Varchar(length=5, default="de")
+    token = Varchar(length=64, unique=True, secret=True)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
 class ApiToken(Table, tablename="api_token"):
     """An organiser's personal API token; only the SHA-256 of its secret is kept.
 
@@ -227,6 +248,7 @@ TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
     Outbox,
+    Invitation,
     ApiToken,
     PrivacyNotice,
     OrganiserSession,

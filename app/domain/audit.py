@@ -32,6 +32,8 @@ class AuditAction(enum.StrEnum):
     REGISTRATION_PROMOTED = "registration_promoted"
     REGISTRATION_APPROVED = "registration_approved"
     REGISTRATION_DECLINED = "registration_declined"
+    INVITEES_IMPORTED = "invitees_imported"
+    INVITATIONS_SENT = "invitations_sent"
     CHECKED_IN = "checked_in"
     CHECK_IN_UNDONE = "check_in_undone"
     MESSAGE_SENT = "message_sent"

@@ -38,6 +38,7 @@ class MailKind(StrEnum):
     MATERIALS = "materials"  # after the event: report and recording are online
     APPROVAL_PENDING = "approval_pending"  # received, waiting for the organisers' approval
     DECLINED = "declined"  # the organisers declined the registration
+    INVITATION = "invitation"  # a personal invitation (no registration yet) with its link
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -56,6 +57,7 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.REMINDER,
         MailKind.OPT_IN,
         MailKind.APPROVAL_PENDING,
+        MailKind.INVITATION,
         MailKind.PERSONAL_LINK,
         MailKind.EVENT_CHANGED,
     }
@@ -134,6 +136,13 @@ def still_relevant(
     kind: MailKind, event: Event, registration: Registration | None, now: dt.datetime
 ) -> str | None:
     """``None`` when the mail should go out now, otherwise why not (kept on the outbox row)."""
+    if kind is MailKind.INVITATION:
+        # Invitees have no registration; the invitation is worth sending while one is possible.
+        if event.status is not EventStatus.PUBLISHED:
+            return "event not published"
+        if now >= event.registration_deadline:
+            return "registration closed"
+        return None
     if registration is None:
         return "registration deleted"
     if kind is MailKind.ORGANISER_NOTICE:

@@ -393,6 +393,8 @@ class Event:
     requires_approval: bool = False
     #: Approval: a registration waiting for it keeps a seat (else it takes one when approved).
     approval_holds_seat: bool = True
+    #: Only invited addresses may register (or whoever holds an invitation's link).
+    invitation_only: bool = False
 
     @property
     def modes(self) -> tuple[AttendanceMode, ...]:
@@ -618,6 +620,8 @@ class RegistrationRequest:
     #: The codes as chosen (empty: not said).
     organisation_type: str = ""
     country: str = ""
+    #: The token of the invitation link the form was opened with (empty: none).
+    invitation: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,6 +693,7 @@ class EventDraft:
     double_opt_in: bool = False
     requires_approval: bool = False
     approval_holds_seat: bool = True
+    invitation_only: bool = False
     #: No hold (zero) is taken as the usual day.
     opt_in_hold: dt.timedelta = dt.timedelta(hours=24)
     access_mail_lead: dt.timedelta = dt.timedelta(hours=24)

@@ -180,6 +180,7 @@ def edited_columns(
         EventTable.double_opt_in: row["double_opt_in"],
         EventTable.requires_approval: row["requires_approval"],
         EventTable.approval_holds_seat: row["approval_holds_seat"],
+        EventTable.invitation_only: row["invitation_only"],
         EventTable.opt_in_hold_minutes: row["opt_in_hold_minutes"],
         EventTable.access_mail_lead_minutes: row["access_mail_lead_minutes"],
         EventTable.access_in_confirmation: row["access_in_confirmation"],

@@ -25,7 +25,7 @@ from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
-from app.domain.errors import CapacityConflict, NotFound, RegistrationClosed
+from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
 from app.domain.model import (
     ENDED,
     AttendanceMode,
@@ -48,12 +48,13 @@ from app.domain.rules import (
 )
 from app.domain.rules import window_state as event_window_state
 from app.domain.validation import (
+    NOT_INVITED,
     is_slug_shaped,
     is_token_shaped,
     normalise_email,
     validate_registration,
 )
-from app.services import audit
+from app.services import audit, invitations
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -178,6 +179,11 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
+    if event.invitation_only:
+        # Checked once the form is otherwise right: a mistyped address is told as such.
+        registrant = validate_registration(event, request)
+        if not await invitations.is_invited(event.id, registrant.email, request.invitation):
+            raise InvalidInput({"email": NOT_INVITED})
     return await _register(db, event, request, now, by_organiser=False)
 
 

@@ -64,6 +64,7 @@ EVENT_FIELD_LABELS = {
     "opt_in_hold_hours": N_("Reservierung bis zur Bestätigung (Stunden)"),
     "requires_approval": N_("Anmeldungen brauchen eine Freigabe"),
     "approval_holds_seat": N_("Platz bis zur Freigabe reservieren"),
+    "invitation_only": N_("Nur auf Einladung"),
     "access_mail_lead_hours": N_("Zugangsdaten vor Beginn (Stunden)"),
     "access_in_confirmation": N_("Zugangsdaten schon in der Bestätigung"),
     "reminder_lead_hours": N_("Erinnerung vor Beginn (Stunden)"),

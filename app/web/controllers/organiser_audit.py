@@ -31,6 +31,8 @@ ACTION_LABELS = {
     AuditAction.REGISTRATION_PROMOTED: N_("Von der Warteliste nachgerückt"),
     AuditAction.REGISTRATION_APPROVED: N_("Anmeldung freigegeben"),
     AuditAction.REGISTRATION_DECLINED: N_("Anmeldung abgelehnt"),
+    AuditAction.INVITEES_IMPORTED: N_("Eingeladene importiert"),
+    AuditAction.INVITATIONS_SENT: N_("Einladungen verschickt"),
     AuditAction.CHECKED_IN: N_("Eingelassen"),
     AuditAction.CHECK_IN_UNDONE: N_("Einlass zurückgenommen"),
     AuditAction.MESSAGE_SENT: N_("Nachricht gesendet"),
