@@ -71,7 +71,9 @@ async def add_approval_and_invitations() -> None:
     engine = engine_finder()
     assert engine is not None
     # Raw steps run before Piccolo's own: the table is made here, then its unique index.
-    await Invitation.create_table(if_not_exists=True).run()
+    # Through run_ddl, so PostgreSQL runs it in the migration's transaction like the rest.
+    for statement in Invitation.create_table(if_not_exists=True).ddl:
+        await engine.run_ddl(statement)
     for statement in STATEMENTS:
         await engine.run_ddl(statement)
 
