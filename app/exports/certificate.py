@@ -40,6 +40,11 @@ class Issuer:
     organiser: str
     co_host: str = ""
 
+    @classmethod
+    def of(cls, event: Event, organiser: str) -> Issuer:
+        """The issuers of ``event``'s certificates: ``organiser``, with the event's co-host."""
+        return cls(organiser=organiser, co_host=event.co_host)
+
 
 def certificate_people(registrations: Iterable[Registration]) -> list[Registration]:
     """Those who get a certificate: attended, not cancelled or anonymised; by last name."""

@@ -117,7 +117,7 @@ def certificate_attachment(
 ) -> Attachment:
     """The registrant's certificate of attendance as a PDF, made now, in their language."""
     target = io.BytesIO()
-    issuer = Issuer(organiser=settings.certificate_organiser)
+    issuer = Issuer.of(event, settings.certificate_organiser)
     written = write_certificates(event, [registration], target, issuer=issuer, issued=now)
     if written != 1:
         # still_relevant let it through, so this is no attendee: never send the empty page.

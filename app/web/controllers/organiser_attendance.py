@@ -211,5 +211,5 @@ class OrganiserAttendanceController(Controller):
         """A certificate of attendance per person who came, one PDF page each, in their language."""
         event = await get_with_access(event_id)
         await audit.export_started(db, actor, event.id, "certificates", now)
-        issuer = Issuer(organiser=settings.certificate_organiser)
+        issuer = Issuer.of(event, settings.certificate_organiser)
         return await downloads.certificates_download(event, issuer, now)
