@@ -32,19 +32,16 @@ from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
-from app.web.controllers.invitation import InvitationController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
 from app.web.controllers.organiser_accounts import OrganiserAccountsController
 from app.web.controllers.organiser_actions import OrganiserActionsController
 from app.web.controllers.organiser_api import OrganiserApiController
 from app.web.controllers.organiser_api_tokens import OrganiserApiTokensController
-from app.web.controllers.organiser_approvals import OrganiserApprovalsController
 from app.web.controllers.organiser_attendance import OrganiserAttendanceController
 from app.web.controllers.organiser_audit import OrganiserAuditController
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
-from app.web.controllers.organiser_invitations import OrganiserInvitationsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
@@ -163,7 +160,6 @@ def create_app(
             CalendarController,
             FeedsController,
             RegistrationController,
-            InvitationController,
             PersonalDataController,
             JoinController,
             EventsApiController,
@@ -255,8 +251,6 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserMaterialsController,
                     OrganiserRegistrationsController,
                     OrganiserActionsController,
-                    OrganiserApprovalsController,
-                    OrganiserInvitationsController,
                     OrganiserDataController,
                     OrganiserAttendanceController,
                     OrganiserMailController,

@@ -33,7 +33,6 @@ PERSONAL_DATA = "/r/{token:str}/data.json"
 PERSONAL_DATA_DELETE = "/r/{token:str}/delete-data"
 PERSONAL_CERTIFICATE = "/r/{token:str}/certificate"
 JOIN = "/j/{token:str}"
-INVITATION = "/i/{token:str}"
 HEALTH = "/healthz"
 STATIC = "/static"
 API_EVENTS = "/api/v1/events"
@@ -42,7 +41,7 @@ API_DOCS = "/api/schema"
 #: The upcoming events without the site's chrome, for the sites of ``EMBED_ORIGINS`` to frame.
 EMBED = "/embed"
 #: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
-PERSONAL_PREFIXES = ("/r/", "/j/", "/i/")
+PERSONAL_PREFIXES = ("/r/", "/j/")
 
 # The organisers' area: its prefix, then paths relative to it.
 ORGANISER = "/organiser"
@@ -86,12 +85,6 @@ PROMOTE = REGISTRATIONS + "/promote"
 #: A selection of the list: GET shows what an action would do to it, POST (confirmed) does it.
 REGISTRATIONS_BULK = REGISTRATIONS + "/bulk"
 REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
-APPROVALS = REGISTRATIONS + "/approvals"
-INVITATIONS = EVENT_OVERVIEW + "/invitations"
-INVITATIONS_IMPORT = INVITATIONS + "/import"
-INVITATIONS_SEND = INVITATIONS + "/send"
-REGISTRATION_APPROVE = REGISTRATIONS + "/{registration_id:int}/approve"
-REGISTRATION_DECLINE = REGISTRATIONS + "/{registration_id:int}/decline"
 REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
 MESSAGE = EVENT_OVERVIEW + "/message"
 MESSAGE_PREVIEW = MESSAGE + "/preview"
@@ -192,10 +185,6 @@ def personal_certificate(token: str) -> str:
 
 def join(token: str) -> str:
     return fill(JOIN, token=token)
-
-
-def invitation(token: str) -> str:
-    return fill(INVITATION, token=token)
 
 
 def organiser_home() -> str:
@@ -344,30 +333,6 @@ def registrations_bulk(event_id: int) -> str:
 
 def registration_cancel(event_id: int, registration_id: int) -> str:
     return organiser(REGISTRATION_CANCEL, event_id=event_id, registration_id=registration_id)
-
-
-def invitations(event_id: int) -> str:
-    return organiser(INVITATIONS, event_id=event_id)
-
-
-def invitations_import(event_id: int) -> str:
-    return organiser(INVITATIONS_IMPORT, event_id=event_id)
-
-
-def invitations_send(event_id: int) -> str:
-    return organiser(INVITATIONS_SEND, event_id=event_id)
-
-
-def approvals(event_id: int) -> str:
-    return organiser(APPROVALS, event_id=event_id)
-
-
-def registration_approve(event_id: int, registration_id: int) -> str:
-    return organiser(REGISTRATION_APPROVE, event_id=event_id, registration_id=registration_id)
-
-
-def registration_decline(event_id: int, registration_id: int) -> str:
-    return organiser(REGISTRATION_DECLINE, event_id=event_id, registration_id=registration_id)
 
 
 def registration_delete_data(event_id: int, registration_id: int) -> str:

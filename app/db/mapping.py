@@ -279,9 +279,6 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
             for item in _json(row["questions"])
         ),
         double_opt_in=bool(row["double_opt_in"]),
-        requires_approval=bool(row.get("requires_approval", False)),
-        approval_holds_seat=bool(row.get("approval_holds_seat", True)),
-        invitation_only=bool(row.get("invitation_only", False)),
         opt_in_hold=dt.timedelta(minutes=row["opt_in_hold_minutes"]),
         access_mail_lead=dt.timedelta(minutes=row["access_mail_lead_minutes"]),
         access_in_confirmation=bool(row["access_in_confirmation"]),
@@ -331,9 +328,6 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "registration_closes_at": _utc(event.registration_closes_at),
         "waitlist_enabled": event.waitlist_enabled,
         "double_opt_in": event.double_opt_in,
-        "requires_approval": event.requires_approval,
-        "approval_holds_seat": event.approval_holds_seat,
-        "invitation_only": event.invitation_only,
         "opt_in_hold_minutes": _minutes(event.opt_in_hold),
         "access_mail_lead_minutes": _minutes(event.access_mail_lead),
         "access_in_confirmation": event.access_in_confirmation,
@@ -418,7 +412,6 @@ def registration_from_row(row: Mapping[str, Any]) -> Registration:
         country=_optional(Country, row.get("country")),
         attended_online_at=_utc(row.get("attended_online_at")),
         attendance_source=_optional(AttendanceSource, row.get("attendance_source")),
-        seat_held=bool(row.get("seat_held", False)),
     )
 
 

@@ -82,12 +82,6 @@ class Event(Table, tablename="event"):
     #: The organisation that hosts the event together with the network ("Gemeinsam mit …");
     #: empty: none. Shown on the public page, in the API and in mails (migration 0021).
     co_host = Varchar(length=300, default="")
-    #: Registrations wait for an organiser's approval (migration 0026).
-    requires_approval = Boolean(default=False)
-    #: Approval: a registration waiting for it keeps a seat meanwhile.
-    approval_holds_seat = Boolean(default=True)
-    #: Only invited addresses (table ``invitation``) may register.
-    invitation_only = Boolean(default=False)
 
 
 class Registration(Table, tablename="registration"):
@@ -128,8 +122,6 @@ class Registration(Table, tablename="registration"):
     #: which). NULL: not attended or not known.
     attended_online_at = Timestamptz(null=True, default=None)
     attendance_source = Varchar(length=20, null=True, default=None)
-    #: A registration pending approval holds a seat (counted in ``seats_taken_*``).
-    seat_held = Boolean(default=False)
 
 
 class Outbox(Table, tablename="outbox"):
@@ -161,25 +153,6 @@ class Outbox(Table, tablename="outbox"):
     sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-
-
-class Invitation(Table, tablename="invitation"):
-    """One invitee of an event; the migration adds a unique index on (event, email_normalised).
-
-    ``token`` opens the personal invitation link that pre-fills the form; ``sent_at`` is when
-    the invitation mail was enqueued (NULL: not yet).
-    """
-
-    id: Serial
-    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True, null=False)
-    name = Varchar(length=200, default="")
-    email = Varchar(length=254, default="")
-    email_normalised = Varchar(length=254, default="")
-    organisation = Varchar(length=200, default="")
-    language = Varchar(length=5, default="de")
-    token = Varchar(length=64, unique=True, secret=True)
-    created_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None)
 
 
 class ApiToken(Table, tablename="api_token"):
@@ -398,7 +371,6 @@ TABLES: tuple[type[Table], ...] = (
     Event,
     Registration,
     Outbox,
-    Invitation,
     ApiToken,
     PrivacyNotice,
     OrganiserSession,

@@ -38,9 +38,6 @@ class MailKind(StrEnum):
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
     MATERIALS = "materials"  # after the event: report and recording are online
     CERTIFICATE = "certificate"  # after the event, asked for: the certificate of attendance
-    APPROVAL_PENDING = "approval_pending"  # received, waiting for the organisers' approval
-    DECLINED = "declined"  # the organisers declined the registration
-    INVITATION = "invitation"  # a personal invitation (no registration yet) with its link
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -58,8 +55,6 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.ACCESS,
         MailKind.REMINDER,
         MailKind.OPT_IN,
-        MailKind.APPROVAL_PENDING,
-        MailKind.INVITATION,
         MailKind.PERSONAL_LINK,
         MailKind.EVENT_CHANGED,
     }
@@ -138,13 +133,6 @@ def still_relevant(
     kind: MailKind, event: Event, registration: Registration | None, now: dt.datetime
 ) -> str | None:
     """``None`` when the mail should go out now, otherwise why not (kept on the outbox row)."""
-    if kind is MailKind.INVITATION:
-        # Invitees have no registration; the invitation is worth sending while one is possible.
-        if event.status is not EventStatus.PUBLISHED:
-            return "event not published"
-        if now >= event.registration_deadline:
-            return "registration closed"
-        return None
     if registration is None:
         return "registration deleted"
     if kind is MailKind.ORGANISER_NOTICE:
@@ -158,17 +146,10 @@ def still_relevant(
         if registration.status is RegistrationStatus.CONFIRMED:
             return "registered again"
         return None
-    if kind is MailKind.DECLINED:
-        # A decline is told even if the event is cancelled meanwhile: it answers their request.
-        if registration.status is not RegistrationStatus.DECLINED:
-            return "no longer declined"
-        return None
     if event.status is EventStatus.CANCELLED:
         return "event cancelled"
     if registration.status is RegistrationStatus.CANCELLED:
         return "registration cancelled"
-    if registration.status is RegistrationStatus.DECLINED:
-        return "registration declined"
     if kind in SCHEDULED_KINDS and now >= event.ends_at:
         return "event over"
     if kind is MailKind.ACCESS and not entitled_to_access(event, registration):
@@ -186,9 +167,6 @@ def still_relevant(
         return "registration not confirmed"
     if kind is MailKind.OPT_IN and registration.status is not RegistrationStatus.PENDING:
         return "address already confirmed"
-    waiting_for_approval = registration.status is RegistrationStatus.PENDING_APPROVAL
-    if kind is MailKind.APPROVAL_PENDING and not waiting_for_approval:
-        return "approval already decided"
     if kind is MailKind.WAITLISTED and registration.status is not RegistrationStatus.WAITLISTED:
         return "no longer waiting"
     return None

@@ -70,25 +70,10 @@ class RegistrationStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
-    #: Approval: waits for an organiser; holds a seat only if ``seat_held`` says so.
-    PENDING_APPROVAL = "pending_approval"
-    #: Approval: an organiser said no (final, like a cancellation; the address stays taken).
-    DECLINED = "declined"
 
 
-#: Statuses that always occupy a seat (a pending approval may too: see :func:`holds_seat`).
+#: Statuses that occupy a seat.
 SEAT_HOLDING = frozenset({RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED})
-
-
-def holds_seat(status: RegistrationStatus, *, seat_held: bool) -> bool:
-    """Whether a registration of ``status`` occupies a seat (the one rule the counters follow)."""
-    if status is RegistrationStatus.PENDING_APPROVAL:
-        return seat_held
-    return status in SEAT_HOLDING
-
-
-#: Statuses that end a registration: no seat, no queue, no more mail about the event.
-ENDED = frozenset({RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED})
 
 
 class QuestionKind(StrEnum):
@@ -392,12 +377,6 @@ class Event:
     translations: Mapping[str, EventText] = field(default_factory=dict)
     #: Report, recording, slides and photos once the event took place.
     materials: EventMaterials = field(default_factory=EventMaterials)
-    #: Registrations wait for an organiser's approval before their seat is confirmed.
-    requires_approval: bool = False
-    #: Approval: a registration waiting for it keeps a seat (else it takes one when approved).
-    approval_holds_seat: bool = True
-    #: Only invited addresses may register (or whoever holds an invitation's link).
-    invitation_only: bool = False
 
     @property
     def modes(self) -> tuple[AttendanceMode, ...]:
@@ -582,14 +561,6 @@ class Registration:
     #: Online participation has no door: when the person was marked as attended, and by what.
     attended_online_at: dt.datetime | None = None
     attendance_source: AttendanceSource | None = None
-    #: Approval: this registration waiting for it holds a seat (set by the event's choice
-    #: when the person registered, so a later change of that choice cannot strand a seat).
-    seat_held: bool = False
-
-    @property
-    def holds_seat(self) -> bool:
-        """Whether the registration occupies a seat of its mode right now."""
-        return holds_seat(self.status, seat_held=self.seat_held)
 
     @property
     def full_name(self) -> str:
@@ -623,8 +594,6 @@ class RegistrationRequest:
     #: The codes as chosen (empty: not said).
     organisation_type: str = ""
     country: str = ""
-    #: The token of the invitation link the form was opened with (empty: none).
-    invitation: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -694,9 +663,6 @@ class EventDraft:
     registration_closes_at: dt.datetime | None = None
     waitlist_enabled: bool = True
     double_opt_in: bool = False
-    requires_approval: bool = False
-    approval_holds_seat: bool = True
-    invitation_only: bool = False
     #: No hold (zero) is taken as the usual day.
     opt_in_hold: dt.timedelta = dt.timedelta(hours=24)
     access_mail_lead: dt.timedelta = dt.timedelta(hours=24)

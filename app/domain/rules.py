@@ -74,10 +74,6 @@ def place_registration(
     cannot change before the caller takes the seat. ``ignore_dates`` (organisers adding someone
     by hand) skips the opening time and the deadline, never a cancelled or unpublished event,
     nor the seats.
-
-    An event that requires approval places everyone it would seat or queue as pending approval
-    (double opt-in is then not asked: the organisers look at each registration anyway); the
-    seat is held meanwhile only when the event says so and one is free for a newcomer.
     """
     state = window_state(event, now)
     dated = (WindowState.NOT_YET_OPEN, WindowState.CLOSED)
@@ -85,14 +81,7 @@ def place_registration(
         raise RegistrationClosed(state.value)
     if mode not in event.modes:
         raise RegistrationClosed("mode_not_offered")
-    offered = availability(event, mode, waiting)
-    if event.requires_approval and offered is not Availability.FULL:
-        # The organiser decides first; the seat (if any) is settled when they approve.
-        return Placement(
-            status=RegistrationStatus.PENDING_APPROVAL,
-            takes_seat=offered is Availability.FREE and event.approval_holds_seat,
-        )
-    match offered:
+    match availability(event, mode, waiting):
         case Availability.FREE:
             status = (
                 RegistrationStatus.PENDING if event.double_opt_in else RegistrationStatus.CONFIRMED
@@ -102,32 +91,6 @@ def place_registration(
             return Placement(status=RegistrationStatus.WAITLISTED, takes_seat=False)
         case Availability.FULL:
             raise RegistrationClosed("full")
-
-
-class Approval(StrEnum):
-    """Where an approved registration goes."""
-
-    SEAT = "seat"  # it held a seat, or a free one is taken now
-    WAITLIST = "waitlist"  # no seat free for it: the waiting list, at its end
-    FULL = "full"  # no seat and no waiting list: the approval is refused
-
-
-def place_approval(
-    event: Event, mode: AttendanceMode, waiting: int, *, seat_held: bool
-) -> Approval:
-    """Where a registration pending approval goes when an organiser approves it.
-
-    ``event`` and ``waiting`` are read under the event's lock, like for a new registration.
-    """
-    if seat_held:
-        return Approval.SEAT
-    match availability(event, mode, waiting):
-        case Availability.FREE:
-            return Approval.SEAT
-        case Availability.WAITLIST:
-            return Approval.WAITLIST
-        case Availability.FULL:
-            return Approval.FULL
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,8 +45,6 @@ INVALID_EMAIL = "invalid_email"
 INVALID_CHOICE = "invalid_choice"
 CONSENT_REQUIRED = "consent_required"
 INVALID_TEXT = "invalid_text"
-#: An invitation-only event, and the address was not invited.
-NOT_INVITED = "not_invited"
 
 _Choice = TypeVar("_Choice", OrganisationType, Country)
 

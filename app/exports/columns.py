@@ -50,8 +50,6 @@ STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: N_("Warteliste"),
     RegistrationStatus.PENDING: N_("E-Mail-Bestätigung ausstehend"),
     RegistrationStatus.CANCELLED: N_("storniert"),
-    RegistrationStatus.PENDING_APPROVAL: N_("Freigabe ausstehend"),
-    RegistrationStatus.DECLINED: N_("abgelehnt"),
 }
 
 YES_NO_LABELS = {validation.YES: N_("Ja"), validation.NO: N_("Nein")}

@@ -317,10 +317,6 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         values["personal_url"] = context.personal_url
     if context.all_events_url is not None:
         values["all_events_url"] = context.all_events_url
-    invitation = str(payload.get("invitation") or "")
-    if invitation:
-        values["invitation_url"] = context.base_url + paths.invitation(invitation)
-        values["invitee_name"] = str(payload.get("name") or "").strip()
     return values
 
 

@@ -52,23 +52,13 @@ class ChangeKind(StrEnum):
     REMINDER_PLANNED = "reminder_planned"  # reminders switched on (or due again): plan one
     EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
-    APPROVAL_PENDING = "approval_pending"  # received; an organiser will approve or decline it
-    APPROVED = "approved"  # approved into a seat: confirmation with invite
-    DECLINED = "declined"  # an organiser declined it
 
 
 #: Changes that end a registration: its waiting mail is called off.
-_ENDS_REGISTRATION = frozenset({ChangeKind.CANCELLED, ChangeKind.HOLD_EXPIRED, ChangeKind.DECLINED})
+_ENDS_REGISTRATION = frozenset({ChangeKind.CANCELLED, ChangeKind.HOLD_EXPIRED})
 
 #: Changes that bring a new registrant, announced to the organisers when the event asks for it.
-_NEW_REGISTRANT = frozenset(
-    {
-        ChangeKind.CONFIRMED,
-        ChangeKind.PENDING,
-        ChangeKind.WAITLISTED,
-        ChangeKind.APPROVAL_PENDING,
-    }
-)
+_NEW_REGISTRANT = frozenset({ChangeKind.CONFIRMED, ChangeKind.PENDING, ChangeKind.WAITLISTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +159,7 @@ def mails_caused_by(
     ``ALREADY_REGISTERED``, which asks the outbox when the last link went out)."""
     mails: list[NewMail] = []
     match change.kind:
-        case (
-            ChangeKind.CONFIRMED
-            | ChangeKind.ADDRESS_CONFIRMED
-            | ChangeKind.PROMOTED
-            | ChangeKind.APPROVED
-        ):
+        case ChangeKind.CONFIRMED | ChangeKind.ADDRESS_CONFIRMED | ChangeKind.PROMOTED:
             kind = (
                 MailKind.PROMOTION if change.kind is ChangeKind.PROMOTED else MailKind.CONFIRMATION
             )
@@ -195,10 +180,6 @@ def mails_caused_by(
             mails.append(
                 _mail(MailKind.CANCELLED, event, registration, now, held_seat=change.held_seat)
             )
-        case ChangeKind.APPROVAL_PENDING:
-            mails.append(_mail(MailKind.APPROVAL_PENDING, event, registration, now))
-        case ChangeKind.DECLINED:
-            mails.append(_mail(MailKind.DECLINED, event, registration, now))
         case ChangeKind.HOLD_EXPIRED:
             pass  # an address that never confirmed gets nothing more: it may not even be theirs
         case ChangeKind.ACCESS_READY:

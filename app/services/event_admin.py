@@ -39,7 +39,6 @@ NOT_PUBLISHED = "not_published"
 #: Registrations that keep an event from going back to draft: their people were told it exists.
 _KEEPING = (
     RegistrationStatus.PENDING.value,
-    RegistrationStatus.PENDING_APPROVAL.value,
     RegistrationStatus.CONFIRMED.value,
     RegistrationStatus.WAITLISTED.value,
 )

@@ -35,7 +35,6 @@ from app.services.registrations import promote_within_transaction
 #: Registrations that hear about changes to their event.
 _ACTIVE = (
     RegistrationStatus.PENDING.value,
-    RegistrationStatus.PENDING_APPROVAL.value,
     RegistrationStatus.CONFIRMED.value,
     RegistrationStatus.WAITLISTED.value,
 )
@@ -178,9 +177,6 @@ def edited_columns(
         EventTable.registration_closes_at: row["registration_closes_at"],
         EventTable.waitlist_enabled: row["waitlist_enabled"],
         EventTable.double_opt_in: row["double_opt_in"],
-        EventTable.requires_approval: row["requires_approval"],
-        EventTable.approval_holds_seat: row["approval_holds_seat"],
-        EventTable.invitation_only: row["invitation_only"],
         EventTable.opt_in_hold_minutes: row["opt_in_hold_minutes"],
         EventTable.access_mail_lead_minutes: row["access_mail_lead_minutes"],
         EventTable.access_in_confirmation: row["access_in_confirmation"],

@@ -25,9 +25,9 @@ from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
-from app.domain.errors import CapacityConflict, InvalidInput, NotFound, RegistrationClosed
+from app.domain.errors import CapacityConflict, NotFound, RegistrationClosed
 from app.domain.model import (
-    ENDED,
+    SEAT_HOLDING,
     AttendanceMode,
     Event,
     EventStatus,
@@ -39,22 +39,19 @@ from app.domain.model import (
 )
 from app.domain.outbox import NewMail
 from app.domain.rules import (
-    Approval,
     WaitingEntry,
     WindowState,
     choose_promotions,
-    place_approval,
     place_registration,
 )
 from app.domain.rules import window_state as event_window_state
 from app.domain.validation import (
-    NOT_INVITED,
     is_slug_shaped,
     is_token_shaped,
     normalise_email,
     validate_registration,
 )
-from app.services import audit, invitations
+from app.services import audit
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -85,14 +82,6 @@ class RegistrationOutcome:
 @dataclass(frozen=True, slots=True)
 class CancellationOutcome:
     """The result of a cancellation, with whoever was promoted into the freed seat."""
-
-    registration: Registration
-    changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionOutcome:
-    """The result of an organiser's approval or decline; no changes: nothing was pending."""
 
     registration: Registration
     changes: tuple[Change, ...]
@@ -179,11 +168,6 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
-    if event.invitation_only:
-        # Checked once the form is otherwise right: a mistyped address is told as such.
-        registrant = validate_registration(event, request)
-        if not await invitations.is_invited(event.id, registrant.email, request.invitation):
-            raise InvalidInput({"email": NOT_INVITED})
     return await _register(db, event, request, now, by_organiser=False)
 
 
@@ -232,7 +216,6 @@ _NEW_CHANGE = {
     RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
     RegistrationStatus.PENDING: ChangeKind.PENDING,
     RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
-    RegistrationStatus.PENDING_APPROVAL: ChangeKind.APPROVAL_PENDING,
 }
 
 
@@ -264,8 +247,6 @@ async def _register(
         values = _registration_values(registrant, consent_version, placement.status, email_key, now)
         if placement.status is RegistrationStatus.PENDING:
             values["hold_until"] = now + locked.event.opt_in_hold
-        if placement.status is RegistrationStatus.PENDING_APPROVAL:
-            values["seat_held"] = placement.takes_seat
         # The newcomer joins the queue at ``now``: behind everyone waiting but those (normally
         # none) who joined later, or at the same moment with a later row.
         position = (
@@ -347,7 +328,6 @@ def _registration_values(
         "waitlisted_at": now if status is RegistrationStatus.WAITLISTED else None,
         "cancelled_at": None,
         "hold_until": None,
-        "seat_held": False,
     }
 
 
@@ -410,7 +390,7 @@ async def _cancel(
         row = await _registration_row(registration_id)
         assert row is not None
         current = registration_from_row(row)
-        if current.status in ENDED:
+        if current.status is RegistrationStatus.CANCELLED:
             return CancellationOutcome(current, changes=())
         await RegistrationTable.update(
             {
@@ -421,14 +401,13 @@ async def _cancel(
                 # Their CANCEL must outrank the invite they had (and a new registration's
                 # REQUEST, at the same SEQUENCE, wins by its later DTSTAMP).
                 RegistrationTable.invite_sequence: RegistrationTable.invite_sequence + 1,
-                RegistrationTable.seat_held: False,
                 RegistrationTable.updated_at: now,
             }
         ).where(RegistrationTable.id == current.id)
         # Only a confirmed seat was sent an invite that must now be cancelled.
         had_invite = current.status is RegistrationStatus.CONFIRMED
         recorded = [Change(ChangeKind.CANCELLED, current.id, event.id, held_seat=had_invite)]
-        if current.holds_seat:
+        if current.status in SEAT_HOLDING:
             await _give_back_seat(event.id, current.mode)
             recorded.extend(await promote_within_transaction(db, event.id, now))
         await change_log.record(db, event, recorded, now)
@@ -533,145 +512,6 @@ async def _expire(db: Database, event: Event, registration: Registration, now: d
     recorded = [Change(ChangeKind.HOLD_EXPIRED, registration.id, event.id)]
     recorded.extend(await promote_within_transaction(db, event.id, now))
     await change_log.record(db, event, recorded, now)
-
-
-async def _pending_approval(
-    event_id: int, registration_id: int, *, db: Database
-) -> tuple[Event, Registration]:
-    """Under the event's lock (in the caller's transaction): the event and the registration."""
-    event = await _locked_event(db, event_id)
-    row = await _registration_row(registration_id)
-    if row is None or row["event"] != event_id:
-        raise NotFound(f"registration {registration_id}")
-    return event, registration_from_row(row)
-
-
-async def _waiting_count(event_id: int, mode: AttendanceMode) -> int:
-    column = (
-        EventTable.waiting_in_person
-        if mode is AttendanceMode.IN_PERSON
-        else EventTable.waiting_online
-    )
-    row = await EventTable.select(column).where(EventTable.id == event_id).first()
-    assert row is not None
-    return int(row[column._meta.name])
-
-
-async def approve(
-    db: Database,
-    event_id: int,
-    registration_id: int,
-    now: dt.datetime,
-    *,
-    actor: Actor | None = None,
-) -> DecisionOutcome:
-    """An organiser approves a registration that waits for it.
-
-    It held a seat: confirmed. It did not: it takes a free seat now if one is free for a
-    newcomer (nobody waiting), else it joins the end of the waiting list (with the waiting-list
-    mail), else, on a full event without one, the approval is refused
-    (:class:`RegistrationClosed` ``full``). Confirmed, it gets the confirmation with the invite.
-    Approving what no longer waits for approval changes nothing. Raises :class:`NotFound` when
-    the registration is not the event's, :class:`RegistrationClosed` ``cancelled`` for a
-    cancelled event.
-    """
-    async with db.transaction():
-        event, current = await _pending_approval(event_id, registration_id, db=db)
-        if current.status is not RegistrationStatus.PENDING_APPROVAL:
-            return DecisionOutcome(current, changes=())
-        if event.status is EventStatus.CANCELLED:
-            raise RegistrationClosed(WindowState.CANCELLED.value)
-        waiting = await _waiting_count(event_id, current.mode)
-        decision = place_approval(event, current.mode, waiting, seat_held=current.seat_held)
-        if decision is Approval.FULL:
-            raise RegistrationClosed("full")
-        if decision is Approval.SEAT:
-            if not current.seat_held:
-                await _take_seat(event_id, current.mode)
-            values: dict[Any, Any] = {
-                RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
-                RegistrationTable.confirmed_at: now,
-            }
-            change = Change(ChangeKind.APPROVED, current.id, event_id)
-        else:
-            values = {
-                RegistrationTable.status: RegistrationStatus.WAITLISTED.value,
-                RegistrationTable.waitlisted_at: now,
-            }
-            # The end of the queue: everyone waiting joined before now.
-            change = Change(ChangeKind.WAITLISTED, current.id, event_id, position=waiting + 1)
-        await RegistrationTable.update(
-            {**values, RegistrationTable.seat_held: False, RegistrationTable.updated_at: now}
-        ).where(RegistrationTable.id == current.id)
-        await change_log.record(db, event, [change], now)
-        await audit.record(
-            db,
-            actor,
-            AuditAction.REGISTRATION_APPROVED,
-            now=now,
-            event_id=event_id,
-            subject_id=current.id,
-        )
-        approved = await _registration_row(current.id)
-        assert approved is not None
-    return DecisionOutcome(registration_from_row(approved), changes=(change,))
-
-
-async def decline(
-    db: Database,
-    event_id: int,
-    registration_id: int,
-    now: dt.datetime,
-    *,
-    actor: Actor | None = None,
-) -> DecisionOutcome:
-    """An organiser declines a registration that waits for approval: the declined mail goes
-    out, and a seat it held goes to the waiting list at once.
-
-    Declining what no longer waits for approval changes nothing; :class:`NotFound` when the
-    registration is not the event's.
-    """
-    async with db.transaction():
-        event, current = await _pending_approval(event_id, registration_id, db=db)
-        if current.status is not RegistrationStatus.PENDING_APPROVAL:
-            return DecisionOutcome(current, changes=())
-        await RegistrationTable.update(
-            {
-                RegistrationTable.status: RegistrationStatus.DECLINED.value,
-                RegistrationTable.seat_held: False,
-                RegistrationTable.updated_at: now,
-            }
-        ).where(RegistrationTable.id == current.id)
-        recorded = [Change(ChangeKind.DECLINED, current.id, event_id)]
-        if current.seat_held:
-            await _give_back_seat(event_id, current.mode)
-            recorded.extend(await promote_within_transaction(db, event_id, now))
-        await change_log.record(db, event, recorded, now)
-        await audit.record(
-            db,
-            actor,
-            AuditAction.REGISTRATION_DECLINED,
-            now=now,
-            event_id=event_id,
-            subject_id=current.id,
-        )
-        declined = await _registration_row(current.id)
-        assert declined is not None
-    return DecisionOutcome(registration_from_row(declined), changes=tuple(recorded))
-
-
-async def pending_approvals(event_id: int, *, limit: int = 500) -> list[Registration]:
-    """The event's registrations waiting for approval, oldest first (at most ``limit``)."""
-    rows = await (
-        RegistrationTable.select()
-        .where(
-            RegistrationTable.event == event_id,
-            RegistrationTable.status == RegistrationStatus.PENDING_APPROVAL.value,
-        )
-        .order_by(RegistrationTable.id)
-        .limit(limit)
-    )
-    return [registration_from_row(row) for row in rows]
 
 
 async def promote_waiting(

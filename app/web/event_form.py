@@ -59,9 +59,6 @@ MAX_TAGS_TEXT = 1_000
 CHECKBOXES = (
     "waitlist_enabled",
     "double_opt_in",
-    "requires_approval",
-    "approval_holds_seat",
-    "invitation_only",
     "access_in_confirmation",
     "notify_organisers",
 )
@@ -356,9 +353,6 @@ def parse_event_form(form: Mapping[str, str]) -> EventDraft:
         registration_closes_at=read.moment("registration_closes_at", zone),
         waitlist_enabled=read.checkbox("waitlist_enabled"),
         double_opt_in=read.checkbox("double_opt_in"),
-        requires_approval=read.checkbox("requires_approval"),
-        approval_holds_seat=read.checkbox("approval_holds_seat"),
-        invitation_only=read.checkbox("invitation_only"),
         opt_in_hold=_or_default(read.hours("opt_in_hold_hours"), _DAY),
         access_mail_lead=_or_default(read.hours("access_mail_lead_hours"), _DAY),
         access_in_confirmation=read.checkbox("access_in_confirmation"),

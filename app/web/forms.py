@@ -46,7 +46,6 @@ def registration_request(form: Mapping[str, str], notice_version: str) -> Regist
         consent=form.get("consent", "") in _TICKED,
         organisation_type=form.get("organisation_type", ""),
         country=form.get("country", ""),
-        invitation=form.get("invitation", ""),
     )
 
 

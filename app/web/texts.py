@@ -43,10 +43,6 @@ _ERRORS = {
         "Bitte stimmen Sie der Verarbeitung Ihrer Daten gemäß Datenschutzhinweis zu."
     ),
     validation.INVALID_TEXT: N_("Diese Angabe enthält unzulässige Zeichen."),
-    validation.NOT_INVITED: N_(
-        "Diese Veranstaltung ist nur für eingeladene Personen. Bitte melden Sie sich mit der "
-        "Adresse an, an die Ihre Einladung ging, oder über den Link in der Einladung."
-    ),
 }
 _CHOOSE = N_("Bitte wählen Sie eine Möglichkeit aus.")
 _CHECK = N_("Bitte prüfen Sie diese Angabe.")
@@ -123,8 +119,6 @@ STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: N_("Warteliste"),
     RegistrationStatus.PENDING: N_("Bestätigung der E-Mail-Adresse ausstehend"),
     RegistrationStatus.CANCELLED: N_("storniert"),
-    RegistrationStatus.PENDING_APPROVAL: N_("Freigabe durch das Organisationsteam ausstehend"),
-    RegistrationStatus.DECLINED: N_("abgelehnt"),
 }
 
 ONLINE_PLACE = N_("Online (Zoom)")
@@ -201,11 +195,6 @@ def thank_you(
         return _(
             "Vielen Dank! Sie stehen auf der Warteliste. Wird ein Platz frei, rücken Sie "
             "automatisch nach und erhalten eine E-Mail."
-        )
-    if status is RegistrationStatus.PENDING_APPROVAL:
-        return _(
-            "Vielen Dank! Ihre Anmeldung ist eingegangen. Das Organisationsteam prüft sie; "
-            "sobald sie freigegeben ist, bekommen Sie eine E-Mail mit der Bestätigung."
         )
     return _("Ihre Anmeldung ist storniert.")
 
@@ -316,10 +305,6 @@ CANCEL_INVITATIONS = {
         "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück – der für Sie "
         "reservierte Platz wird frei."
     ),
-    RegistrationStatus.PENDING_APPROVAL: N_(
-        "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück, bevor sie "
-        "freigegeben wird."
-    ),
 }
 
 #: What the confirmation step says will happen, by the registration's status.
@@ -334,9 +319,6 @@ CANCEL_CONSEQUENCES = {
     ),
     RegistrationStatus.PENDING: N_(
         "Der für Sie reservierte Platz wird frei. Sie bekommen eine Bestätigung per E-Mail."
-    ),
-    RegistrationStatus.PENDING_APPROVAL: N_(
-        "Ihre Anmeldung wird zurückgezogen. Sie bekommen eine Bestätigung per E-Mail."
     ),
 }
 

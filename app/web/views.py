@@ -12,7 +12,6 @@ from app import paths
 from app.domain.attendance import CertificateState, certificate_state
 from app.domain.mail import receives_access
 from app.domain.model import (
-    ENDED,
     AttendanceMode,
     Event,
     EventFormat,
@@ -561,13 +560,13 @@ def join_refusal(registration: Registration, event: Event) -> str | None:
         return "event_cancelled"
     if event.status is not EventStatus.PUBLISHED:
         return "event_unavailable"
-    if registration.status in ENDED:
+    if registration.status is RegistrationStatus.CANCELLED:
         return "cancelled"
     if registration.mode is not AttendanceMode.ONLINE:
         return "in_person"
     if registration.status is RegistrationStatus.WAITLISTED:
         return "waitlisted"
-    if registration.status in (RegistrationStatus.PENDING, RegistrationStatus.PENDING_APPROVAL):
+    if registration.status is RegistrationStatus.PENDING:
         return "pending"
     if event.online_access is None:
         return "no_access_yet"
@@ -621,7 +620,7 @@ def personal_view(
             if access is not None
             else None
         ),
-        can_cancel=registration.status not in ENDED and now < event.ends_at,
+        can_cancel=registration.status is not RegistrationStatus.CANCELLED and now < event.ends_at,
         banner=banner,
         needs_confirmation=pending and not expired,
         confirm_until=hold_deadline(registration, event) if pending else "",

@@ -1,13 +1,11 @@
 """Seats cannot drift: a stateful property test over several events at once.
 
 Hypothesis drives the real services (register, cancel, confirm, hold expiry, promotion, capacity
-changes, event cancellation, and on events that require approval the organisers' approve and
-decline, with the seat held while pending or not) in random order on a clock that moves, and
-after every step checks, for every event, what the seat protocol promises: each seat counter
-equals the registrations holding a seat in that mode (a registration waiting for approval by
-its flag), never above capacity, no seat left idle while someone waits, the waiting list
-promoted first come first served, and nobody registered twice. Each outcome is also checked
-against what the registrations table says it should have been.
+changes, event cancellation) in random order on a clock that moves, and after every step checks,
+for every event, what the seat protocol promises: each seat counter equals the registrations
+holding a seat in that mode, never above capacity, no seat left idle while someone waits, the
+waiting list promoted first come first served, and nobody registered twice. Each outcome is
+also checked against what the registrations table says it should have been.
 
 On SQLite and PostgreSQL (``database_url``); the database is migrated once per test and emptied
 before each example. Under ``CI`` it runs 100 examples of up to 30 steps per database and
@@ -39,13 +37,13 @@ from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput, NotFound, RegistrationClosed
 from app.domain.model import (
+    SEAT_HOLDING,
     AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
     RegistrationStatus,
     Seats,
-    holds_seat,
 )
 from app.services import event_changes, registrations
 from app.services import events as event_service
@@ -72,9 +70,6 @@ class EventPlan:
     opt_in_hold: dt.timedelta
     starts_in: dt.timedelta
     closes_before_start: dt.timedelta | None
-    #: Registrations wait for an organiser's approval: ``None`` (no), "held" (a free seat is
-    #: kept for them meanwhile) or "unheld" (the seat is taken when approved).
-    approval: str | None
 
 
 #: Small limits fill up and make people wait; one in four is unlimited.
@@ -89,7 +84,6 @@ event_plans = st.builds(
     opt_in_hold=st.sampled_from([dt.timedelta(minutes=30), dt.timedelta(hours=3)]),
     starts_in=st.sampled_from([dt.timedelta(hours=20), dt.timedelta(days=2), dt.timedelta(days=7)]),
     closes_before_start=st.sampled_from([None, dt.timedelta(hours=12)]),
-    approval=st.sampled_from([None, None, "held", "unheld"]),
 )
 
 
@@ -104,7 +98,6 @@ class Row:
     status: RegistrationStatus
     waitlisted_at: dt.datetime | None
     hold_until: dt.datetime | None
-    seat_held: bool = False
 
 
 class SeatMachine(RuleBasedStateMachine):
@@ -148,9 +141,7 @@ class SeatMachine(RuleBasedStateMachine):
         return sum(
             1
             for row in self.rows.values()
-            if row.event == event_id
-            and row.mode is mode
-            and holds_seat(row.status, seat_held=row.seat_held)
+            if row.event == event_id and row.mode is mode and row.status in SEAT_HOLDING
         )
 
     def waiting(self, event_id: int, mode: AttendanceMode) -> int:
@@ -201,8 +192,6 @@ class SeatMachine(RuleBasedStateMachine):
                 waitlist_enabled=plan.waitlist,
                 double_opt_in=plan.double_opt_in,
                 opt_in_hold=plan.opt_in_hold,
-                requires_approval=plan.approval is not None,
-                approval_holds_seat=plan.approval == "held",
             )
             self.events.append(self.run(event_service.create_event(self.db, event)))
 
@@ -264,16 +253,10 @@ class SeatMachine(RuleBasedStateMachine):
             error = RegistrationClosed("cancelled")
         elif now >= event.registration_deadline:
             error = RegistrationClosed("closed")
-        held = False
         if error is None and existing is None:
             capacity = event.seats(mode).capacity
             has_seat = capacity is None or self.holders(event.id, mode) < capacity
-            free = has_seat and not self.waiting(event.id, mode)
-            if event.requires_approval and (free or event.waitlist_enabled):
-                # Waits for the organisers; keeps a seat only if one is free for a newcomer.
-                expected = RegistrationStatus.PENDING_APPROVAL
-                held = free and event.approval_holds_seat
-            elif free:
+            if has_seat and not self.waiting(event.id, mode):
                 expected = (
                     RegistrationStatus.PENDING
                     if event.double_opt_in
@@ -299,8 +282,6 @@ class SeatMachine(RuleBasedStateMachine):
         assert outcome.created
         registration = outcome.registration
         assert registration.status is expected
-        assert registration.seat_held is held
-        self.seen["seat held while pending approval"] += held
         self.seen[f"registered: {expected}"] += 1
         # The next registrant in this step is judged by the table as it now is.
         self.rows[registration.id] = Row(
@@ -311,7 +292,6 @@ class SeatMachine(RuleBasedStateMachine):
             status=registration.status,
             waitlisted_at=registration.waitlisted_at,
             hold_until=registration.hold_until,
-            seat_held=registration.seat_held,
         )
         self.tokens[registration.id] = registration.token
         if expected is RegistrationStatus.WAITLISTED:
@@ -388,81 +368,6 @@ class SeatMachine(RuleBasedStateMachine):
         self.seen["expired"] += len(due)
 
     # -- what organisers do -----------------------------------------------------------------
-
-    def waiting_for_approval(self, pick: int) -> Row | None:
-        # Mostly someone who waits for approval; now and then anyone (nothing to decide).
-        rows = sorted(self.rows.values(), key=lambda row: row.id)
-        pending = [row for row in rows if row.status is RegistrationStatus.PENDING_APPROVAL]
-        rows = pending if pending and pick % 5 else rows
-        return rows[pick % len(rows)] if rows else None
-
-    # Twice the weight of a single rule each, like registering: a decision needs a full event
-    # (the waiting list) or a held seat (freed on decline) to show what it does to seats.
-    @rule(pick=st.integers(0, 30))
-    def approve(self, pick: int) -> None:
-        self._approve(pick)
-
-    @rule(pick=st.integers(0, 30))
-    def approve_another(self, pick: int) -> None:
-        self._approve(pick)
-
-    def _approve(self, pick: int) -> None:
-        row = self.waiting_for_approval(pick)
-        if row is None:
-            return
-        now = self.tick()
-        event = self.run(self.current(row.event))
-        pending = row.status is RegistrationStatus.PENDING_APPROVAL
-        error: Exception | None = None
-        expected: RegistrationStatus | None = None
-        if pending and event.status is EventStatus.CANCELLED:
-            error = RegistrationClosed("cancelled")
-        elif pending:
-            capacity = event.seats(row.mode).capacity
-            has_seat = capacity is None or self.holders(event.id, row.mode) < capacity
-            if row.seat_held or (has_seat and not self.waiting(event.id, row.mode)):
-                expected = RegistrationStatus.CONFIRMED
-            elif event.waitlist_enabled:
-                expected = RegistrationStatus.WAITLISTED
-            else:
-                error = RegistrationClosed("full")
-        outcome = self.expect(
-            "approve",
-            lambda: registrations.approve(self.db, row.event, row.id, now),
-            error,
-        )
-        if outcome is None:
-            return
-        if expected is None:
-            assert outcome.changes == ()
-            assert outcome.registration.status is row.status
-            return
-        assert outcome.registration.status is expected, (outcome.registration, expected)
-        assert not outcome.registration.seat_held
-        self.seen[f"approved: {expected}"] += 1
-        if expected is RegistrationStatus.WAITLISTED:
-            queue = self.arrivals.setdefault((row.event, row.mode), [])
-            queue.append(row.id)
-            assert outcome.changes[0].position == len(queue), (outcome.changes, queue)
-
-    @rule(pick=st.integers(0, 30))
-    def decline(self, pick: int) -> None:
-        self._decline(pick)
-
-    @rule(pick=st.integers(0, 30))
-    def decline_another(self, pick: int) -> None:
-        self._decline(pick)
-
-    def _decline(self, pick: int) -> None:
-        row = self.waiting_for_approval(pick)
-        if row is None:
-            return
-        outcome = self.run(registrations.decline(self.db, row.event, row.id, self.tick()))
-        if row.status is not RegistrationStatus.PENDING_APPROVAL:
-            assert outcome.changes == ()
-            return
-        assert outcome.registration.status is RegistrationStatus.DECLINED
-        self.seen[f"declined: {'held' if row.seat_held else 'unheld'}"] += 1
 
     @rule(pick=st.integers(0, 3))
     def promote(self, pick: int) -> None:
@@ -561,7 +466,6 @@ class SeatMachine(RuleBasedStateMachine):
             RegistrationTable.status,
             RegistrationTable.waitlisted_at,
             RegistrationTable.hold_until,
-            RegistrationTable.seat_held,
         )
         rows = {
             row["id"]: Row(
@@ -572,7 +476,6 @@ class SeatMachine(RuleBasedStateMachine):
                 status=RegistrationStatus(row["status"]),
                 waitlisted_at=_utc(row["waitlisted_at"]),
                 hold_until=_utc(row["hold_until"]),
-                seat_held=bool(row["seat_held"]),
             )
             for row in registered
         }
@@ -581,9 +484,6 @@ class SeatMachine(RuleBasedStateMachine):
     def _check_nobody_twice(self) -> None:
         people = [(row.event, row.email) for row in self.rows.values()]
         assert len(people) == len(set(people))
-        # Only a registration waiting for approval may hold a seat by its flag.
-        for row in self.rows.values():
-            assert not row.seat_held or row.status is RegistrationStatus.PENDING_APPROVAL, row
 
     def _check_first_come_first_served(self, previous: dict[int, Row]) -> None:
         promoted: dict[tuple[int, AttendanceMode], list[int]] = {}
@@ -659,19 +559,8 @@ def test_seats_never_drift(database_url: str, now: dt.datetime) -> None:
             # Proof of the run's size and reach: a run that never promoted anyone proves little.
             assert seen["steps"] >= 2_000, seen
             seen["holds released"] = seen["expired"] + seen["confirm: expired"]
-            reached = (
-                "promoted",
-                "holds released",
-                "registered: waitlisted",
-                "register: full",
-                "registered: pending_approval",
-                "approved: confirmed",
-                "approved: waitlisted",
-                "declined: held",
-                "declined: unheld",
-            )
-            missing = [what for what in reached if not seen[what]]
-            assert not missing, (missing, seen)
+            reached = ("promoted", "holds released", "registered: waitlisted", "register: full")
+            assert all(seen[what] for what in reached), seen
     finally:
         loop.run_until_complete(db.close())
         loop.run_until_complete(loop.shutdown_asyncgens())

@@ -256,8 +256,7 @@ class RegistrationOut(msgspec.Struct):
     #: ``in_person`` or ``online``.
     mode: str
     language: str
-    #: ``pending``, ``confirmed``, ``waitlisted``, ``cancelled``, ``pending_approval`` or
-    #: ``declined``.
+    #: ``pending``, ``confirmed``, ``waitlisted`` or ``cancelled``.
     status: str
     #: Answers to the event's extra questions, by question key.
     answers: dict[str, str]
@@ -278,8 +277,6 @@ class Outcome(enum.StrEnum):
     WAITLISTED = "waitlisted"
     #: Double opt-in: the person must confirm their address first.
     PENDING = "pending"
-    #: Approval: an organiser must approve the registration first.
-    PENDING_APPROVAL = "pending_approval"
     #: The address was registered already; nothing was changed.
     ALREADY_REGISTERED = "already_registered"
 
