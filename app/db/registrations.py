@@ -42,22 +42,21 @@ REGISTRATION_COLUMNS = tuple(
     column._meta.db_column_name for column in RegistrationTable._meta.columns
 )
 
+#: What a registration that starts over keeps from before (and a new one starts with): the
+#: invites' sequence, the door's and the online attendance record, an anonymisation.
+KEPT_COLUMNS: dict[str, Any] = {
+    "invite_sequence": 0,
+    "checked_in_at": None,
+    "anonymised_at": None,
+    "attended_online_at": None,
+    "attendance_source": None,
+}
 #: The columns a new registration (or one that starts over) is given; ``id``, ``event`` and
 #: ``created_at`` are set for new rows only, the rest keep their defaults or old values.
 WRITTEN_COLUMNS = tuple(
     column
     for column in REGISTRATION_COLUMNS
-    if column
-    not in {
-        "id",
-        "event",
-        "created_at",
-        "invite_sequence",
-        "checked_in_at",
-        "anonymised_at",
-        "attended_online_at",
-        "attendance_source",
-    }
+    if column not in {"id", "event", "created_at", *KEPT_COLUMNS}
 )
 
 #: The outbox columns a new mail fills.
@@ -399,13 +398,9 @@ async def _pg_transaction(
 
 
 def _kept(existing: Registration | None) -> dict[str, Any]:
-    return {
-        "invite_sequence": existing.invite_sequence if existing else 0,
-        "checked_in_at": existing.checked_in_at if existing else None,
-        "anonymised_at": existing.anonymised_at if existing else None,
-        "attended_online_at": existing.attended_online_at if existing else None,
-        "attendance_source": existing.attendance_source if existing else None,
-    }
+    if existing is None:
+        return dict(KEPT_COLUMNS)
+    return {name: getattr(existing, name) for name in KEPT_COLUMNS}
 
 
 async def register(

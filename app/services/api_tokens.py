@@ -205,12 +205,11 @@ async def authenticate(secret: str, now: dt.datetime) -> Organiser | None:
     last_used = row["last_used_at"]
     if last_used is None or now - last_used >= LAST_USED_EVERY:
         await _touch(row["id"], now)
-    name = f"{row['user_first_name'] or ''} {row['user_last_name'] or ''}".strip()
     # A token acts with its organiser's role as it is now, not as it was when made.
     return Organiser(
         id=int(row["user_id"]),
         email=row["user_email"] or row["user_username"],
-        name=name,
+        name=organisers.account_name(row["user_first_name"], row["user_last_name"]),
         role=await organisers.role_of(int(row["user_id"])),
     )
 

@@ -65,7 +65,7 @@ async def staff_of(event_id: int) -> list[StaffMember]:
         StaffMember(
             organiser_id=int(row["organiser"]),
             email=row["email"] or row["username"],
-            name=f"{row['first_name'] or ''} {row['last_name'] or ''}".strip(),
+            name=organisers.account_name(row["first_name"], row["last_name"]),
             kind=StaffKind(row["kind"]),
             active=bool(row["active"]),
         )

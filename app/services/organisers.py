@@ -408,8 +408,13 @@ async def _organiser_row(user_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def account_name(first_name: str | None, last_name: str | None) -> str:
+    """An account's name as shown: first and last name, either may be missing."""
+    return f"{first_name or ''} {last_name or ''}".strip()
+
+
 def _name(row: Mapping[str, Any]) -> str:
-    return f"{row['first_name'] or ''} {row['last_name'] or ''}".strip()
+    return account_name(row["first_name"], row["last_name"])
 
 
 def _role(value: object) -> Role:
