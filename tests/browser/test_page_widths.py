@@ -55,6 +55,9 @@ SHOTS_DIR = os.environ.get("SHOTS_DIR", "").strip()
 
 def _too_wide(page: Page) -> str | None:
     """The widest element when the page is wider than the window, else ``None``."""
+    # A check right after a navigation could run before the new page's stylesheets apply and
+    # measure it unstyled (seen in CI: 397 px with no element past the edge): wait for the load.
+    page.wait_for_load_state("load")
     return page.evaluate(
         """() => {
           const width = window.innerWidth;
