@@ -231,6 +231,10 @@ class ZoomStandIn:
             meeting = self.meetings.get(parts[1])
             if meeting is None:
                 return _json(404, {"code": 3001, "message": "Meeting does not exist."})
+            if method == "DELETE" and len(parts) == 2:
+                # Zoom deletes the meeting and every registrant's link with it.
+                del self.meetings[parts[1]]
+                return 204, {}, b""
             if method == "PATCH" and len(parts) == 2:
                 missing = _invalid_meeting(body, partial=True)
                 if missing:

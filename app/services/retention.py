@@ -21,6 +21,7 @@ from app.db import outbox
 from app.db.database import Database
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
+from app.db.tables import ZoomRegistrant
 from app.domain.audit import SYSTEM, Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus, choice_code
@@ -90,6 +91,10 @@ async def _anonymise(
                 RegistrationTable.id == registration_id,
                 RegistrationTable.anonymised_at.is_null(),
             )
+        # A personal Zoom join URL is the person's too (it opens the meeting in their name).
+        await ZoomRegistrant.update({ZoomRegistrant.join_url: ""}).where(
+            ZoomRegistrant.registration.is_in(registration_ids), ZoomRegistrant.join_url != ""
+        )
 
 
 async def due_for_anonymisation(now: dt.datetime, retention: dt.timedelta) -> list[int]:

@@ -65,6 +65,7 @@ class ZoomPass:
     updated: int = 0
     added: int = 0
     removed: int = 0
+    deleted: int = 0
     reports: int = 0
     attended: int = 0
     retried: int = 0
@@ -274,8 +275,12 @@ class ZoomReconciler:
             event = events.get(row["event"])
             if event is None or not offers_online(event):
                 continue
-            if event.status is EventStatus.CANCELLED or row["report_fetched_at"] is not None:
-                # Over (its report read) or called off: nothing more to tell Zoom.
+            if event.status is EventStatus.CANCELLED:
+                # Called off: the meeting goes, and with it every personal join URL.
+                await self._delete_meeting(row, event, result)
+                continue
+            if row["report_fetched_at"] is not None:
+                # Over, its report read: nothing more to tell Zoom.
                 continue
             meeting_id = await self._sync_meeting(row, event, result)
             if not meeting_id:
@@ -318,6 +323,37 @@ class ZoomReconciler:
         )
         logger.info("zoom: meeting of event %d at revision %d", event.id, event.revision)
         return meeting_id
+
+    async def _delete_meeting(self, row: dict[str, Any], event: Event, result: ZoomPass) -> None:
+        """Delete a cancelled event's meeting at Zoom once; its registrants' links go with it."""
+        if row["state"] in (SyncState.REMOVED.value, SyncState.FAILED.value):
+            return
+        meeting_id = str(row["meeting_id"])
+        if meeting_id:
+            attempts = await self._claim(ZoomMeeting, row)
+            if attempts is None:
+                return
+            try:
+                await self.client.delete_meeting(meeting_id)
+            except ZoomError as error:
+                await self._failed(ZoomMeeting, row["id"], attempts, error, result, keep=None)
+                return
+            result.deleted += 1
+        now = self.clock()
+        async with self.db.transaction():
+            await self._succeeded(
+                ZoomMeeting, row["id"], {ZoomMeeting.state: SyncState.REMOVED.value}
+            )
+            await ZoomRegistrant.update(
+                {
+                    ZoomRegistrant.join_url: "",
+                    ZoomRegistrant.state: SyncState.REMOVED.value,
+                    ZoomRegistrant.attempts: 0,
+                    ZoomRegistrant.next_attempt_at: None,
+                    ZoomRegistrant.updated_at: now,
+                }
+            ).where(ZoomRegistrant.event == event.id)
+        logger.info("zoom: meeting of cancelled event %d deleted", event.id)
 
     async def _sync_registrants(self, event: Event, meeting_id: str, result: ZoomPass) -> None:
         wanted = {

@@ -20,7 +20,7 @@ from app.domain.audit import Actor, AuditAction
 from app.domain.model import AttendanceMode, Event, EventFormat, Registration, Seats
 from app.domain.zoom import SyncState
 from app.logs import uvicorn_log_config
-from app.services import event_changes, registrations, zoom
+from app.services import event_changes, registrations, retention, zoom
 from app.services.zoom import ZoomReconciler
 from app.settings import Settings
 from app.zoom.client import ZoomClient
@@ -214,6 +214,94 @@ async def test_moving_the_event_updates_the_meeting(
     assert patch[0].body["duration"] == 60
     assert meeting.payload["start_time"] == "2026-11-28T12:00:00"
     assert (await reconciler.sync()).updated == 0
+
+
+async def test_cancelling_the_event_deletes_its_meeting_and_every_join_url(
+    db: Database,
+    event_factory,
+    reconciler: ZoomReconciler,
+    standin: ZoomStandIn,
+    clock: ManualClock,
+    now,
+) -> None:
+    event = await online_event(event_factory)
+    other = await online_event(event_factory, title="Andere Online-Runde", slug="andere-runde")
+    for each in (event, other):
+        await zoom.request_meeting(db, each.id, now=now, actor=None)
+    person = await register(db, event, "olena@example.org", now)
+    bystander = await register(db, other, "jonas@example.org", now)
+    await reconciler.sync()
+    meeting = await meeting_of(standin, event.id)
+    kept = await meeting_of(standin, other.id)
+    assert await zoom.personal_join_url(person.id)
+
+    await event_changes.cancel_event(db, event.id, message="", now=now)
+    # Zoom answers 500 once: the deletion waits and is tried again, not given up.
+    standin.fail(500, match=f"/meetings/{meeting.meeting_id}", method="DELETE")
+    report = await reconciler.sync()
+    assert (report.deleted, report.retried) == (0, 1)
+    assert meeting.meeting_id in standin.meetings
+    clock.advance(seconds=60)
+    report = await reconciler.sync()
+
+    assert report.deleted == 1
+    assert meeting.meeting_id not in standin.meetings
+    deletion = standin.calls("DELETE", f"/meetings/{meeting.meeting_id}")[-1]
+    # Zoom mails nobody: the registrants hear of the cancellation from us, in their language.
+    assert deletion.query == {
+        "schedule_for_reminder": ["false"],
+        "cancel_meeting_reminder": ["false"],
+    }
+    assert await zoom.personal_join_url(person.id) is None
+    row = await ZoomRegistrant.select().where(ZoomRegistrant.registration == person.id).first()
+    assert row is not None
+    assert (row["join_url"], row["state"]) == ("", SyncState.REMOVED.value)
+    state = await zoom.status(event.id)
+    assert state is not None
+    assert (state.state, state.last_error) == (SyncState.REMOVED, "")
+    # Once gone, later passes leave it be; the other event's meeting is untouched.
+    before = len(standin.requests)
+    assert (await reconciler.sync()).deleted == 0
+    assert len(standin.requests) == before
+    assert kept.meeting_id in standin.meetings
+    assert await zoom.personal_join_url(bystander.id)
+
+
+async def test_a_meeting_deleted_at_zoom_by_hand_counts_as_deleted(
+    db: Database, event_factory, reconciler: ZoomReconciler, standin: ZoomStandIn, now
+) -> None:
+    event = await online_event(event_factory)
+    await zoom.request_meeting(db, event.id, now=now, actor=None)
+    await reconciler.sync()
+    meeting = await meeting_of(standin, event.id)
+    del standin.meetings[meeting.meeting_id]
+
+    await event_changes.cancel_event(db, event.id, message="", now=now)
+    report = await reconciler.sync()
+
+    assert (report.deleted, report.failed) == (1, 0)
+    state = await zoom.status(event.id)
+    assert state is not None
+    assert state.state is SyncState.REMOVED
+
+
+async def test_deleting_personal_data_forgets_the_zoom_join_url(
+    db: Database, event_factory, reconciler: ZoomReconciler, standin: ZoomStandIn, now
+) -> None:
+    event = await online_event(event_factory)
+    await zoom.request_meeting(db, event.id, now=now, actor=None)
+    gone = await register(db, event, "olena@example.org", now)
+    stays = await register(db, event, "jonas@example.org", now)
+    await reconciler.sync()
+    assert await zoom.personal_join_url(gone.id)
+
+    await retention.delete_registration_data(db, event.id, gone.id, now)
+
+    assert await zoom.personal_join_url(gone.id) is None
+    row = await ZoomRegistrant.select().where(ZoomRegistrant.registration == gone.id).first()
+    assert row is not None
+    assert row["join_url"] == ""
+    assert await zoom.personal_join_url(stays.id)
 
 
 async def test_the_participants_report_marks_online_attendance_once(
