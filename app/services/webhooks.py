@@ -74,8 +74,9 @@ class NewEndpoint:
     secret: str
 
 
-async def check_address(url: str, *, allow_private: bool) -> None:
-    """Refuse ``url`` unless it is http(s) to a host whose every address is public.
+async def check_address(url: str, *, allow_private: bool) -> str | None:
+    """Refuse ``url`` unless it is http(s) to a host whose every address is public; the address
+    checked, which a delivery then connects to (``None`` when the check is off).
 
     Checked when an endpoint is saved and again before each delivery: a name may resolve
     elsewhere later. ``allow_private`` (``WEBHOOK_ALLOW_PRIVATE``) skips the address check.
@@ -86,7 +87,7 @@ async def check_address(url: str, *, allow_private: bool) -> None:
     if parts.username or parts.password:
         raise EndpointRefused("credentials")
     if allow_private:
-        return
+        return None
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
@@ -97,9 +98,29 @@ async def check_address(url: str, *, allow_private: bool) -> None:
         )
     except OSError as error:
         raise EndpointRefused("unresolvable") from error
-    addresses = {str(info[4][0]) for info in infos}
+    addresses = [str(info[4][0]) for info in infos]
     if not addresses or any(rules.refused_address(a) for a in addresses):
         raise EndpointRefused("private")
+    return addresses[0]
+
+
+def pinned_request(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The URL, extra headers and httpx extensions that reach ``url`` at ``address`` only.
+
+    Against DNS rebinding: a name checked as public could resolve to a private address a moment
+    later, when the HTTP client looks it up again. Connecting to the checked address itself, with
+    the name kept in ``Host`` and in TLS (SNI and certificate check), leaves no second look-up.
+    """
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    headers = {"Host": parts.netloc}
+    extensions: dict[str, Any] = {}
+    if parts.scheme == "https":
+        extensions["sni_hostname"] = parts.hostname
+    return parts._replace(netloc=netloc).geturl(), headers, extensions
 
 
 async def create_endpoint(
@@ -460,12 +481,17 @@ class WebhookSender:
         code: int | None = None
         error = ""
         try:
-            await check_address(delivery.url, allow_private=self.settings.webhook_allow_private)
+            address = await check_address(
+                delivery.url, allow_private=self.settings.webhook_allow_private
+            )
+            target, host_header, extensions = pinned_request(delivery.url, address)
             timestamp = int(self.clock().timestamp())
             response = await client.post(
-                delivery.url,
+                target,
                 content=delivery.payload,
+                extensions=extensions,
                 headers={
+                    **host_header,
                     "Content-Type": "application/json",
                     "User-Agent": "Treffpunkt-Webhooks",
                     rules.SIGNATURE_HEADER: rules.signature(

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Receiver:
     """A real HTTP server on 127.0.0.1 that records what it is sent and answers as told."""
 
     port: int = 0
+    host: str = "127.0.0.1"
     #: ``ok`` (204), ``error`` (500), ``slow`` (waits for :attr:`release`), ``redirect`` (302).
     mode: str = "ok"
     received: list[Received] = field(default_factory=list)
@@ -100,7 +102,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -438,6 +440,58 @@ async def test_an_address_allowed_once_is_checked_again_at_delivery(
     [row] = await WebhookDelivery.select()
     assert row["status"] == "queued"
     assert "WEBHOOK_ALLOW_PRIVATE" in row["last_error"]
+
+
+async def test_a_name_that_turns_private_after_the_check_is_not_reached(
+    db: Database, settings: Settings, clock: ManualClock, event_factory, monkeypatch
+) -> None:
+    """DNS rebinding: the name resolves to a public address for the check and to a private one
+    a moment later; the delivery goes to the address that was checked, never the second."""
+    # Stand-ins on one port: 127.0.0.2 plays the public address, 127.0.0.1 the private one.
+    public = Receiver(host="127.0.0.2")
+    public.start()
+    private = Receiver(host="127.0.0.1", port=public.port)
+    private.start()
+    try:
+        monkeypatch.setattr(
+            rules, "refused_address", lambda address: not address.startswith("127.0.0.2")
+        )
+        answers = iter(["127.0.0.2"] * 2)
+        loop = asyncio.get_running_loop()
+        looked_up: list[str] = []
+
+        async def rebinding(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+            looked_up.append(host)
+            address = next(answers, "127.0.0.1") if host == "hooks.partner.example" else host
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+        url = f"http://hooks.partner.example:{public.port}/hook"
+        await _endpoint(db, settings, url, clock, ("registration.created",))
+        await event_factory()
+        await registrations.register(db, "konferenz", registration_request("a@x.org"), clock())
+
+        await _pass(db, settings, clock)
+
+        assert private.received == []
+        [received] = public.received
+        assert received.headers["Host"] == f"hooks.partner.example:{public.port}"
+        assert received.json["type"] == "registration.created"
+        # Saved, then checked before the delivery: two look-ups, and none by the HTTP client.
+        assert looked_up.count("hooks.partner.example") == 2
+    finally:
+        public.stop()
+        private.stop()
+
+
+def test_a_pinned_https_request_keeps_the_name_for_tls() -> None:
+    target, headers, extensions = service.pinned_request(
+        "https://hooks.partner.example/in?x=1", "2001:db8::5"
+    )
+    assert target == "https://[2001:db8::5]/in?x=1"
+    assert headers == {"Host": "hooks.partner.example"}
+    assert extensions == {"sni_hostname": "hooks.partner.example"}
+    assert service.pinned_request("http://a.example/", None) == ("http://a.example/", {}, {})
 
 
 def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
