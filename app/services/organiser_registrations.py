@@ -123,11 +123,15 @@ def _filtered(query: _Q, event_id: int, search: RegistrationFilter) -> _Q:
     return query
 
 
-async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
+async def _text_matches(
+    event_id: int, search: RegistrationFilter, *, names_only: bool = False
+) -> list[int]:
     """The ids of the registrations whose names, address or organisation match ``search.q``.
 
     One SQL scan of the event's ``search_text``, which the database keeps case-folded (beyond
     ASCII: Cyrillic, umlauts; migration 0014); every word is folded the same way there.
+    ``names_only`` leaves the address out (door staff, who must not learn whose address is
+    whose): the names and organisation are folded per row instead.
     """
     sqlite = is_sqlite(RegistrationTable._meta.db)
     fold, contains = (FOLD_FUNCTION, "instr") if sqlite else ("lower", "strpos")
@@ -143,8 +147,13 @@ async def _text_matches(event_id: int, search: RegistrationFilter) -> list[int]:
         # No stored text holds a NUL (the forms refuse it): nothing matches, and PostgreSQL's
         # text could not even carry it as a parameter.
         return []
+    haystack = (
+        f"{fold}(first_name || ' ' || last_name || ' ' || organisation)"
+        if names_only
+        else "search_text"
+    )
     for word in search.q.split():
-        conditions.append(f"{contains}(search_text, {fold}({{}})) > 0")
+        conditions.append(f"{contains}({haystack}, {fold}({{}})) > 0")
         values.append(word)
     where = " AND ".join(conditions)  # fixed SQL; every value is a parameter
     rows = await RegistrationTable.raw(
@@ -194,15 +203,17 @@ async def list_registrations(
     )
 
 
-async def matching_registrations(event_id: int, search: RegistrationFilter) -> list[Registration]:
+async def matching_registrations(
+    event_id: int, search: RegistrationFilter, *, names_only: bool = False
+) -> list[Registration]:
     """Every registration of ``event_id`` that matches ``search``, in the order they came in.
 
     The text is matched by the same SQL as the paged list (:func:`_text_matches`), so the door
-    and the API find exactly whom the list finds.
+    and the API find exactly whom the list finds; ``names_only`` matches no address.
     """
     query = _filtered(RegistrationTable.select(), event_id, search)
     if search.q:
-        matching_ids = await _text_matches(event_id, search)
+        matching_ids = await _text_matches(event_id, search, names_only=names_only)
         if not matching_ids:
             return []
         query = query.where(RegistrationTable.id.is_in(matching_ids))

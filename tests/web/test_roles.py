@@ -21,8 +21,9 @@ from app.db.tables import Event as EventTable
 from app.domain.audit import AuditAction
 from app.domain.model import EventStatus
 from app.domain.roles import Role, StaffKind
-from app.services import api_tokens, event_staff, organisers
+from app.services import api_tokens, event_staff, organisers, registrations
 from app.web.auth import AccessDenied, check_access, route_rule
+from tests.conftest import registration_request
 from tests.web.conftest import cookie_token
 
 PASSWORD = "ein-langes-passwort-42"
@@ -545,3 +546,18 @@ async def test_roles_on_the_command_line(db, database_url, tmp_path):
     assert "role not changed" in last.stderr
     assert (await _stored(account.id)).role is Role.ADMINISTRATOR
     assert await BaseUser.count() == 1
+
+
+async def test_door_staff_find_people_by_name_but_not_by_address(client, db, event_factory, now):
+    """An address typed in at the door must not tell door staff whose it is; names do."""
+    _, event = await _team(db, event_factory, now)
+    request = registration_request("geheim.adresse@example.org", first_name="Oksana")
+    await registrations.register(db, event.slug, request, now)
+    door = f"/organiser/events/{event.id}/check-in"
+
+    await sign_in(client, "door-assigned")
+    assert "Oksana" in (await client.get(door, params={"q": "oksana"})).text
+    assert "Oksana" not in (await client.get(door, params={"q": "geheim.adresse"})).text
+
+    await sign_in(client, "manager-own")
+    assert "Oksana" in (await client.get(door, params={"q": "geheim.adresse"})).text

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -48,6 +48,7 @@ from app.services.events import get_with_access
 from app.services.funder_report import funder_report
 from app.services.organiser_registrations import BulkAction, CheckIn, RegistrationFilter
 from app.web import downloads
+from app.web.auth import request_permissions
 from app.web.organiser_texts import translated
 from app.web.params import FormBody
 
@@ -390,14 +391,21 @@ class OrganiserRegistrationsController(Controller):
     @get(paths.CHECK_IN, name="organiser_check_in", opt={ACCESS: Access.EVENT_CHECK_IN})
     async def check_in_view(
         self,
+        request: Request[Any, Any, Any],
         event_id: FromPath[int],
         q: FromQuery[str | None] = None,
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        """The door: the confirmed registrations, searchable, one button each."""
+        """The door: the confirmed registrations, searchable, one button each.
+
+        Door staff search names and organisations only: an address typed in must not tell
+        them whose it is.
+        """
         search = RegistrationFilter.parse(q, RegistrationStatus.CONFIRMED.value, None)
         event = await get_with_access(event_id)
-        found = await service.matching_registrations(event_id, search)
+        permissions = request_permissions(request)
+        names_only = permissions is None or not permissions.allows(Access.EVENT_MANAGE, event_id)
+        found = await service.matching_registrations(event_id, search, names_only=names_only)
         counts = await service.registration_counts(event_id)
         checked_in = sum(1 for r in found if r.checked_in_at is not None)
         confirmed = sum(n for (s, _), n in counts.items() if s is RegistrationStatus.CONFIRMED)
