@@ -185,6 +185,9 @@ EVENT_NOTICES = {
         "Die Veranstaltung ist abgesagt. Alle Angemeldeten bekommen eine E-Mail mit "
         "der Absage für ihren Kalender."
     ),
+    "message_sent": N_(
+        "Die Nachricht ist versandbereit: Sie geht in den nächsten Minuten an alle Empfänger."
+    ),
 }
 
 

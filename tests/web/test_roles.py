@@ -561,3 +561,26 @@ async def test_door_staff_find_people_by_name_but_not_by_address(client, db, eve
 
     await sign_in(client, "manager-own")
     assert "Oksana" in (await client.get(door, params={"q": "geheim.adresse"})).text
+
+
+async def test_a_manager_who_sends_a_message_lands_on_a_page_they_may_see(
+    client, db, event_factory, now
+):
+    """The outbox is the administrators'; a manager's send ends on their event, saying so."""
+    _, event = await _team(db, event_factory, now)
+    await sign_in(client, "manager-own")
+    await client.get(f"/organiser/events/{event.id}/message")
+    sent = await client.post(
+        f"/organiser/events/{event.id}/message",
+        data={
+            "subject": "Raumänderung",
+            "text": "Wir treffen uns in Raum 2.",
+            "audience": "all",
+            "_csrf_token": cookie_token(client),
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    landing = await client.get(sent.headers["location"])
+    assert landing.status_code == 200
+    assert "Die Nachricht ist versandbereit" in landing.text

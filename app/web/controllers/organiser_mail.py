@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -25,6 +25,7 @@ from app.services import organiser_mail
 from app.services.organiser_mail import AUDIENCE_LABELS, Audience, Preview
 from app.services.organiser_registrations import parse_ids
 from app.settings import Settings
+from app.web.auth import request_permissions
 from app.web.controllers.organiser_registrations import selection
 from app.web.organiser_texts import translated
 from app.web.params import FormBody
@@ -189,13 +190,16 @@ class OrganiserMailController(Controller):
     )
     async def message_send(
         self,
+        request: Request[Any, Any, Any],
         actor: NamedDependency[Actor],
         db: NamedDependency[Database],
         now: NamedDependency[dt.datetime],
         event_id: FromPath[int],
         data: FormBody,
     ) -> Redirect | Template:
-        """Enqueue the message, one mail per recipient, all or none; then to its outbox rows."""
+        """Enqueue the message, one mail per recipient, all or none; then to its outbox rows
+        for administrators, to the event's overview for its managers (the outbox is not theirs:
+        a refusal there would read as a failed send, and invite sending twice)."""
         event = await organiser_mail.event(event_id)
         ids = await _chosen(event_id, data)
         message, errors = organiser_mail.check_message(data, ids)
@@ -207,4 +211,11 @@ class OrganiserMailController(Controller):
                 selection=await _selection_view(event_id, ids),
             )
         await organiser_mail.send(db, event_id, message, now, actor=actor)
-        return _back("", str(event_id))
+        permissions = request_permissions(request)
+        if permissions is not None and permissions.allows(Access.ADMIN):
+            return _back("", str(event_id))
+        return Redirect(
+            path=paths.event_overview(event_id),
+            query_params={"notice": "message_sent"},
+            status_code=HTTP_303_SEE_OTHER,
+        )
