@@ -46,6 +46,12 @@ def format_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE)
 
 
 @lru_cache(maxsize=4096)
+def format_short_day(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The date in short, where the event takes place, e.g. ``22.11.2023``, ``Nov 22, 2023``."""
+    return format_date(local_time(moment, timezone).date(), "medium", locale=_babel_locale(locale))
+
+
+@lru_cache(maxsize=4096)
 def format_clock(moment: dt.datetime, timezone: str, locale: str = DEFAULT_LOCALE) -> str:
     """The clock time without suffix, e.g. ``10:00``."""
     return format_time(local_time(moment, timezone).time(), "short", locale=_babel_locale(locale))

@@ -87,6 +87,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.globals["organiser_workspace"] = organiser_workspace
     env.filters["event_time"] = formatting.format_event_time
     env.filters["day"] = formatting.format_day
+    env.filters["short_day"] = formatting.format_short_day
     env.filters["deadline"] = formatting.format_deadline
     env.filters["moment"] = formatting.format_moment
     env.filters["clock"] = formatting.format_clock

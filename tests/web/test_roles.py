@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -584,3 +585,14 @@ async def test_a_manager_who_sends_a_message_lands_on_a_page_they_may_see(
     landing = await client.get(sent.headers["location"])
     assert landing.status_code == 200
     assert "Die Nachricht ist versandbereit" in landing.text
+
+
+async def test_the_start_page_dates_events_where_they_take_place(client, db, event_factory, now):
+    """An event at 00:30 in Berlin is on that day for everyone, though UTC says the day before."""
+    late = dt.datetime(2027, 3, 5, 23, 30, tzinfo=dt.UTC)
+    await _team(db, event_factory, now, starts_at=late, ends_at=late + dt.timedelta(hours=2))
+    for persona in ("manager-own", "door-assigned"):
+        await sign_in(client, persona)
+        home = (await client.get("/organiser/")).text
+        assert "06.03.2027" in home, persona
+        assert "05.03.2027" not in home, persona
