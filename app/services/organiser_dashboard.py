@@ -18,7 +18,8 @@ from app.services.events import get_with_access
 
 _BY_STATUS = """
 SELECT status, COUNT(*) AS count,
-       SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END) AS checked_in
+       SUM(CASE WHEN checked_in_at IS NOT NULL AND status = 'confirmed' THEN 1 ELSE 0 END)
+           AS checked_in
 FROM "registration" WHERE event = {} GROUP BY status
 """
 # Arrivals per quarter hour in UTC: the hour as text and the quarter (0-3). SQLite keeps the

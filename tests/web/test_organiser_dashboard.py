@@ -120,6 +120,12 @@ async def test_chart_spans_the_window_with_empty_days_and_the_check_in_rate(
     ]
     assert "Einlass am Veranstaltungstag: 1 von 3 bestätigten Anmeldungen (33" in page.text
 
+    # Someone let in and cancelled afterwards counts on neither side: never over 100 %.
+    await organiser_registrations.set_checked_in(db, event.id, made[1].id, True, now)
+    await registrations.cancel_by_organiser(db, event.id, made[1].id, now)
+    page = await client.get(_base(event))
+    assert "Einlass am Veranstaltungstag: 1 von 2 bestätigten Anmeldungen (50" in page.text
+
 
 async def test_per_day_counts_equal_a_recount_of_the_registrations(db, event_factory, now):
     """The grouped query, on either database, counts what counting each registration counts."""
