@@ -65,6 +65,8 @@ class Actor:
 #: Changes made on the command line (accounts, passwords) or by the retention job.
 COMMAND_LINE = Actor(id=None, name="command line")
 SYSTEM = Actor(id=None, name="retention job")
+#: Online attendance marked from Zoom's participants report.
+ZOOM_REPORT = Actor(id=None, name="Zoom report")
 
 
 @dataclass(frozen=True, slots=True)

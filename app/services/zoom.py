@@ -30,7 +30,7 @@ from app.db.mapping import event_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.db.tables import ZoomMeeting, ZoomRegistrant
-from app.domain.audit import Actor, AuditAction
+from app.domain.audit import ZOOM_REPORT, Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import (
     AttendanceMode,
@@ -502,7 +502,7 @@ class ZoomReconciler:
             }
         now = self.clock()
         marked = await attendance.mark_attended_online(
-            self.db, event.id, sorted(ids), source=AttendanceSource.ZOOM, now=now, actor=None
+            self.db, event.id, sorted(ids), source=AttendanceSource.ZOOM, now=now, actor=ZOOM_REPORT
         )
         await self._succeeded(
             ZoomMeeting,

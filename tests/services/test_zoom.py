@@ -355,6 +355,12 @@ async def test_the_participants_report_marks_online_attendance_once(
     assert rows[joined_as_guest.id]["attendance_source"] == "zoom"
     assert rows[absent.id]["attended_online_at"] is None
     assert rows[cancelled.id]["attended_online_at"] is None
+    # Recorded like an organiser's marking, with Zoom's report as the one who did it.
+    [entry] = await AuditEntry.select().where(
+        AuditEntry.event == event.id, AuditEntry.action == AuditAction.ATTENDED_ONLINE.value
+    )
+    assert entry["organiser_name"] == "Zoom report"
+    assert "zoom" in entry["detail"]
     # Read once; after it the event is over for Zoom: nothing more is called.
     clock.advance(hours=1)
     calls = len(standin.requests)
