@@ -17,7 +17,13 @@ from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.domain.model import (
+    SEAT_HOLDING,
+    AttendanceMode,
+    Event,
+    Registration,
+    RegistrationStatus,
+)
 from app.services import audit, registrations
 from app.services.changes import ChangeKind
 from app.services.events import get_with_access
@@ -364,7 +370,11 @@ async def run_bulk_action(
         )
         if sorted(r.id for r in plan.affected) != sorted(set(confirmed)):
             return BulkOutcome(done=False, plan=plan)
-        for registration in plan.affected:
+        # Those holding no seat go first: cancelling a seat first would move up someone of
+        # the same selection, only to cancel them a moment later (a false "moved up" and its
+        # webhook).
+        in_order = sorted(plan.affected, key=lambda r: (r.status in SEAT_HOLDING, r.id))
+        for registration in in_order:
             if action is BulkAction.CANCEL:
                 outcome = await registrations.cancel_by_organiser(
                     db, event_id, registration.id, now, actor=actor

@@ -252,6 +252,34 @@ async def test_bulk_cancel_has_the_effects_of_single_cancellations(client, organ
     assert "2 Personen sind von der Warteliste nachgerückt." in listing.text
 
 
+async def test_bulk_cancel_of_a_seat_and_the_waiting_list_moves_nobody_of_the_selection_up(
+    client,
+    organiser,  # noqa: F811
+    crowd,
+    now,
+):
+    """Anna's seat and Clara (first in line) at once: Clara is cancelled, never moved up first;
+    the seat goes to Dmytro, the next in line, and only he is told."""
+    event, _, made = crowd
+    await sign_in(client)
+    anna, clara, dmytro = (made[k] for k in ("anna", "clara", "dmytro"))
+    mails_before = len(await _outbox())
+    form = await _confirm(client, event, "cancel", [anna.id, clara.id])
+    answer = await client.post(_bulk(event), data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    query = dict(parse_qsl(urlsplit(answer.headers["location"]).query))
+    assert query == {"notice": "bulk-cancelled", "count": "2", "promoted": "1"}
+    rows = {row["id"]: row for row in await _rows()}
+    assert rows[anna.id]["status"] == rows[clara.id]["status"] == "cancelled"
+    assert rows[dmytro.id]["status"] == "confirmed"
+    new_mails = [
+        (m["kind"], m["registration"])
+        for m in (await _outbox())[mails_before:]
+        if m["kind"] in {"promotion", "confirmation"}
+    ]
+    assert new_mails == [("promotion", dmytro.id)]
+
+
 async def test_bulk_check_in(client, organiser, crowd, now):  # noqa: F811
     event, _, made = crowd
     await sign_in(client)
