@@ -31,7 +31,7 @@ from tests.web.test_organisers import (
 )
 
 OTHER_EMAIL = "zweite@example.org"
-_SECRET = re.compile(r'id="f-secret" type="text" readonly value="([A-Z2-7 ]+)"')
+_SECRET = re.compile(r'id="f-secret"[^>]*>([A-Z2-7 ]+)</textarea>')
 _RECOVERY = re.compile(r"<li><code>([A-Z0-9]{5}-[A-Z0-9]{5})</code></li>")
 
 
