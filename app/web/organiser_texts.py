@@ -37,6 +37,10 @@ TWO_FACTOR_CODE_WRONG = N_(
     "Der Code stimmt nicht, ist abgelaufen oder wurde schon benutzt. Bitte geben Sie den "
     "aktuellen Code aus Ihrer App ein."
 )
+TWO_FACTOR_TOO_MANY_CODES = N_(
+    "Für dieses Konto wurden zu viele falsche Codes eingegeben. Bitte warten Sie 15 Minuten und "
+    "versuchen Sie es dann noch einmal."
+)
 TOO_MANY_SIGN_INS = N_(
     "Von Ihrem Anschluss kamen in kurzer Zeit zu viele Anmeldeversuche. Bitte warten Sie eine "
     "Minute und versuchen Sie es dann noch einmal."

@@ -1,7 +1,8 @@
 """Where the throttles keep their counts: Redis when ``REDIS_URL`` is set, else memory.
 
-The registration and sign-in throttles (stores ``rate_limit`` and ``login_rate_limit``) and the
-failed API token counter (``api_token_failures``) ask the app's store registry by name. In memory
+The registration and sign-in throttles (stores ``rate_limit`` and ``login_rate_limit``), the
+failed API token counter (``api_token_failures``) and the wrong two-factor codes per account
+(``two_factor_failures``) ask the app's store registry by name. In memory
 each process counts alone, so behind several workers a client gets several times the limit; with
 Redis every process shares one count per client.
 """

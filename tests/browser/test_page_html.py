@@ -4,7 +4,8 @@ The start page, the past events (with a past event's report, recording, slides a
 :mod:`tests.browser.past_materials`), that past event's page, an event page, the same page
 with its form refused, the personal page and the privacy notice, each as the server sent it
 (the response's HTML, not the browser's DOM), are checked in one run of the validator
-(:mod:`tests.browser.vnu`): no errors. The organiser pages too, in the workspace's layout.
+(:mod:`tests.browser.vnu`): no errors. The organiser pages too, as the walk in
+:mod:`tests.browser.test_page_widths` opens them, in the three languages.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import busy_event, past_materials
-from tests.browser.conftest import LiveServer, _run_app, sign_in
+from tests.browser import past_materials, workspace_world
+from tests.browser.conftest import LiveServer, _run_app
 from tests.browser.test_accessibility import LANGUAGES, SAMPLE, _register
-from tests.browser.test_page_widths import organiser_pages
+from tests.browser.test_page_widths import (
+    ACCOUNTS,
+    ADMIN,
+    OUTSIDE_WORKSPACE,
+    organiser_pages,
+    sign_in_anywhere,
+)
 from tests.browser.vnu import validate
 
 if TYPE_CHECKING:
@@ -76,15 +84,53 @@ def test_public_pages_pass_the_nu_validator(
     assert validate(documents, tmp_path) == []
 
 
+def _organiser_source(page: Page, path: str, language: str) -> str:
+    """The HTML sent for ``path`` in ``language``, with the context's cookies (nothing drawn)."""
+    separator = "&" if "?" in path else "?"
+    response = page.request.get(f"{path}{separator}lang={language}")
+    assert response.status == 200, f"{path}: {response.status}"
+    return response.text()
+
+
 def test_organiser_pages_pass_the_nu_validator(
     live_server: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
 ) -> None:
-    """Every organiser page of a busy event, inside the workspace's layout, as sent (German)."""
-    event_id = busy_event.add_to(live_server)
-    page = new_context().new_page()
-    page.goto("/organiser/sign-in")
-    sign_in(page)
-    documents = {name: _source(page, path) for name, path in organiser_pages(event_id)}
+    """Every organiser page of the walk (:func:`organiser_pages`) as sent, in the three languages:
+    as the role that sees it, inside the workspace's layout; the sign-in, the recovery codes and
+    the two-factor code step too."""
+    world = workspace_world.add_to(live_server)
+    pages = {}
+    for who in ACCOUNTS:
+        page = pages[who] = new_context().new_page()
+        page.goto("/organiser/sign-in")
+        sign_in_anywhere(page, who)
+        expect(page.locator(".workspace-user")).to_be_visible()
+    documents = {}
+    for language in LANGUAGES:
+        documents[f"org-sign-in-{language}"] = _source(
+            new_context().new_page(), f"/organiser/sign-in?lang={language}"
+        )
+        for who, name, path in organiser_pages(world):
+            documents[f"{name}-{language}"] = _organiser_source(pages[who], path, language)
     for name, html in documents.items():
-        assert 'class="workspace-nav"' in html, name
+        if name.rsplit("-", 1)[0] not in OUTSIDE_WORKSPACE | {"org-sign-in"}:
+            assert 'class="workspace-nav"' in html, name
+
+    # Switched on (the recovery codes, shown once, in the answer to the form), then the code step.
+    page = pages[ADMIN]
+    page.goto("/organiser/account/two-factor?lang=uk")
+    secret = page.locator("#f-secret").input_value().replace(" ", "")
+    page.locator("#f-code").fill(pyotp.TOTP(secret).now())
+    with page.expect_response(lambda response: response.request.method == "POST") as sent:
+        page.locator("form[action$='/enable'] button[type=submit]").click()
+    expect(page.locator("ul.recovery-codes code")).to_have_count(10)
+    documents["org-recovery-codes-uk"] = sent.value.text()
+    two_factor = "/organiser/account/two-factor"
+    documents["org-two-factor-on-uk"] = _organiser_source(page, two_factor, "uk")
+    page.locator("form.workspace-sign-out button[type=submit]").click()
+    page.goto("/organiser/sign-in")
+    sign_in_anywhere(page, ADMIN)
+    expect(page).to_have_url(re.compile(r"/organiser/sign-in/code"))
+    documents["org-sign-in-code-uk"] = _organiser_source(page, "/organiser/sign-in/code", "uk")
+    assert "recovery-codes" in documents["org-recovery-codes-uk"]
     assert validate(documents, tmp_path) == []

@@ -143,13 +143,18 @@ def funder_proof(page: Page, event_id: int, folder: Path) -> None:
     page.locator("nav.event-tabs").get_by_role("link", name="Bericht").click()
     expect(page.locator("main")).to_contain_text(FUNDING_NOTE)
     report = download(page, "Als Excel-Datei herunterladen", folder)
-    cells = [
-        str(value)
-        for sheet in openpyxl.load_workbook(report, read_only=True).worksheets
-        for row in sheet.iter_rows(values_only=True)
-        for value in row
-        if value is not None
-    ]
+    # Read-only workbooks keep their file open until closed (a ResourceWarning otherwise).
+    workbook = openpyxl.load_workbook(report, read_only=True)
+    try:
+        cells = [
+            str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        ]
+    finally:
+        workbook.close()
     assert TITLE in " ".join(cells)
 
     page.locator("nav.event-tabs").get_by_role("link", name="Online-Teilnahme").click()

@@ -19,6 +19,11 @@ from app.domain.audit import AuditAction
 from app.domain.two_factor import TwoFactorMode
 from app.services import organisers
 from app.web.auth import organiser_guard
+from app.web.controllers.organiser import (
+    CODE_FAILURES_LIMIT,
+    CODE_FAILURES_STORE,
+    CODE_FAILURES_WINDOW,
+)
 from tests.clock import ManualClock
 from tests.web.conftest import SameLoopTestClient, cookie_token
 from tests.web.test_organisers import (
@@ -31,7 +36,7 @@ from tests.web.test_organisers import (
 )
 
 OTHER_EMAIL = "zweite@example.org"
-_SECRET = re.compile(r'id="f-secret" type="text" readonly value="([A-Z2-7 ]+)"')
+_SECRET = re.compile(r'id="f-secret"[^>]*>([A-Z2-7 ]+)</textarea>')
 _RECOVERY = re.compile(r"<li><code>([A-Z0-9]{5}-[A-Z0-9]{5})</code></li>")
 
 
@@ -258,6 +263,63 @@ async def test_the_code_step_is_throttled_like_the_sign_in(db, settings, organis
         refused = await post_form(client, paths.sign_in_code(), code=code_at(secret, clock))
         assert refused.status_code == 429
         assert (await client.get("/organiser/", follow_redirects=False)).status_code == 303
+
+
+async def test_wrong_codes_are_counted_per_account_across_sessions_and_addresses(
+    db, settings, organiser, clock
+):
+    """The per-address throttle is off here (as behind many addresses): the account's count
+    alone stops the guessing, for every session of that account and for the right code too,
+    while another account's code step goes on."""
+    app = create_app(dataclasses.replace(settings, login_rate_limit=0), database=db, clock=clock)
+    async with SameLoopTestClient(app) as first, SameLoopTestClient(app) as second:
+        secret, _ = await signed_in_with_two_factor(first, clock)
+        await organisers.create_organiser(db, OTHER_EMAIL, PASSWORD, "Zweite Person")
+        assert (await sign_in(second, email=OTHER_EMAIL)).status_code == 303
+        other_secret, _ = await enrol(second, clock)
+        await post_form(second, paths.sign_out())
+        clock.advance(seconds=30)
+
+        assert (await sign_in(first)).status_code == 303
+        wrong = f"{(int(code_at(secret, clock)) + 1) % 1_000_000:06d}"
+        answers = [
+            (await post_form(first, paths.sign_in_code(), code=wrong)).status_code
+            for _ in range(CODE_FAILURES_LIMIT)
+        ]
+        assert answers == [400] * CODE_FAILURES_LIMIT
+        # A new session (another browser, another address) for the same account: refused,
+        # even with the right code, which stays unused.
+        assert (await sign_in(second)).status_code == 303
+        refused = await post_form(second, paths.sign_in_code(), code=code_at(secret, clock))
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == str(CODE_FAILURES_WINDOW)
+        assert "zu viele falsche Codes" in refused.text
+        assert (await second.get("/organiser/", follow_redirects=False)).status_code == 303
+        # The other account is not held up by this one's count.
+        await post_form(second, paths.sign_out())
+        assert (await sign_in(second, email=OTHER_EMAIL)).status_code == 303
+        other = await post_form(second, paths.sign_in_code(), code=code_at(other_secret, clock))
+        assert other.status_code == 303
+        # Once the count has expired, the right code works again (and resets it).
+        await app.stores.get(CODE_FAILURES_STORE).delete(str(organiser.id))
+        accepted = await post_form(first, paths.sign_in_code(), code=code_at(secret, clock))
+        assert accepted.status_code == 303
+
+
+async def test_a_right_code_resets_the_accounts_count(db, settings, organiser, clock):
+    app = create_app(dataclasses.replace(settings, login_rate_limit=0), database=db, clock=clock)
+    async with SameLoopTestClient(app) as client:
+        secret, _ = await signed_in_with_two_factor(client, clock)
+        for _ in range(2):
+            assert (await sign_in(client)).status_code == 303
+            for _ in range(CODE_FAILURES_LIMIT - 1):
+                assert (
+                    await post_form(client, paths.sign_in_code(), code="000000x")
+                ).status_code == 400
+            done = await post_form(client, paths.sign_in_code(), code=code_at(secret, clock))
+            assert done.status_code == 303
+            await post_form(client, paths.sign_out())
+            clock.advance(seconds=30)
 
 
 async def test_the_code_step_and_enrolment_need_the_csrf_token(client, organiser, clock):

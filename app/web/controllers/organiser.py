@@ -15,7 +15,11 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from app import paths
 from app.db.database import Database
@@ -27,9 +31,22 @@ from app.services import event_admin, organisers, two_factor
 from app.services.organisers import Organiser
 from app.settings import Settings
 from app.web.auth import TWO_FACTOR_ENROLMENT, request_permissions, safe_next
-from app.web.organiser_texts import SIGN_IN_FAILED, TWO_FACTOR_CODE_WRONG
+from app.web.organiser_texts import (
+    SIGN_IN_FAILED,
+    TWO_FACTOR_CODE_WRONG,
+    TWO_FACTOR_TOO_MANY_CODES,
+)
 from app.web.params import FormBody
 from app.web.throttling import LOGIN_THROTTLED
+
+#: Wrong codes in the code step per account, from whatever addresses, before it waits: the
+#: sign-in throttle counts per address, so someone who has the password could otherwise guess
+#: codes from many addresses. The count (app store ``two_factor_failures``, shared through
+#: ``REDIS_URL``, see app.web.stores) expires this many seconds after the last wrong code; a
+#: right code resets it.
+CODE_FAILURES_LIMIT = 10
+CODE_FAILURES_WINDOW = 15 * 60
+CODE_FAILURES_STORE = "two_factor_failures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +147,16 @@ class OrganiserAuthController(Controller):
         organiser = await _pending_organiser(request, now)
         if organiser is None:
             return _back_to_password(request)
+        failures = request.app.stores.get(CODE_FAILURES_STORE)
+        account = str(organiser.id)
+        failed = int(await failures.get(account) or 0)
+        if failed >= CODE_FAILURES_LIMIT:
+            # Not even the right code is looked at until the count has expired.
+            return _code_page(
+                _(TWO_FACTOR_TOO_MANY_CODES),
+                status=HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(CODE_FAILURES_WINDOW)},
+            )
         accepted = await two_factor.verify(
             db,
             two_factor.encryption_key(settings.secret_key),
@@ -139,7 +166,9 @@ class OrganiserAuthController(Controller):
             now=now,
         )
         if not accepted:
+            await failures.set(account, str(failed + 1), expires_in=CODE_FAILURES_WINDOW)
             return _code_page(_(TWO_FACTOR_CODE_WRONG), status=HTTP_400_BAD_REQUEST)
+        await failures.delete(account)
         next_page = safe_next(organisers.pending_next(request.session))
         request.set_session(organisers.completed_session(request.session))
         return Redirect(path=next_page, status_code=HTTP_303_SEE_OTHER)
@@ -158,11 +187,14 @@ def _back_to_password(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(path=paths.sign_in(), status_code=HTTP_303_SEE_OTHER)
 
 
-def _code_page(error: str = "", status: int = 200) -> Template:
+def _code_page(
+    error: str = "", status: int = 200, headers: dict[str, str] | None = None
+) -> Template:
     return Template(
         template_name="organiser/sign_in_code.html",
         context={"form": SignInForm({}, {"code": error} if error else {}), "error": error},
         status_code=status,
+        headers=headers,
     )
 
 

@@ -37,7 +37,7 @@ ROLE_HINTS = {
     Role.DOOR_STAFF: N_("Nur der Einlass der zugewiesenen Veranstaltungen."),
 }
 KIND_LABELS = {
-    StaffKind.OWNER: N_("Angelegt von"),
+    StaffKind.OWNER: N_("Hat die Veranstaltung angelegt"),
     StaffKind.CO_HOST: N_("Mitveranstaltung (Leitung)"),
     StaffKind.DOOR: N_("Einlass"),
 }
