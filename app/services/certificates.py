@@ -54,6 +54,9 @@ async def request_certificate(db: Database, token: str, now: dt.datetime) -> Cer
     if state is not CertificateState.AVAILABLE:
         return CertificateRequest(RequestOutcome.REFUSED, state)
     async with db.transaction():
+        # Two clicks at once on PostgreSQL would both count none and both enqueue: the event's
+        # lock puts the second after the first's commit (SQLite writes one at a time anyway).
+        await db.lock_event(event.id)
         recent = await outbox.recent_count(
             registration_id=registration.id,
             kind=MailKind.CERTIFICATE,

@@ -6,6 +6,7 @@ in-process SMTP server, and the attachment read back with pypdf.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from typing import Any
@@ -17,7 +18,7 @@ from pypdf import PdfReader
 from app.db.database import Database
 from app.domain.mail import MailKind
 from app.domain.model import AttendanceSource, EventFormat, EventText, Registration, Seats
-from app.services import attendance, organiser_registrations
+from app.services import attendance, certificates, organiser_registrations
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
@@ -211,3 +212,14 @@ async def test_a_certificate_no_longer_due_is_not_sent(
     [row] = await outbox_rows(kind=MailKind.CERTIFICATE.value)
     assert row["status"] == "cancelled"
     assert not any(_has_pdf(m) for m in sink.received)
+
+
+async def test_requests_at_the_same_moment_send_one_mail(db, clock: ManualClock, people) -> None:
+    """Clicks at once: the requests run together (on PostgreSQL in connections of their own)."""
+    event, juergen, _, _ = people
+    later = event.ends_at + dt.timedelta(hours=2)
+    outcomes = await asyncio.gather(
+        *(certificates.request_certificate(db, juergen.token, later) for _ in range(12))
+    )
+    assert sorted(o.outcome.value for o in outcomes) == ["already_queued"] * 11 + ["queued"]
+    assert len(await outbox_rows(kind=MailKind.CERTIFICATE.value)) == 1
