@@ -16,6 +16,7 @@ import datetime as dt
 import enum
 import io
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from app.domain.model import (
     AttendanceMode,
@@ -191,5 +192,23 @@ def parse_address_list(data: bytes) -> AddressList:
 
 
 def certificate_duration(event: Event) -> dt.timedelta:
-    """How long the event lasted, as the certificate states it."""
+    """How long the event lasted, as the certificate states it (for an event of one day)."""
     return max(event.ends_at - event.starts_at, dt.timedelta(0))
+
+
+#: Shorter than this, an event over midnight (an evening round until 1:30) is counted in hours.
+MULTI_DAY_FROM = dt.timedelta(hours=12)
+
+
+def certificate_days(event: Event) -> int:
+    """The calendar days the event spans where it takes place; 1 for an event within a day or
+    a short one over midnight.
+
+    A conference from 9:00 on one day to 17:00 the next lasted two days, not 32 hours.
+    """
+    if certificate_duration(event) < MULTI_DAY_FROM:
+        return 1
+    zone = ZoneInfo(event.timezone)
+    first = event.starts_at.astimezone(zone).date()
+    last = event.ends_at.astimezone(zone).date()
+    return max((last - first).days + 1, 1)

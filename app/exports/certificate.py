@@ -18,7 +18,7 @@ from babel.dates import format_date
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from app.domain.attendance import attended, certificate_duration
+from app.domain.attendance import attended, certificate_days, certificate_duration
 from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus, localized
 from app.exports.signature_list import FONT, add_fonts, font_files, has_right_to_left, place
 from app.formatting import format_event_time, local_time
@@ -56,6 +56,14 @@ def certificate_people(registrations: Iterable[Registration]) -> list[Registrati
     return sorted(people, key=lambda r: (r.last_name.casefold(), r.first_name.casefold(), r.id))
 
 
+def span_text(event: Event) -> str:
+    """How long the event lasted: its days when it spans several, else hours and minutes."""
+    days = certificate_days(event)
+    if days > 1:
+        return ngettext("%(count)d Tag", "%(count)d Tage", days) % {"count": days}
+    return duration_text(certificate_duration(event))
+
+
 def duration_text(duration: dt.timedelta) -> str:
     """``4 Stunden``, ``1 hour 30 minutes``, ``2 години 15 хвилин`` in the language in use."""
     minutes = int(duration.total_seconds() // 60)
@@ -76,7 +84,7 @@ def certificate_lines(
     shown = localized(event, language)
     when = format_event_time(event.starts_at, event.ends_at, event.timezone, language)
     mode = _("vor Ort") if registration.mode is AttendanceMode.IN_PERSON else _("online (Zoom)")
-    duration = duration_text(certificate_duration(event))
+    duration = span_text(event)
     lines: list[tuple[str, str]] = [
         ("title", _(TITLE)),
         ("gap", ""),

@@ -15,7 +15,7 @@ from app.domain.model import (
     Language,
     RegistrationStatus,
 )
-from app.exports.certificate import Issuer, duration_text, write_certificates
+from app.exports.certificate import Issuer, duration_text, span_text, write_certificates
 from app.i18n import use_language
 from tests.conftest import FIXED_NOW, make_event, make_registration
 
@@ -173,3 +173,30 @@ def test_a_co_host_is_named_when_there_is_one() -> None:
 def test_the_duration_reads_naturally(minutes: int, language: str, expected: str) -> None:
     with use_language(language):
         assert duration_text(dt.timedelta(minutes=minutes)) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "language", "expected"),
+    [
+        # 9:00 to 17:00 the next day in Berlin: two days, not 32 hours.
+        ("2026-11-27T08:00", "2026-11-28T16:00", "de", "2 Tage"),
+        ("2026-11-27T08:00", "2026-11-29T16:00", "en", "3 days"),
+        ("2026-11-27T08:00", "2026-11-28T16:00", "uk", "2 дні"),
+        # 23:30 to 01:30 in Berlin: over midnight, but two hours.
+        ("2026-11-27T22:30", "2026-11-28T00:30", "de", "2 Stunden"),
+        # 21:00 to 22:30 UTC stays within one day in Berlin: hours.
+        ("2026-11-27T21:00", "2026-11-27T22:30", "de", "1 Stunde 30 Minuten"),
+    ],
+)
+def test_an_event_over_several_days_lasted_days(
+    start: str, end: str, language: str, expected: str
+) -> None:
+    event = _event(
+        starts_at=dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC),
+        ends_at=dt.datetime.fromisoformat(end).replace(tzinfo=dt.UTC),
+    )
+    with use_language(language):
+        assert span_text(event) == expected
+    person = make_registration(NOW, checked_in_at=NOW, language=Language(language))
+    _, [page] = _pages(event, [person])
+    assert expected in _one_line(page)
