@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,24 @@ def payload(
     if registration is not None:
         body["registration"] = {**registration, **(personal or {})}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+#: What :func:`payload` adds for endpoints flagged for personal data.
+PERSONAL_FIELDS = ("first_name", "last_name", "email")
+
+
+def without_personal_data(body: bytes | str, registration_ids: Collection[int]) -> bytes | None:
+    """``body`` without the name and address of any of ``registration_ids``; ``None`` when it
+    holds none of them (nothing to rewrite)."""
+    data = json.loads(body)
+    registration = data.get("registration") if isinstance(data, dict) else None
+    if not isinstance(registration, dict) or registration.get("id") not in registration_ids:
+        return None
+    if not any(name in registration for name in PERSONAL_FIELDS):
+        return None
+    for name in PERSONAL_FIELDS:
+        registration.pop(name, None)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -91,6 +91,8 @@ async def _anonymise(
                 RegistrationTable.id == registration_id,
                 RegistrationTable.anonymised_at.is_null(),
             )
+        # Deliveries to endpoints flagged for personal data carry names and addresses.
+        await webhooks.forget_personal_data(registration_ids)
         # A personal Zoom join URL is the person's too (it opens the meeting in their name).
         await ZoomRegistrant.update({ZoomRegistrant.join_url: ""}).where(
             ZoomRegistrant.registration.is_in(registration_ids), ZoomRegistrant.join_url != ""

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import secrets
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -208,6 +209,33 @@ async def delete_expired(db: Database, now: dt.datetime, retention: dt.timedelta
     """
     async with db.transaction():
         await WebhookDelivery.delete().where(WebhookDelivery.created_at < now - retention)
+
+
+async def forget_personal_data(registration_ids: Sequence[int]) -> int:
+    """Take the names and addresses of these registrations out of every stored delivery —
+    queued, failed or delivered, since "send again" would post them once more; how many.
+
+    Called in the transaction that deletes the registrations' personal data.
+    """
+    if not registration_ids:
+        return 0
+    wanted = set(registration_ids)
+    events = await RegistrationTable.select(RegistrationTable.event).where(
+        RegistrationTable.id.is_in(sorted(wanted))
+    )
+    rows = await WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.payload).where(
+        WebhookDelivery.event.is_in(sorted({row["event"] for row in events})),
+        WebhookDelivery.payload.like('%"email":%'),
+    )
+    rewritten = 0
+    for row in rows:
+        body = rules.without_personal_data(row["payload"], wanted)
+        if body is not None:
+            await WebhookDelivery.update({WebhookDelivery.payload: body.decode()}).where(
+                WebhookDelivery.id == row["id"]
+            )
+            rewritten += 1
+    return rewritten
 
 
 async def endpoints() -> list[dict[str, Any]]:

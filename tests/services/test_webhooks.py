@@ -32,7 +32,7 @@ from app.domain.model import EventStatus
 from app.services import event_admin, event_changes, registrations
 from app.services import webhooks as service
 from app.services.events import get_with_access
-from app.services.retention import anonymise_expired
+from app.services.retention import anonymise_expired, delete_registration_data
 from app.settings import Settings
 from tests.clock import ManualClock
 from tests.conftest import registration_request
@@ -521,6 +521,48 @@ async def test_deliveries_with_personal_data_go_with_the_retention_period(
     clock.advance(seconds=1)
     await anonymise_expired(db, clock(), retention)
     assert await WebhookDelivery.count() == 0
+
+
+async def test_deleting_a_persons_data_takes_it_out_of_every_delivery(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory, receiver: Receiver
+) -> None:
+    """Delivered, or still waiting for a receiver that is down: after the deletion no payload
+    names the person, and sending again posts none of it; the other person's stay."""
+    await _endpoint(db, hook_settings, receiver.url, clock, rules.EVENT_TYPES, personal=True)
+    event = await event_factory()
+    gone = await registrations.register(
+        db, "konferenz", registration_request("weg@x.org", first_name="Oksana"), clock()
+    )
+    await registrations.register(db, "konferenz", registration_request("da@x.org"), clock())
+    await _pass(db, hook_settings, clock)
+    receiver.mode = "error"
+    await registrations.cancel(db, gone.registration.token, clock())
+    await _pass(db, hook_settings, clock)
+    payloads = [row["payload"] for row in await WebhookDelivery.select()]
+    assert sum("weg@x.org" in p for p in payloads) >= 3  # created, confirmed, cancelled (queued)
+
+    await delete_registration_data(db, event.id, gone.registration.id, clock())
+
+    rows = await WebhookDelivery.select().order_by(WebhookDelivery.id)
+    mentioning = [
+        r
+        for r in rows
+        if json.loads(r["payload"]).get("registration", {}).get("id") == gone.registration.id
+    ]
+    assert len(mentioning) >= 3
+    for row in mentioning:
+        assert "weg@x.org" not in row["payload"]
+        assert "Oksana" not in row["payload"]
+        assert json.loads(row["payload"])["registration"]["status"]  # ids and states stay
+    assert any("da@x.org" in r["payload"] for r in rows)
+    receiver.mode = "ok"
+    receiver.received.clear()
+    delivered = next(r for r in mentioning if r["status"] == "delivered")
+    await service.send_again(db, ORGANISER, delivered["id"], clock())
+    clock.advance(hours=1)
+    await _pass(db, hook_settings, clock)
+    assert receiver.received
+    assert not any(b"weg@x.org" in r.body for r in receiver.received)
 
 
 async def test_an_idle_pass_writes_nothing(
