@@ -473,7 +473,9 @@ async def _finish(
     async with db.transaction():
         # Only while still this sender's: a lease taken over meanwhile belongs to another.
         await WebhookDelivery.update(values).where(
-            WebhookDelivery.id == delivery.id, WebhookDelivery.status == "sending"
+            WebhookDelivery.id == delivery.id,
+            WebhookDelivery.status == "sending",
+            WebhookDelivery.attempts == delivery.attempts,
         )
 
 
@@ -514,20 +516,23 @@ class WebhookSender:
             )
             target, host_header, extensions = pinned_request(delivery.url, address)
             timestamp = int(self.clock().timestamp())
-            response = await client.post(
-                target,
-                content=delivery.payload,
-                extensions=extensions,
-                headers={
-                    **host_header,
-                    "Content-Type": "application/json",
-                    "User-Agent": "Treffpunkt-Webhooks",
-                    rules.SIGNATURE_HEADER: rules.signature(
-                        delivery.secret, timestamp, delivery.payload
-                    ),
-                },
-                timeout=self.timeout,
-            )
+            # httpx's timeout is per phase: a receiver trickling its answer could outlast the
+            # lease, and another sender would post again. The whole exchange is bounded here.
+            async with asyncio.timeout(self.timeout):
+                response = await client.post(
+                    target,
+                    content=delivery.payload,
+                    extensions=extensions,
+                    headers={
+                        **host_header,
+                        "Content-Type": "application/json",
+                        "User-Agent": "Treffpunkt-Webhooks",
+                        rules.SIGNATURE_HEADER: rules.signature(
+                            delivery.secret, timestamp, delivery.payload
+                        ),
+                    },
+                    timeout=self.timeout,
+                )
             code = response.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}" + (
@@ -535,7 +540,7 @@ class WebhookSender:
                 )
         except EndpointRefused as refused:
             error = str(refused)
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             error = f"no answer within {self.timeout:g} s"
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"[:MAX_ERROR]

@@ -320,6 +320,7 @@ class ZoomReconciler:
                 ZoomMeeting.synced_revision: event.revision,
                 ZoomMeeting.state: SyncState.SYNCED.value,
             },
+            claimed=attempts,
         )
         logger.info("zoom: meeting of event %d at revision %d", event.id, event.revision)
         return meeting_id
@@ -329,6 +330,7 @@ class ZoomReconciler:
         if row["state"] in (SyncState.REMOVED.value, SyncState.FAILED.value):
             return
         meeting_id = str(row["meeting_id"])
+        attempts: int | None = None
         if meeting_id:
             attempts = await self._claim(ZoomMeeting, row)
             if attempts is None:
@@ -342,7 +344,10 @@ class ZoomReconciler:
         now = self.clock()
         async with self.db.transaction():
             await self._succeeded(
-                ZoomMeeting, row["id"], {ZoomMeeting.state: SyncState.REMOVED.value}
+                ZoomMeeting,
+                row["id"],
+                {ZoomMeeting.state: SyncState.REMOVED.value},
+                claimed=attempts,
             )
             await ZoomRegistrant.update(
                 {
@@ -435,6 +440,7 @@ class ZoomReconciler:
                 ZoomRegistrant.join_url: added.join_url,
                 ZoomRegistrant.state: SyncState.ADDED.value,
             },
+            claimed=attempts,
         )
         result.added += 1
 
@@ -460,6 +466,7 @@ class ZoomReconciler:
             ZoomRegistrant,
             row["id"],
             {ZoomRegistrant.join_url: "", ZoomRegistrant.state: SyncState.REMOVED.value},
+            claimed=attempts,
         )
         result.removed += 1
 
@@ -508,6 +515,7 @@ class ZoomReconciler:
             ZoomMeeting,
             row["id"],
             {ZoomMeeting.report_fetched_at: now, ZoomMeeting.state: SyncState.SYNCED.value},
+            claimed=attempts,
         )
         result.reports += 1
         result.attended += marked
@@ -543,7 +551,11 @@ class ZoomReconciler:
         table: SyncTable,
         row_id: int,
         values: dict[Any, Any],
+        *,
+        claimed: int | None,
     ) -> None:
+        """Record a call's success; ``claimed``: the attempt :meth:`_claim` gave (None: no call
+        was made), so a worker whose lease ran out and was taken over writes nothing."""
         await table.update(
             {
                 **values,
@@ -552,7 +564,7 @@ class ZoomReconciler:
                 table.last_error: "",
                 table.updated_at: self.clock(),
             }
-        ).where(table.id == row_id)
+        ).where(table.id == row_id, *_still_ours(table, claimed))
 
     async def _failed(
         self,
@@ -577,7 +589,7 @@ class ZoomReconciler:
             }
             if keep is not None:
                 values[table.state] = keep
-            await table.update(values).where(table.id == row_id)
+            await table.update(values).where(table.id == row_id, *_still_ours(table, attempts))
             logger.warning(
                 "zoom: %s %d: attempt %d failed, next in %d s: %s",
                 name,
@@ -598,9 +610,14 @@ class ZoomReconciler:
                 table.last_error: final,
                 table.updated_at: now,
             }
-        ).where(table.id == row_id)
+        ).where(table.id == row_id, *_still_ours(table, attempts))
         logger.error("zoom: %s %d failed: %s", name, row_id, final)
         result.failed += 1
+
+
+def _still_ours(table: SyncTable, claimed: int | None) -> list[Any]:
+    """The condition that the row is still at the attempt this worker claimed (none: no claim)."""
+    return [] if claimed is None else [table.attempts == claimed]
 
 
 def _registrant_target(row: dict[str, Any], wanted: bool) -> SyncState | None:

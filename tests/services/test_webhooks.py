@@ -15,6 +15,7 @@ import json
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +70,8 @@ class Receiver:
 
     port: int = 0
     host: str = "127.0.0.1"
-    #: ``ok`` (204), ``error`` (500), ``slow`` (waits for :attr:`release`), ``redirect`` (302).
+    #: ``ok`` (204), ``error`` (500), ``slow`` (waits for :attr:`release`), ``redirect`` (302),
+    #: ``trickle`` (an answer a byte at a time, 8 s in all).
     mode: str = "ok"
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
@@ -85,6 +87,17 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if receiver.mode == "trickle":
+                    # Each byte in time for a per-read timeout, the whole far too late.
+                    self.send_response(200)
+                    self.send_header("Content-Length", "40")
+                    self.end_headers()
+                    for _ in range(40):
+                        if receiver.release.wait(0.2):
+                            return
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    return
                 if receiver.mode == "slow":
                     receiver.release.wait(30)
                     self.send_response(204)
@@ -360,6 +373,48 @@ async def test_a_slow_receiver_times_out_and_is_tried_again_later(
     assert row["status"] == "queued"
     assert "no answer" in row["last_error"]
     assert row["send_after"] == clock() + rules.FIRST_RETRY_DELAY
+
+
+async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory
+) -> None:
+    """httpx's timeout is per read: a byte every 0.2 s never trips it; the sender's own does,
+    so the attempt ends before its lease and no second sender posts the same delivery."""
+    trickle = Receiver(mode="trickle")
+    trickle.start()
+    try:
+        await _endpoint(db, hook_settings, trickle.url, clock, ("registration.created",))
+        await event_factory()
+        await registrations.register(db, "konferenz", registration_request("a@x.org"), clock())
+        started = time.monotonic()
+        await _pass(db, dataclasses.replace(hook_settings, webhook_timeout=1.0), clock)
+        took = time.monotonic() - started
+    finally:
+        trickle.stop()
+    [row] = await WebhookDelivery.select()
+    assert row["status"] == "queued"
+    assert "no answer within 1 s" in row["last_error"]
+    assert took < 6, took  # the answer alone would take 8 s
+
+
+async def test_a_sender_whose_lease_was_taken_over_writes_nothing(
+    db: Database, hook_settings: Settings, clock: ManualClock, event_factory
+) -> None:
+    await _endpoint(db, hook_settings, "http://127.0.0.1:9/hook", clock, ("registration.created",))
+    await event_factory()
+    await registrations.register(db, "konferenz", registration_request("a@x.org"), clock())
+    await service.fan_out(db, clock())
+    [first] = await service.claim(db, clock(), dt.timedelta(seconds=1))
+    # The first sender stalls past its lease; a second one claims the delivery again.
+    clock.advance(seconds=2)
+    [second] = await service.claim(db, clock(), dt.timedelta(seconds=60))
+    assert (first.id, second.attempts) == (second.id, first.attempts + 1)
+    await service._finish(db, first, clock(), code=204, error="")
+    [row] = await WebhookDelivery.select()
+    assert (row["status"], row["attempts"]) == ("sending", 2)
+    await service._finish(db, second, clock(), code=500, error="HTTP 500")
+    [row] = await WebhookDelivery.select()
+    assert (row["status"], row["last_error"]) == ("queued", "HTTP 500")
 
 
 async def test_a_slow_receiver_holds_up_no_other(

@@ -304,6 +304,27 @@ async def test_deleting_personal_data_forgets_the_zoom_join_url(
     assert await zoom.personal_join_url(stays.id)
 
 
+async def test_a_worker_whose_claim_was_taken_over_writes_nothing(
+    db: Database, event_factory, reconciler: ZoomReconciler, clock: ManualClock, now
+) -> None:
+    """A call that outlasted its lease: another worker claimed the row meanwhile, and the
+    first one's late answer must not overwrite what the second records."""
+    event = await online_event(event_factory)
+    await zoom.request_meeting(db, event.id, now=now, actor=None)
+    row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    first = await reconciler._claim(ZoomMeeting, row)
+    assert first == 1
+    clock.advance(seconds=reconciler.lease.total_seconds() + 1)
+    row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    assert await reconciler._claim(ZoomMeeting, row) == 2
+
+    late = {ZoomMeeting.meeting_id: "81000000999", ZoomMeeting.state: SyncState.SYNCED.value}
+    await reconciler._succeeded(ZoomMeeting, row["id"], late, claimed=first)
+
+    row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    assert (row["meeting_id"], row["state"], row["attempts"]) == ("", "pending", 2)
+
+
 async def test_the_participants_report_marks_online_attendance_once(
     db: Database,
     event_factory,
