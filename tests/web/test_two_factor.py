@@ -362,6 +362,31 @@ async def test_switching_off_needs_a_code_or_the_password(client, organiser, clo
     assert not await OrganiserTwoFactor.exists()
 
 
+async def test_password_guesses_to_switch_off_are_throttled_like_the_sign_in(
+    db, settings, organiser, clock
+):
+    """Someone holding only a stolen session cookie cannot try passwords at full speed."""
+    app = create_app(dataclasses.replace(settings, login_rate_limit=5), database=db, clock=clock)
+    async with SameLoopTestClient(app) as client:
+        secret, _ = await signed_in_with_two_factor(client, clock)
+        await sign_in(client)
+        await post_form(client, paths.sign_in_code(), code=code_at(secret, clock))
+        # The sign-in steps so far count too: five tries a minute in all.
+        answers = [
+            (
+                await post_form(client, paths.two_factor_disable(), password=f"rate-{n}-falsch")
+            ).status_code
+            for n in range(6)
+        ]
+        assert 400 in answers
+        first_refusal = answers.index(429)
+        assert set(answers[:first_refusal]) == {400}
+        assert set(answers[first_refusal:]) == {429}
+        refused = await post_form(client, paths.two_factor_disable(), password=PASSWORD)
+        assert refused.status_code == 429
+        assert await OrganiserTwoFactor.exists()
+
+
 async def test_required_mode_sends_to_enrolment_until_enrolled(
     db, settings, organiser, clock, event_factory
 ):

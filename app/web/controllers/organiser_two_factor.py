@@ -30,6 +30,7 @@ from app.settings import Settings
 from app.web.auth import TWO_FACTOR_ENROLMENT
 from app.web.organiser_texts import TWO_FACTOR_CODE_WRONG, pgettext
 from app.web.params import FormBody
+from app.web.throttling import LOGIN_THROTTLED
 
 _ERRORS = {
     two_factor.WRONG_CODE: TWO_FACTOR_CODE_WRONG,
@@ -161,7 +162,9 @@ class OrganiserTwoFactorController(Controller):
         paths.TWO_FACTOR_DISABLE,
         name="organiser_two_factor_disable",
         status_code=HTTP_303_SEE_OTHER,
-        opt={ACCESS: Access.SIGNED_IN},
+        # A password or a code is checked here: guesses count like sign-in attempts, or a
+        # stolen session could try passwords at full speed.
+        opt={ACCESS: Access.SIGNED_IN, LOGIN_THROTTLED: True},
     )
     async def disable(
         self,
