@@ -27,7 +27,7 @@ from app.domain.event_rules import (
 from app.domain.model import AttendanceMode, Event, EventDraft, EventStatus, RegistrationStatus
 from app.domain.roles import Permissions
 from app.domain.rules import availability
-from app.services import audit, event_staff
+from app.services import audit, event_staff, zoom
 from app.services.event_changes import EventChangeOutcome, change_event
 from app.services.events import PublicEvent, get_with_access
 
@@ -101,6 +101,7 @@ async def _insert(
     actor: Actor | None,
     action: AuditAction,
     detail: str = "",
+    zoom_meeting: bool = False,
 ) -> Event:
     values = event_to_row(event)
     values.update(created_at=now, updated_at=now)
@@ -111,6 +112,10 @@ async def _insert(
                 # Whoever makes an event owns it (and so may manage it as an event manager).
                 await event_staff.add_owner(rows[0]["id"], actor.id)
             await audit.record(db, actor, action, now=now, event_id=rows[0]["id"], detail=detail)
+            if zoom_meeting:
+                # In the same transaction: a failure here must not leave an event behind that
+                # a second submission of the form would make again.
+                await zoom.request_meeting(db, rows[0]["id"], now=now, actor=actor)
     except Exception as error:
         # Two organisers saving the same title at once: the unique index decides.
         if is_unique_violation(error):
@@ -120,9 +125,17 @@ async def _insert(
 
 
 async def create_event(
-    db: Database, draft: EventDraft, now: dt.datetime, *, actor: Actor | None = None
+    db: Database,
+    draft: EventDraft,
+    now: dt.datetime,
+    *,
+    actor: Actor | None = None,
+    zoom_meeting: bool = False,
 ) -> Event:
-    """A new event in status draft; raises :class:`InvalidInput` per field of ``draft``."""
+    """A new event in status draft; raises :class:`InvalidInput` per field of ``draft``.
+
+    ``zoom_meeting``: its Zoom meeting is asked for at once (online and hybrid events).
+    """
     event = build_event(draft)
     if event.slug:
         if await _slug_in_use(event.slug):
@@ -130,7 +143,14 @@ async def create_event(
     else:
         event = dataclasses.replace(event, slug=await _free_slug(event.title))
     draft_event = dataclasses.replace(event, status=EventStatus.DRAFT)
-    return await _insert(db, draft_event, now, actor=actor, action=AuditAction.EVENT_CREATED)
+    return await _insert(
+        db,
+        draft_event,
+        now,
+        actor=actor,
+        action=AuditAction.EVENT_CREATED,
+        zoom_meeting=zoom_meeting,
+    )
 
 
 async def update_event(

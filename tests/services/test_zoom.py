@@ -312,16 +312,19 @@ async def test_a_worker_whose_claim_was_taken_over_writes_nothing(
     event = await online_event(event_factory)
     await zoom.request_meeting(db, event.id, now=now, actor=None)
     row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    assert row is not None
     first = await reconciler._claim(ZoomMeeting, row)
     assert first == 1
     clock.advance(seconds=reconciler.lease.total_seconds() + 1)
     row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    assert row is not None
     assert await reconciler._claim(ZoomMeeting, row) == 2
 
     late = {ZoomMeeting.meeting_id: "81000000999", ZoomMeeting.state: SyncState.SYNCED.value}
     await reconciler._succeeded(ZoomMeeting, row["id"], late, claimed=first)
 
     row = await ZoomMeeting.select().where(ZoomMeeting.event == event.id).first()
+    assert row is not None
     assert (row["meeting_id"], row["state"], row["attempts"]) == ("", "pending", 2)
 
 

@@ -12,11 +12,13 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.db.database import Database
 from app.db.tables import AuditEntry
+from app.db.tables import Event as EventTable
 from app.domain.audit import AuditAction
 from app.domain.model import EventFormat, Seats
-from app.services import organisers, zoom
+from app.services import event_admin, organisers, zoom
 from app.services.zoom import ZoomReconciler
 from app.settings import Settings
+from app.web.event_form import parse_event_form
 from tests.clock import ManualClock
 from tests.conftest import registration_form
 from tests.web.conftest import (
@@ -245,3 +247,20 @@ async def test_the_event_form_offers_the_meeting_and_asks_for_it(
     # Asked for once: the edit form no longer offers it.
     edit = await client.get(f"/organiser/events/{event_id}/edit")
     assert 'id="f-zoom_meeting"' not in edit.text
+
+
+async def test_an_event_is_not_created_when_asking_for_its_meeting_fails(
+    db: Database, now, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction: a failure after the insert leaves no event that submitting the form
+    again would make a second time."""
+
+    async def failing(*args: object, **kwargs: object) -> bool:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(zoom, "request_meeting", failing)
+    form = full_form(title="Hybride Runde", slug="hybride-runde", zoom_meeting="on")
+    with pytest.raises(ConnectionError):
+        await event_admin.create_event(db, parse_event_form(form), now, zoom_meeting=True)
+    assert not await EventTable.exists().where(EventTable.slug == "hybride-runde")
+    assert not await AuditEntry.exists()

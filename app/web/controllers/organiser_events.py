@@ -280,8 +280,11 @@ class OrganiserEventsController(Controller):
         data: FormBody,
     ) -> Redirect | Template:
         """Save the new event as a draft and show its overview."""
+        zoom_meeting = settings.zoom_enabled and data.get("zoom_meeting") == "on"
         event = await submit(
-            lambda: event_admin.create_event(db, parse_event_form(data), now, actor=actor),
+            lambda: event_admin.create_event(
+                db, parse_event_form(data), now, actor=actor, zoom_meeting=zoom_meeting
+            ),
             form_field=form_field_names(data),
         )
         if isinstance(event, Refusal):
@@ -291,7 +294,6 @@ class OrganiserEventsController(Controller):
                 status_code=event.status_code,
                 zoom_offer=settings.zoom_enabled,
             )
-        await _zoom_if_asked(db, event.id, data, settings, now=now, actor=actor)
         return _to_overview(event.id, "created")
 
     @get(paths.EVENT_EDIT, name="organiser_edit_event", opt={ACCESS: Access.EVENT_MANAGE})
