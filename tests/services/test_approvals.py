@@ -11,7 +11,7 @@ from app.db.tables import AuditEntry as AuditTable
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
-from app.domain.audit import AuditAction
+from app.domain.audit import Actor, AuditAction
 from app.domain.errors import RegistrationClosed
 from app.domain.mail import MailKind
 from app.domain.model import SEAT_HOLDING, AttendanceMode, EventFormat, RegistrationStatus, Seats
@@ -20,6 +20,8 @@ from app.services.changes import ChangeKind
 from app.services.event_changes import cancel_event
 from app.services.organiser_registrations import BulkAction
 from tests.conftest import registration_request
+
+ACTOR = Actor(id=7, name="Olena Koval")
 
 
 async def _register(db: Any, event: Any, email: str, now: dt.datetime, mode: str = "") -> Any:
@@ -70,7 +72,7 @@ async def test_a_held_seat_awaits_approval_and_approval_confirms_it_with_the_inv
     assert pending.confirmed_at is None
 
     later = now + dt.timedelta(hours=1)
-    outcome = await approvals.approve(db, event.id, pending.id, later)
+    outcome = await approvals.approve(db, event.id, pending.id, later, actor=ACTOR)
 
     assert outcome.registration.status is RegistrationStatus.CONFIRMED
     assert outcome.registration.confirmed_at == later
@@ -120,7 +122,9 @@ async def test_declining_a_held_seat_passes_it_to_the_waiting_list(db, event_fac
     assert queued.changes[0].position == 1
     assert (await _counters(event.id))["waiting_in_person"] == 1
 
-    declined = await approvals.decline(db, event.id, first.id, now + dt.timedelta(seconds=3))
+    declined = await approvals.decline(
+        db, event.id, first.id, now + dt.timedelta(seconds=3), actor=ACTOR
+    )
 
     assert declined.registration.status is RegistrationStatus.DECLINED
     assert [c.kind for c in declined.changes] == [ChangeKind.DECLINED, ChangeKind.PROMOTED]
@@ -217,7 +221,7 @@ async def test_bulk_approval_goes_in_order_and_leaves_the_refused_waiting(db, ev
     plan = await organiser_registrations.bulk_plan(event.id, ids, BulkAction.APPROVE)
     assert [r.id for r in plan.affected] == ids
     outcome = await organiser_registrations.run_bulk_action(
-        db, event.id, ids, BulkAction.APPROVE, ids, now
+        db, event.id, ids, BulkAction.APPROVE, ids, now, actor=ACTOR
     )
 
     assert outcome.done
@@ -239,7 +243,7 @@ async def test_bulk_decline_gives_back_held_seats(db, event_factory, now):
     assert (await _counters(event.id))["seats_taken_in_person"] == 2
 
     outcome = await organiser_registrations.run_bulk_action(
-        db, event.id, ids, BulkAction.DECLINE, ids, now
+        db, event.id, ids, BulkAction.DECLINE, ids, now, actor=ACTOR
     )
 
     assert outcome.done
