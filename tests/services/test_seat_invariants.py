@@ -38,6 +38,7 @@ from hypothesis.stateful import (
 )
 
 from app.db.database import Database
+from app.db.mapping import registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
@@ -49,6 +50,7 @@ from app.domain.model import (
     Event,
     EventFormat,
     EventStatus,
+    Registration,
     RegistrationStatus,
     Seats,
 )
@@ -143,6 +145,8 @@ class SeatMachine(RuleBasedStateMachine):
         self.arrivals: dict[tuple[int, AttendanceMode], list[int]] = {}
         #: The events as the last step left them.
         self.latest: dict[int, Event] = {}
+        #: The waiting registrations as the last step left them.
+        self.waiting_rows: dict[int, Registration] = {}
 
     def run(self, step: Awaitable[T]) -> T:
         return self.loop.run_until_complete(step)
@@ -638,20 +642,18 @@ class SeatMachine(RuleBasedStateMachine):
                 )
                 assert counter[f"waiting_{mode.value}"] == len(queue), (counter, mode, queue)
                 for place, row in enumerate(queue, start=1):
-                    registration = await registrations.find_by_token(self.tokens[row.id])
+                    registration = self.waiting_rows[row.id]
                     assert await registrations.waitlist_position(registration, self.now) == place
 
     async def _read(self) -> tuple[list[Event], dict[int, Row]]:
         events = [await self.current(event.id) for event in self.events]
-        registered = await RegistrationTable.select(
-            RegistrationTable.id,
-            RegistrationTable.event,
-            RegistrationTable.email_normalised,
-            RegistrationTable.mode,
-            RegistrationTable.status,
-            RegistrationTable.waitlisted_at,
-            RegistrationTable.hold_until,
-        )
+        registered = await RegistrationTable.select()
+        # The waiting registrations whole, for their places (read here, not one by one).
+        self.waiting_rows = {
+            row["id"]: registration_from_row(row)
+            for row in registered
+            if row["status"] == RegistrationStatus.WAITLISTED.value
+        }
         rows = {
             row["id"]: Row(
                 id=row["id"],
