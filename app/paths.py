@@ -85,6 +85,8 @@ PROMOTE = REGISTRATIONS + "/promote"
 #: A selection of the list: GET shows what an action would do to it, POST (confirmed) does it.
 REGISTRATIONS_BULK = REGISTRATIONS + "/bulk"
 REGISTRATION_CANCEL = REGISTRATIONS + "/{registration_id:int}/cancel"
+REGISTRATION_APPROVE = REGISTRATIONS + "/{registration_id:int}/approve"
+REGISTRATION_DECLINE = REGISTRATIONS + "/{registration_id:int}/decline"
 REGISTRATION_DELETE_DATA = REGISTRATIONS + "/{registration_id:int}/delete-data"
 MESSAGE = EVENT_OVERVIEW + "/message"
 MESSAGE_PREVIEW = MESSAGE + "/preview"
@@ -333,6 +335,14 @@ def registrations_bulk(event_id: int) -> str:
 
 def registration_cancel(event_id: int, registration_id: int) -> str:
     return organiser(REGISTRATION_CANCEL, event_id=event_id, registration_id=registration_id)
+
+
+def registration_approve(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_APPROVE, event_id=event_id, registration_id=registration_id)
+
+
+def registration_decline(event_id: int, registration_id: int) -> str:
+    return organiser(REGISTRATION_DECLINE, event_id=event_id, registration_id=registration_id)
 
 
 def registration_delete_data(event_id: int, registration_id: int) -> str:

@@ -90,7 +90,12 @@ def invite_method_for(
         return InviteMethod.CANCEL if payload.get("held_seat") else None
     if registration is not None and registration.status is not RegistrationStatus.CONFIRMED:
         return None
-    if kind in (MailKind.CONFIRMATION, MailKind.PROMOTION, MailKind.EVENT_CHANGED):
+    if kind in (
+        MailKind.CONFIRMATION,
+        MailKind.PROMOTION,
+        MailKind.APPROVED,
+        MailKind.EVENT_CHANGED,
+    ):
         return InviteMethod.REQUEST
     if kind is MailKind.EVENT_CANCELLED:
         return InviteMethod.CANCEL

@@ -288,6 +288,8 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
             else dt.timedelta(minutes=row["reminder_lead_minutes"])
         ),
         notify_organisers=bool(row["notify_organisers"]),
+        approval_required=bool(row.get("approval_required", False)),
+        approval_holds_seat=bool(row.get("approval_holds_seat", True)),
         contact_email=row["contact_email"],
         funding_note=row["funding_note"],
         co_host=row["co_host"],
@@ -335,6 +337,8 @@ def event_to_row(event: Event) -> dict[str, Any]:
             None if event.reminder_lead is None else _minutes(event.reminder_lead)
         ),
         "notify_organisers": event.notify_organisers,
+        "approval_required": event.approval_required,
+        "approval_holds_seat": event.approval_holds_seat,
         "programme": json.dumps(
             [
                 {

@@ -55,6 +55,10 @@ class Event(Table, tablename="event"):
     registration_closes_at = Timestamptz(null=True, default=None)
     waitlist_enabled = Boolean(default=True)
     double_opt_in = Boolean(default=False)
+    #: Organisers approve each registration (migration 0027); and whether one awaiting it
+    #: holds a seat meanwhile.
+    approval_required = Boolean(default=False)
+    approval_holds_seat = Boolean(default=True)
     opt_in_hold_minutes = Integer(default=24 * 60)
     access_mail_lead_minutes = Integer(default=24 * 60)
     access_in_confirmation = Boolean(default=False)

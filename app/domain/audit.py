@@ -30,6 +30,8 @@ class AuditAction(enum.StrEnum):
     REGISTRATION_ADDED = "registration_added"
     REGISTRATION_CANCELLED = "registration_cancelled"
     REGISTRATION_PROMOTED = "registration_promoted"
+    REGISTRATION_APPROVED = "registration_approved"
+    REGISTRATION_DECLINED = "registration_declined"
     CHECKED_IN = "checked_in"
     CHECK_IN_UNDONE = "check_in_undone"
     ATTENDED_ONLINE = "attended_online"

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from app.domain.attendance import attended
 from app.domain.model import (
+    AWAITING_APPROVAL,
     AttendanceMode,
     Event,
     EventStatus,
@@ -38,13 +39,16 @@ class MailKind(StrEnum):
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
     MATERIALS = "materials"  # after the event: report and recording are online
     CERTIFICATE = "certificate"  # after the event, asked for: the certificate of attendance
+    AWAITING_APPROVAL = "awaiting_approval"  # received; the organisers decide on it
+    APPROVED = "approved"  # approved: the confirmation, with invite
+    DECLINED = "declined"  # the organisers declined (never an invite to cancel: see decline)
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
 SCHEDULED_KINDS = frozenset({MailKind.ACCESS, MailKind.REMINDER})
 
 #: Mails that tell a registrant their seat is confirmed, and carry the invite.
-CONFIRMING_KINDS = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION})
+CONFIRMING_KINDS = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION, MailKind.APPROVED})
 
 #: Mails that belong to an event that still takes place; cancelling it stops them.
 STOPPED_BY_EVENT_CANCELLATION = frozenset(
@@ -57,6 +61,8 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.OPT_IN,
         MailKind.PERSONAL_LINK,
         MailKind.EVENT_CHANGED,
+        MailKind.AWAITING_APPROVAL,
+        MailKind.APPROVED,
     }
 )
 
@@ -139,6 +145,8 @@ def still_relevant(
         return None
     if kind is MailKind.EVENT_CANCELLED:
         return None
+    if kind is MailKind.DECLINED:
+        return None if registration.status is RegistrationStatus.DECLINED else "no longer declined"
     if kind is MailKind.CANCELLED:
         # Registered again (the same row starts over) and confirmed: the new confirmation's
         # REQUEST says it all, and this CANCEL, arriving after it (a retry), would take the
@@ -167,6 +175,8 @@ def still_relevant(
         return "registration not confirmed"
     if kind is MailKind.OPT_IN and registration.status is not RegistrationStatus.PENDING:
         return "address already confirmed"
+    if kind is MailKind.AWAITING_APPROVAL and registration.status not in AWAITING_APPROVAL:
+        return "already decided"
     if kind is MailKind.WAITLISTED and registration.status is not RegistrationStatus.WAITLISTED:
         return "no longer waiting"
     return None

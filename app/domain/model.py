@@ -70,10 +70,21 @@ class RegistrationStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    #: Approval: awaits the organisers' decision and holds a seat meanwhile.
+    AWAITING = "awaiting"
+    #: Approval: awaits the organisers' decision without a seat (one is given at approval).
+    REQUESTED = "requested"
+    #: Approval: the organisers declined; the registration is over.
+    DECLINED = "declined"
 
 
 #: Statuses that occupy a seat.
-SEAT_HOLDING = frozenset({RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED})
+SEAT_HOLDING = frozenset(
+    {RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.AWAITING}
+)
+
+#: Statuses that await the organisers' approval (with a seat or without).
+AWAITING_APPROVAL = frozenset({RegistrationStatus.AWAITING, RegistrationStatus.REQUESTED})
 
 
 class QuestionKind(StrEnum):
@@ -362,6 +373,12 @@ class Event:
     reminder_lead: dt.timedelta | None = dt.timedelta(hours=24)
     #: Each new registration is announced to ``contact_email``.
     notify_organisers: bool = False
+    #: Organisers approve each registration before its seat is confirmed (double opt-in is
+    #: then not asked: the organisers look at every registration anyway).
+    approval_required: bool = False
+    #: Approval: a registration awaiting it holds a free seat (given back on decline); else
+    #: seats are given at approval.
+    approval_holds_seat: bool = True
     contact_email: str = ""
     funding_note: str = ""
     #: The organisation hosting the event with the network ("Gemeinsam mit …"); a name, not
@@ -670,6 +687,8 @@ class EventDraft:
     #: ``None``: no reminder.
     reminder_lead: dt.timedelta | None = dt.timedelta(hours=24)
     notify_organisers: bool = False
+    approval_required: bool = False
+    approval_holds_seat: bool = True
     contact_email: str = ""
     funding_note: str = ""
     #: The organisation hosting the event with the network ("Gemeinsam mit …"); a name, not

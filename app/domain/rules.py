@@ -81,12 +81,52 @@ def place_registration(
         raise RegistrationClosed(state.value)
     if mode not in event.modes:
         raise RegistrationClosed("mode_not_offered")
-    match availability(event, mode, waiting):
+    offered = availability(event, mode, waiting)
+    if event.approval_required:
+        return _place_for_approval(event, offered)
+    match offered:
         case Availability.FREE:
             status = (
                 RegistrationStatus.PENDING if event.double_opt_in else RegistrationStatus.CONFIRMED
             )
             return Placement(status=status, takes_seat=True)
+        case Availability.WAITLIST:
+            return Placement(status=RegistrationStatus.WAITLISTED, takes_seat=False)
+        case Availability.FULL:
+            raise RegistrationClosed("full")
+
+
+def _place_for_approval(event: Event, offered: Availability) -> Placement:
+    """A registration that awaits the organisers' approval, with a seat or without.
+
+    Holding seats: a free seat is held (``awaiting``); with none free, the person may still ask
+    if there is a waiting list (``requested``: approval puts them on it), else the event is full.
+    Not holding seats: everyone asks (``requested``), seats are given at approval.
+    """
+    if event.approval_holds_seat:
+        if offered is Availability.FREE:
+            return Placement(status=RegistrationStatus.AWAITING, takes_seat=True)
+        if offered is Availability.FULL:
+            raise RegistrationClosed("full")
+    return Placement(status=RegistrationStatus.REQUESTED, takes_seat=False)
+
+
+def place_approved(
+    event: Event, status: RegistrationStatus, mode: AttendanceMode, waiting: int
+) -> Placement:
+    """Where an approved registration goes; raises :class:`RegistrationClosed` when refused.
+
+    A held seat becomes confirmed. Without one, approval gives a free seat (nobody waiting for
+    it), else a place at the end of the waiting list, else it is refused (``full``). A cancelled
+    event approves nobody (``cancelled``). ``event`` and ``waiting`` are read under the lock.
+    """
+    if event.status is EventStatus.CANCELLED:
+        raise RegistrationClosed(WindowState.CANCELLED.value)
+    if status is RegistrationStatus.AWAITING:
+        return Placement(status=RegistrationStatus.CONFIRMED, takes_seat=False)
+    match availability(event, mode, waiting):
+        case Availability.FREE:
+            return Placement(status=RegistrationStatus.CONFIRMED, takes_seat=True)
         case Availability.WAITLIST:
             return Placement(status=RegistrationStatus.WAITLISTED, takes_seat=False)
         case Availability.FULL:

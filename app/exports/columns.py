@@ -50,6 +50,9 @@ STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: N_("Warteliste"),
     RegistrationStatus.PENDING: N_("E-Mail-Bestätigung ausstehend"),
     RegistrationStatus.CANCELLED: N_("storniert"),
+    RegistrationStatus.AWAITING: N_("wartet auf Freigabe (Platz reserviert)"),
+    RegistrationStatus.REQUESTED: N_("wartet auf Freigabe"),
+    RegistrationStatus.DECLINED: N_("abgelehnt"),
 }
 
 YES_NO_LABELS = {validation.YES: N_("Ja"), validation.NO: N_("Nein")}

@@ -33,7 +33,7 @@ from app.settings import Settings
 
 #: Kinds that may carry the access data, and when.
 _ACCESS_ALWAYS = frozenset({MailKind.ACCESS, MailKind.REMINDER})
-_ACCESS_ON_REQUEST = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION})
+_ACCESS_ON_REQUEST = frozenset({MailKind.CONFIRMATION, MailKind.PROMOTION, MailKind.APPROVED})
 
 
 def build_message(

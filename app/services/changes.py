@@ -52,13 +52,28 @@ class ChangeKind(StrEnum):
     REMINDER_PLANNED = "reminder_planned"  # reminders switched on (or due again): plan one
     EVENT_CHANGED = "event_changed"  # the event's time, place or access data changed
     EVENT_CANCELLED = "event_cancelled"  # the event is cancelled
+    AWAITING_APPROVAL = "awaiting_approval"  # received; the organisers decide (seat or not)
+    APPROVED = "approved"  # approved into a seat: the confirmation with invite
+    APPROVED_WAITLISTED = "approved_waitlisted"  # approved, but full: waiting-list notice
+    DECLINED = "declined"  # the organisers declined
 
 
 #: Changes that end a registration: its waiting mail is called off.
-_ENDS_REGISTRATION = frozenset({ChangeKind.CANCELLED, ChangeKind.HOLD_EXPIRED})
+_ENDS_REGISTRATION = frozenset({ChangeKind.CANCELLED, ChangeKind.HOLD_EXPIRED, ChangeKind.DECLINED})
 
 #: Changes that bring a new registrant, announced to the organisers when the event asks for it.
-_NEW_REGISTRANT = frozenset({ChangeKind.CONFIRMED, ChangeKind.PENDING, ChangeKind.WAITLISTED})
+_NEW_REGISTRANT = frozenset(
+    {
+        ChangeKind.CONFIRMED,
+        ChangeKind.PENDING,
+        ChangeKind.WAITLISTED,
+        ChangeKind.AWAITING_APPROVAL,
+    }
+)
+
+
+#: The confirming mail of each change that gives a seat (the rest: the confirmation).
+_CONFIRMING_MAIL = {ChangeKind.PROMOTED: MailKind.PROMOTION, ChangeKind.APPROVED: MailKind.APPROVED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +174,13 @@ def mails_caused_by(
     ``ALREADY_REGISTERED``, which asks the outbox when the last link went out)."""
     mails: list[NewMail] = []
     match change.kind:
-        case ChangeKind.CONFIRMED | ChangeKind.ADDRESS_CONFIRMED | ChangeKind.PROMOTED:
-            kind = (
-                MailKind.PROMOTION if change.kind is ChangeKind.PROMOTED else MailKind.CONFIRMATION
-            )
+        case (
+            ChangeKind.CONFIRMED
+            | ChangeKind.ADDRESS_CONFIRMED
+            | ChangeKind.PROMOTED
+            | ChangeKind.APPROVED
+        ):
+            kind = _CONFIRMING_MAIL.get(change.kind, MailKind.CONFIRMATION)
             mails.extend(
                 _mail(planned.kind, event, registration, planned.send_after)
                 for planned in mails_on_confirmation(event, registration, kind, now)
@@ -170,7 +188,11 @@ def mails_caused_by(
         case ChangeKind.PENDING:
             hold_until = (registration.hold_until or now).isoformat()
             mails.append(_mail(MailKind.OPT_IN, event, registration, now, hold_until=hold_until))
-        case ChangeKind.WAITLISTED:
+        case ChangeKind.AWAITING_APPROVAL:
+            mails.append(_mail(MailKind.AWAITING_APPROVAL, event, registration, now))
+        case ChangeKind.DECLINED:
+            mails.append(_mail(MailKind.DECLINED, event, registration, now))
+        case ChangeKind.WAITLISTED | ChangeKind.APPROVED_WAITLISTED:
             mails.append(
                 _mail(MailKind.WAITLISTED, event, registration, now, position=change.position)
             )

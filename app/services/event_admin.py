@@ -41,6 +41,8 @@ _KEEPING = (
     RegistrationStatus.PENDING.value,
     RegistrationStatus.CONFIRMED.value,
     RegistrationStatus.WAITLISTED.value,
+    RegistrationStatus.AWAITING.value,
+    RegistrationStatus.REQUESTED.value,
 )
 
 

@@ -37,6 +37,8 @@ _ACTIVE = (
     RegistrationStatus.PENDING.value,
     RegistrationStatus.CONFIRMED.value,
     RegistrationStatus.WAITLISTED.value,
+    RegistrationStatus.AWAITING.value,
+    RegistrationStatus.REQUESTED.value,
 )
 
 
@@ -177,6 +179,8 @@ def edited_columns(
         EventTable.registration_closes_at: row["registration_closes_at"],
         EventTable.waitlist_enabled: row["waitlist_enabled"],
         EventTable.double_opt_in: row["double_opt_in"],
+        EventTable.approval_required: row["approval_required"],
+        EventTable.approval_holds_seat: row["approval_holds_seat"],
         EventTable.opt_in_hold_minutes: row["opt_in_hold_minutes"],
         EventTable.access_mail_lead_minutes: row["access_mail_lead_minutes"],
         EventTable.access_in_confirmation: row["access_in_confirmation"],

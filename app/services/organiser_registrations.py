@@ -16,15 +16,16 @@ from app.db.engine import FOLD_FUNCTION, is_sqlite
 from app.db.mapping import registration_from_row
 from app.db.tables import Registration as RegistrationTable
 from app.domain.audit import Actor, AuditAction
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.errors import InvalidInput, NotFound, RegistrationClosed
 from app.domain.model import (
+    AWAITING_APPROVAL,
     SEAT_HOLDING,
     AttendanceMode,
     Event,
     Registration,
     RegistrationStatus,
 )
-from app.services import audit, registrations
+from app.services import approvals, audit, registrations
 from app.services.changes import ChangeKind
 from app.services.events import get_with_access
 
@@ -236,6 +237,8 @@ class BulkAction(enum.StrEnum):
 
     CANCEL = "cancel"
     CHECK_IN = "check_in"
+    APPROVE = "approve"
+    DECLINE = "decline"
 
 
 class SelectionRefused(InvalidInput):
@@ -272,7 +275,12 @@ def parse_ids(value: str) -> tuple[int, ...]:
 def affected_by(action: BulkAction, registration: Registration) -> bool:
     """Whether ``action`` changes ``registration`` (the others are listed, and left alone)."""
     if action is BulkAction.CANCEL:
-        return registration.status is not RegistrationStatus.CANCELLED
+        return registration.status not in (
+            RegistrationStatus.CANCELLED,
+            RegistrationStatus.DECLINED,
+        )
+    if action in (BulkAction.APPROVE, BulkAction.DECLINE):
+        return registration.status in AWAITING_APPROVAL
     return (
         registration.status is RegistrationStatus.CONFIRMED and registration.checked_in_at is None
     )
@@ -332,8 +340,12 @@ class BulkOutcome:
     done: bool
     #: The plan as it stands now (shown again when ``done`` is ``False``).
     plan: BulkPlan
-    #: How many people moved up from the waiting list (cancellations only).
+    #: How many people moved up from the waiting list (cancellations and declines).
     promoted: int = 0
+    #: Approvals: how many went to the waiting list, and how many were refused (no seat, no
+    #: waiting list; they still await approval).
+    waitlisted: int = 0
+    refused: int = 0
 
 
 async def run_bulk_action(
@@ -352,11 +364,14 @@ async def run_bulk_action(
     change others (someone else cancelled or let somebody in meanwhile), nothing is done and
     the fresh plan comes back to be confirmed again. Each registration goes through the same
     service as a single one (:func:`registrations.cancel_by_organiser`: seat to the waiting
-    list, mails, invite CANCEL; :func:`set_checked_in`), each recorded in the audit log.
-    Raises :class:`NotFound` when any id is not a registration of the event.
+    list, mails, invite CANCEL; :func:`set_checked_in`; :func:`approvals.approve` and
+    :func:`approvals.decline`), each recorded in the audit log. Approvals go in the order people
+    registered; one that finds no seat and no waiting list is left awaiting approval (counted
+    as refused) and the others still go ahead. Raises :class:`NotFound` when any id is not a
+    registration of the event.
     """
     event = await get_with_access(event_id)
-    promoted = 0
+    promoted = waitlisted = refused = 0
     async with db.transaction():
         # The event's lock first: every cancellation and check-in of the selection sees the
         # state the plan was checked against.
@@ -380,9 +395,26 @@ async def run_bulk_action(
                     db, event_id, registration.id, now, actor=actor
                 )
                 promoted += sum(1 for c in outcome.changes if c.kind is ChangeKind.PROMOTED)
+            elif action is BulkAction.DECLINE:
+                declined = await approvals.decline(db, event_id, registration.id, now, actor=actor)
+                promoted += sum(1 for c in declined.changes if c.kind is ChangeKind.PROMOTED)
+            elif action is BulkAction.APPROVE:
+                try:
+                    approved = await approvals.approve(
+                        db, event_id, registration.id, now, actor=actor
+                    )
+                except RegistrationClosed:
+                    # Refused before anything was written: the rest of the selection goes on.
+                    refused += 1
+                    continue
+                waitlisted += sum(
+                    1 for c in approved.changes if c.kind is ChangeKind.APPROVED_WAITLISTED
+                )
             else:
                 await set_checked_in(db, event_id, registration.id, True, now, actor=actor)
-    return BulkOutcome(done=True, plan=plan, promoted=promoted)
+    return BulkOutcome(
+        done=True, plan=plan, promoted=promoted, waitlisted=waitlisted, refused=refused
+    )
 
 
 class CheckIn(enum.Enum):

@@ -216,6 +216,8 @@ _NEW_CHANGE = {
     RegistrationStatus.CONFIRMED: ChangeKind.CONFIRMED,
     RegistrationStatus.PENDING: ChangeKind.PENDING,
     RegistrationStatus.WAITLISTED: ChangeKind.WAITLISTED,
+    RegistrationStatus.AWAITING: ChangeKind.AWAITING_APPROVAL,
+    RegistrationStatus.REQUESTED: ChangeKind.AWAITING_APPROVAL,
 }
 
 
@@ -377,6 +379,11 @@ async def cancel_by_organiser(
     return await _cancel(db, event_id, registration_id, now, actor=actor)
 
 
+#: Registrations already over: cancelling changes nothing (a declined one stays declined, so
+#: that the address cannot register afresh around the organisers' decision).
+_OVER = frozenset({RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED})
+
+
 async def _cancel(
     db: Database,
     event_id: int,
@@ -390,7 +397,7 @@ async def _cancel(
         row = await _registration_row(registration_id)
         assert row is not None
         current = registration_from_row(row)
-        if current.status is RegistrationStatus.CANCELLED:
+        if current.status in _OVER:
             return CancellationOutcome(current, changes=())
         await RegistrationTable.update(
             {

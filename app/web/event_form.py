@@ -61,6 +61,8 @@ CHECKBOXES = (
     "double_opt_in",
     "access_in_confirmation",
     "notify_organisers",
+    "approval_required",
+    "approval_holds_seat",
 )
 #: The draft's durations, which the form asks for in hours.
 _HOURS_FIELDS = {
@@ -106,6 +108,7 @@ def new_event_values(now: dt.datetime) -> dict[str, str]:
         "ends_at": (start + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
         "timezone": DEFAULT_TIMEZONE,
         "waitlist_enabled": "on",
+        "approval_holds_seat": "on",
         "opt_in_hold_hours": "24",
         "access_mail_lead_hours": "24",
         "reminder_lead_hours": "24",
@@ -358,6 +361,8 @@ def parse_event_form(form: Mapping[str, str]) -> EventDraft:
         access_in_confirmation=read.checkbox("access_in_confirmation"),
         reminder_lead=read.hours("reminder_lead_hours"),
         notify_organisers=read.checkbox("notify_organisers"),
+        approval_required=read.checkbox("approval_required"),
+        approval_holds_seat=read.checkbox("approval_holds_seat"),
         contact_email=read.text("contact_email"),
         funding_note=read.block("funding_note"),
         co_host=read.text("co_host"),

@@ -69,6 +69,8 @@ EVENT_FIELD_LABELS = {
     "registration_closes_at": N_("Anmeldeschluss"),
     "waitlist_enabled": N_("Warteliste"),
     "double_opt_in": N_("Double Opt-in"),
+    "approval_required": N_("Anmeldungen freigeben"),
+    "approval_holds_seat": N_("Platz bis zur Freigabe reservieren"),
     "opt_in_hold_hours": N_("Reservierung bis zur Bestätigung (Stunden)"),
     "access_mail_lead_hours": N_("Zugangsdaten vor Beginn (Stunden)"),
     "access_in_confirmation": N_("Zugangsdaten schon in der Bestätigung"),

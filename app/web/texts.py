@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from app.domain import validation
 from app.domain.model import (
+    AWAITING_APPROVAL,
     AttendanceMode,
     Country,
     EventFormat,
@@ -119,6 +120,9 @@ STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: N_("Warteliste"),
     RegistrationStatus.PENDING: N_("Bestätigung der E-Mail-Adresse ausstehend"),
     RegistrationStatus.CANCELLED: N_("storniert"),
+    RegistrationStatus.AWAITING: N_("eingegangen, wartet auf Freigabe (Ihr Platz ist reserviert)"),
+    RegistrationStatus.REQUESTED: N_("eingegangen, wartet auf Freigabe"),
+    RegistrationStatus.DECLINED: N_("nicht angenommen"),
 }
 
 ONLINE_PLACE = N_("Online (Zoom)")
@@ -196,6 +200,11 @@ def thank_you(
             "Vielen Dank! Sie stehen auf der Warteliste. Wird ein Platz frei, rücken Sie "
             "automatisch nach und erhalten eine E-Mail."
         )
+    if status in AWAITING_APPROVAL:
+        return _(
+            "Vielen Dank! Ihre Anmeldung ist eingegangen. Das Veranstaltungsteam prüft jede "
+            "Anmeldung; Sie bekommen eine E-Mail, sobald sie angenommen ist."
+        )
     return _("Ihre Anmeldung ist storniert.")
 
 
@@ -239,6 +248,15 @@ JOIN_REFUSALS = {
     "pending": N_(
         "Ihre Anmeldung ist noch nicht bestätigt. Bitte bestätigen Sie sie auf Ihrer "
         "persönlichen Seite; danach führt dieser Link direkt zur Veranstaltung."
+    ),
+    "awaiting_approval": N_(
+        "Ihre Anmeldung wartet noch auf Freigabe durch das Veranstaltungsteam. Wird sie "
+        "angenommen, bekommen Sie eine E-Mail, und ab dann führt dieser Link direkt zur "
+        "Veranstaltung."
+    ),
+    "declined": N_(
+        "Ihre Anmeldung wurde nicht angenommen. Der Zugangslink gilt nur für bestätigte "
+        "Anmeldungen."
     ),
     "no_access_yet": N_(
         "Die Zugangsdaten stehen noch nicht fest. Sobald sie feststehen, schicken wir sie Ihnen "
@@ -305,6 +323,13 @@ CANCEL_INVITATIONS = {
         "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück – der für Sie "
         "reservierte Platz wird frei."
     ),
+    RegistrationStatus.AWAITING: N_(
+        "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück – der für Sie "
+        "reservierte Platz wird frei."
+    ),
+    RegistrationStatus.REQUESTED: N_(
+        "Sie möchten doch nicht teilnehmen? Ziehen Sie Ihre Anmeldung zurück."
+    ),
 }
 
 #: What the confirmation step says will happen, by the registration's status.
@@ -319,6 +344,12 @@ CANCEL_CONSEQUENCES = {
     ),
     RegistrationStatus.PENDING: N_(
         "Der für Sie reservierte Platz wird frei. Sie bekommen eine Bestätigung per E-Mail."
+    ),
+    RegistrationStatus.AWAITING: N_(
+        "Der für Sie reservierte Platz wird frei. Sie bekommen eine Bestätigung per E-Mail."
+    ),
+    RegistrationStatus.REQUESTED: N_(
+        "Ihre Anmeldung wird zurückgezogen. Sie bekommen eine Bestätigung per E-Mail."
     ),
 }
 

@@ -12,6 +12,7 @@ from app import paths
 from app.domain.attendance import CertificateState, certificate_state
 from app.domain.mail import receives_access
 from app.domain.model import (
+    AWAITING_APPROVAL,
     AttendanceMode,
     Event,
     EventFormat,
@@ -568,6 +569,10 @@ def join_refusal(registration: Registration, event: Event) -> str | None:
         return "waitlisted"
     if registration.status is RegistrationStatus.PENDING:
         return "pending"
+    if registration.status in AWAITING_APPROVAL:
+        return "awaiting_approval"
+    if registration.status is RegistrationStatus.DECLINED:
+        return "declined"
     if event.online_access is None:
         return "no_access_yet"
     return "event_unavailable"
@@ -620,7 +625,10 @@ def personal_view(
             if access is not None
             else None
         ),
-        can_cancel=registration.status is not RegistrationStatus.CANCELLED and now < event.ends_at,
+        # Declined is over too: the organisers decided, there is nothing left to cancel.
+        can_cancel=registration.status
+        not in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED)
+        and now < event.ends_at,
         banner=banner,
         needs_confirmation=pending and not expired,
         confirm_until=hold_deadline(registration, event) if pending else "",

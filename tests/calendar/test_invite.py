@@ -63,6 +63,9 @@ def parsed(content: bytes) -> tuple[Calendar, VEvent]:
     [
         (MailKind.CONFIRMATION, {}, InviteMethod.REQUEST),
         (MailKind.PROMOTION, {}, InviteMethod.REQUEST),
+        (MailKind.APPROVED, {}, InviteMethod.REQUEST),
+        (MailKind.DECLINED, {}, None),
+        (MailKind.AWAITING_APPROVAL, {}, None),
         (MailKind.EVENT_CHANGED, {"message": ""}, InviteMethod.REQUEST),
         (MailKind.EVENT_CANCELLED, {}, InviteMethod.CANCEL),
         (MailKind.CANCELLED, {"held_seat": True}, InviteMethod.CANCEL),
@@ -82,9 +85,20 @@ def test_which_mails_carry_which_invite(
     assert invite_method_for(kind, payload) is expected
 
 
-@pytest.mark.parametrize("status", [RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING])
 @pytest.mark.parametrize(
-    "kind", [MailKind.EVENT_CHANGED, MailKind.EVENT_CANCELLED, MailKind.CONFIRMATION]
+    "status",
+    [
+        RegistrationStatus.WAITLISTED,
+        RegistrationStatus.PENDING,
+        # Awaiting approval (a held seat is not yet theirs), or declined: never an invite.
+        RegistrationStatus.AWAITING,
+        RegistrationStatus.REQUESTED,
+        RegistrationStatus.DECLINED,
+    ],
+)
+@pytest.mark.parametrize(
+    "kind",
+    [MailKind.EVENT_CHANGED, MailKind.EVENT_CANCELLED, MailKind.CONFIRMATION, MailKind.APPROVED],
 )
 def test_no_invite_for_someone_without_a_seat(kind: MailKind, status: RegistrationStatus) -> None:
     assert invite_method_for(kind, {}, registration(status=status)) is None

@@ -48,6 +48,7 @@ REGISTRANT_KINDS = [kind for kind in MailKind if kind is not MailKind.ORGANISER_
 ACCESS_KINDS = {
     MailKind.CONFIRMATION,
     MailKind.PROMOTION,
+    MailKind.APPROVED,
     MailKind.ACCESS,
     MailKind.REMINDER,
     MailKind.EVENT_CHANGED,

@@ -1,15 +1,18 @@
 """Seats cannot drift: a stateful property test over several events at once.
 
-Hypothesis drives the real services (register, cancel, confirm, hold expiry, promotion, capacity
-changes, event cancellation) in random order on a clock that moves, and after every step checks,
-for every event, what the seat protocol promises: each seat counter equals the registrations
-holding a seat in that mode, never above capacity, no seat left idle while someone waits, the
-waiting list promoted first come first served, and nobody registered twice. Each outcome is
-also checked against what the registrations table says it should have been.
+Hypothesis drives the real services (register, cancel, confirm, hold expiry, promotion, approval
+and decline, capacity changes, event cancellation) in random order on a clock that moves, and
+after every step checks, for every event, what the seat protocol promises: each seat counter
+equals the registrations holding a seat in that mode (awaiting approval with a held seat
+included), never above capacity, no seat left idle while someone waits, the waiting list
+promoted first come first served, and nobody registered twice. Each outcome is also checked
+against what the registrations table says it should have been. Events ask for approval or not,
+holding seats meanwhile or not.
 
 On SQLite and PostgreSQL (``database_url``); the database is migrated once per test and emptied
 before each example. Under ``CI`` it runs 100 examples of up to 30 steps per database and
-asserts that over 2,000 steps ran; locally 25 examples.
+asserts that over 2,000 steps ran and that each outcome it is there to reach came up; locally
+25 examples. ``SEAT_REACH=1`` prints how often each outcome came up.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import os
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
@@ -27,25 +32,29 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 
 from app.db.database import Database
+from app.db.mapping import registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Outbox
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import InvalidInput, NotFound, RegistrationClosed
 from app.domain.model import (
+    AWAITING_APPROVAL,
     SEAT_HOLDING,
     AttendanceMode,
     Event,
     EventFormat,
     EventStatus,
+    Registration,
     RegistrationStatus,
     Seats,
 )
-from app.services import event_changes, registrations
+from app.services import approvals, event_changes, registrations
 from app.services import events as event_service
 from tests.conftest import IN_CI, make_event, registration_request
 
@@ -56,6 +65,9 @@ STEPS = 30
 PEOPLE = tuple(f"person{number}@example.org" for number in range(6))
 
 T = TypeVar("T")
+
+#: Registrations that are over: cancelling them changes nothing.
+_OVER = (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +82,10 @@ class EventPlan:
     opt_in_hold: dt.timedelta
     starts_in: dt.timedelta
     closes_before_start: dt.timedelta | None
+    #: If the event asks for approval (the last of each example does): whether a registration
+    #: awaiting it holds a seat, and the seats in each mode (instead of ``in_person``, ``online``).
+    holds_seat: bool = True
+    approval_seats: int | None = 1
 
 
 #: Small limits fill up and make people wait; one in four is unlimited.
@@ -84,6 +100,10 @@ event_plans = st.builds(
     opt_in_hold=st.sampled_from([dt.timedelta(minutes=30), dt.timedelta(hours=3)]),
     starts_in=st.sampled_from([dt.timedelta(hours=20), dt.timedelta(days=2), dt.timedelta(days=7)]),
     closes_before_start=st.sampled_from([None, dt.timedelta(hours=12)]),
+    holds_seat=st.booleans(),
+    # Approval events are small workshops: approvals then meet a full event (and fill its
+    # waiting list) often, not by luck; one in four is unlimited.
+    approval_seats=st.sampled_from([1, 1, 2, None]),
 )
 
 
@@ -123,6 +143,10 @@ class SeatMachine(RuleBasedStateMachine):
         self.rows: dict[int, Row] = {}
         #: Each (event, mode)'s waiting list in the order people joined it, kept by the test.
         self.arrivals: dict[tuple[int, AttendanceMode], list[int]] = {}
+        #: The events as the last step left them.
+        self.latest: dict[int, Event] = {}
+        #: The waiting registrations as the last step left them.
+        self.waiting_rows: dict[int, Registration] = {}
 
     def run(self, step: Awaitable[T]) -> T:
         return self.loop.run_until_complete(step)
@@ -178,6 +202,12 @@ class SeatMachine(RuleBasedStateMachine):
                 AttendanceMode.IN_PERSON: plan.format is not EventFormat.ONLINE,
                 AttendanceMode.ONLINE: plan.format is not EventFormat.IN_PERSON,
             }
+            # The last event asks for approval, the others do not: every example has both, however
+            # Hypothesis's choices cluster within a run.
+            approval = number == len(plans) - 1
+            in_person, online = plan.in_person, plan.online
+            if approval:
+                in_person = online = plan.approval_seats
             event = make_event(
                 self.now,
                 slug=f"seat-{number}",
@@ -185,13 +215,13 @@ class SeatMachine(RuleBasedStateMachine):
                 starts_at=starts,
                 ends_at=starts + dt.timedelta(hours=4),
                 registration_closes_at=closes,
-                in_person_seats=Seats(
-                    plan.in_person if offers[AttendanceMode.IN_PERSON] else None, 0
-                ),
-                online_seats=Seats(plan.online if offers[AttendanceMode.ONLINE] else None, 0),
+                in_person_seats=Seats(in_person if offers[AttendanceMode.IN_PERSON] else None, 0),
+                online_seats=Seats(online if offers[AttendanceMode.ONLINE] else None, 0),
                 waitlist_enabled=plan.waitlist,
                 double_opt_in=plan.double_opt_in,
                 opt_in_hold=plan.opt_in_hold,
+                approval_required=approval,
+                approval_holds_seat=plan.holds_seat,
             )
             self.events.append(self.run(event_service.create_event(self.db, event)))
 
@@ -214,8 +244,9 @@ class SeatMachine(RuleBasedStateMachine):
         max_size=3,
     )
 
-    # Registering is what happens most (hypothesis picks rules evenly): two rules, each a few
-    # people one after the other, so that seats fill, waiting lists grow and promotions happen.
+    # Registering is what happens most (hypothesis picks rules evenly): three rules, each a few
+    # people one after the other, so that seats fill, waiting lists grow and promotions happen
+    # (three, not two, since the approval rules joined: registering keeps its share of steps).
     @rule(people=registrants)
     def register(self, people: list[tuple[int, int, bool, bool]]) -> None:
         for pick, person, online, by_organiser in people:
@@ -225,6 +256,30 @@ class SeatMachine(RuleBasedStateMachine):
     def register_more(self, people: list[tuple[int, int, bool, bool]]) -> None:
         for pick, person, online, by_organiser in people:
             self._register(pick, person, online, by_organiser)
+
+    # The third rule sends every other newcomer to a mode without a seat for them, if there is
+    # one: the event that asks for approval takes a share of the registrations, and joining the
+    # waiting list or being turned away as full must still come up every run.
+    @rule(people=registrants)
+    def register_again(self, people: list[tuple[int, int, bool, bool]]) -> None:
+        for pick, person, online, by_organiser in people:
+            full = self.full_modes() if pick % 2 == 0 else []
+            if full:
+                pick, online = full[person % len(full)]
+            self._register(pick, person, online, by_organiser)
+
+    def full_modes(self) -> list[tuple[int, bool]]:
+        """The (event, online) choices without a seat for a newcomer, by the last step's events."""
+        found = []
+        for index, known in enumerate(self.events):
+            event = self.latest.get(known.id)
+            if event is None:
+                continue
+            for online in (False, True):
+                mode = event.modes[-1] if online else event.modes[0]
+                if not self.seat_free(event, mode):
+                    found.append((index, online))
+        return found
 
     def _register(self, pick: int, person: int, online: bool, by_organiser: bool) -> None:
         now = self.tick()
@@ -254,9 +309,16 @@ class SeatMachine(RuleBasedStateMachine):
         elif now >= event.registration_deadline:
             error = RegistrationClosed("closed")
         if error is None and existing is None:
-            capacity = event.seats(mode).capacity
-            has_seat = capacity is None or self.holders(event.id, mode) < capacity
-            if has_seat and not self.waiting(event.id, mode):
+            free = self.seat_free(event, mode)
+            if event.approval_required:
+                # Holding seats: a free one is held; else asking needs a waiting list to go to.
+                if event.approval_holds_seat and free:
+                    expected = RegistrationStatus.AWAITING
+                elif not event.approval_holds_seat or event.waitlist_enabled:
+                    expected = RegistrationStatus.REQUESTED
+                else:
+                    error = RegistrationClosed("full")
+            elif free:
                 expected = (
                     RegistrationStatus.PENDING
                     if event.double_opt_in
@@ -295,16 +357,38 @@ class SeatMachine(RuleBasedStateMachine):
         )
         self.tokens[registration.id] = registration.token
         if expected is RegistrationStatus.WAITLISTED:
-            queue = self.arrivals.setdefault((event.id, mode), [])
-            queue.append(registration.id)
-            # The waiting-list mail names the place the newcomer took: the end of the queue.
-            assert outcome.changes[0].position == len(queue), (outcome.changes, queue)
+            self._joined_queue(registration.id, event.id, mode, outcome.changes[0].position)
+
+    def _joined_queue(
+        self, registration_id: int, event_id: int, mode: AttendanceMode, position: int | None
+    ) -> None:
+        queue = self.arrivals.setdefault((event_id, mode), [])
+        queue.append(registration_id)
+        # The waiting-list mail names the place the newcomer took: the end of the queue.
+        assert position == len(queue), (position, queue)
+
+    def seat_free(self, event: Event, mode: AttendanceMode) -> bool:
+        """Whether a newcomer in ``mode`` gets a seat: one is free and nobody waits for it."""
+        capacity = event.seats(mode).capacity
+        has_seat = capacity is None or self.holders(event.id, mode) < capacity
+        return has_seat and not self.waiting(event.id, mode)
+
+    def blocking_seats(self) -> list[Row]:
+        """Seat holders in a mode that people wait for, in registration order."""
+        return sorted(
+            (
+                row
+                for row in self.rows.values()
+                if row.status in SEAT_HOLDING and self.waiting(row.event, row.mode)
+            ),
+            key=lambda row: row.id,
+        )
 
     def registration(self, pick: int, *, active: bool = False) -> Row | None:
         rows = sorted(self.rows.values(), key=lambda row: row.id)
         if active:
             # Mostly someone still registered: cancelling twice changes nothing, but once does.
-            rows = [row for row in rows if row.status is not RegistrationStatus.CANCELLED] or rows
+            rows = [row for row in rows if row.status not in _OVER] or rows
         return rows[pick % len(rows)] if rows else None
 
     # Twice the weight of a single rule: freed seats are what promotes people.
@@ -317,7 +401,14 @@ class SeatMachine(RuleBasedStateMachine):
         self._cancel(pick, by_organiser)
 
     def _cancel(self, pick: int, by_organiser: bool) -> None:
-        row = self.registration(pick, active=pick % 4 != 0)
+        # Every other pick frees a seat someone waits for, if there is one: promotions (and
+        # their order) are what the waiting list is for, and must be reached every run.
+        blocking = self.blocking_seats() if pick % 2 == 0 else []
+        row = (
+            blocking[pick % len(blocking)]
+            if blocking
+            else self.registration(pick, active=pick % 4 != 0)
+        )
         if row is None:
             return
         now = self.tick()
@@ -353,8 +444,17 @@ class SeatMachine(RuleBasedStateMachine):
             assert confirmed.status is RegistrationStatus.CONFIRMED
 
     # The background task releases holds on its own schedule: now, or once a hold has run out.
+    # Two rules: Hypothesis switches rules off for whole examples, and releasing holds (the
+    # clock moving with it) must not hang on one rule among the many.
     @rule(later=st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=31), dt.timedelta(hours=3)]))
     def expire_holds(self, later: dt.timedelta) -> None:
+        self._expire_holds(later)
+
+    @rule(later=st.sampled_from([dt.timedelta(minutes=31), dt.timedelta(hours=3)]))
+    def expire_holds_later(self, later: dt.timedelta) -> None:
+        self._expire_holds(later)
+
+    def _expire_holds(self, later: dt.timedelta) -> None:
         self.now += later
         now = self.tick()
         due = [
@@ -368,6 +468,93 @@ class SeatMachine(RuleBasedStateMachine):
         self.seen["expired"] += len(due)
 
     # -- what organisers do -----------------------------------------------------------------
+
+    def awaiting(self, pick: int) -> Row | None:
+        """Mostly a registration awaiting approval; now and then any (which stays as it is)."""
+        rows = sorted(self.rows.values(), key=lambda row: row.id)
+        waiting = [row for row in rows if row.status in AWAITING_APPROVAL]
+        if waiting and pick % 5 != 0:
+            rows = waiting
+        return rows[pick % len(rows)] if rows else None
+
+    def asking_when_full(self) -> list[Row]:
+        """Requests whose mode has no seat for them now: approving them fills the waiting list.
+
+        Judged by the events as the last step left them (read by the invariant anyway).
+        """
+        full = []
+        for row in sorted(self.rows.values(), key=lambda row: row.id):
+            event = self.latest.get(row.event)
+            if row.status is not RegistrationStatus.REQUESTED or event is None:
+                continue
+            if event.waitlist_enabled and not self.seat_free(event, row.mode):
+                full.append(row)
+        return full
+
+    def anyone_awaiting(self) -> bool:
+        return any(row.status in AWAITING_APPROVAL for row in self.rows.values())
+
+    # Only while someone awaits approval: otherwise these steps would be lost to the other rules
+    # (whose outcomes the test must still reach as often as before approval came).
+    # Every other approval goes to a request that finds its mode full, if there is one.
+    @precondition(anyone_awaiting)
+    @rule(pick=st.integers(0, 30))
+    def approve(self, pick: int) -> None:
+        full = self.asking_when_full() if pick % 2 == 0 else []
+        self._approve(full[pick % len(full)] if full else self.awaiting(pick))
+
+    # Approving onto the waiting list needs a request that finds its mode full, which random
+    # picks seldom meet: a rule of its own, only while there is one, reaches it every run.
+    @precondition(lambda self: bool(self.asking_when_full()))
+    @rule(pick=st.integers(0, 30))
+    def approve_when_full(self, pick: int) -> None:
+        full = self.asking_when_full()
+        self._approve(full[pick % len(full)])
+
+    def _approve(self, row: Row | None) -> None:
+        if row is None:
+            return
+        now = self.tick()
+        event = self.run(self.current(row.event))
+        error: Exception | None = None
+        expected: RegistrationStatus | None = None
+        if row.status in AWAITING_APPROVAL:
+            if event.status is EventStatus.CANCELLED:
+                error = RegistrationClosed("cancelled")
+            elif row.status is RegistrationStatus.AWAITING or self.seat_free(event, row.mode):
+                expected = RegistrationStatus.CONFIRMED
+            elif event.waitlist_enabled:
+                expected = RegistrationStatus.WAITLISTED
+            else:
+                error = RegistrationClosed("full")
+        outcome = self.expect(
+            "approve", lambda: approvals.approve(self.db, row.event, row.id, now), error
+        )
+        if outcome is None:
+            return
+        if expected is None:
+            # Decided already (or never asked): approving changes nothing.
+            assert not outcome.changes
+            assert outcome.registration.status is row.status
+            return
+        assert outcome.registration.status is expected, (row, outcome.registration)
+        self.seen[f"approved: {expected}"] += 1
+        if expected is RegistrationStatus.WAITLISTED:
+            self._joined_queue(row.id, row.event, row.mode, outcome.changes[0].position)
+
+    @precondition(anyone_awaiting)
+    @rule(pick=st.integers(0, 30))
+    def decline(self, pick: int) -> None:
+        row = self.awaiting(pick)
+        if row is None:
+            return
+        outcome = self.run(approvals.decline(self.db, row.event, row.id, self.tick()))
+        if row.status in AWAITING_APPROVAL:
+            assert outcome.registration.status is RegistrationStatus.DECLINED
+            self.seen[f"declined: {row.status}"] += 1
+        else:
+            assert not outcome.changes
+            assert outcome.registration.status is row.status
 
     @rule(pick=st.integers(0, 3))
     def promote(self, pick: int) -> None:
@@ -421,6 +608,8 @@ class SeatMachine(RuleBasedStateMachine):
         self.seen["steps"] += 1
         events, rows = self.run(self._read())
         previous, self.rows = self.rows, rows
+        self.latest = {event.id: event for event in events}
+
         assert {event.id for event in events} == {event.id for event in self.events}
         for event in events:
             for mode in AttendanceMode:
@@ -453,20 +642,18 @@ class SeatMachine(RuleBasedStateMachine):
                 )
                 assert counter[f"waiting_{mode.value}"] == len(queue), (counter, mode, queue)
                 for place, row in enumerate(queue, start=1):
-                    registration = await registrations.find_by_token(self.tokens[row.id])
+                    registration = self.waiting_rows[row.id]
                     assert await registrations.waitlist_position(registration, self.now) == place
 
     async def _read(self) -> tuple[list[Event], dict[int, Row]]:
         events = [await self.current(event.id) for event in self.events]
-        registered = await RegistrationTable.select(
-            RegistrationTable.id,
-            RegistrationTable.event,
-            RegistrationTable.email_normalised,
-            RegistrationTable.mode,
-            RegistrationTable.status,
-            RegistrationTable.waitlisted_at,
-            RegistrationTable.hold_until,
-        )
+        registered = await RegistrationTable.select()
+        # The waiting registrations whole, for their places (read here, not one by one).
+        self.waiting_rows = {
+            row["id"]: registration_from_row(row)
+            for row in registered
+            if row["status"] == RegistrationStatus.WAITLISTED.value
+        }
         rows = {
             row["id"]: Row(
                 id=row["id"],
@@ -555,11 +742,27 @@ def test_seats_never_drift(database_url: str, now: dt.datetime) -> None:
                 phases=[Phase.generate] if IN_CI else [Phase.generate, Phase.shrink],
             ),
         )
+        if os.environ.get("SEAT_REACH"):
+            # How often each outcome came up, to tune the weights by.
+            print(database_url.split(":")[0], dict(sorted(seen.items())), file=sys.stderr)
         if IN_CI:
             # Proof of the run's size and reach: a run that never promoted anyone proves little.
             assert seen["steps"] >= 2_000, seen
             seen["holds released"] = seen["expired"] + seen["confirm: expired"]
-            reached = ("promoted", "holds released", "registered: waitlisted", "register: full")
+            seen["declined"] = seen["declined: awaiting"] + seen["declined: requested"]
+            reached = (
+                "promoted",
+                "holds released",
+                "registered: waitlisted",
+                "register: full",
+                # Approval: asked with a held seat and without, approved into a seat and onto
+                # the waiting list, declined.
+                "registered: awaiting",
+                "registered: requested",
+                "approved: confirmed",
+                "approved: waitlisted",
+                "declined",
+            )
             assert all(seen[what] for what in reached), seen
     finally:
         loop.run_until_complete(db.close())

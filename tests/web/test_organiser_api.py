@@ -182,7 +182,16 @@ async def test_events_include_drafts_with_counts_and_no_access_data(
     forum = by_slug["forum"]
     assert forum["id"] == event.id
     assert forum["format"] == "hybrid"
-    assert forum["counts"] == {"pending": 0, "confirmed": 2, "waitlisted": 0, "cancelled": 1}
+    assert forum["counts"] == {
+        "pending": 0,
+        "confirmed": 2,
+        "waitlisted": 0,
+        "cancelled": 1,
+        # Approval (issue 18): every status is counted, these too.
+        "awaiting": 0,
+        "requested": 0,
+        "declined": 0,
+    }
     assert set(forum) == {
         "id", "slug", "title", "status", "format", "starts_at", "ends_at", "counts"
     }  # fmt: skip

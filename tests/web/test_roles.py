@@ -80,6 +80,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", _E + "/registrations/new"): EVENT_MANAGERS,
     ("POST", _E + "/registrations/promote"): EVENT_MANAGERS,
     ("POST", _E + "/registrations/{registration_id:int}/cancel"): EVENT_MANAGERS,
+    ("POST", _E + "/registrations/{registration_id:int}/approve"): EVENT_MANAGERS,
+    ("POST", _E + "/registrations/{registration_id:int}/decline"): EVENT_MANAGERS,
     ("POST", _E + "/registrations/{registration_id:int}/delete-data"): EVENT_MANAGERS,
     ("GET", _E + "/message"): EVENT_MANAGERS,
     ("POST", _E + "/message"): EVENT_MANAGERS,

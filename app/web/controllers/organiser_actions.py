@@ -20,12 +20,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
+from app.domain.errors import RegistrationClosed
 from app.domain.model import AttendanceMode, Event, RegistrationStatus
 from app.domain.roles import ACCESS, Access
 from app.exports.columns import MODE_LABELS, STATUS_LABELS
 from app.formatting import format_event_time, format_moment
 from app.i18n import N_, _, current_language, current_locale, ngettext
-from app.services import organiser_dashboard, registrations
+from app.services import approvals, organiser_dashboard, registrations
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
 from app.services.privacy_notice import CurrentNotice
@@ -152,6 +153,46 @@ class OrganiserActionsController(Controller):
         if not outcome.changes:
             return _back_to_list(event_id, notice="already-cancelled")
         return _back_to_list(event_id, notice="cancelled", promoted=_promoted(outcome.changes))
+
+    @post(paths.REGISTRATION_APPROVE, name="organiser_approve", opt={ACCESS: Access.EVENT_MANAGE})
+    async def approve(
+        self,
+        actor: NamedDependency[Actor],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+    ) -> Redirect:
+        """Approve a registration: a seat (or the waiting list when full), the person is told.
+
+        A refusal (no seat and no waiting list, or a cancelled event) changes nothing; the list
+        says why.
+        """
+        try:
+            outcome = await approvals.approve(db, event_id, registration_id, now, actor=actor)
+        except RegistrationClosed as refused:
+            notice = "approval-full" if refused.reason == "full" else "approval-cancelled"
+            return _back_to_list(event_id, notice=notice)
+        if not outcome.changes:
+            return _back_to_list(event_id, notice="already-decided")
+        if outcome.changes[0].kind is ChangeKind.APPROVED_WAITLISTED:
+            return _back_to_list(event_id, notice="approved-waitlisted")
+        return _back_to_list(event_id, notice="approved")
+
+    @post(paths.REGISTRATION_DECLINE, name="organiser_decline", opt={ACCESS: Access.EVENT_MANAGE})
+    async def decline(
+        self,
+        actor: NamedDependency[Actor],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        registration_id: FromPath[int],
+    ) -> Redirect:
+        """Decline a registration awaiting approval; a held seat goes to the waiting list."""
+        outcome = await approvals.decline(db, event_id, registration_id, now, actor=actor)
+        if not outcome.changes:
+            return _back_to_list(event_id, notice="already-decided")
+        return _back_to_list(event_id, notice="declined", promoted=_promoted(outcome.changes))
 
     @post(paths.PROMOTE, name="organiser_promote", opt={ACCESS: Access.EVENT_MANAGE})
     async def promote(

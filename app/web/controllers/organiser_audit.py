@@ -30,6 +30,8 @@ ACTION_LABELS = {
     AuditAction.REGISTRATION_ADDED: N_("Anmeldung hinzugefügt"),
     AuditAction.REGISTRATION_CANCELLED: N_("Anmeldung storniert"),
     AuditAction.REGISTRATION_PROMOTED: N_("Von der Warteliste nachgerückt"),
+    AuditAction.REGISTRATION_APPROVED: N_("Anmeldung angenommen"),
+    AuditAction.REGISTRATION_DECLINED: N_("Anmeldung abgelehnt"),
     AuditAction.CHECKED_IN: N_("Eingelassen"),
     AuditAction.CHECK_IN_UNDONE: N_("Einlass zurückgenommen"),
     AuditAction.ATTENDED_ONLINE: N_("Online-Teilnahme bestätigt"),

@@ -22,6 +22,7 @@ from app import paths
 from app.db.database import Database
 from app.domain.audit import Actor
 from app.domain.model import (
+    AWAITING_APPROVAL,
     AttendanceMode,
     Event,
     Question,
@@ -72,6 +73,18 @@ def check_in_notice(notice: str | None) -> str:
 ACTION_NOTICES = {
     "cancelled": N_("Die Anmeldung wurde storniert; die Person bekommt eine E-Mail."),
     "already-cancelled": N_("Diese Anmeldung war schon storniert."),
+    "approved": N_("Die Anmeldung ist angenommen; die Person bekommt eine Bestätigung."),
+    "approved-waitlisted": N_(
+        "Die Anmeldung ist angenommen. Es ist kein Platz frei: Die Person steht jetzt auf der "
+        "Warteliste und bekommt eine E-Mail."
+    ),
+    "declined": N_("Die Anmeldung ist abgelehnt; die Person bekommt eine E-Mail."),
+    "already-decided": N_("Über diese Anmeldung ist schon entschieden."),
+    "approval-full": N_(
+        "Nicht angenommen: Es ist kein Platz frei und es gibt keine Warteliste. Die Anmeldung "
+        "wartet weiter – erhöhen Sie die Kapazität oder lehnen Sie sie ab."
+    ),
+    "approval-cancelled": N_("Nicht angenommen: Die Veranstaltung ist abgesagt."),
     "promoted": N_("Nachrücken von der Warteliste:"),
     "data-deleted": N_(
         "Die Daten der Person sind gelöscht (eine bestehende Anmeldung wurde storniert); "
@@ -89,7 +102,7 @@ def action_notice(notice: str | None, promoted: int | None, status: str | None) 
             "status": _(label) if label else _("unbekannt")
         }
     text = _(ACTION_NOTICES[notice]) if notice in ACTION_NOTICES else ""
-    if notice in ("cancelled", "promoted"):
+    if notice in ("cancelled", "promoted", "declined"):
         if promoted:
             moved = ngettext(
                 "%(count)d Person ist von der Warteliste nachgerückt.",
@@ -109,7 +122,13 @@ _STATUSES = {s.value for s in RegistrationStatus}
 NOTHING_SELECTED = N_("Bitte wählen Sie zuerst Anmeldungen in der Liste aus.")
 
 
-def bulk_notice(notice: str | None, count: int | None, promoted: int | None) -> str:
+def bulk_notice(
+    notice: str | None,
+    count: int | None,
+    promoted: int | None,
+    waitlisted: int | None = None,
+    refused: int | None = None,
+) -> str:
     """The list's notice after a bulk action; empty for other notices."""
     if notice == "nothing-selected":
         return _(NOTHING_SELECTED)
@@ -118,6 +137,14 @@ def bulk_notice(notice: str | None, count: int | None, promoted: int | None) -> 
         text = ngettext(
             "%(count)d Anmeldung wurde storniert; die Person bekommt eine E-Mail.",
             "%(count)d Anmeldungen wurden storniert; jede Person bekommt eine E-Mail.",
+            count,
+        ) % {"count": count}
+    elif notice == "bulk-approved":
+        return _approved_notice(count, waitlisted or 0, refused or 0)
+    elif notice == "bulk-declined":
+        text = ngettext(
+            "%(count)d Anmeldung wurde abgelehnt; die Person bekommt eine E-Mail.",
+            "%(count)d Anmeldungen wurden abgelehnt; jede Person bekommt eine E-Mail.",
             count,
         ) % {"count": count}
     elif notice == "bulk-checked-in":
@@ -250,6 +277,8 @@ class OrganiserRegistrationsController(Controller):
         columns: FromQuery[str | None] = None,
         cols: FromQuery[list[str] | None] = None,
         count: FromQuery[int | None] = None,
+        waitlisted: FromQuery[int | None] = None,
+        refused: FromQuery[int | None] = None,
     ) -> Template:
         """One page of the list with counts, search, filters and the result of the last action.
 
@@ -258,7 +287,7 @@ class OrganiserRegistrationsController(Controller):
         search = RegistrationFilter.parse(q, status, mode)
         listing = await service.list_registrations(event_id, search, service.page_number(page))
         notice_text = action_notice(notice, promoted, added_as) or bulk_notice(
-            notice, count, promoted
+            notice, count, promoted, waitlisted, refused
         )
         view = list_view(listing.event, columns, cols)
         language = current_language()
@@ -280,6 +309,8 @@ class OrganiserRegistrationsController(Controller):
                     question, registration, language
                 ),
                 "status_counts": status_counts,
+                # The approval buttons also show for requests left after approval was turned off.
+                "awaiting_count": sum(status_counts[s] for s in AWAITING_APPROVAL),
                 "list_query": _list_query(search, view, listing.page),
                 "page_link": _page_link(event_id, search, view),
                 "statuses": list(RegistrationStatus),
@@ -501,22 +532,70 @@ class OrganiserRegistrationsController(Controller):
         )
         if not outcome.done:
             return _confirmation(outcome.plan, back, changed=True)
-        notice = "bulk-cancelled" if chosen is BulkAction.CANCEL else "bulk-checked-in"
+        counts = {
+            "promoted": outcome.promoted,
+            "waitlisted": outcome.waitlisted,
+            "refused": outcome.refused,
+        }
         target = list_address(
             event_id,
             back,
-            notice=notice,
+            notice=_BULK_NOTICES[chosen],
             count=len(outcome.plan.affected),
-            **({"promoted": outcome.promoted} if outcome.promoted else {}),
+            **{name: value for name, value in counts.items() if value},
         )
         return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _approved_notice(count: int, waitlisted: int, refused: int) -> str:
+    approved = max(0, count - refused)
+    parts = [
+        ngettext(
+            "%(count)d Anmeldung wurde angenommen; die Person bekommt eine E-Mail.",
+            "%(count)d Anmeldungen wurden angenommen; jede Person bekommt eine E-Mail.",
+            approved,
+        )
+        % {"count": approved}
+    ]
+    if waitlisted:
+        parts.append(
+            ngettext(
+                "%(count)d davon steht auf der Warteliste, weil kein Platz frei war.",
+                "%(count)d davon stehen auf der Warteliste, weil kein Platz frei war.",
+                waitlisted,
+            )
+            % {"count": waitlisted}
+        )
+    if refused:
+        parts.append(
+            ngettext(
+                "%(count)d Anmeldung wurde nicht angenommen: kein Platz frei und keine "
+                "Warteliste. Sie wartet weiter.",
+                "%(count)d Anmeldungen wurden nicht angenommen: kein Platz frei und keine "
+                "Warteliste. Sie warten weiter.",
+                refused,
+            )
+            % {"count": refused}
+        )
+    return " ".join(parts)
+
+
+#: The list's notice after each bulk action.
+_BULK_NOTICES = {
+    BulkAction.CANCEL: "bulk-cancelled",
+    BulkAction.CHECK_IN: "bulk-checked-in",
+    BulkAction.APPROVE: "bulk-approved",
+    BulkAction.DECLINE: "bulk-declined",
+}
 
 
 def _bulk_action(value: str | None) -> BulkAction:
     try:
         return BulkAction(value or "")
     except ValueError:
-        raise ValidationException("action must be 'cancel' or 'check_in'") from None
+        raise ValidationException(
+            "action must be 'cancel', 'check_in', 'approve' or 'decline'"
+        ) from None
 
 
 def _confirmation(plan: service.BulkPlan, back: str, *, changed: bool = False) -> Template:
