@@ -38,6 +38,7 @@ class MailKind(StrEnum):
     MESSAGE = "message"  # the organisers' own words to (some of) the registrants
     MATERIALS = "materials"  # after the event: report and recording are online
     CERTIFICATE = "certificate"  # after the event, asked for: the certificate of attendance
+    INVITATION = "invitation"  # a personal invitation (no registration yet) with its link
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -57,6 +58,7 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.OPT_IN,
         MailKind.PERSONAL_LINK,
         MailKind.EVENT_CHANGED,
+        MailKind.INVITATION,
     }
 )
 
@@ -133,6 +135,13 @@ def still_relevant(
     kind: MailKind, event: Event, registration: Registration | None, now: dt.datetime
 ) -> str | None:
     """``None`` when the mail should go out now, otherwise why not (kept on the outbox row)."""
+    if kind is MailKind.INVITATION:
+        # Invitees have no registration; an invitation is worth sending while one is possible.
+        if event.status is not EventStatus.PUBLISHED:
+            return "event not published"
+        if now >= event.registration_deadline:
+            return "registration closed"
+        return None
     if registration is None:
         return "registration deleted"
     if kind is MailKind.ORGANISER_NOTICE:
