@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from app.db import bulk, outbox
 from app.db.database import Database
+from app.db.tables import Event as EventTable
 from app.db.tables import Invitation as InvitationTable
 from app.domain.audit import Actor, AuditAction
 from app.domain.errors import InvalidInput, NotFound
@@ -430,3 +431,24 @@ async def require_invited(event: Event, request: RegistrationRequest) -> None:
     registrant = validate_registration(event, request)
     if not await is_invited(event.id, registrant.email):
         raise InvalidInput({"email": NOT_INVITED})
+
+
+async def set_invitation_only(
+    db: Database, event_id: int, value: bool, now: dt.datetime, *, actor: Actor | None = None
+) -> Event:
+    """Make the event invitation-only or open to all; returns it. Nobody is mailed (the time
+    and place did not change, so the revision stays)."""
+    async with db.transaction():
+        await get_with_access(event_id)
+        await EventTable.update(
+            {EventTable.invitation_only: value, EventTable.updated_at: now}
+        ).where(EventTable.id == event_id)
+        await audit.record(
+            db,
+            actor,
+            AuditAction.EVENT_EDITED,
+            now=now,
+            event_id=event_id,
+            detail=f"invitation_only={'on' if value else 'off'}",
+        )
+    return await get_with_access(event_id)

@@ -14,7 +14,7 @@ import pytest
 from app.db.tables import AuditEntry, Outbox
 from app.db.tables import Invitation as InvitationTable
 from app.db.tables import Registration as RegistrationTable
-from app.services import invitations
+from app.services import api_tokens, invitations
 from app.settings import Settings
 from tests.conftest import registration_form
 from tests.web.conftest import cookie_token, submit, upcoming
@@ -190,3 +190,32 @@ async def test_an_uninvited_address_is_refused_next_to_the_email_field(
     # An event open to all says nothing of invitations.
     await event_factory(slug="offen", **upcoming())
     assert "Nur auf Einladung" not in (await client.get("/events/offen")).text
+
+
+async def test_the_organiser_api_makes_an_event_invitation_only(
+    client,
+    organiser,  # noqa: F811
+    event_factory,
+    db,
+    now,
+) -> None:
+    event = await event_factory(slug="runde", **upcoming())
+    secret = (await api_tokens.create(db, organiser.id, "Skript", now)).secret
+    bearer = {"authorization": f"Bearer {secret}"}
+    url = f"/api/v1/organiser/events/{event.id}/invitation-only"
+    assert (
+        await client.put(url, json={"invitation_only": "ja"}, headers=bearer)
+    ).status_code == 400
+    response = await client.put(url, json={"invitation_only": True}, headers=bearer)
+    assert response.status_code == 200
+    assert response.json() == {"invitation_only": True}
+    (listed,) = (await client.get("/api/v1/organiser/events", headers=bearer)).json()
+    assert listed["invitation_only"] is True
+    entries = await AuditEntry.select().where(AuditEntry.action == "event_edited")
+    assert [entry["detail"] for entry in entries] == ["invitation_only=on"]
+    # From now on the public registration takes invited addresses only.
+    refused = await submit(client, "runde", registration_form("eve@example.org"))
+    assert refused.status_code == 400
+    assert await RegistrationTable.count() == 0
+    await client.put(url, json={"invitation_only": False}, headers=bearer)
+    assert (await submit(client, "runde", registration_form("eve@example.org"))).status_code == 303

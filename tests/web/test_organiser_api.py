@@ -184,8 +184,10 @@ async def test_events_include_drafts_with_counts_and_no_access_data(
     assert forum["format"] == "hybrid"
     assert forum["counts"] == {"pending": 0, "confirmed": 2, "waitlisted": 0, "cancelled": 1}
     assert set(forum) == {
-        "id", "slug", "title", "status", "format", "starts_at", "ends_at", "counts"
+        "id", "slug", "title", "status", "format", "starts_at", "ends_at", "counts",
+        "invitation_only",
     }  # fmt: skip
+    assert forum["invitation_only"] is False
     for secret_text in SECRETS:
         assert secret_text not in response.text
 
@@ -518,6 +520,7 @@ async def test_the_schema_documents_the_api_and_its_bearer_scheme(client):
         (f"{API}/events/{{event_id}}/texts", "put"),
         (f"{API}/events/{{event_id}}/materials", "get"),
         (f"{API}/events/{{event_id}}/materials", "put"),
+        (f"{API}/events/{{event_id}}/invitation-only", "put"),
     }
     found = set()
     for path, operations in schema["paths"].items():

@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", _API + "/{event_id:int}/registrations/export"): EVENT_MANAGERS,
     ("GET", _API + "/{event_id:int}/texts"): EVENT_MANAGERS,
     ("PUT", _API + "/{event_id:int}/texts"): EVENT_MANAGERS,
+    ("PUT", _API + "/{event_id:int}/invitation-only"): EVENT_MANAGERS,
     ("GET", _API + "/{event_id:int}/materials"): EVENT_MANAGERS,
     ("PUT", _API + "/{event_id:int}/materials"): EVENT_MANAGERS,
 }
