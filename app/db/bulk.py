@@ -34,3 +34,29 @@ async def insert_many(
     marks = ", ".join("?" for _ in columns)
     statement = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608
     await transaction.connection.executemany(statement, rows)
+
+
+async def update_many(
+    engine: Engine[Any],
+    table: str,
+    columns: Sequence[str],
+    key: str,
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Set ``columns`` of the rows of ``table`` whose ``key`` is each row's last value.
+
+    ``rows``: the new values in the order of ``columns``, then the key. In a transaction, like
+    :func:`insert_many`; one prepared statement, executed per row by the driver.
+    """
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("update_many needs a transaction")
+    if engine.engine_type == "sqlite":
+        marks = ["?"] * (len(columns) + 1)
+    else:
+        marks = [f"${number}" for number in range(1, len(columns) + 2)]
+    assignments = ", ".join(
+        f'"{name}" = {mark}' for name, mark in zip(columns, marks, strict=False)
+    )
+    statement = f'UPDATE "{table}" SET {assignments} WHERE "{key}" = {marks[-1]}'  # noqa: S608
+    await transaction.connection.executemany(statement, rows)

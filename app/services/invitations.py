@@ -318,15 +318,6 @@ async def unsent_count(event_id: int) -> int:
     return int(count)
 
 
-#: Marks a batch as sent with each row's hash; CAST, not ``::``, so SQLite reads it too.
-_MARK_SENT = (
-    'WITH v ("id", "h") AS (VALUES {values}) '
-    'UPDATE "invitation" SET "sent_at" = {{}}, '
-    '"token_hash" = (SELECT v."h" FROM v WHERE v."id" = "invitation"."id") '
-    'WHERE "id" IN (SELECT v."id" FROM v)'
-)
-
-
 async def send_invitations(
     db: Database, event_id: int, now: dt.datetime, *, actor: Actor | None = None
 ) -> int:
@@ -373,13 +364,9 @@ async def send_invitations(
                 )
                 for row in rows
             ]
-            await outbox.enqueue(db, mails, now)
-            values: list[Any] = []
-            for invitation_id, token in tokens.items():
-                values.extend((invitation_id, token_hash(token)))
-            values.append(now)  # the placeholders' order: the pairs come first
-            marks = ", ".join(["(CAST({} AS INTEGER), {})"] * len(tokens))
-            await InvitationTable.raw(_MARK_SENT.format(values=marks), *values)
+            await outbox.enqueue_many(db, mails, now)
+            marks = [(token_hash(token), now, key) for key, token in tokens.items()]
+            await bulk.update_many(db.engine, "invitation", ("token_hash", "sent_at"), "id", marks)
             sent += len(rows)
         await audit.record(
             db, actor, AuditAction.INVITATIONS_SENT, now=now, event_id=event_id, detail=str(sent)
