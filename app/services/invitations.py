@@ -439,3 +439,20 @@ async def set_invitation_only(
             detail=f"invitation_only={'on' if value else 'off'}",
         )
     return await get_with_access(event_id)
+
+
+async def delete_expired(db: Database, now: dt.datetime, retention: dt.timedelta) -> int:
+    """Delete the invitees of events that ended more than ``retention`` ago; returns how many
+    events had any (run with the anonymisation of their registrations)."""
+    ended = await EventTable.select(EventTable.id).where(EventTable.ends_at < now - retention)
+    event_ids = [row["id"] for row in ended]
+    if not event_ids:
+        return 0
+    async with db.transaction():
+        held = (
+            await InvitationTable.select(InvitationTable.event)
+            .distinct()
+            .where(InvitationTable.event.is_in(event_ids))
+        )
+        await InvitationTable.delete().where(InvitationTable.event.is_in(event_ids))
+    return len(held)

@@ -240,3 +240,23 @@ async def test_the_list_pages_and_tells_who_registered(db: Database, event_facto
     assert first.lines[0].imported_at == now
     last = await invitations.invitee_page(event.id, 9, summary.invited)
     assert (last.page, [line.email for line in last.lines][-1]) == (2, "p59@example.org")
+
+
+async def test_invitees_are_deleted_with_the_retention_period(
+    db: Database, event_factory, now
+) -> None:
+    import datetime as dt
+
+    from app.services import retention
+
+    past = await event_factory(
+        slug="vorbei",
+        starts_at=now - dt.timedelta(days=100),
+        ends_at=now - dt.timedelta(days=100) + dt.timedelta(hours=2),
+    )
+    upcoming = await event_factory()
+    for event in (past, upcoming):
+        await import_text(db, event.id, HEADER + "Anna;anna@example.org;;de\r\n", now)
+    await retention.anonymise_expired(db, now, dt.timedelta(days=90))
+    left = await InvitationTable.select(InvitationTable.event)
+    assert [row["event"] for row in left] == [upcoming.id]
