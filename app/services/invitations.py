@@ -14,11 +14,11 @@ SHA-256 only (as for API tokens), the secret travels in the mail's payload.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
+import io
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -135,24 +135,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _lines(stream: IO[bytes]) -> Iterator[str]:
-    """The file's lines, decoded as UTF-8 (with or without a byte order mark), one at a time."""
+def _lines(stream: IO[bytes]) -> Generator[str]:
+    """The file's lines, decoded as UTF-8 (with or without a byte order mark), one at a time.
+
+    ``newline=""`` as the csv module wants: lines end only at CR, LF or CR LF, kept as they are,
+    so a quoted cell may hold a line break (and U+2028 in a name ends no row).
+    """
     stream.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    pending = ""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        while chunk := stream.read(64 * 1024):
-            pending += decoder.decode(chunk)
-            # Cut after the last line end only: a CR LF split between chunks stays one end.
-            cut = max(pending.rfind("\n"), pending.rfind("\r", 0, len(pending) - 1)) + 1
-            if cut:
-                yield from pending[:cut].splitlines(keepends=True)
-                pending = pending[cut:]
-        pending += decoder.decode(b"", final=True)
+        # Not ``yield from``: closing this generator would close the wrapper, and the file.
+        for line in text:  # noqa: UP028
+            yield line
     except UnicodeDecodeError as error:
         raise FileError(NOT_UTF8) from error
-    if pending:
-        yield pending
+    finally:
+        # The caller owns the file: the wrapper must not close it.
+        text.detach()
 
 
 def _size(stream: IO[bytes]) -> int:
@@ -205,8 +204,9 @@ async def _import(db: Database, event_id: int, stream: IO[bytes], now: dt.dateti
     rows = added = error_count = 0
     errors: list[RowError] = []
     batch: list[Invitee] = []
+    lines = _lines(stream)
     try:
-        for row in read_invitees(_lines(stream), invited):
+        for row in read_invitees(lines, invited):
             rows += 1
             if isinstance(row, list):
                 error_count += len(row)
@@ -218,6 +218,9 @@ async def _import(db: Database, event_id: int, stream: IO[bytes], now: dt.dateti
                     batch = []
     except FileError as error:
         raise _Refused(ImportReport(rows=rows, file_error=error.code)) from error
+    finally:
+        # A file refused early leaves its reader open: closed now, while the file still is.
+        lines.close()
     if error_count:
         raise _Refused(ImportReport(rows=rows, errors=tuple(errors), error_count=error_count))
     if not rows:

@@ -26,7 +26,9 @@ from app.domain.invitations import (
     FORMULA,
     NOT_UTF8,
     TOO_LARGE,
+    Invitee,
     RowError,
+    read_invitees,
 )
 from app.domain.model import EventStatus, Language, RegistrationStatus
 from app.services import invitations, registrations
@@ -260,3 +262,11 @@ async def test_invitees_are_deleted_with_the_retention_period(
     await retention.anonymise_expired(db, now, dt.timedelta(days=90))
     left = await InvitationTable.select(InvitationTable.event)
     assert [row["event"] for row in left] == [upcoming.id]
+
+
+def test_a_quoted_cell_may_hold_a_line_break_and_a_line_separator_ends_no_row() -> None:
+    text = 'Name;E-Mail;Organisation\r\nAnna\u2028Alpha;anna@example.org;"Stadt\r\nRathaus"\r\n'
+    (anna,) = list(read_invitees(invitations._lines(io.BytesIO(text.encode()))))
+    assert isinstance(anna, Invitee)
+    assert (anna.first_name, anna.last_name) == ("Anna", "Alpha")
+    assert (anna.email, anna.organisation) == ("anna@example.org", "Stadt Rathaus")
