@@ -32,6 +32,7 @@ from app.web.controllers.api import EventsApiController
 from app.web.controllers.calendar import CalendarController
 from app.web.controllers.feeds import FeedsController
 from app.web.controllers.health import HealthController
+from app.web.controllers.invitation import InvitationController
 from app.web.controllers.join import JoinController
 from app.web.controllers.organiser import OrganiserAuthController, OrganiserController
 from app.web.controllers.organiser_accounts import OrganiserAccountsController
@@ -42,6 +43,7 @@ from app.web.controllers.organiser_attendance import OrganiserAttendanceControll
 from app.web.controllers.organiser_audit import OrganiserAuditController
 from app.web.controllers.organiser_data import OrganiserDataController
 from app.web.controllers.organiser_events import OrganiserEventsController
+from app.web.controllers.organiser_invitations import OrganiserInvitationsController
 from app.web.controllers.organiser_mail import OrganiserMailController
 from app.web.controllers.organiser_materials import OrganiserMaterialsController
 from app.web.controllers.organiser_registrations import OrganiserRegistrationsController
@@ -162,6 +164,7 @@ def create_app(
             RegistrationController,
             PersonalDataController,
             JoinController,
+            InvitationController,
             EventsApiController,
             organiser_router(settings),
             OrganiserApiController,
@@ -260,6 +263,13 @@ def organiser_router(settings: Settings) -> Router:
                     OrganiserTwoFactorController,
                     OrganiserWebhooksController,
                     OrganiserAccountsController,
+                    # Its own layer for the upload's size: the app's 1 MB would refuse a list
+                    # of a few thousand invitees; the handler tells the setting's limit itself.
+                    FreshRouter(
+                        path="/",
+                        request_max_body_size=settings.invitation_max_upload_bytes + 1_000_000,
+                        route_handlers=[OrganiserInvitationsController],
+                    ),
                 ],
             ),
         ],

@@ -33,6 +33,7 @@ PERSONAL_DATA = "/r/{token:str}/data.json"
 PERSONAL_DATA_DELETE = "/r/{token:str}/delete-data"
 PERSONAL_CERTIFICATE = "/r/{token:str}/certificate"
 JOIN = "/j/{token:str}"
+INVITATION = "/i/{token:str}"
 HEALTH = "/healthz"
 STATIC = "/static"
 API_EVENTS = "/api/v1/events"
@@ -40,8 +41,9 @@ API_ORGANISER = "/api/v1/organiser"
 API_DOCS = "/api/schema"
 #: The upcoming events without the site's chrome, for the sites of ``EMBED_ORIGINS`` to frame.
 EMBED = "/embed"
-#: Where personal tokens sit: the personal page (and what hangs below it) and the join link.
-PERSONAL_PREFIXES = ("/r/", "/j/")
+#: Where personal tokens sit: the personal page (and what hangs below it), the join link and
+#: the invitation link.
+PERSONAL_PREFIXES = ("/r/", "/j/", "/i/")
 
 # The organisers' area: its prefix, then paths relative to it.
 ORGANISER = "/organiser"
@@ -104,6 +106,9 @@ ACCOUNT = ACCOUNTS + "/{organiser_id:int}"
 EVENT_STAFF = EVENT_OVERVIEW + "/staff"
 EVENT_STAFF_REMOVE = EVENT_STAFF + "/{organiser_id:int}/remove"
 EVENT_AUDIT = EVENT_OVERVIEW + "/audit"
+INVITATIONS = EVENT_OVERVIEW + "/invitations"
+INVITATIONS_IMPORT = INVITATIONS + "/import"
+INVITATIONS_SEND = INVITATIONS + "/send"
 
 #: ``?notice=`` in a redirect names what the page it leads to says about the step just taken; its
 #: values are English like the paths. The German values of before, each with its English one:
@@ -187,6 +192,10 @@ def personal_certificate(token: str) -> str:
 
 def join(token: str) -> str:
     return fill(JOIN, token=token)
+
+
+def invitation(token: str) -> str:
+    return fill(INVITATION, token=token)
 
 
 def organiser_home() -> str:
@@ -331,6 +340,18 @@ def promote(event_id: int) -> str:
 
 def registrations_bulk(event_id: int) -> str:
     return organiser(REGISTRATIONS_BULK, event_id=event_id)
+
+
+def invitations(event_id: int) -> str:
+    return organiser(INVITATIONS, event_id=event_id)
+
+
+def invitations_import(event_id: int) -> str:
+    return organiser(INVITATIONS_IMPORT, event_id=event_id)
+
+
+def invitations_send(event_id: int) -> str:
+    return organiser(INVITATIONS_SEND, event_id=event_id)
 
 
 def registration_cancel(event_id: int, registration_id: int) -> str:

@@ -170,6 +170,9 @@ class Settings:
     #: ``WEBHOOK_TIMEOUT``: seconds a webhook endpoint has to answer before the try counts as
     #: failed (and is retried later).
     webhook_timeout: float = 10.0
+    #: ``INVITATION_MAX_UPLOAD_MB``: the largest invitee list (CSV) taken, in megabytes; 100,000
+    #: invitees with long names and organisations take about 10.
+    invitation_max_upload_bytes: int = 20_000_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -266,6 +269,7 @@ class Settings:
             zoom_max_attempts = int(env.get("ZOOM_MAX_ATTEMPTS", "").strip() or "8")
             zoom_poll_seconds = float(env.get("ZOOM_POLL_SECONDS", "").strip() or "30")
             webhook_timeout = float(env.get("WEBHOOK_TIMEOUT", "").strip() or "10")
+            invitation_upload_mb = float(env.get("INVITATION_MAX_UPLOAD_MB", "").strip() or "20")
         except ValueError as error:
             raise SettingsError(f"not a number: {error}") from error
         two_factor = env.get("ORGANISER_2FA", "").strip().lower() or TwoFactorMode.OPTIONAL
@@ -348,6 +352,7 @@ class Settings:
             embed_origins=parse_origins(env.get("EMBED_ORIGINS", "")),
             webhook_allow_private=_flag(env.get("WEBHOOK_ALLOW_PRIVATE"), default=False),
             webhook_timeout=max(0.1, webhook_timeout),
+            invitation_max_upload_bytes=max(1, int(invitation_upload_mb * 1_000_000)),
         )
 
 

@@ -86,6 +86,8 @@ class Event(Table, tablename="event"):
     #: The organisation that hosts the event together with the network ("Gemeinsam mit …");
     #: empty: none. Shown on the public page, in the API and in mails (migration 0021).
     co_host = Varchar(length=300, default="")
+    #: Only invited addresses (table ``invitation``) may register (migration 0026).
+    invitation_only = Boolean(default=False)
 
 
 class Registration(Table, tablename="registration"):
@@ -346,6 +348,27 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     delivered_at = Timestamptz(null=True, default=None)
 
 
+class Invitation(Table, tablename="invitation"):
+    """One invitee of an event (migration 0026: unique by event and normalised address).
+
+    ``token_hash``: the SHA-256 of the invitation link's secret, set when the invitation is
+    enqueued (``sent_at``); the secret itself is only in the mail. Written only by
+    ``app.services.invitations``.
+    """
+
+    id: Serial
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, null=False)
+    first_name = Varchar(length=200, default="")
+    last_name = Varchar(length=200, default="")
+    email = Varchar(length=254)
+    email_normalised = Varchar(length=254)
+    organisation = Varchar(length=200, default="")
+    language = Varchar(length=5, default="de")
+    token_hash = Varchar(length=64, null=True, default=None, unique=True, secret=True)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
 class OrganiserRole(Table, tablename="organiser_role"):
     """An organiser account's role (``app.domain.roles.Role``); migration 0021.
 
@@ -388,4 +411,5 @@ TABLES: tuple[type[Table], ...] = (
     WebhookDelivery,
     OrganiserRole,
     EventStaff,
+    Invitation,
 )

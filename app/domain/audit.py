@@ -54,6 +54,8 @@ class AuditAction(enum.StrEnum):
     WEBHOOK_RESENT = "webhook_resent"
     STAFF_ASSIGNED = "staff_assigned"
     STAFF_REMOVED = "staff_removed"
+    INVITEES_IMPORTED = "invitees_imported"
+    INVITATIONS_SENT = "invitations_sent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -405,6 +405,7 @@ def build_event(draft: EventDraft, *, current: Event | None = None) -> Event:
         contact_email=draft.contact_email,
         funding_note=draft.funding_note,
         co_host=draft.co_host,
+        invitation_only=draft.invitation_only,
         series=draft.series,
         tags=draft.tags,
         questions=_keyed_questions(draft.questions, current),
@@ -540,6 +541,7 @@ def draft_of(event: Event) -> EventDraft:
         contact_email=event.contact_email,
         funding_note=event.funding_note,
         co_host=event.co_host,
+        invitation_only=event.invitation_only,
         series=event.series,
         tags=event.tags,
         questions=tuple(

@@ -42,6 +42,7 @@ class MailKind(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"  # received; the organisers decide on it
     APPROVED = "approved"  # approved: the confirmation, with invite
     DECLINED = "declined"  # the organisers declined (never an invite to cancel: see decline)
+    INVITATION = "invitation"  # a personal invitation (no registration yet) with its link
 
 
 #: Mails that wait for a moment relative to the event's start; they move with the event.
@@ -63,6 +64,7 @@ STOPPED_BY_EVENT_CANCELLATION = frozenset(
         MailKind.EVENT_CHANGED,
         MailKind.AWAITING_APPROVAL,
         MailKind.APPROVED,
+        MailKind.INVITATION,
     }
 )
 
@@ -139,6 +141,13 @@ def still_relevant(
     kind: MailKind, event: Event, registration: Registration | None, now: dt.datetime
 ) -> str | None:
     """``None`` when the mail should go out now, otherwise why not (kept on the outbox row)."""
+    if kind is MailKind.INVITATION:
+        # Invitees have no registration; an invitation is worth sending while one is possible.
+        if event.status is not EventStatus.PUBLISHED:
+            return "event not published"
+        if now >= event.registration_deadline:
+            return "registration closed"
+        return None
     if registration is None:
         return "registration deleted"
     if kind is MailKind.ORGANISER_NOTICE:

@@ -386,6 +386,8 @@ class Event:
     co_host: str = ""
     series: str = ""
     tags: tuple[str, ...] = ()
+    #: Only invited addresses may register (see ``app.services.invitations``).
+    invitation_only: bool = False
     is_sample: bool = False
     revision: int = 0
     created_at: dt.datetime | None = None
@@ -696,6 +698,8 @@ class EventDraft:
     co_host: str = ""
     series: str = ""
     tags: tuple[str, ...] = ()
+    #: Only invited addresses may register (see ``app.services.invitations``).
+    invitation_only: bool = False
     questions: tuple[QuestionDraft, ...] = ()
     programme: tuple[ProgrammeItem, ...] = ()
     people: tuple[Person, ...] = ()

@@ -45,6 +45,8 @@ INVALID_EMAIL = "invalid_email"
 INVALID_CHOICE = "invalid_choice"
 CONSENT_REQUIRED = "consent_required"
 INVALID_TEXT = "invalid_text"
+#: An invitation-only event, and the address was not invited.
+NOT_INVITED = "not_invited"
 
 _Choice = TypeVar("_Choice", OrganisationType, Country)
 
@@ -63,7 +65,7 @@ def is_valid_email(address: str) -> bool:
         len(address) <= MAX_EMAIL
         and len(address.split("@", 1)[0]) <= 64
         and _EMAIL.fullmatch(address) is not None
-        and not _has_control_characters(address)
+        and not has_control_characters(address)
     )
 
 
@@ -74,7 +76,7 @@ def is_token_shaped(value: str) -> bool:
 
 def is_slug_shaped(value: str) -> bool:
     """Whether ``value`` can be a slug: short, without control characters (NUL breaks SQL)."""
-    return 0 < len(value) <= MAX_SLUG and not _has_control_characters(value)
+    return 0 < len(value) <= MAX_SLUG and not has_control_characters(value)
 
 
 def clean_text(value: str) -> str:
@@ -82,8 +84,13 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in value)
+#: Unicode's category Cc is exactly these: C0, DEL and C1 (a regex is ~20 times faster than
+#: asking unicodedata per character, which a 100,000-row invitee list notices).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None
 
 
 def answer_field(key: str) -> str:
@@ -104,7 +111,7 @@ def validate_registration(event: Event, request: RegistrationRequest) -> Registr
             errors[name] = REQUIRED
         elif len(value) > limit:
             errors[name] = TOO_LONG
-        elif _has_control_characters(value):
+        elif has_control_characters(value):
             errors[name] = INVALID_TEXT
         return value
 
@@ -139,7 +146,7 @@ def validate_registration(event: Event, request: RegistrationRequest) -> Registr
             answer = unicodedata.normalize("NFC", raw_answer.replace("\r\n", "\n")).strip()
             if len(answer) > MAX_ANSWER:
                 errors[field_name] = TOO_LONG
-            elif _has_control_characters(answer.replace("\n", "").replace("\t", "")):
+            elif has_control_characters(answer.replace("\n", "").replace("\t", "")):
                 # A multi-line answer keeps its line breaks and tabs, nothing else invisible.
                 errors[field_name] = INVALID_TEXT
         else:

@@ -317,6 +317,11 @@ def _values(context: MailContext, language: Language) -> dict[str, Any]:
         values["personal_url"] = context.personal_url
     if context.all_events_url is not None:
         values["all_events_url"] = context.all_events_url
+    invitation = str(payload.get("invitation") or "")
+    if invitation:
+        # An invitation's own link: the secret is only in the payload (the table keeps a hash).
+        values["invitation_url"] = context.base_url + paths.invitation(invitation)
+        values["invitee_name"] = str(payload.get("name") or "").strip()
     return values
 
 

@@ -192,6 +192,7 @@ def edited_columns(
         EventTable.contact_email: row["contact_email"],
         EventTable.funding_note: row["funding_note"],
         EventTable.co_host: row["co_host"],
+        EventTable.invitation_only: row["invitation_only"],
         EventTable.series: row["series"],
         EventTable.tags: row["tags"],
         EventTable.is_sample: row["is_sample"],

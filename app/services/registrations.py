@@ -51,7 +51,7 @@ from app.domain.validation import (
     normalise_email,
     validate_registration,
 )
-from app.services import audit
+from app.services import audit, invitations
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.events import get_with_access
@@ -168,6 +168,7 @@ async def register(
     state = event_window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state.value)
+    await invitations.require_invited(event, request)
     return await _register(db, event, request, now, by_organiser=False)
 
 

@@ -25,7 +25,7 @@ from app.db.tables import ZoomRegistrant
 from app.domain.audit import SYSTEM, Actor, AuditAction
 from app.domain.errors import NotFound
 from app.domain.model import RegistrationStatus, choice_code
-from app.services import audit, webhooks
+from app.services import audit, invitations, webhooks
 from app.services.registrations import cancel_by_organiser, find_by_token
 
 #: Registrations anonymised per transaction (each one a short write lock on SQLite).
@@ -115,7 +115,7 @@ async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timede
     """Anonymise every registration whose retention period is over; returns how many.
 
     Audit entries and webhook deliveries older than the same period are deleted by the same
-    run.
+    run, and so are the invitees of those events (names and addresses, nothing to keep).
     """
     due = await due_for_anonymisation(now, retention)
     for start in range(0, len(due), BATCH):
@@ -128,6 +128,7 @@ async def anonymise_expired(db: Database, now: dt.datetime, retention: dt.timede
         )
     await audit.delete_expired(db, now, retention)
     await webhooks.delete_expired(db, now, retention)
+    await invitations.delete_expired(db, now, retention)
     return len(due)
 
 

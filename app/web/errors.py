@@ -23,6 +23,7 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -108,6 +109,13 @@ _PAGE_TEXTS = {
     HTTP_409_CONFLICT: (
         N_("Anmeldung nicht möglich"),
         N_("Eine Anmeldung ist derzeit nicht möglich."),
+    ),
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: (
+        N_("Zu groß"),
+        N_(
+            "Die gesendeten Daten sind zu groß. Eine Datei zum Hochladen muss kleiner sein; "
+            "bitte teilen Sie sie auf."
+        ),
     ),
     HTTP_429_TOO_MANY_REQUESTS: (
         N_("Zu viele Anfragen"),

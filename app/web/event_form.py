@@ -63,6 +63,7 @@ CHECKBOXES = (
     "notify_organisers",
     "approval_required",
     "approval_holds_seat",
+    "invitation_only",
 )
 #: The draft's durations, which the form asks for in hours.
 _HOURS_FIELDS = {
@@ -366,6 +367,7 @@ def parse_event_form(form: Mapping[str, str]) -> EventDraft:
         contact_email=read.text("contact_email"),
         funding_note=read.block("funding_note"),
         co_host=read.text("co_host"),
+        invitation_only=read.checkbox("invitation_only"),
         series=read.text("series"),
         tags=_tags(read),
         questions=_questions(read),

@@ -78,6 +78,7 @@ EVENT_FIELD_LABELS = {
     "notify_organisers": N_("Bei jeder Anmeldung benachrichtigen"),
     "contact_email": N_("Kontakt-E-Mail"),
     "co_host": N_("Mitveranstaltende Organisation"),
+    "invitation_only": N_("Nur auf Einladung"),
     "funding_note": N_("Förderhinweis"),
     "series": N_("Reihe"),
     "tags": N_("Schlagwörter"),

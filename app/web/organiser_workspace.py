@@ -80,6 +80,8 @@ NAVIGATION: tuple[Entry, ...] = (
             paths.ATTENDANCE,
             paths.EVENT_ZOOM,
             paths.REGISTRATIONS_BULK,
+            paths.INVITATIONS,
+            paths.INVITATIONS_SEND,
         ),
     ),
     Entry("outbox", N_("Postausgang"), paths.OUTBOX, rule=Access.ADMIN),
@@ -108,6 +110,13 @@ EVENT_TABS: tuple[Entry, ...] = (
         also=(paths.NEW_REGISTRATION, paths.REGISTRATIONS_BULK),
         rule=_MANAGE,
     ),
+    Entry(
+        "invitations",
+        N_("Einladungen"),
+        paths.INVITATIONS,
+        also=(paths.INVITATIONS_SEND,),
+        rule=_MANAGE,
+    ),
     Entry("check_in", N_("Einlass"), paths.CHECK_IN, rule=Access.EVENT_CHECK_IN),
     Entry("attendance", N_("Online-Teilnahme"), paths.ATTENDANCE, rule=_MANAGE),
     Entry("message", N_("Nachricht"), paths.MESSAGE, also=(paths.MESSAGE_PREVIEW,), rule=_MANAGE),
@@ -122,6 +131,7 @@ _SUBPAGES: dict[str, str] = {
     _absolute(paths.NEW_REGISTRATION): N_("Anmeldung hinzufügen"),
     _absolute(paths.EVENT_CANCEL): N_("Absagen"),
     _absolute(paths.MESSAGE_PREVIEW): N_("Vorschau"),
+    _absolute(paths.INVITATIONS_SEND): N_("Einladungen senden"),
 }
 _NEW_EVENT = _absolute(paths.NEW_EVENT)
 

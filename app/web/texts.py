@@ -44,6 +44,10 @@ _ERRORS = {
         "Bitte stimmen Sie der Verarbeitung Ihrer Daten gemäß Datenschutzhinweis zu."
     ),
     validation.INVALID_TEXT: N_("Diese Angabe enthält unzulässige Zeichen."),
+    validation.NOT_INVITED: N_(
+        "Diese Veranstaltung ist nur für eingeladene Personen. Bitte melden Sie sich mit der "
+        "E-Mail-Adresse an, an die Ihre Einladung ging."
+    ),
 }
 _CHOOSE = N_("Bitte wählen Sie eine Möglichkeit aus.")
 _CHECK = N_("Bitte prüfen Sie diese Angabe.")

@@ -127,6 +127,8 @@ class EventView(msgspec.Struct, frozen=True):
     speakers: list[PersonView]
     moderators: list[PersonView]
     description_html: str = ""
+    #: Only invited addresses may register.
+    invitation_only: bool = False
     #: Title, teaser or description shown in German on a page in another language (``lang="de"``).
     german: tuple[str, ...] = ()
     #: What the event offers now (:class:`EventState`) and how the page says it.
@@ -302,6 +304,7 @@ def event_view(
         contact_email=event.contact_email,
         funding_note=event.funding_note,
         co_host=event.co_host,
+        invitation_only=event.invitation_only,
         venue_notes=event.venue_notes if event.format is not EventFormat.ONLINE else "",
         programme=[
             ProgrammeView(time=item.time, title=item.title, detail=item.detail)

@@ -73,6 +73,8 @@ def _context(kind: MailKind, language: Language) -> MailContext:
         MailKind.EVENT_CHANGED: {"message": MESSAGE},
         MailKind.EVENT_CANCELLED: {"message": MESSAGE},
         MailKind.MESSAGE: {"message": MESSAGE, "subject": "Unterlagen und Anfahrt"},
+        # An invitation goes to someone not yet registered: the link and name are the payload's.
+        MailKind.INVITATION: {"invitation": TOKEN, "name": "Oleksandra-Valentyna Shevchenko"},
     }
     include_access = kind in (MailKind.ACCESS, MailKind.REMINDER, MailKind.EVENT_CHANGED)
     confirmed = person.status is RegistrationStatus.CONFIRMED

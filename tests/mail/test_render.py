@@ -43,7 +43,11 @@ MEETING_ID = "555 000 111"
 PASSCODE = "987654"
 RAW_ZOOM = ("zoom.example", "SECRETPWD")
 
-REGISTRANT_KINDS = [kind for kind in MailKind if kind is not MailKind.ORGANISER_NOTICE]
+#: An invitation goes to someone not registered (yet): its link is the invitation's, see
+#: tests/mail/test_invitations.py.
+REGISTRANT_KINDS = [
+    kind for kind in MailKind if kind not in (MailKind.ORGANISER_NOTICE, MailKind.INVITATION)
+]
 #: The kinds that carry the access block when told to.
 ACCESS_KINDS = {
     MailKind.CONFIRMATION,
@@ -58,6 +62,8 @@ PAYLOADS: dict[MailKind, dict[str, Any]] = {
     MailKind.OPT_IN: {"hold_until": "2026-11-21T09:00:00+00:00"},
     MailKind.EVENT_CHANGED: {"message": "Wir beginnen eine Stunde später."},
     MailKind.EVENT_CANCELLED: {"message": "Die Referentin ist erkrankt."},
+    # An invitation goes to someone not yet registered: its link and name are the payload's.
+    MailKind.INVITATION: {"invitation": "A" * 43, "name": "Olena Koval"},
 }
 
 

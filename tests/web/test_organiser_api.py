@@ -193,8 +193,10 @@ async def test_events_include_drafts_with_counts_and_no_access_data(
         "declined": 0,
     }
     assert set(forum) == {
-        "id", "slug", "title", "status", "format", "starts_at", "ends_at", "counts"
+        "id", "slug", "title", "status", "format", "starts_at", "ends_at", "counts",
+        "invitation_only",
     }  # fmt: skip
+    assert forum["invitation_only"] is False
     for secret_text in SECRETS:
         assert secret_text not in response.text
 
@@ -527,6 +529,7 @@ async def test_the_schema_documents_the_api_and_its_bearer_scheme(client):
         (f"{API}/events/{{event_id}}/texts", "put"),
         (f"{API}/events/{{event_id}}/materials", "get"),
         (f"{API}/events/{{event_id}}/materials", "put"),
+        (f"{API}/events/{{event_id}}/invitation-only", "put"),
     }
     found = set()
     for path, operations in schema["paths"].items():

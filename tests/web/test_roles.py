@@ -92,6 +92,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", _E + "/staff/{organiser_id:int}/remove"): EVENT_MANAGERS,
     ("GET", _E + "/registrations/bulk"): EVENT_MANAGERS,
     ("POST", _E + "/registrations/bulk"): EVENT_MANAGERS,
+    ("GET", _E + "/invitations"): EVENT_MANAGERS,
+    ("POST", _E + "/invitations/import"): EVENT_MANAGERS,
+    ("GET", _E + "/invitations/send"): EVENT_MANAGERS,
+    ("POST", _E + "/invitations/send"): EVENT_MANAGERS,
     ("GET", _E + "/attendance"): EVENT_MANAGERS,
     ("POST", _E + "/attendance/{registration_id:int}"): EVENT_MANAGERS,
     ("POST", _E + "/attendance/import"): EVENT_MANAGERS,
@@ -114,6 +118,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", _API + "/{event_id:int}/registrations/export"): EVENT_MANAGERS,
     ("GET", _API + "/{event_id:int}/texts"): EVENT_MANAGERS,
     ("PUT", _API + "/{event_id:int}/texts"): EVENT_MANAGERS,
+    ("PUT", _API + "/{event_id:int}/invitation-only"): EVENT_MANAGERS,
     ("GET", _API + "/{event_id:int}/materials"): EVENT_MANAGERS,
     ("PUT", _API + "/{event_id:int}/materials"): EVENT_MANAGERS,
 }

@@ -48,7 +48,7 @@ from app.domain.model import (
     missing_translations,
 )
 from app.domain.roles import ACCESS, Access
-from app.services import audit, event_admin, event_summaries, registrations
+from app.services import audit, event_admin, event_summaries, invitations, registrations
 from app.services import materials as materials_service
 from app.services import organiser_registrations as listing_service
 from app.services.events import get_with_access
@@ -79,6 +79,14 @@ class OrganiserEventOut(msgspec.Struct):
     ends_at: dt.datetime
     #: Registrations per status (``pending``, ``confirmed``, ``waitlisted``, ``cancelled``).
     counts: dict[str, int]
+    #: Only invited addresses may register (``PUT …/invitation-only`` sets it).
+    invitation_only: bool = False
+
+
+class InvitationOnlyIO(msgspec.Struct, forbid_unknown_fields=True):
+    """Whether only invited addresses may register for the event."""
+
+    invitation_only: bool
 
 
 class OwnTextsIO(msgspec.Struct, forbid_unknown_fields=True):
@@ -472,6 +480,7 @@ class OrganiserApiController(Controller):
                 starts_at=summary.event.starts_at,
                 ends_at=summary.event.ends_at,
                 counts={status.value: n for status, n in summary.counts.items()},
+                invitation_only=summary.event.invitation_only,
             )
             for summary in await event_summaries.list_all()
             if permissions is not None and permissions.allows(Access.EVENT_MANAGE, summary.event.id)
@@ -608,6 +617,28 @@ class OrganiserApiController(Controller):
             db, event_id, data.command(), now, actor=actor
         )
         return event_texts_out(event)
+
+    @put(
+        "/events/{event_id:int}/invitation-only",
+        name="organiser_api_set_invitation_only",
+        opt={ACCESS: Access.EVENT_MANAGE},
+        summary="Make an event invitation-only, or open it to all",
+        responses={**_BAD_REQUEST, **_UNAUTHORIZED, **_NOT_FOUND},
+    )
+    async def set_invitation_only(
+        self,
+        actor: NamedDependency[Actor],
+        db: NamedDependency[Database],
+        now: NamedDependency[dt.datetime],
+        event_id: FromPath[int],
+        data: JSONBody[InvitationOnlyIO],
+    ) -> InvitationOnlyIO:
+        """Invitation-only: registrations are accepted from invited addresses only (imported
+        on the organisers' pages); nobody is mailed."""
+        event = await invitations.set_invitation_only(
+            db, event_id, data.invitation_only, now, actor=actor
+        )
+        return InvitationOnlyIO(invitation_only=event.invitation_only)
 
     @get(
         "/events/{event_id:int}/materials",

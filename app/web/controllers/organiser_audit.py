@@ -54,6 +54,8 @@ ACTION_LABELS = {
     AuditAction.WEBHOOK_RESENT: N_("Webhook erneut gesendet"),
     AuditAction.STAFF_ASSIGNED: N_("Zur Veranstaltung eingeteilt"),
     AuditAction.STAFF_REMOVED: N_("Von der Veranstaltung entfernt"),
+    AuditAction.INVITEES_IMPORTED: N_("Eingeladene importiert"),
+    AuditAction.INVITATIONS_SENT: N_("Einladungen verschickt"),
 }
 
 
