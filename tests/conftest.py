@@ -70,6 +70,12 @@ _POSTGRES_TEMPLATE = f"{_ADMIN_DATABASE}_template_{WORKER}"
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
+#: Runs a test that takes ``database_url`` on SQLite only. For the browser's layout walks alone
+#: (widths, axe, the Nu validator): what they check comes from the templates and the CSS, which
+#: are the same on both databases, and a walk costs minutes. Flows that write through the
+#: database, and every other test, run on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """In CI both databases are required: a missing PostgreSQL is a failure, never a skip."""
