@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,6 +70,12 @@ POSTGRES_URL = (
 _POSTGRES_TEMPLATE = f"{_ADMIN_DATABASE}_template_{WORKER}"
 
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+#: Runs a test that takes ``database_url`` on SQLite only. For the browser's layout walks alone
+#: (widths, axe, the Nu validator): what they check comes from the templates and the CSS, which
+#: are the same on both databases, and a walk costs minutes. Flows that write through the
+#: database, and every other test, run on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -130,34 +137,164 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: What a PostgreSQL database's schema is: its tables, columns, defaults, constraints, indexes,
+#: triggers, functions, sequences, schemas, extensions and settings, and the migrations it
+#: records. Two databases that agree here and hold no other rows are the same to a test.
+_SCHEMA_FINGERPRINT = """
+SELECT md5(string_agg(part, '|' ORDER BY part)) FROM (
+  SELECT 'c:' || n.nspname || '.' || c.relname || ':' || c.relkind::text || ':'
+         || coalesce(c.relacl::text, '') || ':' || c.relpersistence::text
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+  UNION ALL
+  SELECT 'a:' || a.attrelid::regclass || ':' || a.attname || ':'
+         || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull || ':'
+         || a.attidentity::text || ':' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+     AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'k:' || conrelid::regclass || ':' || conname || ':' || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 'i:' || pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+   WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT 't:' || pg_get_triggerdef(oid) || ':' || tgenabled::text
+    FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL
+  SELECT 'f:' || p.oid::regprocedure || ':' || md5(p.prosrc)
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+  UNION ALL
+  SELECT 'n:' || nspname || ':' || coalesce(nspacl::text, '') FROM pg_namespace
+   WHERE nspname NOT LIKE 'pg\\_%'
+  UNION ALL
+  SELECT 's:' || schemaname || '.' || sequencename || ':' || start_value || ':' || increment_by
+    FROM pg_sequences
+  UNION ALL
+  SELECT 'e:' || extname || ':' || extversion FROM pg_extension
+  UNION ALL
+  SELECT 'r:' || coalesce(setconfig::text, '') FROM pg_db_role_setting
+   WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL
+  SELECT 'm:' || count(*) || ':' || coalesce(max(id), 0) FROM migration
+) AS parts(part)
+"""
+
+
+@dataclass
+class _PostgresTemplate:
+    """The migrated template database, and how to bring a copy of it back to a fresh copy."""
+
+    name: str
+    #: Its :data:`_SCHEMA_FINGERPRINT`.
+    fingerprint: str
+    #: Empties the tables the template has empty, and restarts their sequences.
+    clear: str
+
+
+#: Whether this process's database is a copy of the template, changed since by a test at most
+#: in its rows (the schema fingerprint tells).
+_worker_database_is_a_copy = False
+
+
+async def _describe_template(url: str, name: str) -> _PostgresTemplate:
+    connection = await asyncpg.connect(url)
+    try:
+        fingerprint = await connection.fetchval(_SCHEMA_FINGERPRINT)
+        tables = []
+        for row in await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        ):
+            # The names come from the template's own catalog.
+            if not await connection.fetchval(f'SELECT EXISTS (SELECT FROM "{row[0]}")'):  # noqa: S608
+                tables.append(row[0])
+        # Sequences never used in the template (the migrations' own table keeps its rows).
+        sequences = [
+            row[0]
+            for row in await connection.fetch(
+                "SELECT sequencename FROM pg_sequences"
+                " WHERE schemaname = 'public' AND last_value IS NULL ORDER BY sequencename"
+            )
+        ]
+    finally:
+        await connection.close()
+    # Without triggers and foreign key checks (replica role): in any order, and the counters the
+    # triggers keep are emptied like every other row.
+    clear = "".join(
+        [
+            "SET session_replication_role = replica;",
+            *(f'DELETE FROM "{table}";' for table in tables),  # noqa: S608
+            *(f'ALTER SEQUENCE "{sequence}" RESTART;' for sequence in sequences),
+            "SET session_replication_role = DEFAULT;",
+        ]
+    )
+    return _PostgresTemplate(name, fingerprint, clear)
+
+
+async def _fresh_postgres_database(template: _PostgresTemplate) -> None:
+    """This process's database as a fresh copy of ``template``.
+
+    Copying a database (and dropping the old one) takes 0.1 to 1 s on a busy machine, and over a
+    thousand tests want one. So when the database is a copy already and its schema still is the
+    template's (a test may migrate, drop or add to it), its connections are ended and its rows
+    deleted instead, in a few ms; otherwise it is copied anew.
+    """
+    global _worker_database_is_a_copy
+    if _worker_database_is_a_copy:
+        _worker_database_is_a_copy = False
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if await connection.fetchval(_SCHEMA_FINGERPRINT) == template.fingerprint:
+                async with connection.transaction():
+                    await connection.execute(template.clear)
+                _worker_database_is_a_copy = True
+                return
+        finally:
+            await connection.close()
+    await _recreate_postgres_database(_database_name(POSTGRES_URL), template=template.name)
+    _worker_database_is_a_copy = True
+
+
 @pytest.fixture(scope="session")
-def _postgres_template() -> str:
+def _postgres_template() -> _PostgresTemplate:
     """A PostgreSQL database migrated once per test process; each test gets a copy."""
     asyncio.run(_recreate_postgres_database(_POSTGRES_TEMPLATE))
-    asyncio.run(_migrate(_beside(ADMIN_POSTGRES_URL, _POSTGRES_TEMPLATE)))
-    return _POSTGRES_TEMPLATE
+    url = _beside(ADMIN_POSTGRES_URL, _POSTGRES_TEMPLATE)
+    asyncio.run(_migrate(url))
+    return asyncio.run(_describe_template(url, _POSTGRES_TEMPLATE))
 
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a fresh, migrated database of its own: a copy of a database migrated once per
-    test process (an SQLite file in the test's folder, or this process's PostgreSQL database).
-    Migrating again finds nothing to do."""
+    test process (an SQLite file in the test's folder, or this process's PostgreSQL database,
+    copied or emptied: :func:`_fresh_postgres_database`). Migrating again finds nothing to do."""
     if request.param == "sqlite":
         path = tmp_path / "treffpunkt.sqlite3"
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
         # tmp_path is absolute, so this is sqlite:////tmp/...: an absolute file path.
         return f"sqlite:///{path}"
-    template = request.getfixturevalue("_postgres_template")
-    asyncio.run(_recreate_postgres_database(_database_name(POSTGRES_URL), template=template))
+    asyncio.run(_fresh_postgres_database(request.getfixturevalue("_postgres_template")))
     return POSTGRES_URL
 
 
 @pytest.fixture(params=BACKENDS)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a fresh database without any tables: for tests of the migrations themselves."""
+    global _worker_database_is_a_copy
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'treffpunkt.sqlite3'}"
+    _worker_database_is_a_copy = False
     asyncio.run(_recreate_postgres_database(_database_name(POSTGRES_URL)))
     return POSTGRES_URL
 

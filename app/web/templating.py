@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import pass_context
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.runtime import Context
 from litestar import Request
 from litestar.datastructures import CacheControlHeader
@@ -74,8 +75,35 @@ def organiser_workspace(
     return workspace(template, path_values, event_title, visible)
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every Jinja environment of the process.
+
+    Each app has an environment of its own, which compiled every template anew: nothing in
+    production (one app per process), but the tests build an app per test, and compiling took
+    most of a page test's time. A template whose source changed (``reload``) is compiled again:
+    Jinja checks the source's checksum before it uses a compiled one.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+#: Shared by all environments, which :func:`_configure` sets up alike (the options that change
+#: how a template compiles are the same for all).
+_COMPILED = _CompiledTemplates()
+
+
 def _configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
+    env.bytecode_cache = _COMPILED
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -3,9 +3,10 @@ Playwright's sync API.
 
 The browser is Debian's Chromium (``/usr/bin/chromium``, or ``CHROMIUM_PATH``), not Playwright's
 own download. Without it the browser tests are skipped locally and fail under ``CI``, which
-installs it (``.ci/run``). Each test gets a fresh database (SQLite, and PostgreSQL when
+installs it (``.ci/run``). A flow gets a fresh database (SQLite, and PostgreSQL when
 ``TEST_DATABASE_URL`` is set), an organiser made with ``python -m app create-organiser``, and a
-server of its own on a free port.
+server of its own on a free port (``live_server``). The read-only walks of a module (widths, axe,
+the validator) may share one server seeded once (``module_sqlite_url`` and :func:`serving`).
 
 The tests are plain ``def`` functions: Playwright's sync API runs its own event loop and refuses
 to start inside a running one, which a pytest-asyncio test would have.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
     #: Makes a new browser context (its own cookies) on the live server.
     BrowserContextFactory = Callable[[], BrowserContext]
+    #: Makes a new browser context (its own cookies) on the server given.
+    BrowserContextsOn = Callable[["LiveServer"], BrowserContext]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "").strip() or "/usr/bin/chromium"
@@ -125,19 +129,20 @@ def server_env() -> dict[str, str]:
     return {}
 
 
-@pytest.fixture
-def live_server(
-    chromium_path: str, database_url: str, tmp_path: Path, server_env: dict[str, str]
+@contextlib.contextmanager
+def serving(
+    database_url: str, folder: Path, server_env: dict[str, str] | None = None
 ) -> Iterator[LiveServer]:
-    """``python -m app serve`` on the test's fresh database, with one organiser account.
+    """``python -m app serve`` on the migrated database at ``database_url``, with one organiser
+    account, its mail and log in ``folder``; stopped at the end.
 
-    No sample events, no rate limits, mail written as files to ``<tmp>/mail`` by the sender in
+    No sample events, no rate limits, mail written as files to ``<folder>/mail`` by the sender in
     the web process. The server's output is printed at the end (pytest shows it for failures).
     ``server_env`` adds or overrides settings.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    mail_dir = tmp_path / "mail"
+    mail_dir = folder / "mail"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -150,7 +155,7 @@ def live_server(
         "MAIL_FROM": "Treffpunkt <noreply@treffpunkt.test>",
         "REGISTRATION_RATE_LIMIT": "0",
         "LOGIN_RATE_LIMIT": "0",
-        **server_env,
+        **(server_env or {}),
     }
     for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD"):
         env.pop(name, None)
@@ -159,7 +164,7 @@ def live_server(
         env,
         stdin=f"{ORGANISER_PASSWORD}\n{ORGANISER_PASSWORD}\n",
     )
-    log = tmp_path / "serve.log"
+    log = folder / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -183,8 +188,32 @@ def live_server(
 
 
 @pytest.fixture
+def live_server(
+    chromium_path: str, database_url: str, tmp_path: Path, server_env: dict[str, str]
+) -> Iterator[LiveServer]:
+    """A server of the test's own (:func:`serving`) on the test's fresh database, SQLite and
+    PostgreSQL: for the flows, which write through the database."""
+    with serving(database_url, tmp_path, server_env) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_sqlite_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A fresh, migrated SQLite database shared by a module's tests: for a server the module's
+    read-only walks share (:func:`serving`), seeded once instead of once per test."""
+    path = tmp_path_factory.mktemp("module-db") / "treffpunkt.sqlite3"
+    shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
 def browser(chromium_path: str) -> Iterator[Browser]:
-    """Headless Chromium, one per test (Playwright's sandbox default passes --no-sandbox)."""
+    """Headless Chromium, one per test (Playwright's sandbox default passes --no-sandbox).
+
+    Not one per process: while Playwright's sync API lives, its event loop counts as running in
+    the thread, and the database fixtures' ``asyncio.run`` and the async tests would fail."""
     from playwright.sync_api import expect, sync_playwright
 
     # Waiting is a guard against a hung page, never a measurement: generous on slow machines.
@@ -228,15 +257,16 @@ def browser_errors() -> Iterator[BrowserErrors]:
 
 
 @pytest.fixture
-def new_context(
-    browser: Browser, live_server: LiveServer, browser_errors: BrowserErrors
-) -> Iterator[BrowserContextFactory]:
-    """Make browser contexts (each with its own cookies) on the live server, in German."""
+def browser_contexts(
+    browser: Browser, browser_errors: BrowserErrors
+) -> Iterator[BrowserContextsOn]:
+    """Make browser contexts (each with its own cookies) on a given server, in German; they are
+    closed after the test."""
     contexts: list[BrowserContext] = []
 
-    def make() -> BrowserContext:
+    def make(server: LiveServer) -> BrowserContext:
         context = browser.new_context(
-            base_url=live_server.base_url,
+            base_url=server.base_url,
             locale="de-DE",
             timezone_id="Europe/Berlin",
             accept_downloads=True,
@@ -248,6 +278,14 @@ def new_context(
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_context(
+    browser_contexts: BrowserContextsOn, live_server: LiveServer
+) -> BrowserContextFactory:
+    """Make browser contexts (each with its own cookies) on the live server, in German."""
+    return lambda: browser_contexts(live_server)
 
 
 def sign_in(page: Page, email: str = ORGANISER_EMAIL, password: str = ORGANISER_PASSWORD) -> None:

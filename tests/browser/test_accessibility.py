@@ -3,23 +3,28 @@
 axe-core (the engine behind Lighthouse's accessibility audit, bundled by axe-playwright-python)
 runs on every public page and each step of the registration flow, in German, English and
 Ukrainian. A violation rated serious or critical fails the test; lesser ones are printed.
+
+The axe walks are layout walks, on SQLite only (axe checks what the templates and the CSS make,
+the same on both databases), and the three languages share one server seeded once. The keyboard
+registration is a flow and runs on both databases.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, _run_app
+from tests.browser.conftest import LiveServer, _run_app, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-    from tests.browser.conftest import BrowserContextFactory
+    from tests.browser.conftest import BrowserContextFactory, BrowserContextsOn
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +64,16 @@ def with_samples(live_server: LiveServer) -> LiveServer:
     return live_server
 
 
+@pytest.fixture(scope="module")
+def samples_site(
+    module_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server on SQLite with the three sample events, shared by the module's axe walks."""
+    with serving(module_sqlite_url, tmp_path_factory.mktemp("axe")) as server:
+        _run_app(["load-samples"], server.env)
+        yield server
+
+
 def _register(page: Page, email: str) -> None:
     page.locator("#f-first_name").fill("Олена")
     page.locator("#f-last_name").fill("Коваль")
@@ -80,9 +95,9 @@ def _register(page: Page, email: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_public_pages_and_the_registration_flow_pass_axe(
-    with_samples: LiveServer, new_context: BrowserContextFactory, language: str
+    samples_site: LiveServer, browser_contexts: BrowserContextsOn, language: str
 ) -> None:
-    page = new_context().new_page()
+    page = browser_contexts(samples_site).new_page()
     query = f"?lang={language}"
     for path in ("/", "/past", "/privacy", "/organiser/sign-in", "/gibt-es-nicht"):
         page.goto(path + query)

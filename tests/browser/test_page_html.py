@@ -6,11 +6,14 @@ with its form refused, the personal page and the privacy notice, each as the ser
 (the response's HTML, not the browser's DOM), are checked in one run of the validator
 (:mod:`tests.browser.vnu`): no errors. The organiser pages too, as the walk in
 :mod:`tests.browser.test_page_widths` opens them, in the three languages.
+
+On SQLite only: the markup comes from the templates, which are the same on both databases.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import past_materials, workspace_world
-from tests.browser.conftest import LiveServer, _run_app
+from tests.browser.conftest import LiveServer, _run_app, serving
 from tests.browser.test_accessibility import LANGUAGES, SAMPLE, _register
 from tests.browser.test_page_widths import (
     ACCOUNTS,
@@ -29,21 +32,25 @@ from tests.browser.test_page_widths import (
     sign_in_anywhere,
 )
 from tests.browser.vnu import validate
+from tests.conftest import SQLITE_ONLY
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from tests.browser.conftest import BrowserContextFactory
+    from tests.browser.conftest import BrowserContextFactory, BrowserContextsOn
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def with_samples(live_server: LiveServer) -> LiveServer:
-    """The live server with the three sample events and a past event with materials."""
-    _run_app(["load-samples"], live_server.env)
-    past_materials.add_to(live_server)
-    return live_server
+@pytest.fixture(scope="module")
+def with_samples(
+    module_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server on SQLite with the three sample events and a past event with materials."""
+    with serving(module_sqlite_url, tmp_path_factory.mktemp("public-html")) as server:
+        _run_app(["load-samples"], server.env)
+        past_materials.add_to(server)
+        yield server
 
 
 def _source(page: Page, path: str) -> str:
@@ -54,11 +61,11 @@ def _source(page: Page, path: str) -> str:
 
 
 def test_public_pages_pass_the_nu_validator(
-    with_samples: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
+    with_samples: LiveServer, browser_contexts: BrowserContextsOn, tmp_path: Path
 ) -> None:
     documents = {}
     for language in LANGUAGES:
-        page = new_context().new_page()
+        page = browser_contexts(with_samples).new_page()
         query = f"?lang={language}"
         documents[f"start-{language}"] = _source(page, "/" + query)
         documents[f"past-{language}"] = _source(page, "/past" + query)
@@ -92,6 +99,7 @@ def _organiser_source(page: Page, path: str, language: str) -> str:
     return response.text()
 
 
+@SQLITE_ONLY
 def test_organiser_pages_pass_the_nu_validator(
     live_server: LiveServer, new_context: BrowserContextFactory, tmp_path: Path
 ) -> None:

@@ -9,8 +9,12 @@ Every public page, the event pages of the three samples (one with its form refus
 event with a long report, recording, slides and photos (:mod:`tests.browser.past_materials`;
 also on /past), the personal page and its cancel step, in German, English and Ukrainian (the
 longest texts), at 360 and 390 px (phones) and 1366 px (a laptop). One browser context per
-language, one page reused across widths; axe runs once per page at 390 px (its rules do not
-depend on the width).
+language, one page load per page, resized to each width; axe runs once per page at 390 px (its
+rules do not depend on the width).
+
+Layout walks, on SQLite only: widths and axe depend on the templates and the CSS, which are the
+same on both databases (the flows in the other modules write through both). The three languages'
+public walks share one server, seeded once (each registers its own address).
 
 Set ``SHOTS_DIR`` to also save a full-page screenshot of each page at 390 px there, for a person
 to look at.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,22 +33,33 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import past_materials, workspace_world
-from tests.browser.conftest import ORGANISER_EMAIL, ORGANISER_NAME, ORGANISER_PASSWORD
-from tests.browser.test_accessibility import LANGUAGES, _register, check, with_samples
+from tests.browser.conftest import (
+    ORGANISER_EMAIL,
+    ORGANISER_NAME,
+    ORGANISER_PASSWORD,
+    LiveServer,
+    _run_app,
+    serving,
+)
+from tests.browser.test_accessibility import LANGUAGES, _register, check
+from tests.conftest import SQLITE_ONLY
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import BrowserContextFactory, LiveServer
+    from tests.browser.conftest import BrowserContextFactory, BrowserContextsOn
 
 pytestmark = pytest.mark.browser
 
-__all__ = ["with_samples"]
 
-
-@pytest.fixture
-def with_materials(with_samples: LiveServer) -> LiveServer:
-    """The samples and a past event with materials (:mod:`tests.browser.past_materials`)."""
-    past_materials.add_to(with_samples)
-    return with_samples
+@pytest.fixture(scope="module")
+def with_materials(
+    module_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server for the module's public walks, on SQLite, with the samples and a past event with
+    materials (:mod:`tests.browser.past_materials`)."""
+    with serving(module_sqlite_url, tmp_path_factory.mktemp("public-widths")) as server:
+        _run_app(["load-samples"], server.env)
+        past_materials.add_to(server)
+        yield server
 
 
 WIDTHS = (360, 390, 1366)
@@ -95,9 +111,9 @@ def _look(page: Page, name: str, language: str, problems: list[str]) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_page_is_wider_than_a_phone(
-    with_materials: LiveServer, new_context: BrowserContextFactory, language: str
+    with_materials: LiveServer, browser_contexts: BrowserContextsOn, language: str
 ) -> None:
-    context = new_context()
+    context = browser_contexts(with_materials)
     console_errors: list[str] = []
     # A refused form is answered with 400, which Chromium logs as a failed resource: that is
     # the server's answer, not a script's error (server errors fail through browser_errors).
@@ -256,6 +272,7 @@ def _hostile_text_is_text(page: Page) -> None:
     expect(page.locator("main script, main img, main b")).to_have_count(0)
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_organiser_page_is_wider_than_a_phone(
     with_workspace: tuple[LiveServer, workspace_world.World],
