@@ -209,6 +209,8 @@ def organiser_pages(world: workspace_world.World) -> list[tuple[str, str, str]]:
         (ADMIN, "org-report", f"{base}/report"),
         (ADMIN, "org-staff", f"{base}/staff"),
         (ADMIN, "org-event-audit", f"{base}/audit"),
+        (ADMIN, "org-invitations", f"{base}/invitations"),
+        (ADMIN, "org-invitations-send", f"{base}/invitations/send"),
         (ADMIN, "org-cancel", f"{base}/cancel"),
         (ADMIN, "org-hostile-dashboard", hostile),
         (ADMIN, "org-attendance", f"{hostile}/attendance"),
