@@ -38,12 +38,16 @@ PAYLOADS: dict[MailKind, list[dict[str, Any]]] = {
     MailKind.EVENT_CHANGED: [{"message": "Neuer Raum"}],
     MailKind.EVENT_CANCELLED: [{"message": "Leider abgesagt"}],
     MailKind.OPT_IN: [{"hold_until": (NOW + dt.timedelta(hours=24)).isoformat()}],
+    # An invitation's link and name are its payload's (nobody is registered yet).
+    MailKind.INVITATION: [{"invitation": "A" * 43, "name": "Olena Koval"}],
 }
 CASES = [
     pytest.param(kind, payload, status, id=f"{kind.value}-{status.value}-{index}")
     for kind, status in itertools.product(MailKind, RegistrationStatus)
-    # A certificate goes only to someone who attended: the outbox drops it for anyone else.
-    if kind is not MailKind.CERTIFICATE or status is RegistrationStatus.CONFIRMED
+    # A certificate goes only to someone who attended: the outbox drops it for anyone else; an
+    # invitation to nobody registered, so one status stands for all.
+    if kind not in (MailKind.CERTIFICATE, MailKind.INVITATION)
+    or status is RegistrationStatus.CONFIRMED
     for index, payload in enumerate(PAYLOADS.get(kind, [{}]))
 ]
 _METHOD_LINE = re.compile(rb"^METHOD:(.*)$", re.MULTILINE)
