@@ -83,8 +83,11 @@ class OrganiserEventOut(msgspec.Struct):
     invitation_only: bool = False
 
 
-class InvitationOnlyIO(msgspec.Struct, forbid_unknown_fields=True):
-    """Whether only invited addresses may register for the event."""
+class InvitationOnlyIO(msgspec.Struct):
+    """Whether only invited addresses may register for the event.
+
+    Other fields are ignored, as the schema allows them (its one field is required).
+    """
 
     invitation_only: bool
 
