@@ -262,23 +262,21 @@ async def disable(
     actor: Actor,
     now: dt.datetime,
 ) -> None:
-    """Switch two-factor sign-in off, proven by a current code or the account's password."""
+    """Switch two-factor sign-in off, proven by the account's password *and* a current code or
+    an unused recovery code: a session taken over, even with the password, cannot switch off
+    the second factor that protects the next sign-in.
+
+    The password is checked first, so a wrong one uses up no code.
+    """
     if not await is_enabled(organiser_id):
         raise TwoFactorError(NOT_ENABLED)
-    if code.strip():
-        typed = rules.normalise_code(code)
-        if not rules.is_totp_shape(typed) or not await _accept_totp(
-            db, key, organiser_id, typed, now
-        ):
-            raise TwoFactorError(WRONG_CODE)
-    else:
-        username = await BaseUser.select(BaseUser.username).where(BaseUser.id == organiser_id)
-        # BaseUser.login hashes even for an unknown user: the check costs the same either way.
-        proven = username and await BaseUser.login(
-            username=username[0]["username"], password=password
-        )
-        if not proven or int(proven) != organiser_id:
-            raise TwoFactorError(WRONG_PASSWORD)
+    username = await BaseUser.select(BaseUser.username).where(BaseUser.id == organiser_id)
+    # BaseUser.login hashes even for an unknown user: the check costs the same either way.
+    proven = username and await BaseUser.login(username=username[0]["username"], password=password)
+    if not proven or int(proven) != organiser_id:
+        raise TwoFactorError(WRONG_PASSWORD)
+    if not await verify(db, key, organiser_id, code, actor=actor, now=now):
+        raise TwoFactorError(WRONG_CODE)
     async with db.transaction():
         await _remove(organiser_id)
         await audit.record(

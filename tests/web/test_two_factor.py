@@ -334,18 +334,31 @@ async def test_the_code_step_and_enrolment_need_the_csrf_token(client, organiser
     assert await OrganiserTwoFactor.exists()
 
 
-async def test_switching_off_needs_a_code_or_the_password(client, organiser, clock):
+async def test_switching_off_needs_the_password_and_a_code(client, organiser, clock):
+    """A session taken over, even with the password, cannot switch off the second factor."""
     secret, _ = await signed_in_with_two_factor(client, clock)
     await sign_in(client)
     await post_form(client, paths.sign_in_code(), code=code_at(secret, clock))
-    refused = await post_form(client, paths.two_factor_disable(), password="falsch-falsch-falsch")
-    assert refused.status_code == 400
-    assert "Das Passwort stimmt nicht" in refused.text
-    # The code just used to sign in does not count a second time.
-    reused = await post_form(client, paths.two_factor_disable(), code=code_at(secret, clock))
-    assert reused.status_code == 400
     clock.advance(seconds=30)
-    done = await post_form(client, paths.two_factor_disable(), code=code_at(secret, clock))
+    # The password alone, or a code alone, is not enough.
+    alone = await post_form(client, paths.two_factor_disable(), password=PASSWORD)
+    assert alone.status_code == 400
+    assert await OrganiserTwoFactor.exists()
+    code_only = await post_form(client, paths.two_factor_disable(), code=code_at(secret, clock))
+    assert code_only.status_code == 400
+    assert "Das Passwort stimmt nicht" in code_only.text
+    # A wrong password uses up no code: the same code then works with the right one.
+    wrong = await post_form(
+        client,
+        paths.two_factor_disable(),
+        password="falsch-falsch-falsch",
+        code=code_at(secret, clock),
+    )
+    assert wrong.status_code == 400
+    assert await OrganiserTwoFactor.exists()
+    done = await post_form(
+        client, paths.two_factor_disable(), password=PASSWORD, code=code_at(secret, clock)
+    )
     assert done.status_code == 303
     assert not await OrganiserTwoFactor.exists()
     assert not await OrganiserRecoveryCode.exists()
@@ -355,9 +368,11 @@ async def test_switching_off_needs_a_code_or_the_password(client, organiser, clo
     await post_form(client, paths.sign_out())
     assert (await sign_in(client)).headers["location"] == "/organiser/"
 
-    # And with the password.
-    secret, _ = await enrol(client, clock)
-    done = await post_form(client, paths.two_factor_disable(), password=PASSWORD)
+    # Without the app: the password and a recovery code, each code once.
+    _, codes = await enrol(client, clock)
+    wrong_code = await post_form(client, paths.two_factor_disable(), password=PASSWORD, code="nope")
+    assert wrong_code.status_code == 400
+    done = await post_form(client, paths.two_factor_disable(), password=PASSWORD, code=codes[0])
     assert done.status_code == 303
     assert not await OrganiserTwoFactor.exists()
 
