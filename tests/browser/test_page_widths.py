@@ -203,6 +203,8 @@ def organiser_pages(world: workspace_world.World) -> list[tuple[str, str, str]]:
         (ADMIN, "org-add-registration", f"{base}/registrations/new"),
         (ADMIN, "org-bulk-check-in", f"{base}/registrations/bulk?action=check_in&{selection}"),
         (ADMIN, "org-bulk-cancel", f"{base}/registrations/bulk?action=cancel&{selection}"),
+        (ADMIN, "org-bulk-approve", f"{base}/registrations/bulk?action=approve&{selection}"),
+        (ADMIN, "org-bulk-decline", f"{base}/registrations/bulk?action=decline&{selection}"),
         (ADMIN, "org-check-in", f"{base}/check-in"),
         (ADMIN, "org-message", f"{base}/message"),
         (ADMIN, "org-materials", f"{base}/materials"),
