@@ -41,74 +41,44 @@ LEASE_RAN_OUT = (
 _ERROR_MAX = 2000
 
 
+def _row_values(mail: NewMail, now: dt.datetime) -> dict[str, Any]:
+    """The columns of a new outbox row for ``mail``: one definition for both ways in."""
+    return {
+        "kind": mail.kind.value,
+        "event": mail.event_id,
+        "registration": mail.registration_id,
+        "recipient": mail.recipient,
+        "language": mail.language.value,
+        "payload": json.dumps(dict(mail.payload), ensure_ascii=False),
+        "status": OutboxStatus.QUEUED.value,
+        "send_after": mail.send_after,
+        "attempts": 0,
+        "claimed_by": "",
+        "message_id": "",
+        "last_error": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 async def enqueue(db: Database, mails: Iterable[NewMail], now: dt.datetime) -> int:
     """Add ``mails``; returns how many. The process's sender is woken once they commit."""
-    rows = [
-        Outbox(
-            kind=mail.kind.value,
-            event=mail.event_id,
-            registration=mail.registration_id,
-            recipient=mail.recipient,
-            language=mail.language.value,
-            payload=json.dumps(dict(mail.payload), ensure_ascii=False),
-            status=OutboxStatus.QUEUED.value,
-            send_after=mail.send_after,
-            created_at=now,
-            updated_at=now,
-        )
-        for mail in mails
-    ]
+    rows = [Outbox(**_row_values(mail, now)) for mail in mails]
     if rows:
         await Outbox.insert(*rows)
         db.announce_mail()
     return len(rows)
 
 
-#: What :func:`enqueue_many` writes, in its values' order (the rest keeps its defaults).
-_BULK_COLUMNS = (
-    "kind",
-    "event",
-    "registration",
-    "recipient",
-    "language",
-    "payload",
-    "status",
-    "send_after",
-    "attempts",
-    "claimed_by",
-    "message_id",
-    "last_error",
-    "created_at",
-    "updated_at",
-)
-
-
 async def enqueue_many(db: Database, mails: Sequence[NewMail], now: dt.datetime) -> int:
     """Like :func:`enqueue`, for thousands of mails at once (``app.db.bulk``); in the caller's
     transaction, which it needs."""
-    rows = [
-        (
-            mail.kind.value,
-            mail.event_id,
-            mail.registration_id,
-            mail.recipient,
-            mail.language.value,
-            json.dumps(dict(mail.payload), ensure_ascii=False),
-            OutboxStatus.QUEUED.value,
-            mail.send_after,
-            0,
-            "",
-            "",
-            "",
-            now,
-            now,
-        )
-        for mail in mails
-    ]
-    if rows:
-        await bulk.insert_many(db.engine, "outbox", _BULK_COLUMNS, rows)
+    values = [_row_values(mail, now) for mail in mails]
+    if values:
+        rows = [tuple(row.values()) for row in values]
+        await bulk.insert_many(db.engine, "outbox", tuple(values[0]), rows)
         db.announce_mail()
-    return len(rows)
+    return len(values)
 
 
 # --- the sender's side: claim, keep the lease, settle ------------------------------------------

@@ -92,6 +92,11 @@ def payload(
     }
     if registration is not None:
         body["registration"] = {**registration, **(personal or {})}
+    return _encode(body)
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    """A payload's bytes: compact UTF-8 JSON (what is signed and sent)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -110,7 +115,7 @@ def without_personal_data(body: bytes | str, registration_ids: Collection[int]) 
         return None
     for name in PERSONAL_FIELDS:
         registration.pop(name, None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _encode(data)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

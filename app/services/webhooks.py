@@ -365,11 +365,7 @@ async def _subjects(
     if found:
         registration["mode"] = found[0]["mode"]
         if found[0]["anonymised_at"] is None:
-            personal = {
-                "first_name": found[0]["first_name"],
-                "last_name": found[0]["last_name"],
-                "email": found[0]["email"],
-            }
+            personal = {name: found[0][name] for name in rules.PERSONAL_FIELDS}
     return event, registration, personal
 
 
