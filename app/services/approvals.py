@@ -27,10 +27,10 @@ from app.services import audit
 from app.services import changes as change_log
 from app.services.changes import Change, ChangeKind
 from app.services.registrations import (
-    _give_back_seat,
-    _locked_event,
-    _take_seat,
+    give_back_seat,
+    locked_event,
     promote_within_transaction,
+    take_seat,
 )
 
 
@@ -81,14 +81,14 @@ async def approve(
     a place on the waiting list: the registration then stays as it was.
     """
     async with db.transaction():
-        event = await _locked_event(db, event_id)
+        event = await locked_event(db, event_id)
         current = await _awaiting(event_id, registration_id)
         if current.status not in AWAITING_APPROVAL:
             return ApprovalOutcome(current, changes=())
         waiting = await _waiting(event_id, current.mode)
         placement = place_approved(event, current.status, current.mode, waiting)
         if placement.takes_seat:
-            await _take_seat(event_id, current.mode)
+            await take_seat(event_id, current.mode)
         values: dict[Column | str, Any]
         if placement.status is RegistrationStatus.WAITLISTED:
             values = {
@@ -136,7 +136,7 @@ async def decline(
     cancel. Raises :class:`NotFound` when the registration is not the event's.
     """
     async with db.transaction():
-        event = await _locked_event(db, event_id)
+        event = await locked_event(db, event_id)
         current = await _awaiting(event_id, registration_id)
         if current.status not in AWAITING_APPROVAL:
             return ApprovalOutcome(current, changes=())
@@ -148,7 +148,7 @@ async def decline(
         ).where(RegistrationTable.id == current.id)
         recorded = [Change(ChangeKind.DECLINED, current.id, event_id)]
         if current.status is RegistrationStatus.AWAITING:
-            await _give_back_seat(event_id, current.mode)
+            await give_back_seat(event_id, current.mode)
             recorded.extend(await promote_within_transaction(db, event_id, now))
         await change_log.record(db, event, recorded, now)
         await audit.record(

@@ -92,7 +92,8 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def _locked_event(db: Database, event_id: int) -> Event:
+async def locked_event(db: Database, event_id: int) -> Event:
+    """The event, read after taking its lock (inside the caller's transaction)."""
     await db.lock_event(event_id)
     row = await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
     if row is None:
@@ -100,7 +101,8 @@ async def _locked_event(db: Database, event_id: int) -> Event:
     return event_from_row(row)
 
 
-async def _take_seat(event_id: int, mode: AttendanceMode) -> None:
+async def take_seat(event_id: int, mode: AttendanceMode) -> None:
+    """Count one more seat taken in ``mode``, within the capacity (the event locked)."""
     column, capacity = _SEAT_COLUMNS[mode]
     taken = (
         await EventTable.update({column: column + 1})
@@ -112,7 +114,8 @@ async def _take_seat(event_id: int, mode: AttendanceMode) -> None:
         raise CapacityConflict(f"event {event_id}: no {mode.value} seat left")
 
 
-async def _give_back_seat(event_id: int, mode: AttendanceMode) -> None:
+async def give_back_seat(event_id: int, mode: AttendanceMode) -> None:
+    """Count one seat in ``mode`` free again (the event locked)."""
     column, _ = _SEAT_COLUMNS[mode]
     await EventTable.update({column: column - 1}).where(EventTable.id == event_id)
 
@@ -293,7 +296,7 @@ async def _already_registered(
     ``None`` if the registration was cancelled meanwhile.
     """
     async with db.transaction():
-        event = await _locked_event(db, event_id)
+        event = await locked_event(db, event_id)
         existing = await _registration_row_by_email(event_id, email_key)
         if existing is None or existing["status"] == RegistrationStatus.CANCELLED.value:
             return None
@@ -394,7 +397,7 @@ async def _cancel(
     actor: Actor | None = None,
 ) -> CancellationOutcome:
     async with db.transaction():
-        event = await _locked_event(db, event_id)
+        event = await locked_event(db, event_id)
         row = await _registration_row(registration_id)
         assert row is not None
         current = registration_from_row(row)
@@ -416,7 +419,7 @@ async def _cancel(
         had_invite = current.status is RegistrationStatus.CONFIRMED
         recorded = [Change(ChangeKind.CANCELLED, current.id, event.id, held_seat=had_invite)]
         if current.status in SEAT_HOLDING:
-            await _give_back_seat(event.id, current.mode)
+            await give_back_seat(event.id, current.mode)
             recorded.extend(await promote_within_transaction(db, event.id, now))
         await change_log.record(db, event, recorded, now)
         await audit.record(
@@ -440,7 +443,7 @@ async def confirm_address(db: Database, token: str, now: dt.datetime) -> Registr
     """
     registration = await find_by_token(token)
     async with db.transaction():
-        event = await _locked_event(db, registration.event_id)
+        event = await locked_event(db, registration.event_id)
         row = await _registration_row(registration.id)
         assert row is not None
         current = registration_from_row(row)
@@ -494,7 +497,7 @@ async def expire_holds(db: Database, now: dt.datetime) -> int:
     expired = 0
     for event_id in sorted({row["event"] for row in rows}):
         async with db.transaction():
-            event = await _locked_event(db, event_id)
+            event = await locked_event(db, event_id)
             due = await RegistrationTable.select().where(
                 RegistrationTable.event == event_id,
                 RegistrationTable.status == RegistrationStatus.PENDING.value,
@@ -516,7 +519,7 @@ async def _expire(db: Database, event: Event, registration: Registration, now: d
             RegistrationTable.updated_at: now,
         }
     ).where(RegistrationTable.id == registration.id)
-    await _give_back_seat(event.id, registration.mode)
+    await give_back_seat(event.id, registration.mode)
     recorded = [Change(ChangeKind.HOLD_EXPIRED, registration.id, event.id)]
     recorded.extend(await promote_within_transaction(db, event.id, now))
     await change_log.record(db, event, recorded, now)
@@ -537,18 +540,18 @@ async def promote_waiting(
                 event_id=event_id,
                 subject_id=change.registration_id,
             )
-        await change_log.record(db, await _locked_event(db, event_id), promoted, now)
+        await change_log.record(db, await locked_event(db, event_id), promoted, now)
     return tuple(promoted)
 
 
 async def promote_within_transaction(db: Database, event_id: int, now: dt.datetime) -> list[Change]:
     """Promote, inside the caller's transaction, whoever the rules give the free seats to."""
-    event = await _locked_event(db, event_id)
+    event = await locked_event(db, event_id)
     waiting = await _front_of_queues(event, now)
     modes = {entry.registration_id: entry.mode for entry in waiting}
     promoted: list[Change] = []
     for registration_id in choose_promotions(event, waiting, now):
-        await _take_seat(event_id, modes[registration_id])
+        await take_seat(event_id, modes[registration_id])
         await RegistrationTable.update(
             {
                 RegistrationTable.status: RegistrationStatus.CONFIRMED.value,
