@@ -46,8 +46,10 @@ class Database:
         #: Set when a transaction of this process has committed new mail: the sender in this
         #: process wakes at once instead of at its next poll.
         self.mail_waiting = asyncio.Event()
-        #: How many write transactions this process has committed: caches of what the public
-        #: sees compare it to notice this process's own changes at once (app.web.page_cache).
+        #: How many write transactions this process has committed that may have changed what
+        #: the public sees: caches of it compare this count to notice this process's own
+        #: changes at once (app.web.page_cache). Every transaction counts, but a registration
+        #: that changed no public figure (one more on a waiting list) does not.
         self.writes_committed = 0
 
     @classmethod

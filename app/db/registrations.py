@@ -33,7 +33,13 @@ from app.db.mapping import event_from_row, registration_from_row
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import CapacityConflict, NotFound
-from app.domain.model import AttendanceMode, Event, Registration, RegistrationStatus
+from app.domain.model import (
+    SEAT_HOLDING,
+    AttendanceMode,
+    Event,
+    Registration,
+    RegistrationStatus,
+)
 from app.domain.outbox import NewMail, OutboxStatus
 
 #: Every column of ``registration``, in table order: what a registration read or written returns
@@ -403,6 +409,20 @@ def _kept(existing: Registration | None) -> dict[str, Any]:
     return {name: getattr(existing, name) for name in KEPT_COLUMNS}
 
 
+def changes_public_view(locked: Locked, registration: Registration) -> bool:
+    """Whether a new registration changed what the public sees of its event.
+
+    Public pages, feeds and the API show an event's seats (how many are left, in each mode) and
+    what a newcomer would get (:func:`app.domain.rules.availability`: a seat, the waiting list,
+    nothing), never who registered nor how many wait. So only a seat taken, or the first person
+    on a mode's waiting list, changes them; one more behind others on the list changes nothing,
+    and the pages this process has cached stay right (see :mod:`app.web.page_cache`).
+    """
+    if registration.status in SEAT_HOLDING:
+        return True
+    return registration.status is RegistrationStatus.WAITLISTED and locked.waiting == 0
+
+
 async def register(
     db: Database,
     event_id: int,
@@ -430,7 +450,7 @@ async def register(
         )
     else:  # pragma: no cover - only the two engines above serve the app
         raise TypeError(f"unsupported engine: {type(engine).__name__}")
-    if registration is not None:
+    if registration is not None and changes_public_view(locked, registration):
         db.writes_committed += 1
     if mails:
         db.mail_waiting.set()

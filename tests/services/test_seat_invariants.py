@@ -5,7 +5,9 @@ and decline, capacity changes, event cancellation) in random order on a clock th
 after every step checks, for every event, what the seat protocol promises: each seat counter
 equals the registrations holding a seat in that mode (awaiting approval with a held seat
 included), never above capacity, no seat left idle while someone waits, the waiting list
-promoted first come first served, and nobody registered twice. Each outcome is also checked
+promoted first come first served, and nobody registered twice; a registration that does not
+count as a public change (:attr:`Database.writes_committed`) leaves the event's public view
+as it was. Each outcome is also checked
 against what the registrations table says it should have been. Events ask for approval or not,
 holding seats meanwhile or not.
 
@@ -176,6 +178,12 @@ class SeatMachine(RuleBasedStateMachine):
     async def current(self, event_id: int) -> Event:
         return await event_service.get_with_access(event_id)
 
+    async def _public_view(self, event: Event) -> event_service.PublicEvent | None:
+        try:
+            return await event_service.get_public(event.slug)
+        except NotFound:  # not published
+            return None
+
     def expect(
         self, what: str, call: Callable[[], Awaitable[T]], error: Exception | None
     ) -> T | None:
@@ -336,9 +344,17 @@ class SeatMachine(RuleBasedStateMachine):
                 return registrations.register_by_organiser(self.db, event.id, form, now)
             return registrations.register(self.db, event.slug, form, now)
 
+        # What the public sees of the event, and this process's count of writes that may have
+        # changed it: a registration that leaves the count alone must leave the view alone
+        # (the page cache keeps its pages across it).
+        public_before = self.run(self._public_view(event))
+        counted_before = self.db.writes_committed
         outcome = self.expect("register", call, error)
         if outcome is None:
             return
+        if not by_organiser and self.db.writes_committed == counted_before:
+            assert self.run(self._public_view(event)) == public_before
+            self.seen["registered: public view unchanged"] += 1
         if existing is not None:
             assert not outcome.created
             assert outcome.registration.id == existing.id
@@ -756,6 +772,8 @@ def test_seats_never_drift(database_url: str, now: dt.datetime) -> None:
                 "promoted",
                 "holds released",
                 "registered: waitlisted",
+                # One more on a waiting list: no public figure changed, no cached page dropped.
+                "registered: public view unchanged",
                 "register: full",
                 # Approval: asked with a held seat and without, approved into a seat and onto
                 # the waiting list, declined.
