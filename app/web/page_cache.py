@@ -40,6 +40,8 @@ from litestar.utils.scope.state import ScopeState
 
 from app.clock import Clock
 from app.domain.model import Event
+from app.services import events as event_service
+from app.services.events import PublicEvent
 from app.web.cookies import cookie_value
 from app.web.cors import PublicApiCors
 from app.web.language import LANGUAGE_PARAMETER, choose_language
@@ -99,6 +101,29 @@ def changes_with(events: Iterable[Event], now: dt.datetime) -> None:
                 validity.until = moment
 
 
+async def public_event(cache: PageCache, slug: str, now: dt.datetime) -> PublicEvent:
+    """The published event ``slug`` as the public sees it, read at most once while valid.
+
+    The registration form's POST starts from it (the form's refusals are rendered from it);
+    the seats are decided afresh under the event's lock, so a read up to :data:`LIFETIME` old
+    (another process's edit) can make no wrong decision. Raises :class:`NotFound`.
+    """
+
+    async def read() -> PublicEvent:
+        public = await event_service.get_public(slug)
+        changes_with([public.event], now)
+        return public
+
+    return await cache.remember(("public event", slug), now, read)
+
+
+def _lasts_until(until: dt.datetime) -> None:
+    """Tell the page being made (if any) that it is right until ``until`` at the latest."""
+    validity = _validity.get()
+    if validity is not None and until < validity.until:
+        validity.until = until
+
+
 @dataclass(slots=True)
 class _Entry:
     generation: int
@@ -128,10 +153,14 @@ class PageCache:
     _rendering: dict[Hashable, asyncio.Event] = field(default_factory=dict)
 
     def _get(self, key: Hashable, now: dt.datetime) -> Any:
+        entry = self._valid(key, now)
+        return None if entry is None else entry.value
+
+    def _valid(self, key: Hashable, now: dt.datetime) -> _Entry | None:
         entry = self._entries.get(key)
         if entry is None or now >= entry.until or entry.generation != self.generation():
             return None
-        return entry.value
+        return entry
 
     def _put(self, key: Hashable, generation: int, until: dt.datetime, value: Any) -> None:
         if len(self._entries) >= MAX_ENTRIES:
@@ -139,7 +168,7 @@ class PageCache:
         self._entries[key] = _Entry(generation, until, value)
 
     @contextmanager
-    def _making(self, key: Hashable, now: dt.datetime) -> Iterator[Callable[[Any], None]]:
+    def _making(self, key: Hashable, now: dt.datetime) -> Iterator[Callable[[Any], dt.datetime]]:
         """Make the value of ``key``: the block runs with its validity, and stores by ``keep``.
 
         The generation is read before: a write committed meanwhile makes the value stale at once.
@@ -147,8 +176,13 @@ class PageCache:
         generation = self.generation()
         validity = _Validity(now + LIFETIME)
         reset = _validity.set(validity)
+
+        def keep(value: Any) -> dt.datetime:
+            self._put(key, generation, validity.until, value)
+            return validity.until
+
         try:
-            yield lambda value: self._put(key, generation, validity.until, value)
+            yield keep
         finally:
             _validity.reset(reset)
 
@@ -156,12 +190,15 @@ class PageCache:
         self, key: Hashable, now: dt.datetime, build: Callable[[], Awaitable[T]]
     ) -> T:
         """``build()``'s value, made at most once while valid (it may call :func:`changes_with`)."""
-        found = self._get(key, now)
+        found = self._valid(key, now)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            _lasts_until(found.until)
+            return found.value  # type: ignore[no-any-return]
         with self._making(key, now) as keep:
             value = await build()
-            keep(value)
+            until = keep(value)
+        # A page made from this value is right no longer than the value itself.
+        _lasts_until(until)
         return value
 
     async def serve(

@@ -206,6 +206,39 @@ async def test_a_visitor_without_a_token_gets_one_and_can_register_with_it(
         assert accepted.status_code == 303
 
 
+async def test_a_registration_decides_on_the_database_not_on_the_event_this_process_remembers(
+    db: Database, make_app, event_factory, now: dt.datetime
+) -> None:
+    # The form's POST starts from the event as this process last read it (kept up to a second);
+    # another process's write of that second must still decide the registration.
+    app = make_app(db)
+    event = await event_factory(**upcoming(in_person_seats=Seats(2, 0), waitlist_enabled=False))
+    elsewhere = Database(db.engine)
+    async with SameLoopTestClient(app) as first, SameLoopTestClient(app) as second:
+        page = await first.get("/events/konferenz")
+        other = await second.get("/events/konferenz")
+        accepted = await first.post(
+            "/events/konferenz/register",
+            data={**registration_form("a@example.org"), "_csrf_token": _form_token(page)},
+            follow_redirects=False,
+        )
+        assert accepted.status_code == 303
+        assert 'name="_csrf_token"' in (await second.get("/events/konferenz")).text
+        # Another process cancels the event: this one still shows its page of a second ago …
+        await event_changes.cancel_event(elsewhere, event.id, message="Leider", now=now)
+        assert 'name="_csrf_token"' in (await second.get("/events/konferenz")).text
+        # … but the registration is refused as for a cancelled event, and no seat is taken.
+        refused = await second.post(
+            "/events/konferenz/register",
+            data={**registration_form("b@example.org"), "_csrf_token": _form_token(other)},
+        )
+    assert refused.status_code == 409, refused.text
+    stored = await registrations.list_for_event(event.id)
+    assert [r.email for r in stored] == ["a@example.org"]
+    assert (await get_with_access(event.id)).in_person_seats.taken == 1
+    assert (await get_with_access(event.id)).status is EventStatus.CANCELLED
+
+
 @pytest.mark.parametrize("cookie", ["nonsense", '"' + TOKEN + '"', "<b>" + "a" * 125])
 async def test_a_token_cookie_of_another_shape_gets_litestars_own_answer(
     db: Database, make_app, event_factory, cookie: str

@@ -21,7 +21,7 @@ from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.controllers.calendar import event_file_response
 from app.web.markdown import render_markdown
-from app.web.page_cache import PUBLIC_PAGE, PageCache, changes_with
+from app.web.page_cache import PUBLIC_PAGE, PageCache, changes_with, public_event
 from app.web.pages import event_page
 from app.web.views import public_event_view
 
@@ -110,9 +110,7 @@ class PublicController(Controller):
             return await event_file_response(
                 request, slug.removesuffix(ICS_SUFFIX), settings, now, page_cache
             )
-        public = await event_service.get_public(slug)
-        changes_with([public.event], now)
-        return event_page(public, now)
+        return event_page(await public_event(page_cache, slug, now), now)
 
     @get(paths.PRIVACY, name="privacy")
     async def privacy(

@@ -16,11 +16,11 @@ from app.db.database import Database
 from app.domain.model import RegistrationStatus
 from app.i18n import _
 from app.services import certificates, registrations
-from app.services import events as event_service
 from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.errors import closed_page
 from app.web.forms import Refusal, registration_field, registration_request, submit
+from app.web.page_cache import PageCache, public_event
 from app.web.pages import event_page
 from app.web.params import FormBody
 from app.web.throttling import THROTTLED
@@ -45,9 +45,10 @@ class RegistrationController(Controller):
         slug: FromPath[str],
         data: FormBody,
         privacy_notice: NamedDependency[CurrentNotice],
+        page_cache: NamedDependency[PageCache],
     ) -> Redirect | Template:
         """Register; refused or invalid forms come back filled in, with a message per field."""
-        event = await event_service.get_public(slug)
+        event = await public_event(page_cache, slug, now)
         request = registration_request(data, await privacy_notice.consent_version(db, now))
         outcome = await submit(
             lambda: registrations.register(db, slug, request, now=now, event=event.event),
