@@ -19,7 +19,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 
-from app import paths
+from app import i18n, paths
 from app.clock import Clock, system_clock
 from app.db.database import Database, is_unavailable
 from app.resources import check_resources
@@ -92,6 +92,10 @@ def create_app(
     :class:`app.resources.ResourceError` naming it, rather than a 500 on the first request.
     """
     check_resources()
+    for language in i18n.LANGUAGES:
+        # Compiled once per process, now: lazily, the first visitors of each language waited
+        # for it (half a second under load), and every request behind them.
+        i18n.translations(language)
     settings = settings or Settings.from_env()
     holder = DatabaseHolder(database)
     privacy_notice = CurrentNotice(load_notice(settings))
