@@ -305,6 +305,69 @@ def event_from_row(row: Mapping[str, Any]) -> Event:
     )
 
 
+#: The event columns an organiser may change without raising the revision (which only moves
+#: with time, place, format and access data, see ``app.services.event_changes``) and that the
+#: registration rules or the mails they cause read, plus the counters the seats and triggers
+#: keep. An event read earlier at the same revision is current again with these read anew
+#: (:func:`event_with_volatile`); what else such an edit changes (texts, programme, people,
+#: questions, materials) no rule reads.
+VOLATILE_EVENT_COLUMNS = (
+    "status",
+    "capacity_in_person",
+    "seats_taken_in_person",
+    "capacity_online",
+    "seats_taken_online",
+    "registration_opens_at",
+    "registration_closes_at",
+    "waitlist_enabled",
+    "double_opt_in",
+    "approval_required",
+    "approval_holds_seat",
+    "opt_in_hold_minutes",
+    "access_mail_lead_minutes",
+    "access_in_confirmation",
+    "reminder_lead_minutes",
+    "notify_organisers",
+    "contact_email",
+    "invitation_only",
+    "revision",
+    "updated_at",
+)
+
+
+def event_with_volatile(event: Event, row: Mapping[str, Any]) -> Event:
+    """``event`` with the :data:`VOLATILE_EVENT_COLUMNS` of ``row`` (the same event, read anew).
+
+    Only right when ``row`` has the revision ``event`` was read at: otherwise time, place or
+    format may have changed too, and the whole row must be read (:func:`event_from_row`).
+    """
+    return dataclasses.replace(
+        event,
+        status=EventStatus(row["status"]),
+        in_person_seats=Seats(row["capacity_in_person"], row["seats_taken_in_person"]),
+        online_seats=Seats(row["capacity_online"], row["seats_taken_online"]),
+        registration_opens_at=_utc(row["registration_opens_at"]),
+        registration_closes_at=_utc(row["registration_closes_at"]),
+        waitlist_enabled=bool(row["waitlist_enabled"]),
+        double_opt_in=bool(row["double_opt_in"]),
+        approval_required=bool(row["approval_required"]),
+        approval_holds_seat=bool(row["approval_holds_seat"]),
+        opt_in_hold=dt.timedelta(minutes=row["opt_in_hold_minutes"]),
+        access_mail_lead=dt.timedelta(minutes=row["access_mail_lead_minutes"]),
+        access_in_confirmation=bool(row["access_in_confirmation"]),
+        reminder_lead=(
+            None
+            if row["reminder_lead_minutes"] is None
+            else dt.timedelta(minutes=row["reminder_lead_minutes"])
+        ),
+        notify_organisers=bool(row["notify_organisers"]),
+        contact_email=row["contact_email"],
+        invitation_only=bool(row["invitation_only"]),
+        revision=row["revision"],
+        updated_at=_utc(row["updated_at"]),
+    )
+
+
 def event_to_row(event: Event) -> dict[str, Any]:
     """The columns of a new or changed event (not its id or seat counters)."""
     access = event.online_access

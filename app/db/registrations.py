@@ -1,12 +1,14 @@
 """A new registration as one short transaction, in plain parameterised SQL.
 
-One locked read gives the event row, the address's existing registration and, for the mode asked
-for, the waiting count (the event's counter, see migration 0013) and how many waiting people
-stand *behind* the newcomer's place in the queue (an index range, normally empty). The caller's
-``decide`` applies the rules to that and says what to write; then at most three statements: the
-seat counter's conditional UPDATE (backed by the CHECK constraints or triggers), the
-registration's ``INSERT … RETURNING`` (or ``UPDATE … RETURNING`` for an address that cancelled
-earlier and comes back), and one multi-row INSERT of its mails into the outbox.
+One locked read gives the event row (of an event the caller has read already only what may
+have changed meanwhile, see :data:`~app.db.mapping.VOLATILE_EVENT_COLUMNS`), the address's
+existing registration and, for the mode asked for, the waiting count (the event's counter, see
+migration 0013) and how many waiting people stand *behind* the newcomer's place in the queue (an
+index range, normally empty). The caller's ``decide`` applies the rules to that and says what to
+write; then at most three statements: the seat counter's conditional UPDATE (backed by the
+CHECK constraints or triggers), the registration's ``INSERT … RETURNING`` (or ``UPDATE …
+RETURNING`` for an address that cancelled earlier and comes back), and one multi-row INSERT of
+its mails into the outbox.
 
 SQLite runs all of it, BEGIN IMMEDIATE to COMMIT, in one call on the writer's thread
 (:meth:`KeptSQLiteEngine.run_in_writer`). PostgreSQL needs two round trips inside the
@@ -29,7 +31,12 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.db.database import Database
 from app.db.engine import KeptSQLiteEngine
-from app.db.mapping import event_from_row, registration_from_row
+from app.db.mapping import (
+    VOLATILE_EVENT_COLUMNS,
+    event_from_row,
+    event_with_volatile,
+    registration_from_row,
+)
 from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import CapacityConflict, NotFound
@@ -88,6 +95,10 @@ SEAT_COLUMNS: dict[AttendanceMode, tuple[str, str]] = {
 _EVENT_COLUMNS = tuple(
     column._meta.db_column_name for column in EventTable._meta.columns if not column._meta.secret
 )
+#: What the locked read selects of an event the caller has read already: what may have changed
+#: meanwhile without its revision, and the waiting counters. Parsing the whole row (texts,
+#: programme, people as JSON) took a good part of the time the lock is held.
+_KNOWN_EVENT_COLUMNS = ("id", *VOLATILE_EVENT_COLUMNS, "waiting_in_person", "waiting_online")
 
 _WAITLISTED = RegistrationStatus.WAITLISTED.value
 #: Above every id: "behind" a new registration means waiting since a later moment.
@@ -118,9 +129,9 @@ class Write:
     mails: Callable[[Registration], Sequence[NewMail]]
 
 
-def _select_locked(dialect: str) -> str:
+def _select_locked(dialect: str, columns: Sequence[str]) -> str:
     mark = _marks(dialect)
-    event_columns = ", ".join(f'e."{name}"' for name in _EVENT_COLUMNS)
+    event_columns = ", ".join(f'e."{name}"' for name in columns)
     registration_columns = ", ".join(f'r."{name}" AS "r_{name}"' for name in REGISTRATION_COLUMNS)
     mode, now = mark(3), mark(4)
     behind = (
@@ -140,6 +151,11 @@ def _select_locked(dialect: str) -> str:
             " AS behind, nextval(pg_get_serial_sequence('registration', 'id')) AS new_id",
         )
     return query
+
+
+def _select_event(dialect: str) -> str:
+    columns = ", ".join(f'"{name}"' for name in _EVENT_COLUMNS)
+    return f"SELECT {columns} FROM event WHERE id = {_marks(dialect)(1)}"  # noqa: S608
 
 
 def _marks(dialect: str) -> Callable[[int], str]:
@@ -197,21 +213,44 @@ def _outbox_values(mail: NewMail, registration_id: int, now: dt.datetime) -> tup
     )
 
 
-def _split(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    event = {name: row[name] for name in _EVENT_COLUMNS}
+def _existing(row: Mapping[str, Any]) -> Registration | None:
     if row["r_id"] is None:
-        return event, None
-    return event, {name: row[f"r_{name}"] for name in REGISTRATION_COLUMNS}
+        return None
+    return registration_from_row({name: row[f"r_{name}"] for name in REGISTRATION_COLUMNS})
 
 
-def _locked(row: Mapping[str, Any], mode: AttendanceMode) -> Locked:
-    event_row, existing_row = _split(row)
+def _locked(row: Mapping[str, Any], mode: AttendanceMode, known: Event | None) -> Locked:
+    """The locked read's findings; ``known`` is the caller's event at the row's revision, whose
+    volatile columns the row refreshes (else the row carries every event column)."""
     return Locked(
-        event=event_from_row(event_row),
-        existing=None if existing_row is None else registration_from_row(existing_row),
-        waiting=int(event_row[f"waiting_{mode.value}"]),
+        event=(
+            event_from_row({name: row[name] for name in _EVENT_COLUMNS})
+            if known is None
+            else event_with_volatile(known, row)
+        ),
+        existing=_existing(row),
+        waiting=int(row[f"waiting_{mode.value}"]),
         behind=int(row["behind"]),
     )
+
+
+def _known(event: Event | None, event_id: int) -> Event | None:
+    """``event`` if the locked read may refresh it rather than read the event whole: the same
+    event, read without its access data as the locked read is (so that both give the same)."""
+    if (
+        event is None
+        or event.id != event_id
+        or event.online_access is not None
+        or event.access_notes
+        or any(text.access_notes for text in event.translations.values())
+    ):
+        return None
+    return event
+
+
+def _edited_meanwhile(row: Mapping[str, Any], known: Event | None) -> bool:
+    # A new revision may bring a new time, place or format, which the locked read left out.
+    return known is not None and row["revision"] != known.revision
 
 
 def _written(values: Mapping[str, Any]) -> list[Any]:
@@ -223,7 +262,12 @@ def _written(values: Mapping[str, Any]) -> list[Any]:
 
 # --- SQLite: the whole transaction in one call on the writer's thread --------------------------
 
-_SQLITE_LOCKED = _select_locked("sqlite")
+#: The locked read by whether the caller knows the event (then only its volatile columns).
+_SQLITE_LOCKED = {
+    False: _select_locked("sqlite", _EVENT_COLUMNS),
+    True: _select_locked("sqlite", _KNOWN_EVENT_COLUMNS),
+}
+_SQLITE_EVENT = _select_event("sqlite")
 _SQLITE_INSERT = _insert("sqlite")
 _SQLITE_UPDATE = _update("sqlite")
 _SQLITE_SEAT = {mode: _take_seat("sqlite", mode) for mode in AttendanceMode}
@@ -236,12 +280,18 @@ def _sqlite_register(
     mode: AttendanceMode,
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
+    known: Event | None,
 ) -> tuple[Locked, Registration | None, int]:
     """Runs on the writer's thread, inside the caller's BEGIN IMMEDIATE … COMMIT."""
-    row = connection.execute(_SQLITE_LOCKED, (event_id, email_key, mode.value, now)).fetchone()
+    row = connection.execute(
+        _SQLITE_LOCKED[known is not None], (event_id, email_key, mode.value, now)
+    ).fetchone()
     if row is None:
         raise NotFound(str(event_id))
-    locked = _locked(row, mode)
+    if _edited_meanwhile(row, known):
+        row = {**row, **connection.execute(_SQLITE_EVENT, (event_id,)).fetchone()}
+        known = None
+    locked = _locked(row, mode, known)
     write = decide(locked)
     if write is None:
         return locked, None, 0
@@ -268,7 +318,11 @@ def _sqlite_register(
 
 # --- PostgreSQL: a locked read, then one statement with every write -----------------------------
 
-_PG_LOCKED = _select_locked("postgres")
+_PG_LOCKED = {
+    False: _select_locked("postgres", _EVENT_COLUMNS),
+    True: _select_locked("postgres", _KNOWN_EVENT_COLUMNS),
+}
+_PG_EVENT = _select_event("postgres")
 _PG_LOCK = 'SELECT id FROM "event" WHERE id = {} FOR UPDATE'
 
 _OUTBOX_TYPES = (
@@ -339,6 +393,7 @@ async def _pg_register(
     mode: AttendanceMode,
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
+    known: Event | None,
 ) -> tuple[Locked, Registration | None, int]:
     async with _pg_connection(engine) as connection:
         # BEGIN and the row lock in one round trip (simple protocol; the id is an int). The
@@ -347,7 +402,9 @@ async def _pg_register(
         # anew, not the registrations joined to it).
         await connection.execute(f"BEGIN; {_PG_LOCK.format(int(event_id))}")
         try:
-            result = await _pg_transaction(connection, event_id, email_key, mode, now, decide)
+            result = await _pg_transaction(
+                connection, event_id, email_key, mode, now, decide, known
+            )
         except BaseException:
             # A broken connection is terminated by the pool, which rolls back anyway.
             with contextlib.suppress(Exception):
@@ -364,11 +421,19 @@ async def _pg_transaction(
     mode: AttendanceMode,
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
+    known: Event | None,
 ) -> tuple[Locked, Registration | None, int]:
-    row = await connection.fetchrow(_PG_LOCKED, event_id, email_key, mode.value, now)
+    row = await connection.fetchrow(
+        _PG_LOCKED[known is not None], event_id, email_key, mode.value, now
+    )
     if row is None:
         raise NotFound(str(event_id))
-    locked = _locked(row, mode)
+    if _edited_meanwhile(row, known):
+        event_row = await connection.fetchrow(_PG_EVENT, event_id)
+        assert event_row is not None  # locked, so still there
+        row = {**row, **event_row}
+        known = None
+    locked = _locked(row, mode, known)
     write = decide(locked)
     if write is None:
         return locked, None, 0
@@ -430,8 +495,14 @@ async def register(
     mode: AttendanceMode,
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
+    *,
+    event: Event | None = None,
 ) -> tuple[Locked, Registration | None]:
     """Lock the event, let ``decide`` rule, write what it says; all in one transaction.
+
+    ``event`` is the event as the caller read it (without access data), if it did: the locked
+    read then only reads anew what may have changed without the revision, and the whole event
+    only if its revision moved meanwhile. ``Locked.event`` is the event as stored either way.
 
     ``decide`` runs under the lock (on SQLite on the writer's thread: it must not await or
     block). It returns ``None`` to write nothing, or raises to roll back; its exception is
@@ -440,13 +511,16 @@ async def register(
     :class:`CapacityConflict` if the database refused a seat the rules gave.
     """
     engine = db.engine
+    known = _known(event, event_id)
     if isinstance(engine, KeptSQLiteEngine):
         locked, registration, mails = await engine.run_in_writer(
-            lambda connection: _sqlite_register(connection, event_id, email_key, mode, now, decide)
+            lambda connection: _sqlite_register(
+                connection, event_id, email_key, mode, now, decide, known
+            )
         )
     elif isinstance(engine, PostgresEngine):
         locked, registration, mails = await _pg_register(
-            engine, event_id, email_key, mode, now, decide
+            engine, event_id, email_key, mode, now, decide, known
         )
     else:  # pragma: no cover - only the two engines above serve the app
         raise TypeError(f"unsupported engine: {type(engine).__name__}")

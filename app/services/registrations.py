@@ -275,7 +275,7 @@ async def _register(
 
     for _attempt in range(_ATTEMPTS):
         locked, registration = await registration_rows.register(
-            db, event.id, email_key, registrant.mode, now, decide
+            db, event.id, email_key, registrant.mode, now, decide, event=event
         )
         if registration is not None:
             change = decided[-1]

@@ -19,6 +19,7 @@ from app.db.tables import Registration as RegistrationTable
 from app.domain.mail import MailKind
 from app.domain.model import (
     AttendanceMode,
+    Event,
     EventFormat,
     OnlineAccess,
     RegistrationRequest,
@@ -28,7 +29,7 @@ from app.domain.model import (
 from app.domain.outbox import OutboxStatus
 from app.services import registrations
 from app.services.event_changes import change_event
-from app.services.events import get_with_access
+from app.services.events import get_public, get_with_access
 from app.services.registrations import register
 from app.settings import Settings
 from tests.clock import ManualClock
@@ -287,9 +288,11 @@ async def test_a_duplicate_refused_by_the_database_leaves_no_seat_and_no_mail(
 
     real_locked = registration_rows._locked
 
-    def blind_to_addresses(row: Any, mode: AttendanceMode) -> registration_rows.Locked:
+    def blind_to_addresses(
+        row: Any, mode: AttendanceMode, known: Event | None
+    ) -> registration_rows.Locked:
         # Plays the race the unique index is there for: the locked read misses the other row.
-        return dataclasses.replace(real_locked(row, mode), existing=None)
+        return dataclasses.replace(real_locked(row, mode, known), existing=None)
 
     monkeypatch.setattr(registration_rows, "_locked", blind_to_addresses)
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
@@ -353,6 +356,25 @@ async def test_changing_the_leads_alone_moves_the_scheduled_mail(
         [reminder] = await mails_of(registration.id, MailKind.REMINDER)
         assert utc(access["send_after"]) == event.starts_at - HOUR
         assert utc(reminder["send_after"]) == event.starts_at - 2 * DAY
+
+
+async def test_a_registration_after_a_move_plans_its_mail_for_the_new_time(
+    db: Database, event_factory, now
+) -> None:
+    event = await event_factory(slug="konferenz")
+    # The registration form's page read the event before the organiser moved it.
+    seen = (await get_public("konferenz")).event
+    later = event.starts_at + 2 * DAY
+    moved = dataclasses.replace(event, starts_at=later, ends_at=later + 4 * HOUR)
+    await change_event(db, event.id, moved, notify=False, message="", now=now)
+
+    outcome = await register(
+        db, "konferenz", registration_request("anna@stadt.example"), now, event=seen
+    )
+
+    # Planned from the event as stored under the lock, not as the page saw it.
+    [reminder] = await mails_of(outcome.registration.id, MailKind.REMINDER)
+    assert utc(reminder["send_after"]) == later - DAY
 
 
 async def test_mail_already_sent_is_not_touched_when_the_event_moves(

@@ -18,9 +18,9 @@ from app.domain.model import (
     RegistrationStatus,
     Seats,
 )
-from app.services import registrations
+from app.services import events, registrations
 from app.services.changes import ChangeKind
-from app.services.event_changes import cancel_event
+from app.services.event_changes import cancel_event, change_event
 from tests.conftest import registration_request
 
 
@@ -196,3 +196,43 @@ async def test_a_refused_command_names_the_commands_fields(db, event_factory, no
         "consent": "consent_required",
     }
     assert await registrations.list_for_event(event.id) == []
+
+
+# --- The event the caller read before the locked read ------------------------------------------
+
+
+async def test_a_move_after_the_page_was_read_is_decided_on_under_the_lock(db, event_factory, now):
+    event = await event_factory()
+    # What the registration form's page read, and passes on so that it is not read again.
+    seen = (await events.get_public(event.slug)).event
+    # Meanwhile an organiser moves the event into the past (a new revision).
+    earlier = now - dt.timedelta(days=2)
+    moved = dataclasses.replace(event, starts_at=earlier, ends_at=earlier + dt.timedelta(hours=4))
+    await change_event(db, event.id, moved, notify=False, message="", now=now)
+
+    with pytest.raises(RegistrationClosed) as refused:
+        await registrations.register(
+            db, event.slug, registration_request("olena@example.org"), now, event=seen
+        )
+
+    assert refused.value.reason == "closed"
+    assert await registrations.list_for_event(event.id) == []
+
+
+async def test_an_edit_that_keeps_the_revision_is_decided_on_under_the_lock(db, event_factory, now):
+    event = await event_factory(in_person_seats=Seats(2, 0), waitlist_enabled=False)
+    seen = (await events.get_public(event.slug)).event
+    # Not a change of time or place: the revision stays, the rules must see it all the same.
+    edited = dataclasses.replace(event, double_opt_in=True, in_person_seats=Seats(1, 0))
+    outcome = await change_event(db, event.id, edited, notify=False, message="", now=now)
+    assert not outcome.significant
+
+    first = await registrations.register(
+        db, event.slug, registration_request("a@example.org"), now, event=seen
+    )
+    assert first.registration.status is RegistrationStatus.PENDING
+    assert first.registration.hold_until == now + event.opt_in_hold
+    with pytest.raises(RegistrationClosed, match="full"):
+        await registrations.register(
+            db, event.slug, registration_request("b@example.org"), now, event=seen
+        )
