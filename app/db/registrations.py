@@ -402,7 +402,7 @@ async def _pg_register(
         # anew, not the registrations joined to it).
         await connection.execute(f"BEGIN; {_PG_LOCK.format(int(event_id))}")
         try:
-            result = await _pg_transaction(
+            locked, stored, mails = await _pg_transaction(
                 connection, event_id, email_key, mode, now, decide, known
             )
         except BaseException:
@@ -411,7 +411,8 @@ async def _pg_register(
                 await connection.execute("ROLLBACK")
             raise
         await connection.execute("COMMIT")
-        return result
+        # Parsed once the lock is given back: nothing under it needs the stored row.
+        return locked, None if stored is None else registration_from_row(stored), mails
 
 
 async def _pg_transaction(
@@ -422,7 +423,8 @@ async def _pg_transaction(
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
     known: Event | None,
-) -> tuple[Locked, Registration | None, int]:
+) -> tuple[Locked, asyncpg.Record | None, int]:
+    """Lock held: the locked read, ``decide``, the writes; the stored row comes back raw."""
     row = await connection.fetchrow(
         _PG_LOCKED[known is not None], event_id, email_key, mode.value, now
     )
@@ -465,7 +467,7 @@ async def _pg_transaction(
     stored = await connection.fetchrow(statement, *args, *outbox)
     if stored is None or not stored["seated"]:
         raise CapacityConflict(f"event {event_id}: no {mode.value} seat left")
-    return locked, registration_from_row(stored), len(mails)
+    return locked, stored, len(mails)
 
 
 def _kept(existing: Registration | None) -> dict[str, Any]:
