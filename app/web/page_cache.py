@@ -2,9 +2,10 @@
 
 An entry is served while both hold:
 
-- no write transaction of this process has committed since it was made (the database counts
-  them: :attr:`app.db.database.Database.writes_committed`), so a visitor's own registration,
-  and any organiser's edit, shows at once;
+- no write transaction of this process that may change a public page has committed since it
+  was made (the database counts them: :attr:`app.db.database.Database.writes_committed`), so a
+  visitor's own registration, and any organiser's edit, shows at once (one more person behind
+  others on a waiting list changes no public figure and is not counted);
 - the injected clock has not moved past :data:`LIFETIME` after it was made, nor past the next
   moment its events change by time alone (registration opens or closes, an event ends), so
   another process's write shows within a second and a deadline exactly when it passes.
