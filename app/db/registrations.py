@@ -41,13 +41,13 @@ from app.db.tables import Event as EventTable
 from app.db.tables import Registration as RegistrationTable
 from app.domain.errors import CapacityConflict, NotFound
 from app.domain.model import (
-    SEAT_HOLDING,
     AttendanceMode,
     Event,
     Registration,
     RegistrationStatus,
 )
 from app.domain.outbox import NewMail, OutboxStatus
+from app.domain.rules import changes_public_view
 
 #: Every column of ``registration``, in table order: what a registration read or written returns
 #: (``search_text`` is the database's own, kept by triggers, and not a column of the table class).
@@ -394,7 +394,7 @@ async def _pg_register(
     now: dt.datetime,
     decide: Callable[[Locked], Write | None],
     known: Event | None,
-) -> tuple[Locked, Registration | None, int]:
+) -> tuple[Locked, Mapping[str, Any] | None, int]:
     async with _pg_connection(engine) as connection:
         # BEGIN and the row lock in one round trip (simple protocol; the id is an int). The
         # read is a statement of its own so that its snapshot, taken once the lock is held,
@@ -411,8 +411,9 @@ async def _pg_register(
                 await connection.execute("ROLLBACK")
             raise
         await connection.execute("COMMIT")
-        # Parsed once the lock is given back: nothing under it needs the stored row.
-        return locked, None if stored is None else registration_from_row(stored), mails
+        # Parsed by the caller once the lock is given back (and the commit is counted):
+        # nothing under the lock needs the stored registration.
+        return locked, stored, mails
 
 
 async def _pg_transaction(
@@ -476,20 +477,6 @@ def _kept(existing: Registration | None) -> dict[str, Any]:
     return {name: getattr(existing, name) for name in KEPT_COLUMNS}
 
 
-def changes_public_view(locked: Locked, registration: Registration) -> bool:
-    """Whether a new registration changed what the public sees of its event.
-
-    Public pages, feeds and the API show an event's seats (how many are left, in each mode) and
-    what a newcomer would get (:func:`app.domain.rules.availability`: a seat, the waiting list,
-    nothing), never who registered nor how many wait. So only a seat taken, or the first person
-    on a mode's waiting list, changes them; one more behind others on the list changes nothing,
-    and the pages this process has cached stay right (see :mod:`app.web.page_cache`).
-    """
-    if registration.status in SEAT_HOLDING:
-        return True
-    return registration.status is RegistrationStatus.WAITLISTED and locked.waiting == 0
-
-
 async def register(
     db: Database,
     event_id: int,
@@ -520,14 +507,24 @@ async def register(
                 connection, event_id, email_key, mode, now, decide, known
             )
         )
+        _committed(db, locked, None if registration is None else registration.status, mails)
     elif isinstance(engine, PostgresEngine):
-        locked, registration, mails = await _pg_register(
+        locked, stored, mails = await _pg_register(
             engine, event_id, email_key, mode, now, decide, known
         )
+        # Counted before the stored row is parsed: it is committed whatever parsing does.
+        _committed(
+            db, locked, None if stored is None else RegistrationStatus(stored["status"]), mails
+        )
+        registration = None if stored is None else registration_from_row(stored)
     else:  # pragma: no cover - only the two engines above serve the app
         raise TypeError(f"unsupported engine: {type(engine).__name__}")
-    if registration is not None and changes_public_view(locked, registration):
+    return locked, registration
+
+
+def _committed(db: Database, locked: Locked, status: RegistrationStatus | None, mails: int) -> None:
+    """Tell this process what a committed registration (of ``status``, if any) changed."""
+    if status is not None and changes_public_view(status, locked.waiting):
         db.writes_committed += 1
     if mails:
         db.mail_waiting.set()
-    return locked, registration

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain.errors import RegistrationClosed
-from app.domain.model import AttendanceMode, Event, EventStatus, RegistrationStatus, Seats
+from app.domain.model import (
+    SEAT_HOLDING,
+    AttendanceMode,
+    Event,
+    EventStatus,
+    RegistrationStatus,
+    Seats,
+)
 
 
 class WindowState(StrEnum):
@@ -50,6 +57,19 @@ def availability(event: Event, mode: AttendanceMode, waiting: int) -> Availabili
     if not seats.is_full and waiting == 0:
         return Availability.FREE
     return Availability.WAITLIST if event.waitlist_enabled else Availability.FULL
+
+
+def changes_public_view(status: RegistrationStatus, waiting_before: int) -> bool:
+    """Whether a new registration of ``status`` changed what the public sees of its event.
+
+    Public pages, feeds and the API show an event's seats (how many are left in each mode) and
+    what a newcomer would get (:func:`availability`), never who registered nor how many wait.
+    So only a seat taken changes them, or the first person on a mode's waiting list
+    (``waiting_before`` of that mode was 0); one more behind others changes nothing.
+    """
+    if status in SEAT_HOLDING:
+        return True
+    return status is RegistrationStatus.WAITLISTED and waiting_before == 0
 
 
 @dataclass(frozen=True, slots=True)

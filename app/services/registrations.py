@@ -152,27 +152,33 @@ async def register(
     The privacy notice version the person agrees to is the request's ``notice_version`` (the web
     layer puts in the app's notice in force, see :mod:`app.services.privacy_notice`).
     ``event`` is the event ``slug`` names if the caller has read it already (it is not read
-    again before the locked read).
+    again before the locked read; if an organiser edited it since, the locked read sees that,
+    and the event is read and the form checked anew).
 
     Raises :class:`NotFound`, :class:`RegistrationClosed` (with the reason: window, cancelled,
     full) or :class:`InvalidInput` (with an error code per field).
     """
     if not is_slug_shaped(slug):
         raise NotFound("event")
-    if event is None or event.slug != slug or event.status is EventStatus.DRAFT:
-        event_row = (
-            await EventTable.select(exclude_secrets=True)
-            .where(EventTable.slug == slug, EventTable.status != "draft")
-            .first()
-        )
-        if event_row is None:
-            raise NotFound(slug)
-        event = event_from_row(event_row)
-    state = event_window_state(event, now)
-    if state is not WindowState.OPEN:
-        raise RegistrationClosed(state.value)
-    await invitations.require_invited(event, request)
-    return await _register(db, event, request, now, by_organiser=False)
+    for _attempt in range(_ATTEMPTS):
+        if event is None or event.slug != slug or event.status is EventStatus.DRAFT:
+            event_row = (
+                await EventTable.select(exclude_secrets=True)
+                .where(EventTable.slug == slug, EventTable.status != "draft")
+                .first()
+            )
+            if event_row is None:
+                raise NotFound(slug)
+            event = event_from_row(event_row)
+        state = event_window_state(event, now)
+        if state is not WindowState.OPEN:
+            raise RegistrationClosed(state.value)
+        await invitations.require_invited(event, request)
+        try:
+            return await _register(db, event, request, now, by_organiser=False)
+        except _EditedMeanwhile:
+            event = None  # checked against an edit that no longer holds: read it anew
+    raise RuntimeError(f"event {slug}: edited again and again during a registration")
 
 
 async def register_by_organiser(
@@ -190,13 +196,21 @@ async def register_by_organiser(
     a full event puts the person on the waiting list (or refuses without one), double opt-in
     still asks the person to confirm, and the same mails go out through the outbox.
     """
-    event_row = (
-        await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
-    )
-    if event_row is None:
-        raise NotFound(str(event_id))
-    event = event_from_row(event_row)
-    outcome = await _register(db, event, request, now, by_organiser=True)
+    outcome = None
+    for _attempt in range(_ATTEMPTS):
+        event_row = (
+            await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
+        )
+        if event_row is None:
+            raise NotFound(str(event_id))
+        event = event_from_row(event_row)
+        try:
+            outcome = await _register(db, event, request, now, by_organiser=True)
+            break
+        except _EditedMeanwhile:
+            continue
+    if outcome is None:
+        raise RuntimeError(f"event {event_id}: edited again and again during a registration")
     if outcome.created:
         # The registration commits in its own hand-tuned transaction (app.db.registrations);
         # its entry follows at once, in the next one.
@@ -209,6 +223,10 @@ async def register_by_organiser(
             subject_id=outcome.registration.id,
         )
     return outcome
+
+
+class _EditedMeanwhile(Exception):
+    """The event was edited between the caller's read and the locked read: check anew."""
 
 
 #: How often a registration is tried while the address's own registration changes under it
@@ -244,6 +262,11 @@ async def _register(
     decided: list[Change] = []
 
     def decide(locked: registration_rows.Locked) -> registration_rows.Write | None:
+        if locked.event.updated_at != event.updated_at:
+            # An organiser edited the event since the caller read it (another process, within
+            # the second a public read is kept): the form and the invitation gate were checked
+            # against the old questions and settings.
+            raise _EditedMeanwhile
         existing = locked.existing
         if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
             return None

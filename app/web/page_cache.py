@@ -105,9 +105,11 @@ def changes_with(events: Iterable[Event], now: dt.datetime) -> None:
 async def public_event(cache: PageCache, slug: str, now: dt.datetime) -> PublicEvent:
     """The published event ``slug`` as the public sees it, read at most once while valid.
 
-    The registration form's POST starts from it (the form's refusals are rendered from it);
-    the seats are decided afresh under the event's lock, so a read up to :data:`LIFETIME` old
-    (another process's edit) can make no wrong decision. Raises :class:`NotFound`.
+    The registration form's POST starts from it (the form's refusals are rendered from it). A
+    read up to :data:`LIFETIME` old (another process's edit) makes no wrong decision: the seats
+    are decided under the event's lock on the row as it is, and a registration that finds the
+    event edited since checks the form anew (:func:`app.services.registrations.register`).
+    Raises :class:`NotFound`.
     """
 
     async def read() -> PublicEvent:

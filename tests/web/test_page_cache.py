@@ -20,7 +20,7 @@ from litestar import Litestar
 from app.asgi import create_app
 from app.db.database import Database
 from app.domain.model import EventStatus, Seats
-from app.services import event_admin, event_changes, registrations
+from app.services import event_admin, event_changes, invitations, registrations
 from app.services.events import get_with_access
 from app.settings import Settings
 from tests.clock import ManualClock
@@ -237,6 +237,41 @@ async def test_a_registration_decides_on_the_database_not_on_the_event_this_proc
     assert [r.email for r in stored] == ["a@example.org"]
     assert (await get_with_access(event.id)).in_person_seats.taken == 1
     assert (await get_with_access(event.id)).status is EventStatus.CANCELLED
+
+
+async def test_an_event_made_invitation_only_elsewhere_refuses_the_uninvited_at_once(
+    db: Database, make_app, event_factory, now: dt.datetime
+) -> None:
+    # Made invitation-only by another process (revision unchanged) within the second this one
+    # keeps its read of the event: the POST must not pass the invitation gate on that read.
+    app = make_app(db)
+    event = await event_factory(**upcoming())
+    async with SameLoopTestClient(app) as visitor:
+        page = await visitor.get("/events/konferenz")
+        await invitations.set_invitation_only(Database(db.engine), event.id, True, now)
+        refused = await visitor.post(
+            "/events/konferenz/register",
+            data={**registration_form("stranger@example.org"), "_csrf_token": _form_token(page)},
+            follow_redirects=False,
+        )
+    assert refused.status_code != 303
+    assert await registrations.list_for_event(event.id) == []
+
+
+async def test_a_page_made_from_a_remembered_event_changes_at_its_deadline_too(
+    db: Database, make_app, event_factory, clock: ManualClock, now: dt.datetime
+) -> None:
+    # The English page is made from the event the German one remembered: it must not outlive
+    # the deadline that remembered event ends at.
+    app = make_app(db)
+    await event_factory(**upcoming(registration_closes_at=now + dt.timedelta(milliseconds=300)))
+    assert 'name="_csrf_token"' in (await answer(app, "/events/konferenz", "de")).body.decode()
+    clock.advance(milliseconds=100)
+    assert 'name="_csrf_token"' in (await answer(app, "/events/konferenz", "en")).body.decode()
+    clock.advance(milliseconds=200)
+    page = await answer(app, "/events/konferenz", "en")
+    assert 'name="_csrf_token"' not in page.body.decode()
+    assert page == await answer(make_app(db), "/events/konferenz", "en")
 
 
 @pytest.mark.parametrize("cookie", ["nonsense", '"' + TOKEN + '"', "<b>" + "a" * 125])
