@@ -38,6 +38,7 @@ async def test_the_refreshed_event_is_the_event_as_stored(db, event_factory, now
         EventTable.id == event.id
     )
     row = await EventTable.select(exclude_secrets=True).where(EventTable.id == event.id).first()
+    assert row is not None
     stored = event_from_row(row)
 
     # The page's event is refreshed, not read whole.
@@ -82,6 +83,7 @@ async def test_every_column_an_edit_may_change_without_the_revision_is_refreshed
         }
     ).where(EventTable.id == event.id)
     row = await EventTable.select(exclude_secrets=True).where(EventTable.id == event.id).first()
+    assert row is not None
     stored = event_from_row(row)
     assert stored.revision == seen.revision
     refreshed = await _locked_event(db, event.id, now, seen)
