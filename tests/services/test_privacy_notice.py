@@ -129,16 +129,26 @@ async def test_a_start_racing_another_process_mid_insert_does_not_fail(
             now - dt.timedelta(hours=1),
         )
         task = asyncio.create_task(privacy_notice.record(db, notice, now))
-        # Wait (by state, not by time) until our insert blocks on the other's row.
-        for _ in range(500):
-            waiting = await other.fetchval(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"privacy_notice\"%'"
-            )
-            if waiting or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert waiting, "the second insert never waited for the first"
+        # Wait (by state, not by time) until our insert blocks on the other's row. Watched from
+        # a connection outside any transaction: inside one, PostgreSQL may keep showing the
+        # pg_stat_activity it saw first.
+        watcher = await asyncpg.connect(database_url)
+        try:
+            for _ in range(500):
+                waiting = await watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database() "
+                    "AND query LIKE 'INSERT INTO \"privacy_notice\"%'"
+                )
+                if waiting or task.done():
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await watcher.close()
+        assert waiting, (
+            "the second insert never waited for the first",
+            task.exception() if task.done() else "still running",
+        )
         await transaction.commit()
         recorded = await task
     finally:
