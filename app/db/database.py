@@ -109,25 +109,34 @@ class Database:
             raise MigrationFailed(result.message or output.getvalue())
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, *, public: bool = True) -> AsyncIterator[None]:
         """A write transaction; SQLite takes the write lock at BEGIN (IMMEDIATE).
 
         Callbacks given to :meth:`after_commit` inside it run once it has committed.
+        ``public=False`` for bookkeeping that no public page shows (a mail sender leasing its
+        batch): it is not counted in :attr:`writes_committed`, so it keeps the page cache.
         """
         if _after_commit.get() is not None:
-            # Nested: the outer transaction commits, and runs the callbacks.
+            # Nested: the outer transaction commits, and runs the callbacks; a public part
+            # makes it count as public.
+            if public:
+                self.after_commit(self._count_write)
             yield
             return
         callbacks: list[Callable[[], None]] = []
+        if public:
+            callbacks.append(self._count_write)
         token = _after_commit.set(callbacks)
         try:
             async with self.engine.transaction():
                 yield
         finally:
             _after_commit.reset(token)
-        self.writes_committed += 1
         for callback in callbacks:
             callback()
+
+    def _count_write(self) -> None:
+        self.writes_committed += 1
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` after the current transaction commits (at once outside one)."""

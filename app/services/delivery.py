@@ -162,7 +162,8 @@ class OutboxSender:
         report = DrainReport()
         while stop is None or not stop.is_set():
             claimed_at = self.clock()
-            async with self.db.transaction():
+            # Leasing mails shows nowhere in public: the pages cached in this process stay.
+            async with self.db.transaction(public=False):
                 claimed = await outbox.claim(
                     self.db,
                     worker=self.worker,

@@ -388,3 +388,37 @@ async def test_mail_about_an_event_answers_to_its_contact_in_the_registrants_lan
     assert f"Дані для онлайн-участі (Zoom) надійдуть Вам окремим листом: {moment}." in (
         plain.get_content()
     )
+
+
+async def test_sending_mail_keeps_the_pages_this_process_has_cached(
+    db: Database, event_factory, now, clock: ManualClock, sink: SmtpSink, mail_settings: Settings
+) -> None:
+    # The sender in the web process wakes after every registration; its leases and outcomes
+    # change no public page, so they must not count as public changes (the page cache's
+    # generation), or every registration would empty the cache through its mails.
+    await event_factory(slug="runde")
+    await register(db, "runde", registration_request("olena@stadt.example"), now)
+    counted = db.writes_committed
+    sender = make_sender(db, mail_settings, clock)
+    report = await sender.drain()
+    await sender.close()
+    assert report.sent >= 1
+    assert db.writes_committed == counted
+
+
+async def test_only_public_transactions_count_as_public_changes(db: Database) -> None:
+    counted = db.writes_committed
+    async with db.transaction(public=False):
+        pass
+    assert db.writes_committed == counted
+    # A public part makes the whole one public.
+    async with db.transaction(public=False), db.transaction():
+        pass
+    assert db.writes_committed == counted + 1
+    async with db.transaction():
+        pass
+    assert db.writes_committed == counted + 2
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            raise RuntimeError("rolled back")
+    assert db.writes_committed == counted + 2
