@@ -160,25 +160,16 @@ async def register(
     """
     if not is_slug_shaped(slug):
         raise NotFound("event")
-    for _attempt in range(_ATTEMPTS):
-        if event is None or event.slug != slug or event.status is EventStatus.DRAFT:
-            event_row = (
-                await EventTable.select(exclude_secrets=True)
-                .where(EventTable.slug == slug, EventTable.status != "draft")
-                .first()
-            )
-            if event_row is None:
-                raise NotFound(slug)
-            event = event_from_row(event_row)
-        state = event_window_state(event, now)
-        if state is not WindowState.OPEN:
-            raise RegistrationClosed(state.value)
-        await invitations.require_invited(event, request)
-        try:
-            return await _register(db, event, request, now, by_organiser=False)
-        except _EditedMeanwhile:
-            event = None  # checked against an edit that no longer holds: read it anew
-    raise RuntimeError(f"event {slug}: edited again and again during a registration")
+    if event is None or event.slug != slug or event.status is EventStatus.DRAFT:
+        event_row = (
+            await EventTable.select(exclude_secrets=True)
+            .where(EventTable.slug == slug, EventTable.status != "draft")
+            .first()
+        )
+        if event_row is None:
+            raise NotFound(slug)
+        event = event_from_row(event_row)
+    return await _register(db, event, request, now, by_organiser=False)
 
 
 async def register_by_organiser(
@@ -196,21 +187,7 @@ async def register_by_organiser(
     a full event puts the person on the waiting list (or refuses without one), double opt-in
     still asks the person to confirm, and the same mails go out through the outbox.
     """
-    outcome = None
-    for _attempt in range(_ATTEMPTS):
-        event_row = (
-            await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
-        )
-        if event_row is None:
-            raise NotFound(str(event_id))
-        event = event_from_row(event_row)
-        try:
-            outcome = await _register(db, event, request, now, by_organiser=True)
-            break
-        except _EditedMeanwhile:
-            continue
-    if outcome is None:
-        raise RuntimeError(f"event {event_id}: edited again and again during a registration")
+    outcome = await _register(db, await _event(event_id), request, now, by_organiser=True)
     if outcome.created:
         # The registration commits in its own hand-tuned transaction (app.db.registrations);
         # its entry follows at once, in the next one.
@@ -225,12 +202,22 @@ async def register_by_organiser(
     return outcome
 
 
+async def _event(event_id: int) -> Event:
+    event_row = (
+        await EventTable.select(exclude_secrets=True).where(EventTable.id == event_id).first()
+    )
+    if event_row is None:
+        raise NotFound(str(event_id))
+    return event_from_row(event_row)
+
+
 class _EditedMeanwhile(Exception):
     """The event was edited between the caller's read and the locked read: check anew."""
 
 
-#: How often a registration is tried while the address's own registration changes under it
-#: (registered, then cancelled between the attempt and the second look): in practice once.
+#: How often a registration is tried while what it was checked against changes under it: the
+#: event edited since the caller read it, or the address's own registration (registered, then
+#: cancelled between the attempt and the second look). In practice once.
 _ATTEMPTS = 3
 
 #: The change a new registration records, by the status the rules gave it.
@@ -255,7 +242,36 @@ async def _register(
 
     One short transaction (:func:`app.db.registrations.register`): the locked read, the rules
     (``decide``, which must not await: on SQLite it runs on the writer's thread), the writes.
+    Tried again, with the event read anew, when it was edited since ``event`` was read.
     """
+    for _attempt in range(_ATTEMPTS):
+        try:
+            outcome = await _register_once(db, event, request, now, by_organiser=by_organiser)
+        except _EditedMeanwhile:
+            event = await _event(event.id)
+            continue
+        if outcome is not None:
+            return outcome
+        # Cancelled in between the two transactions: register afresh.
+    raise RuntimeError(f"event {event.id}: the registration kept changing under it")
+
+
+async def _register_once(
+    db: Database,
+    event: Event,
+    request: RegistrationRequest,
+    now: dt.datetime,
+    *,
+    by_organiser: bool,
+) -> RegistrationOutcome | None:
+    """One attempt of :func:`_register`; ``None`` if the address's registration was cancelled
+    between its transaction and the look at it."""
+    if not by_organiser:
+        # Organisers add late comers after the deadline, and anyone they choose.
+        state = event_window_state(event, now)
+        if state is not WindowState.OPEN:
+            raise RegistrationClosed(state.value)
+        await invitations.require_invited(event, request)
     registrant = validate_registration(event, request)
     consent_version = request.notice_version
     email_key = normalise_email(registrant.email)
@@ -296,19 +312,14 @@ async def _register(
             mails=mails,
         )
 
-    for _attempt in range(_ATTEMPTS):
-        locked, registration = await registration_rows.register(
-            db, event.id, email_key, registrant.mode, now, decide, event=event
-        )
-        if registration is not None:
-            change = decided[-1]
-            change_log.log(locked.event, registration, change)
-            return RegistrationOutcome(registration, created=True, changes=(change,))
-        already = await _already_registered(db, event.id, email_key, now)
-        if already is not None:
-            return already
-        # Cancelled in between the two transactions: register afresh.
-    raise RuntimeError(f"event {event.id}: the address's registration kept changing")
+    locked, registration = await registration_rows.register(
+        db, event.id, email_key, registrant.mode, now, decide, event=event
+    )
+    if registration is not None:
+        change = decided[-1]
+        change_log.log(locked.event, registration, change)
+        return RegistrationOutcome(registration, created=True, changes=(change,))
+    return await _already_registered(db, event.id, email_key, now)
 
 
 async def _already_registered(
