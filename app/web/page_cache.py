@@ -41,8 +41,6 @@ from litestar.utils.scope.state import ScopeState
 
 from app.clock import Clock
 from app.domain.model import Event
-from app.services import events as event_service
-from app.services.events import PublicEvent
 from app.web.cookies import cookie_value
 from app.web.cors import PublicApiCors
 from app.web.language import LANGUAGE_PARAMETER, choose_language
@@ -100,24 +98,6 @@ def changes_with(events: Iterable[Event], now: dt.datetime) -> None:
         ):
             if moment is not None and now < moment < validity.until:
                 validity.until = moment
-
-
-async def public_event(cache: PageCache, slug: str, now: dt.datetime) -> PublicEvent:
-    """The published event ``slug`` as the public sees it, read at most once while valid.
-
-    The registration form's POST starts from it (the form's refusals are rendered from it). A
-    read up to :data:`LIFETIME` old (another process's edit) makes no wrong decision: the seats
-    are decided under the event's lock on the row as it is, and a registration that finds the
-    event edited since checks the form anew (:func:`app.services.registrations.register`).
-    Raises :class:`NotFound`.
-    """
-
-    async def read() -> PublicEvent:
-        public = await event_service.get_public(slug)
-        changes_with([public.event], now)
-        return public
-
-    return await cache.remember(("public event", slug), now, read)
 
 
 def _lasts_until(until: dt.datetime) -> None:

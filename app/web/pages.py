@@ -11,8 +11,10 @@ from litestar.status_codes import HTTP_200_OK
 
 from app.domain.model import AttendanceMode
 from app.domain.rules import Availability, WindowState
+from app.services import events as event_service
 from app.services.events import PublicEvent
 from app.web import texts
+from app.web.page_cache import PageCache, changes_with
 from app.web.views import FormView, form_view, public_event_view
 
 
@@ -83,3 +85,21 @@ def message_page(
         context={"title": title, "message": message, "link": link},
         status_code=status_code,
     )
+
+
+async def public_event(cache: PageCache, slug: str, now: dt.datetime) -> PublicEvent:
+    """The published event ``slug`` as the public sees it, read at most once while valid.
+
+    The registration form's POST starts from it (the form's refusals are rendered from it). A
+    read up to :data:`app.web.page_cache.LIFETIME` old (another process's edit) makes no wrong
+    decision: the seats are decided under the event's lock on the row as it is, and a
+    registration that finds the event edited since checks the form anew
+    (:func:`app.services.registrations.register`). Raises :class:`NotFound`.
+    """
+
+    async def read() -> PublicEvent:
+        public = await event_service.get_public(slug)
+        changes_with([public.event], now)
+        return public
+
+    return await cache.remember(("public event", slug), now, read)

@@ -21,8 +21,8 @@ from app.services.privacy_notice import CurrentNotice
 from app.settings import Settings
 from app.web.controllers.calendar import event_file_response
 from app.web.markdown import render_markdown
-from app.web.page_cache import PUBLIC_PAGE, PageCache, changes_with, public_event
-from app.web.pages import event_page
+from app.web.page_cache import PUBLIC_PAGE, PageCache, changes_with
+from app.web.pages import event_page, public_event
 from app.web.views import public_event_view
 
 ICS_SUFFIX = ".ics"

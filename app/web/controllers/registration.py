@@ -20,8 +20,8 @@ from app.services.privacy_notice import CurrentNotice
 from app.web import texts
 from app.web.errors import closed_page
 from app.web.forms import Refusal, registration_field, registration_request, submit
-from app.web.page_cache import PageCache, public_event
-from app.web.pages import event_page
+from app.web.page_cache import PageCache
+from app.web.pages import event_page, public_event
 from app.web.params import FormBody
 from app.web.throttling import THROTTLED
 from app.web.views import hold_deadline, personal_view, public_event_view
